@@ -1,0 +1,221 @@
+"""The one scoping module: what a user may see.
+
+A user's active assignments become a filter over region-code prefixes (a district sees every
+code that starts with its 6 digits, a town its 9, a village its 12). Querysets get
+`visible_to(user)` from `ScopedQuerySet`; explicit per-object grants (django-guardian
+`view_<model>` object permissions) add the rare object shared outside the region. No active
+assignment means nothing is visible. Out of scope is a 404 (`get_visible_or_404`), never a 403
+that would confirm the object exists.
+
+Every view, API endpoint, export, dashboard and task reaches region-scoped data through here.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import models
+from django.db.models import Q
+from django.http import Http404
+
+if TYPE_CHECKING:
+    from org.models import Assignment, Region
+
+_M = TypeVar("_M", bound=models.Model)
+_SCOPE_CACHE = "_carecase_scope"
+_GRANT_CACHE = "_carecase_grants"
+
+
+def _collapse(prefixes: Iterable[str]) -> tuple[str, ...]:
+    """Drop prefixes covered by a shorter one (a town inside an assigned district)."""
+    kept: list[str] = []
+    for prefix in sorted(set(prefixes), key=len):
+        if not any(prefix.startswith(k) for k in kept):
+            kept.append(prefix)
+    return tuple(sorted(kept))
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A user's reach on one day: data prefixes and the roles held."""
+
+    assignments: tuple[Assignment, ...] = ()
+    prefixes: tuple[str, ...] = ()
+    roles: frozenset[str] = field(default_factory=frozenset)
+
+    def q(self, code_field: str) -> Q:
+        """A filter selecting rows whose 12-digit region code in `code_field` is in scope."""
+        from org.regions import prefix_range
+
+        if not self.prefixes:
+            return Q(pk__in=[])  # matches nothing, and Django skips the query entirely
+        condition = Q()
+        for prefix in self.prefixes:
+            condition |= Q(**{f"{code_field}__range": prefix_range(prefix)})
+        return condition
+
+    def covers(self, code: str) -> bool:
+        return any(code.startswith(prefix) for prefix in self.prefixes)
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    def regions(self, *roles: str) -> list[Region]:
+        """The regions of active assignments, optionally only for `roles`."""
+        seen: dict[int, Region] = {}
+        for assignment in self.assignments:
+            if not roles or assignment.role in roles:
+                seen.setdefault(assignment.region_id, assignment.region)
+        return list(seen.values())
+
+
+EMPTY_SCOPE = Scope()
+
+
+def get_scope(user: Any, today: datetime.date | None = None) -> Scope:
+    """The scope of `user` today (cached on the user object for the request)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return EMPTY_SCOPE
+    cacheable = today is None
+    if cacheable and hasattr(user, _SCOPE_CACHE):
+        return getattr(user, _SCOPE_CACHE)
+    from org.models import DATA_ROLES, Assignment
+
+    assignments = tuple(
+        Assignment.objects.active(today).filter(user=user).select_related("region__parent")
+    )
+    scope = Scope(
+        assignments=assignments,
+        prefixes=_collapse(a.region.prefix for a in assignments if a.role in DATA_ROLES),
+        roles=frozenset(a.role for a in assignments),
+    )
+    if cacheable:
+        setattr(user, _SCOPE_CACHE, scope)
+    return scope
+
+
+def forget_scope(user: Any) -> None:
+    """Drop the cached scope (after the user's assignments change within one request)."""
+    for attr in (_SCOPE_CACHE, _GRANT_CACHE):
+        if hasattr(user, attr):
+            delattr(user, attr)
+
+
+def granted_pks(user: Any, model: type[models.Model]) -> list[Any]:
+    """Primary keys of `model` objects explicitly shared with `user` (guardian view perms)."""
+    if user is None or not user.is_authenticated:
+        return []
+    cache: dict[str, list[Any]] = getattr(user, _GRANT_CACHE, None) or {}
+    label = model._meta.label_lower
+    if label not in cache:
+        from django.contrib.contenttypes.models import ContentType
+        from guardian.models import UserObjectPermission
+
+        raw = UserObjectPermission.objects.filter(
+            user_id=user.pk,
+            content_type=ContentType.objects.get_for_model(model),
+            permission__codename=f"view_{model._meta.model_name}",
+        ).values_list("object_pk", flat=True)
+        cache[label] = [model._meta.pk.to_python(pk) for pk in raw]
+        setattr(user, _GRANT_CACHE, cache)
+    return cache[label]
+
+
+class ScopedQuerySet(models.QuerySet[_M]):
+    """A queryset whose rows belong to a region: `scope_field` names the 12-digit code."""
+
+    scope_field: ClassVar[str]
+
+    def scope_filter(self, scope: Scope) -> Q:
+        return scope.q(self.scope_field)
+
+    def visible_to(self, user: Any) -> Self:
+        scope = get_scope(user)
+        condition = self.scope_filter(scope)
+        granted = granted_pks(user, self.model)
+        if granted:
+            condition |= Q(pk__in=granted)
+        return self.filter(condition)
+
+
+def get_visible_or_404(queryset: ScopedQuerySet[_M], user: Any, **lookup: Any) -> _M:
+    """The object matching `lookup` among those `user` may see; 404 whether it is out of scope
+    or does not exist."""
+    try:
+        return queryset.visible_to(user).get(**lookup)
+    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+# --- What a user may do (beside what they may see) ----------------------------------------
+
+
+def managed_districts(user: Any) -> list[Region]:
+    """Districts whose staff and assignments `user` manages (civil-affairs staff)."""
+    from org.models import Role
+
+    return get_scope(user).regions(Role.CIVIL_AFFAIRS)
+
+
+def can_manage_staff(user: Any) -> bool:
+    return bool(managed_districts(user))
+
+
+def manages_region(user: Any, region: Region) -> bool:
+    return any(region.code.startswith(d.prefix) for d in managed_districts(user))
+
+
+def admin_apps(user: Any) -> frozenset[str]:
+    """Django-admin app labels opened to the system administrator. The security and audit
+    administrators (三员分立) have pages of their own and no admin access."""
+    from org.models import Role
+
+    if get_scope(user).has_role(Role.SYSTEM_ADMIN):
+        return frozenset({"org", "auth", "authtoken", "guardian", "carecase"})
+    return frozenset()
+
+
+def holds_admin_role(user: Any) -> bool:
+    from org.models import ADMIN_ROLES
+
+    return get_scope(user).has_role(*ADMIN_ROLES)
+
+
+def is_system_admin(user: Any) -> bool:
+    """The Django admin (accounts, regions) is for system administrators only."""
+    from org.models import Role
+
+    return bool(
+        user.is_active and (user.is_superuser or get_scope(user).has_role(Role.SYSTEM_ADMIN))
+    )
+
+
+def is_security_admin(user: Any) -> bool:
+    from org.models import Role
+
+    return get_scope(user).has_role(Role.SECURITY_ADMIN)
+
+
+class SystemAdminBackend:
+    """Gives the admin roles model permissions on their own apps, derived from assignments,
+    so no group or flag has to be kept in sync with them."""
+
+    def authenticate(self, request: Any, **credentials: Any) -> None:
+        return None
+
+    def has_perm(self, user_obj: Any, perm: str, obj: Any = None) -> bool:
+        if obj is not None or "." not in perm:
+            return False
+        return perm.split(".", 1)[0] in admin_apps(user_obj)
+
+    def has_module_perms(self, user_obj: Any, app_label: str) -> bool:
+        return app_label in admin_apps(user_obj)
+
+
+def managed_scope(user: Any) -> Scope:
+    """The part of `user`'s scope they administer as civil-affairs staff."""
+    return Scope(prefixes=_collapse(d.prefix for d in managed_districts(user)))

@@ -1,0 +1,39 @@
+"""The Django admin, for the admin roles only (system, security, audit: 三员分立)."""
+
+from __future__ import annotations
+
+from functools import update_wrapper
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
+
+from carecase import access
+
+
+class CareCaseAdminSite(admin.AdminSite):
+    site_header = _("CareCase administration")
+    site_title = _("CareCase administration")
+    index_title = _("Administration")
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        return access.is_system_admin(request.user)
+
+    def admin_view(self, view: Any, cacheable: bool = False) -> Any:
+        inner = super().admin_view(view, cacheable)
+
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.user.is_authenticated and not self.has_permission(request):
+                raise PermissionDenied
+            return inner(request, *args, **kwargs)
+
+        return update_wrapper(guarded, inner)
+
+    def login(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        # One login page for everyone; a signed-in user without an admin role is refused.
+        if request.user.is_authenticated:
+            raise PermissionDenied
+        return redirect_to_login(request.GET.get("next", request.get_full_path()))

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from carecase import access
+
+
+def scope(request: HttpRequest) -> dict[str, Any]:
+    """Lazily expose the user's scope to templates (roles drive the navigation)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {
+        "user_scope": _LazyScope(user),
+    }
+
+
+class _LazyScope:
+    def __init__(self, user: Any) -> None:
+        self._user = user
+
+    def _scope(self) -> access.Scope:
+        return access.get_scope(self._user)
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return self._scope().roles
+
+    @property
+    def can_manage_staff(self) -> bool:
+        return access.can_manage_staff(self._user)
+
+    @property
+    def can_see_coverage(self) -> bool:
+        from org.models import Role
+
+        return self._scope().has_role(Role.SUPERVISOR, Role.CIVIL_AFFAIRS, Role.PROTECTION_CENTRE)
+
+    @property
+    def is_system_admin(self) -> bool:
+        return access.is_system_admin(self._user)
+
+    @property
+    def is_security_admin(self) -> bool:
+        return access.is_security_admin(self._user)

@@ -1,0 +1,24 @@
+"""Health tasks proving a Celery worker runs."""
+
+from __future__ import annotations
+
+import socket
+
+from celery import shared_task
+from django.utils import timezone
+
+
+@shared_task(name="carecase.tasks.ping")
+def ping() -> str:
+    return "pong"
+
+
+@shared_task(name="carecase.tasks.heartbeat")
+def heartbeat(name: str = "worker") -> str:
+    from carecase.models import WorkerHeartbeat
+
+    now = timezone.now()
+    WorkerHeartbeat.objects.update_or_create(
+        name=name, defaults={"last_seen": now, "hostname": socket.gethostname()}
+    )
+    return now.isoformat()

@@ -1,0 +1,32 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from carecase import security_views, views
+from carecase.auth_views import LoginView, PasswordChangeView
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("health/", views.health, name="health"),
+    path("accounts/login/", LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "accounts/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("org/", include("org.urls")),
+    path("security/lockouts/", security_views.lockouts, name="lockouts"),
+    path("security/lockouts/<int:pk>/unlock/", security_views.unlock, name="lockout_unlock"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("carecase.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+handler403 = "carecase.views.error_403"
+handler404 = "carecase.views.error_404"
+handler500 = "carecase.views.error_500"

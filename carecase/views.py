@@ -1,0 +1,90 @@
+"""Home page per role, health endpoint, and the Chinese error pages."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.template import loader
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+
+from carecase import access
+from carecase.models import WorkerHeartbeat
+from org import selectors
+from org.models import Role
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """One page, a panel per kind of assignment the user holds, each limited to its region."""
+    user = request.user
+    scope = access.get_scope(user)
+    today = timezone.localdate()
+    context: dict[str, Any] = {"scope": scope, "today": today}
+
+    villages = scope.regions(Role.CHILD_DIRECTOR)
+    if villages:
+        contacts = selectors.town_contacts([v.parent for v in villages if v.parent], today)
+        context["director_villages"] = [(v, contacts.get(v.parent_id or 0, [])) for v in villages]
+
+    towns = scope.regions(Role.SUPERVISOR)
+    if towns:
+        context["supervisor_towns"] = towns
+        context["town_villages"] = selectors.villages_overview(user, towns, today)
+
+    districts = scope.regions(Role.CIVIL_AFFAIRS, Role.PROTECTION_CENTRE)
+    if districts:
+        context["districts"] = districts
+        context["district_towns"] = selectors.towns_overview(user, districts, today)
+
+    if scope.has_role(Role.SUPERVISOR, Role.CIVIL_AFFAIRS, Role.PROTECTION_CENTRE):
+        coverage = selectors.coverage_gaps(user, today)
+        context["coverage"] = coverage
+
+    context["admin_roles"] = [
+        a
+        for a in scope.assignments
+        if a.role in (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN)
+    ]
+    context["worker"] = (
+        WorkerHeartbeat.objects.filter(name="worker").first() if context["admin_roles"] else None
+    )
+    return render(request, "home.html", context)
+
+
+@never_cache
+def health(request: HttpRequest) -> JsonResponse:
+    """Liveness for load balancers: the database answers, and when the worker last ran."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        database = "ok"
+    except Exception:
+        database = "error"
+    beat = WorkerHeartbeat.objects.filter(name="worker").first() if database == "ok" else None
+    worker_ok = beat is not None and timezone.now() - beat.last_seen < timedelta(minutes=5)
+    return JsonResponse(
+        {
+            "database": database,
+            "worker_last_seen": beat.last_seen.isoformat() if beat else None,
+            "worker": "ok" if worker_ok else "unknown",
+        },
+        status=200 if database == "ok" else 503,
+    )
+
+
+def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    message = str(exception) if exception and str(exception) else ""
+    return render(request, "403.html", {"message": message}, status=403)
+
+
+def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def error_500(request: HttpRequest) -> HttpResponse:
+    # No request context: the database or a context processor may be what failed.
+    return HttpResponse(loader.get_template("500.html").render(), status=500)

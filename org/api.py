@@ -1,0 +1,176 @@
+"""REST endpoints for regions, staff and assignments; every queryset is `visible_to`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from carecase import access
+from org import services
+from org.models import Assignment, Region, User
+from org.serializers import (
+    AssignmentEndSerializer,
+    AssignmentSerializer,
+    RegionSerializer,
+    StaffCreatedSerializer,
+    StaffSerializer,
+)
+
+
+def as_drf_error(exc: DjangoValidationError) -> serializers.ValidationError:
+    """A service's ValidationError as a DRF 400 with field errors."""
+    if hasattr(exc, "error_dict"):
+        return serializers.ValidationError(exc.message_dict)
+    return serializers.ValidationError({"non_field_errors": exc.messages})
+
+
+class RegionViewSet(viewsets.ReadOnlyModelViewSet):
+    """Regions in the caller's scope. Filters: `level`, `parent` (id), `code_prefix`."""
+
+    serializer_class = RegionSerializer
+
+    def get_queryset(self) -> QuerySet[Region]:
+        regions = Region.objects.visible_to(self.request.user).select_related("parent")
+        params = self.request.query_params
+        if level := params.get("level"):
+            regions = regions.filter(level=level)
+        if parent := params.get("parent"):
+            if not parent.isdigit():
+                raise serializers.ValidationError({"parent": _("Give a region id.")})
+            regions = regions.filter(parent_id=int(parent))
+        if prefix := params.get("code_prefix"):
+            if not prefix.isdigit() or len(prefix) > 12:
+                raise serializers.ValidationError(
+                    {"code_prefix": _("Give up to 12 digits of a division code.")}
+                )
+            regions = regions.filter(code__startswith=prefix)
+        return regions
+
+
+def _require_staff_manager(request: Request) -> None:
+    if not access.can_manage_staff(request.user):
+        raise PermissionDenied(_("Only district civil-affairs staff manage staff."))
+
+
+class StaffViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Staff records kept by the caller's district (civil-affairs staff only)."""
+
+    serializer_class = StaffSerializer
+
+    def get_queryset(self) -> QuerySet[User]:
+        return User.objects.visible_to(self.request.user).select_related("managing_district")
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        _require_staff_manager(request)
+
+    @extend_schema(responses={201: StaffCreatedSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = StaffSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = {k: v for k, v in serializer.validated_data.items() if k != "status"}
+        try:
+            staff, password = services.staff_create(
+                by=request.user,  # type: ignore[arg-type]
+                district=access.managed_districts(request.user)[0],
+                **data,
+            )
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from exc
+        out = StaffCreatedSerializer(staff, context={"initial_password": password})
+        return Response(out.data, status=status.HTTP_201_CREATED)
+
+    def perform_update(self, serializer: serializers.BaseSerializer) -> None:
+        fields = dict(serializer.validated_data)
+        fields.pop("username", None)
+        try:
+            services.staff_update(
+                by=self.request.user,  # type: ignore[arg-type]
+                staff=serializer.instance,  # type: ignore[arg-type]
+                **fields,
+            )
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from exc
+
+
+class AssignmentViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Assignments in the caller's scope (history included). Filters: `user`, `role`,
+    `active` (true/false). Create and end are for civil-affairs staff of the district."""
+
+    serializer_class = AssignmentSerializer
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "today": timezone.localdate()}
+
+    def get_queryset(self) -> QuerySet[Assignment]:
+        assignments = Assignment.objects.visible_to(self.request.user).select_related("region")
+        params = self.request.query_params
+        if (user := params.get("user")) and user.isdigit():
+            assignments = assignments.filter(user_id=int(user))
+        if role := params.get("role"):
+            assignments = assignments.filter(role=role)
+        if (active := params.get("active")) in ("true", "false"):
+            active_ids = Assignment.objects.active().values("pk")
+            assignments = (
+                assignments.filter(pk__in=active_ids)
+                if active == "true"
+                else assignments.exclude(pk__in=active_ids)
+            )
+        return assignments
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        _require_staff_manager(request)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        # The serializer only accepts people and regions visible to the caller.
+        data = serializer.validated_data
+        try:
+            assignment = services.assignment_create(
+                by=request.user,  # type: ignore[arg-type]
+                user=data["user"],
+                region=data["region"],
+                role=data["role"],
+                start_date=data["start_date"],
+            )
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from exc
+        return Response(self.get_serializer(assignment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=AssignmentEndSerializer, responses=AssignmentSerializer)
+    @action(detail=True, methods=["post"])
+    def end(self, request: Request, pk: str | None = None) -> Response:
+        _require_staff_manager(request)
+        assignment = self.get_object()
+        payload = AssignmentEndSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            ended = services.assignment_end(
+                by=request.user,  # type: ignore[arg-type]
+                assignment=assignment,
+                end_date=payload.validated_data.get("end_date"),
+                reason=payload.validated_data["end_reason"],
+            )
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from exc
+        return Response(self.get_serializer(ended).data)

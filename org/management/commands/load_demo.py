@@ -1,0 +1,182 @@
+"""Load the demo: the real region tree of 北碚区 and 秀山县, and one account per role.
+
+Passwords are random and printed once, when an account is created. `--reset-passwords`
+prints new ones for the existing demo accounts.
+"""
+
+from __future__ import annotations
+
+import datetime
+from argparse import ArgumentParser
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from org.importing import import_regions_file
+from org.models import Assignment, Region, Role, User
+from org.services import generate_password
+
+DEMO_CSV = Path(__file__).resolve().parents[2] / "data" / "regions-chongqing-beibei-xiushan.csv"
+DEMO_START = datetime.date(2026, 1, 1)
+
+# username, real name, phone, position, role, region code, managing district
+DEMO_ACCOUNTS: list[tuple[str, str, str, str, str, str, str]] = [
+    (
+        "bb_minzheng",
+        "王晓红",
+        "13800000001",
+        "区民政局儿童福利科",
+        Role.CIVIL_AFFAIRS,
+        "500109000000",
+        "500109000000",
+    ),
+    (
+        "bb_jiuzhu",
+        "刘建国",
+        "13800000002",
+        "区未成年人救助保护中心",
+        Role.PROTECTION_CENTRE,
+        "500109000000",
+        "500109000000",
+    ),
+    (
+        "bb_dudao",
+        "陈静",
+        "13800000003",
+        "静观镇儿童督导员",
+        Role.SUPERVISOR,
+        "500109110000",
+        "500109000000",
+    ),
+    (
+        "bb_zhuren",
+        "李小梅",
+        "13800000004",
+        "志达社区儿童主任",
+        Role.CHILD_DIRECTOR,
+        "500109110004",
+        "500109000000",
+    ),
+    (
+        "bb_zhuren2",
+        "张伟",
+        "13800000005",
+        "兴城社区儿童主任",
+        Role.CHILD_DIRECTOR,
+        "500109110005",
+        "500109000000",
+    ),
+    (
+        "xs_minzheng",
+        "杨秀英",
+        "13800000011",
+        "县民政局儿童福利股",
+        Role.CIVIL_AFFAIRS,
+        "500241000000",
+        "500241000000",
+    ),
+    (
+        "xs_dudao",
+        "吴志强",
+        "13800000012",
+        "溶溪镇儿童督导员",
+        Role.SUPERVISOR,
+        "500241104000",
+        "500241000000",
+    ),
+    (
+        "sys_admin",
+        "赵系统",
+        "13800000021",
+        "系统管理员",
+        Role.SYSTEM_ADMIN,
+        "500109000000",
+        "500109000000",
+    ),
+    (
+        "sec_admin",
+        "钱安全",
+        "13800000022",
+        "安全管理员",
+        Role.SECURITY_ADMIN,
+        "500109000000",
+        "500109000000",
+    ),
+    (
+        "audit_admin",
+        "孙审计",
+        "13800000023",
+        "审计管理员",
+        Role.AUDIT_ADMIN,
+        "500109000000",
+        "500109000000",
+    ),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo region tree (北碚区, 秀山县) and one demo account per role."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument(
+            "--reset-passwords",
+            action="store_true",
+            help="Give the existing demo accounts new passwords and print them.",
+        )
+
+    def handle(self, *args: Any, reset_passwords: bool, **options: Any) -> None:
+        result = import_regions_file(DEMO_CSV)
+        if not result.ok:
+            for error in result.errors:
+                self.stderr.write(str(error))
+            raise CommandError("The demo region file did not import.")
+        self.stdout.write(
+            f"Regions: {result.created} created, {result.updated} updated, "
+            f"{result.unchanged} unchanged."
+        )
+        printed = self._accounts(reset_passwords)
+        if printed:
+            self.stdout.write(self.style.WARNING("Demo accounts (passwords are shown only now):"))
+            for username, role, region, password in printed:
+                self.stdout.write(f"  {username:<12} {password:<14} {role} · {region}")
+        else:
+            self.stdout.write(
+                "Demo accounts already exist; run `manage.py load_demo --reset-passwords` "
+                "to print new passwords."
+            )
+
+    @transaction.atomic
+    def _accounts(self, reset: bool) -> list[tuple[str, str, str, str]]:
+        regions = {
+            r.code: r
+            for r in Region.objects.filter(
+                code__in={a[5] for a in DEMO_ACCOUNTS} | {a[6] for a in DEMO_ACCOUNTS}
+            )
+        }
+        printed: list[tuple[str, str, str, str]] = []
+        for username, real_name, phone, position, role, code, district in DEMO_ACCOUNTS:
+            user = User.objects.filter(username=username).first()
+            created = user is None
+            if user is None:
+                user = User(
+                    username=username,
+                    real_name=real_name,
+                    phone=phone,
+                    position=position,
+                    appointed_on=DEMO_START,
+                    managing_district=regions[district],
+                )
+            if created or reset:
+                password = generate_password()
+                user.set_password(password)
+                user.save()
+                printed.append((username, str(Role(role).label), regions[code].name, password))
+            Assignment.objects.get_or_create(
+                user=user,
+                region=regions[code],
+                role=role,
+                defaults={"start_date": DEMO_START},
+            )
+        return printed

@@ -1,0 +1,103 @@
+"""Reads over regions and assignments that are more than a filter: coverage (R1) and the
+per-role overviews on the home page. All start from `visible_to` and are set-based."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from org.models import Assignment, Region, Role
+from org.regions import Level
+
+
+def _active_in(role: str, today: datetime.date) -> QuerySet[Assignment]:
+    return Assignment.objects.active(today).filter(role=role, region=OuterRef("pk"))
+
+
+def _with_holders(role: str, today: datetime.date) -> Prefetch:
+    return Prefetch(
+        "assignments",
+        queryset=Assignment.objects.active(today).filter(role=role).select_related("user"),
+        to_attr="holders",
+    )
+
+
+@dataclass
+class Coverage:
+    villages_without_director: list[Region]
+    towns_without_supervisor: list[Region]
+
+    @property
+    def gaps(self) -> int:
+        return len(self.villages_without_director) + len(self.towns_without_supervisor)
+
+
+def coverage_gaps(user: Any, today: datetime.date | None = None) -> Coverage:
+    """R1: villages with no active director and towns with no active supervisor, among the
+    regions `user` may see."""
+    today = today or timezone.localdate()
+    visible = Region.objects.visible_to(user).select_related("parent")
+    villages = visible.filter(level=Level.VILLAGE).exclude(
+        Exists(_active_in(Role.CHILD_DIRECTOR, today))
+    )
+    towns = visible.filter(level=Level.TOWN).exclude(Exists(_active_in(Role.SUPERVISOR, today)))
+    return Coverage(list(villages), list(towns))
+
+
+def villages_overview(
+    user: Any, towns: list[Region], today: datetime.date | None = None
+) -> list[Region]:
+    """Villages of `towns`, each with `.holders` (active directors)."""
+    today = today or timezone.localdate()
+    return list(
+        Region.objects.visible_to(user)
+        .filter(parent__in=towns, level=Level.VILLAGE)
+        .select_related("parent")
+        .prefetch_related(_with_holders(Role.CHILD_DIRECTOR, today))
+    )
+
+
+def towns_overview(
+    user: Any, districts: list[Region], today: datetime.date | None = None
+) -> list[Region]:
+    """Towns of `districts`, each with `.holders` (active supervisors), `.village_count` and
+    `.villages_without_director`."""
+    today = today or timezone.localdate()
+    uncovered = (
+        Region.objects.filter(parent=OuterRef("pk"), level=Level.VILLAGE)
+        .exclude(Exists(_active_in(Role.CHILD_DIRECTOR, today)))
+        .order_by()
+        .values("parent")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return list(
+        Region.objects.visible_to(user)
+        .filter(parent__in=districts, level=Level.TOWN)
+        .select_related("parent")
+        .annotate(
+            village_count=Count("children", filter=Q(children__level=Level.VILLAGE)),
+            villages_without_director=Coalesce(Subquery(uncovered), Value(0)),
+        )
+        .prefetch_related(_with_holders(Role.SUPERVISOR, today))
+    )
+
+
+def town_contacts(
+    towns: list[Region], today: datetime.date | None = None
+) -> dict[int, list[Assignment]]:
+    """Active supervisors of `towns` (a director's contact list), keyed by town id."""
+    today = today or timezone.localdate()
+    result: dict[int, list[Assignment]] = {t.pk: [] for t in towns}
+    for assignment in (
+        Assignment.objects.active(today)
+        .filter(role=Role.SUPERVISOR, region__in=towns)
+        .select_related("user")
+    ):
+        result[assignment.region_id].append(assignment)
+    return result

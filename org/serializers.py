@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from org.models import DISTRICT_GRANTABLE_ROLES, Assignment, Region, Role, User
+
+
+class RegionSerializer(serializers.ModelSerializer):
+    parent_code = serializers.CharField(source="parent.code", read_only=True, default=None)
+
+    class Meta:
+        model = Region
+        fields = ["id", "code", "name", "level", "parent", "parent_code"]
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    region_code = serializers.CharField(source="region.code", read_only=True)
+    region_name = serializers.CharField(source="region.name", read_only=True)
+    role = serializers.ChoiceField(
+        choices=[(r.value, r.label) for r in Role if r in DISTRICT_GRANTABLE_ROLES]
+    )
+    active = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Assignment
+        fields = [
+            "id",
+            "user",
+            "region",
+            "region_code",
+            "region_name",
+            "role",
+            "start_date",
+            "end_date",
+            "end_reason",
+            "active",
+        ]
+        read_only_fields = ["end_date", "end_reason"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        user = request.user if request else None
+        # Only people and regions in the caller's scope can be chosen (or even listed).
+        self.fields["user"].queryset = User.objects.visible_to(user)  # type: ignore[attr-defined]
+        self.fields["region"].queryset = Region.objects.visible_to(user)  # type: ignore[attr-defined]
+
+    def get_active(self, obj: Assignment) -> bool:
+        return obj.is_active_on(self.context["today"])
+
+
+class AssignmentEndSerializer(serializers.Serializer):
+    end_date = serializers.DateField(required=False)
+    end_reason = serializers.CharField(max_length=200)
+
+
+class StaffSerializer(serializers.ModelSerializer):
+    managing_district_code = serializers.CharField(
+        source="managing_district.code", read_only=True, default=None
+    )
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "username",
+            "real_name",
+            "phone",
+            "position",
+            "appointed_on",
+            "email",
+            "status",
+            "managing_district",
+            "managing_district_code",
+        ]
+        read_only_fields = ["managing_district"]
+        extra_kwargs = {"real_name": {"required": True}, "phone": {"required": True}}
+
+
+class StaffCreatedSerializer(StaffSerializer):
+    initial_password = serializers.SerializerMethodField()
+
+    class Meta(StaffSerializer.Meta):
+        fields = [*StaffSerializer.Meta.fields, "initial_password"]
+
+    def get_initial_password(self, obj: Any) -> str:
+        return str(self.context.get("initial_password", ""))

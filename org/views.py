@@ -1,0 +1,203 @@
+"""Pages for coverage (R1) and staff management by district civil-affairs staff."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from carecase import access
+from carecase.forms import add_service_errors
+from org import selectors, services
+from org.forms import (
+    AssignmentEndForm,
+    AssignmentForm,
+    StaffEditForm,
+    StaffFilterForm,
+    StaffForm,
+)
+from org.models import Assignment, Region, Role, User
+from org.regions import Level
+
+STAFF_SORTS = {
+    "name": ("real_name", "username"),
+    "-name": ("-real_name", "-username"),
+    "updated": ("updated_at",),
+    "-updated": ("-updated_at",),
+}
+
+
+def _require_staff_manager(request: HttpRequest) -> None:
+    if not access.can_manage_staff(request.user):
+        raise PermissionDenied(_("Only district civil-affairs staff manage staff."))
+
+
+def coverage(request: HttpRequest) -> HttpResponse:
+    scope = access.get_scope(request.user)
+    if not scope.has_role(Role.SUPERVISOR, Role.CIVIL_AFFAIRS, Role.PROTECTION_CENTRE):
+        raise PermissionDenied(_("Coverage is reviewed by supervisors and district staff."))
+    gaps = selectors.coverage_gaps(request.user)
+    return render(request, "org/coverage.html", {"coverage": gaps})
+
+
+def _staff_queryset(request: HttpRequest) -> QuerySet[User]:
+    today = timezone.localdate()
+    return User.objects.visible_to(request.user).prefetch_related(
+        Prefetch(
+            "assignments",
+            queryset=Assignment.objects.active(today).select_related("region"),
+            to_attr="active_assignments",
+        )
+    )
+
+
+def staff_list(request: HttpRequest) -> HttpResponse:
+    _require_staff_manager(request)
+    form = StaffFilterForm(request.GET or None)
+    staff = _staff_queryset(request).select_related("managing_district")
+    if form.is_valid():
+        query = form.cleaned_data["q"].strip()
+        if query:
+            staff = staff.filter(
+                Q(real_name__icontains=query) | Q(username__icontains=query) | Q(phone=query)
+            )
+        if form.cleaned_data["role"]:
+            staff = staff.filter(
+                Exists(
+                    Assignment.objects.active().filter(
+                        user=OuterRef("pk"), role=form.cleaned_data["role"]
+                    )
+                )
+            )
+        if form.cleaned_data["status"]:
+            staff = staff.filter(status=form.cleaned_data["status"])
+    sort = request.GET.get("sort", "name")
+    staff = staff.order_by(*STAFF_SORTS.get(sort, STAFF_SORTS["name"]))
+    page = Paginator(staff, 25).get_page(request.GET.get("page"))
+    return render(request, "org/staff_list.html", {"form": form, "page": page, "sort": sort})
+
+
+@require_http_methods(["GET", "POST"])
+def staff_create(request: HttpRequest) -> HttpResponse:
+    _require_staff_manager(request)
+    districts = access.managed_districts(request.user)
+    form = StaffForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            staff, password = services.staff_create(
+                by=request.user,  # type: ignore[arg-type]
+                district=districts[0],
+                **form.cleaned_data,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            # The one-time password is shown in this response only, never stored in clear.
+            return render(request, "org/staff_created.html", {"staff": staff, "password": password})
+    return render(request, "org/staff_form.html", {"form": form, "district": districts[0]})
+
+
+def _visible_staff(request: HttpRequest, pk: int) -> User:
+    return access.get_visible_or_404(User.objects.all(), request.user, pk=pk)
+
+
+def _render_staff_detail(
+    request: HttpRequest, staff: User, form: AssignmentForm, status: int = 200
+) -> HttpResponse:
+    assignments = staff.assignments.select_related("region", "created_by", "ended_by")
+    context = {"staff": staff, "assignments": assignments, "assignment_form": form}
+    return render(request, "org/staff_detail.html", context, status=status)
+
+
+def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_staff_manager(request)
+    staff = _visible_staff(request, pk)
+    return _render_staff_detail(
+        request, staff, AssignmentForm(regions=_assignable_regions(request))
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_staff_manager(request)
+    staff = _visible_staff(request, pk)
+    form = StaffEditForm(request.POST or None, instance=staff)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.staff_update(
+                by=request.user,  # type: ignore[arg-type]
+                staff=User.objects.get(pk=staff.pk),
+                **form.cleaned_data,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("org:staff_detail", pk=staff.pk)
+    return render(request, "org/staff_edit.html", {"form": form, "staff": staff})
+
+
+@require_POST
+def staff_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_staff_manager(request)
+    staff = _visible_staff(request, pk)
+    password = services.staff_reset_password(by=request.user, staff=staff)  # type: ignore[arg-type]
+    return render(
+        request, "org/staff_created.html", {"staff": staff, "password": password, "reset": True}
+    )
+
+
+def _assignable_regions(request: HttpRequest) -> QuerySet[Region]:
+    scope = access.managed_scope(request.user)
+    return Region.objects.filter(scope.q("code")).filter(
+        level__in=[Level.DISTRICT, Level.TOWN, Level.VILLAGE]
+    )
+
+
+@require_POST
+def assignment_create(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_staff_manager(request)
+    staff = _visible_staff(request, pk)
+    form = AssignmentForm(request.POST, regions=_assignable_regions(request))
+    if form.is_valid():
+        try:
+            services.assignment_create(
+                by=request.user,  # type: ignore[arg-type]
+                user=staff,
+                **form.cleaned_data,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Assignment added."))
+            return redirect("org:staff_detail", pk=staff.pk)
+    return _render_staff_detail(request, staff, form, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+def assignment_end(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_staff_manager(request)
+    assignment = access.get_visible_or_404(
+        Assignment.objects.select_related("user", "region"), request.user, pk=pk
+    )
+    form = AssignmentEndForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assignment_end(
+                by=request.user,  # type: ignore[arg-type]
+                assignment=assignment,
+                end_date=form.cleaned_data["end_date"],
+                reason=form.cleaned_data["end_reason"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Assignment ended; it stays in the history."))
+            return redirect("org:staff_detail", pk=assignment.user_id)
+    return render(request, "org/assignment_end.html", {"form": form, "assignment": assignment})
