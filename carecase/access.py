@@ -219,3 +219,50 @@ class SystemAdminBackend:
 def managed_scope(user: Any) -> Scope:
     """The part of `user`'s scope they administer as civil-affairs staff."""
     return Scope(prefixes=_collapse(d.prefix for d in managed_districts(user)))
+
+
+# --- The child archive ---------------------------------------------------------------------
+
+
+def can_edit_archives(user: Any) -> bool:
+    """Registering and changing children: village directors and district civil affairs.
+    Supervisors review; they add notes, referrals and assistance but do not rewrite archives."""
+    from org.models import Role
+
+    return get_scope(user).has_role(Role.CHILD_DIRECTOR, Role.CIVIL_AFFAIRS)
+
+
+def can_add_records(user: Any) -> bool:
+    """Assistance, referrals, work-log notes, problems and attachments: every data role."""
+    from org.models import DATA_ROLES
+
+    return get_scope(user).has_role(*DATA_ROLES)
+
+
+def can_import_rosters(user: Any) -> bool:
+    from org.models import Role
+
+    return get_scope(user).has_role(Role.CIVIL_AFFAIRS)
+
+
+def can_view_identifier(user: Any) -> bool:
+    return bool(user.has_perm("children.view_identifier"))
+
+
+def can_export_identifier(user: Any) -> bool:
+    return bool(user.has_perm("children.export_identifier"))
+
+
+def archive_villages(user: Any) -> models.QuerySet[Region]:
+    """Villages where `user` may register or move a child: inside the scope of the roles
+    that edit archives."""
+    from org.models import Region, Role
+    from org.regions import Level
+
+    scope = get_scope(user)
+    prefixes = _collapse(
+        a.region.prefix
+        for a in scope.assignments
+        if a.role in (Role.CHILD_DIRECTOR, Role.CIVIL_AFFAIRS)
+    )
+    return Region.objects.filter(Scope(prefixes=prefixes).q("code"), level=Level.VILLAGE)

@@ -48,7 +48,9 @@ INSTALLED_APPS = [
     "axes",
     "django_htmx",
     "carecase.apps.CareCaseConfig",
+    "simple_history",
     "org",
+    "children",
 ]
 
 MIDDLEWARE = [
@@ -62,6 +64,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
     "carecase.middleware.LoginRequiredMiddleware",
     # Axes last: it turns a lockout into the Chinese lockout page.
     "axes.middleware.AxesMiddleware",
@@ -189,7 +192,23 @@ STORAGES = {
         )
     },
 }
+# Uploaded files (photos, scans) are private: no MEDIA_URL, served only through scoped views.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_MB", 10, minimum=1) * 1024 * 1024
+FILE_UPLOAD_PERMISSIONS = 0o600
+
+# --- Identity numbers: encrypted at rest with keys separate from SECRET_KEY -------------------
+# IDENTIFIER_KEYS: comma-separated Fernet keys, newest first (see children/crypto.py and the
+# README for rotation). IDENTIFIER_HASH_KEY: HMAC key of the exact-lookup hash.
+_DEV_IDENTIFIER_KEY = "yW2B4820ftASbc5SgtoztJiSJuyWAa1Qr6B8FM-Y1yI="
+IDENTIFIER_KEYS = env_list("IDENTIFIER_KEYS", [_DEV_IDENTIFIER_KEY] if DEBUG else [])
+IDENTIFIER_HASH_KEY = env_str("IDENTIFIER_HASH_KEY", "development-hash-key" if DEBUG else "")
+if not IDENTIFIER_KEYS or not IDENTIFIER_HASH_KEY:
+    raise ImproperlyConfigured(
+        "IDENTIFIER_KEYS and IDENTIFIER_HASH_KEY are required when DEBUG is off."
+    )
+if IDENTIFIER_HASH_KEY == SECRET_KEY or SECRET_KEY in IDENTIFIER_KEYS:
+    raise ImproperlyConfigured("Identity-number keys must differ from SECRET_KEY.")
 
 # --- Email ---------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str(

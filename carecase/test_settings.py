@@ -8,6 +8,8 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key-that-is-long-enough-for-checks-0123456789")
 os.environ.setdefault("DEBUG", "0")
+os.environ.setdefault("IDENTIFIER_KEYS", "IGaE3Gy0v1S5bK-qqHmJJBCXXj2fG2rzxVe7qc9Ji1A=")
+os.environ.setdefault("IDENTIFIER_HASH_KEY", "test-identifier-hash-key")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("SECURE_COOKIES", "0")
 os.environ.setdefault(

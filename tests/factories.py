@@ -64,4 +64,84 @@ def make_user(role: str | None = None, code: str | None = None, **kwargs: object
     return user
 
 
-__all__ = ["Role", "make_user"]
+_id_sequence = iter(range(1, 10**6))
+
+
+def make_id(
+    birth: datetime.date = datetime.date(2015, 3, 8), gender: str = "M", area: str = "500109"
+) -> str:
+    """A valid, unique resident ID number for `birth` and `gender`."""
+    from children.idnumber import check_character
+
+    while True:
+        seq = next(_id_sequence) % 1000
+        if (seq % 2 == 1) == (gender == "M"):
+            break
+    first17 = f"{area}{birth:%Y%m%d}{seq:03d}"
+    return first17 + check_character(first17)
+
+
+def child_input(village_code: str = ZHIDA, **overrides: object):
+    """A complete, valid registration: a rural left-behind boy whose parents both work away."""
+    from children.services import ChildInput
+
+    birth = overrides.pop("birth_date", datetime.date(2015, 3, 8))
+    gender = overrides.pop("gender", "M")
+    id_number = overrides.pop("id_number", None)
+    if id_number is None:
+        id_number = make_id(birth, gender)  # type: ignore[arg-type]
+    fields = {
+        "name": "张小明",
+        "gender": gender,
+        "ethnicity": "01",
+        "birth_date": birth,
+        "hukou_registered": True,
+        "hukou_address": "重庆市北碚区静观镇",
+        "address": "重庆市北碚区静观镇志达社区3组",
+        "guardian_type": "grandparents",
+        "carer_name": "张大爷",
+        "carer_relation": "祖父",
+        "carer_phone": "13900001111",
+        "carer_address": "志达社区3组",
+        "carer_capacity": "capable",
+        "entrustment_signed_on": datetime.date(2026, 2, 1),
+        "guardianship_quality": "good",
+        "schooling": "primary",
+        "school_name": "静观镇中心小学",
+        "grade": "五年级",
+        "boarding": False,
+        "health": "healthy",
+        "disability_type": "",
+        "disability_grade": "",
+        "illness": "",
+        "psychological_concern": False,
+        "psychological_note": "",
+    }
+    parents = {
+        "father": {"name": "张建国", "status": "working_away", "work_province": "广东",
+                   "work_city": "东莞", "phone": "13800002222", "id_number": "",
+                   "missing_since": None},
+        "mother": {"name": "李秀英", "status": "working_away", "work_province": "浙江",
+                   "work_city": "宁波", "phone": "", "id_number": "", "missing_since": None},
+    }  # fmt: skip
+    categories = overrides.pop("categories", ["rural_left_behind"])
+    parents.update(overrides.pop("parents", {}))  # type: ignore[arg-type]
+    carer_id_number = overrides.pop("carer_id_number", "")
+    fields.update(overrides)
+    return ChildInput(
+        village=region(village_code),
+        fields=fields,
+        id_number=id_number,  # type: ignore[arg-type]
+        carer_id_number=carer_id_number,  # type: ignore[arg-type]
+        categories=list(categories),  # type: ignore[call-overload]
+        parents=parents,
+    )
+
+
+def make_child(by: User, village_code: str = ZHIDA, **overrides: object):
+    from children.services import save_child
+
+    return save_child(by=by, data=child_input(village_code, **overrides)).child
+
+
+__all__ = ["Role", "child_input", "make_child", "make_id", "make_user"]

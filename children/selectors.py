@@ -1,0 +1,73 @@
+"""Reading the archive: the scoped, filtered and sorted list every page, export and API
+endpoint shares, and the child's timeline."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from children import crypto, idnumber
+from children.models import Child
+
+# Sort keys offered by lists (each backed by an index with region_code first).
+SORTS = {
+    "name": ("name_pinyin", "pk"),
+    "-name": ("-name_pinyin", "-pk"),
+    "birth": ("birth_date", "pk"),
+    "-birth": ("-birth_date", "-pk"),
+    "updated": ("updated_at", "pk"),
+    "-updated": ("-updated_at", "-pk"),
+    "village": ("region_code", "name_pinyin", "pk"),
+}
+DEFAULT_SORT = "village"
+_LATIN = re.compile(r"^[a-zA-Z]+$")
+_ID_LIKE = re.compile(r"^\d{17}[\dXx]$")
+
+
+@dataclass(frozen=True)
+class ChildFilter:
+    q: str = ""
+    region: str = ""  # a town or village code inside the user's scope
+    category: str = ""
+    status: str = ""
+    key: str = ""  # "1" key children only, "0" others
+    sort: str = DEFAULT_SORT
+
+
+def search(queryset: QuerySet[Child], text: str) -> QuerySet[Child]:
+    """By exact ID number (via the keyed hash), by 汉字 name, by full pinyin (prefix) or by
+    pinyin initials (prefix)."""
+    text = text.strip()
+    if not text:
+        return queryset
+    if _ID_LIKE.match(text):
+        return queryset.filter(id_hash=crypto.lookup_hash(idnumber.normalize(text)))
+    if _LATIN.match(text):
+        lowered = text.lower()
+        return queryset.filter(
+            Q(name_pinyin__startswith=lowered) | Q(name_initials__startswith=lowered)
+        )
+    return queryset.filter(name__contains=text)
+
+
+def children_for(user: Any, flt: ChildFilter) -> QuerySet[Child]:
+    """The children `user` may see, filtered and sorted; the one entry point of lists,
+    exports and the API."""
+    queryset: QuerySet[Child] = Child.objects.visible_to(user)
+    if flt.region and flt.region.isdigit():
+        from org.regions import infer_level, prefix_range, scope_prefix
+
+        code = flt.region.ljust(12, "0")[:12]
+        prefix = scope_prefix(code, infer_level(code))
+        queryset = queryset.filter(region_code__range=prefix_range(prefix))
+    if flt.category:
+        queryset = queryset.filter(categories__code=flt.category)
+    if flt.status:
+        queryset = queryset.filter(status=flt.status)
+    if flt.key in ("0", "1"):
+        queryset = queryset.filter(is_key=flt.key == "1")
+    queryset = search(queryset, flt.q)
+    return queryset.order_by(*SORTS.get(flt.sort, SORTS[DEFAULT_SORT]))

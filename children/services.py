@@ -1,0 +1,585 @@
+"""Writes to the child archive. Views, the API and the importer all call these, so every rule
+(ID validation, duplicate IDs, scope, derived facts, history) is applied in one place."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from pypinyin import Style, lazy_pinyin
+
+from carecase import access
+from children import crypto, idnumber, rules
+from children.choices import (
+    ENTRUSTED,
+    Category,
+    CloseReason,
+    Gender,
+    Health,
+    ParentRelation,
+    ParentStatus,
+    Status,
+)
+from children.models import Assistance, CategoryTag, Child, Parent, Problem, Referral, WorkNote
+from org.models import Region, User, phone_validator
+from org.regions import Level
+
+# Child fields a caller may set directly (identity numbers, categories and parents apart).
+CHILD_FIELDS = (
+    "name",
+    "gender",
+    "ethnicity",
+    "birth_date",
+    "hukou_registered",
+    "hukou_address",
+    "address",
+    "guardian_type",
+    "carer_name",
+    "carer_relation",
+    "carer_phone",
+    "carer_address",
+    "carer_capacity",
+    "entrustment_signed_on",
+    "guardianship_quality",
+    "schooling",
+    "school_name",
+    "grade",
+    "boarding",
+    "health",
+    "disability_type",
+    "disability_grade",
+    "illness",
+    "psychological_concern",
+    "psychological_note",
+)
+PARENT_FIELDS = (
+    "name",
+    "id_number",
+    "phone",
+    "status",
+    "work_province",
+    "work_city",
+    "missing_since",
+)
+# Real province-level codes (GB/T 2260): an ID's area code outside them is worth a warning.
+PROVINCE_CODES = frozenset(
+    [
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "21",
+        "22",
+        "23",
+        "31",
+        "32",
+        "33",
+        "34",
+        "35",
+        "36",
+        "37",
+        "41",
+        "42",
+        "43",
+        "44",
+        "45",
+        "46",
+        "50",
+        "51",
+        "52",
+        "53",
+        "54",
+        "61",
+        "62",
+        "63",
+        "64",
+        "65",
+        "71",
+        "81",
+        "82",
+    ]
+)
+
+
+@dataclass
+class ChildInput:
+    """Everything a registration or an update supplies."""
+
+    village: Region
+    fields: dict[str, Any]
+    id_number: str = ""
+    carer_id_number: str = ""
+    categories: list[str] = field(default_factory=list)
+    # {"father": {...}, "mother": {...}}; a relation left out or with no status is not recorded.
+    parents: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class SaveResult:
+    child: Child
+    created: bool
+    changed: bool
+    warnings: list[str]
+
+
+def pinyin_keys(name: str) -> tuple[str, str]:
+    """Full pinyin and initials, lower-case without spaces: 张小明 -> zhangxiaoming, zxm."""
+    syllables = [s.lower() for s in lazy_pinyin(name, errors="ignore")]
+    initials = [s.lower() for s in lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore")]
+    return "".join(syllables)[:200], "".join(initials)[:50]
+
+
+class DuplicateChild(ValidationError):
+    """The ID number is already registered; `existing` is set only when the user may see it."""
+
+    def __init__(self, message: str, existing: Child | None) -> None:
+        super().__init__({"id_number": [message]}, code="duplicate")
+        self.existing = existing
+
+
+def _validate(
+    by: User, data: ChildInput, today: datetime.date, instance: Child | None
+) -> tuple[idnumber.IdFacts | None, list[str]]:
+    errors: dict[str, list[str]] = {}
+    warnings: list[str] = []
+
+    def err(name: str, message: str) -> None:
+        errors.setdefault(name, []).append(message)
+
+    f = data.fields
+    if data.village.level != Level.VILLAGE:
+        err("village", _("Choose a village or community."))
+    elif not access.archive_villages(by).filter(pk=data.village.pk).exists():
+        err("village", _("This village is outside the regions where you keep archives."))
+
+    facts = None
+    if data.id_number:
+        try:
+            facts = idnumber.parse(data.id_number, today)
+        except ValidationError as exc:
+            for message in exc.messages:
+                err("id_number", message)
+    birth = f.get("birth_date")
+    if birth and birth > today:
+        err("birth_date", _("The date of birth cannot be in the future."))
+    if facts:
+        if birth and birth != facts.birth_date:
+            err(
+                "birth_date",
+                _("The date of birth differs from the ID number (%(date)s).")
+                % {"date": facts.birth_date.isoformat()},
+            )
+        if f.get("gender") and f["gender"] != facts.gender:
+            err(
+                "gender",
+                _("The gender differs from the ID number (%(gender)s).")
+                % {"gender": Gender(facts.gender).label},
+            )
+        if facts.area_code[:2] not in PROVINCE_CODES:
+            warnings.append(
+                _("The area code %(code)s of the ID number is not a known province; check it.")
+                % {"code": facts.area_code}
+            )
+    if data.carer_id_number:
+        try:
+            idnumber.parse(data.carer_id_number, today)
+        except ValidationError as exc:
+            for message in exc.messages:
+                err("carer_id_number", message)
+
+    for date_field in ("entrustment_signed_on",):
+        if f.get(date_field) and f[date_field] > today:
+            err(date_field, _("This date cannot be in the future."))
+    if f.get("carer_phone"):
+        try:
+            phone_validator(f["carer_phone"])
+        except ValidationError as exc:
+            err("carer_phone", exc.messages[0])
+    if f.get("guardian_type") in ENTRUSTED:
+        if not f.get("carer_name"):
+            err("carer_name", _("Name the entrusted carer."))
+        if not f.get("carer_capacity"):
+            err("carer_capacity", _("Assess the entrusted carer's capacity."))
+    if f.get("health") in (Health.DISABLED, Health.DISABLED_AND_ILL) and not f.get(
+        "disability_type"
+    ):
+        err("disability_type", _("Give the type of disability."))
+    if f.get("health") in (Health.ILL, Health.DISABLED_AND_ILL) and not f.get("illness"):
+        err("illness", _("Name the illness."))
+
+    for relation, values in data.parents.items():
+        if not values.get("status"):
+            if any(values.get(k) for k in ("name", "id_number", "phone")):
+                err(f"{relation}_status", _("Give this parent's situation."))
+            continue
+        if values.get("id_number"):
+            try:
+                parent_facts = idnumber.parse(values["id_number"], today)
+            except ValidationError as exc:
+                for message in exc.messages:
+                    err(f"{relation}_id_number", message)
+            else:
+                expected = "M" if relation == ParentRelation.FATHER else "F"
+                if parent_facts.gender != expected:
+                    err(
+                        f"{relation}_id_number",
+                        _("This ID number belongs to a %(gender)s.")
+                        % {"gender": Gender(parent_facts.gender).label},
+                    )
+        if values.get("phone"):
+            try:
+                phone_validator(values["phone"])
+            except ValidationError as exc:
+                err(f"{relation}_phone", exc.messages[0])
+        if values["status"] == ParentStatus.MISSING and not values.get("missing_since"):
+            err(f"{relation}_missing_since", _("Give the date since when the parent is missing."))
+        if values.get("missing_since") and values["missing_since"] > today:
+            err(f"{relation}_missing_since", _("This date cannot be in the future."))
+
+    if errors:
+        raise ValidationError(errors)
+    return facts, warnings
+
+
+def _check_duplicate(by: User, id_hash: str | None, instance: Child | None) -> None:
+    if not id_hash:
+        return
+    others = Child.objects.filter(id_hash=id_hash)
+    if instance is not None:
+        others = others.exclude(pk=instance.pk)
+    existing = others.first()
+    if existing is None:
+        return
+    if Child.objects.visible_to(by).filter(pk=existing.pk).exists():
+        raise DuplicateChild(
+            _("This child is already registered: %(name)s.") % {"name": existing.name}, existing
+        )
+    # Out of scope: reveal nothing about the child, not even the district.
+    raise DuplicateChild(
+        _(
+            "A child with this ID number is already registered elsewhere. Contact your "
+            "district civil-affairs office, which can arrange the transfer."
+        ),
+        None,
+    )
+
+
+def _facts(child: Child, parents: dict[str, dict[str, Any]], categories: list[str]) -> rules.Facts:
+    return rules.Facts(
+        birth_date=child.birth_date,
+        parent_statuses=tuple(v["status"] for v in parents.values() if v.get("status")),
+        categories=frozenset(categories),
+        guardian_type=child.guardian_type,
+        carer_capacity=child.carer_capacity,
+        schooling=child.schooling,
+        health=child.health,
+        psychological_concern=child.psychological_concern,
+    )
+
+
+def _existing_parents(child: Child) -> dict[str, dict[str, Any]]:
+    result = {}
+    for parent in child.parents.all():
+        values = {k: getattr(parent, k) for k in PARENT_FIELDS if k != "id_number"}
+        values["id_number"] = parent.id_number
+        result[parent.relation] = values
+    return result
+
+
+def _save_parents(child: Child, parents: dict[str, dict[str, Any]], by: User) -> bool:
+    changed = False
+    current = {p.relation: p for p in child.parents.all()}
+    for relation in ParentRelation.values:
+        values = parents.get(relation)
+        parent = current.get(relation)
+        if not values or not values.get("status"):
+            if parent is not None and relation in parents:
+                parent._history_user = by  # type: ignore[attr-defined]
+                parent.delete()
+                changed = True
+            continue
+        if parent is None:
+            parent = Parent(child=child, relation=relation)
+        dirty = parent.pk is None
+        for key in PARENT_FIELDS:
+            if key == "id_number":
+                if (values.get(key) or "") != parent.id_number:
+                    parent.set_id_number(values.get(key) or "")
+                    dirty = True
+                continue
+            value = values.get(key)
+            if value is None and key != "missing_since":
+                value = ""
+            if getattr(parent, key) != value:
+                setattr(parent, key, value)
+                dirty = True
+        if dirty:
+            parent._history_user = by  # type: ignore[attr-defined]
+            parent.save()
+            changed = True
+    return changed
+
+
+def save_child(
+    *,
+    by: User,
+    data: ChildInput,
+    instance: Child | None = None,
+    today: datetime.date | None = None,
+    client_token: uuid.UUID | None = None,
+    reason: str = "",
+) -> SaveResult:
+    """Register a child (instance None) or update one, with parents and categories, in one
+    transaction. Raises ValidationError keyed by field; returns warnings that do not block."""
+    today = today or timezone.localdate()
+    if instance is None and client_token is not None:
+        earlier = Child.objects.visible_to(by).filter(client_token=client_token).first()
+        if earlier is not None:  # the same form submitted again (a phone retrying)
+            return SaveResult(earlier, created=False, changed=False, warnings=[])
+    facts, warnings = _validate(by, data, today, instance)
+    id_hash = crypto.lookup_hash(facts.number) if facts else None
+    _check_duplicate(by, id_hash, instance)
+
+    with transaction.atomic():
+        child = instance if instance is not None else Child(created_by=by)
+        if instance is not None:
+            # Lock the row: two people editing the same archive save one after the other.
+            Child.objects.select_for_update().filter(pk=instance.pk).first()
+        before_parents = _existing_parents(child) if child.pk else {}
+        before_categories = set(child.category_codes()) if child.pk else set()
+        dirty = child.pk is None
+        for key in CHILD_FIELDS:
+            if key in data.fields:
+                value = data.fields[key]
+                if value is None and key not in ("entrustment_signed_on",):
+                    value = "" if not isinstance(getattr(child, key, ""), bool) else False
+                if getattr(child, key) != value:
+                    setattr(child, key, value)
+                    dirty = True
+        if child.village_id != data.village.pk:
+            child.village = data.village
+            child.region_code = data.village.code
+            dirty = True
+        if facts is not None and (child.id_hash != id_hash):
+            child.set_id_number(facts.number)
+            dirty = True
+        elif facts is None and not data.id_number and child.id_hash:
+            child.set_id_number("")
+            dirty = True
+        if data.carer_id_number != child.carer_id:
+            child.set_carer_id(
+                idnumber.normalize(data.carer_id_number) if data.carer_id_number else ""
+            )
+            dirty = True
+        if facts is not None and not child.birth_date:
+            child.birth_date = facts.birth_date
+        child.name_pinyin, child.name_initials = pinyin_keys(child.name)
+
+        merged_parents = {**before_parents, **data.parents}
+        reasons = rules.key_reasons(_facts(child, merged_parents, data.categories))
+        if child.is_key != bool(reasons) or child.key_reasons != reasons:
+            child.is_key, child.key_reasons = bool(reasons), reasons
+            dirty = True
+        parents_changed = merged_parents != before_parents
+        categories_changed = set(data.categories) != before_categories
+        created = child.pk is None
+        if dirty or categories_changed:
+            if created:
+                child.client_token = client_token
+            # One history row per save, holding the categories too: write the row and its
+            # categories without history first, then save once with history.
+            child.skip_history_when_saving = True  # type: ignore[attr-defined]
+            try:
+                if created:
+                    try:
+                        with transaction.atomic():
+                            child.save()
+                    except IntegrityError:
+                        # A concurrent registration of the same ID number won the race.
+                        _check_duplicate(by, id_hash, instance)
+                        raise
+                if categories_changed:
+                    CategoryTag.objects.bulk_create(
+                        [CategoryTag(code=c) for c in data.categories], ignore_conflicts=True
+                    )
+                    child.categories.set(data.categories)  # type: ignore[arg-type]
+            finally:
+                del child.skip_history_when_saving  # type: ignore[attr-defined]
+            child._history_user = by  # type: ignore[attr-defined]
+            child._change_reason = reason  # type: ignore[attr-defined]
+            child.save()
+        if parents_changed:
+            _save_parents(child, data.parents, by)
+    warnings += [str(w) for w in rules.eligibility_warnings(
+        _facts(child, merged_parents, data.categories), today
+    )]  # fmt: skip
+    return SaveResult(
+        child,
+        created=created,
+        changed=created or dirty or categories_changed or parents_changed,
+        warnings=warnings,
+    )
+
+
+def close_child(
+    *,
+    by: User,
+    child: Child,
+    reason: str,
+    closed_on: datetime.date,
+    note: str = "",
+    new_address: str = "",
+    today: datetime.date | None = None,
+) -> Child:
+    """Close an archive (nothing closes without a person, R10 age limits included)."""
+    today = today or timezone.localdate()
+    errors: dict[str, list[str]] = {}
+    if child.status == Status.CLOSED:
+        errors["reason"] = [_("This archive is already closed.")]
+    if reason not in CloseReason.values:
+        errors["reason"] = [_("Choose a reason for closing.")]
+    if closed_on > today:
+        errors["closed_on"] = [_("This date cannot be in the future.")]
+    if reason == CloseReason.MOVED_AWAY and not new_address:
+        errors["new_address"] = [_("Give the new address.")]
+    if reason == CloseReason.OTHER and not note:
+        errors["note"] = [_("Explain the reason.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        child.status = Status.CLOSED
+        child.close_reason = reason
+        child.closed_on = closed_on
+        child.close_note = note
+        child.new_address = new_address
+        child.age_review_due = False
+        child._history_user = by  # type: ignore[attr-defined]
+        child.save()
+    return child
+
+
+def reopen_child(*, by: User, child: Child, note: str) -> Child:
+    if child.status != Status.CLOSED:
+        raise ValidationError({"note": [_("This archive is open.")]})
+    if not note:
+        raise ValidationError({"note": [_("Explain why the archive is reopened.")]})
+    with transaction.atomic():
+        child.status = Status.ACTIVE
+        child.close_reason = ""
+        child.closed_on = None
+        child.close_note = note
+        child._history_user = by  # type: ignore[attr-defined]
+        child._change_reason = note  # type: ignore[attr-defined]
+        child.save()
+    return child
+
+
+RECORD_MODELS: dict[str, Any] = {
+    "assistance": Assistance,
+    "referral": Referral,
+    "note": WorkNote,
+    "problem": Problem,
+}
+_RECORD_DATES = {
+    "assistance": ("started_on", "ended_on"),
+    "referral": ("referred_on",),
+    "note": ("noted_on",),
+    "problem": ("found_on", "solved_on"),
+}
+
+
+def save_record(
+    *,
+    by: User,
+    child: Child,
+    kind: str,
+    values: dict[str, Any],
+    instance: Any = None,
+    today: datetime.date | None = None,
+    client_token: uuid.UUID | None = None,
+) -> Any:
+    """Add or change an assistance, referral, work-log note or problem of a child."""
+    today = today or timezone.localdate()
+    model = RECORD_MODELS[kind]
+    if instance is None and client_token is not None:
+        earlier = model.objects.filter(child=child, client_token=client_token).first()
+        if earlier is not None:
+            return earlier
+    errors: dict[str, list[str]] = {}
+    for name in _RECORD_DATES[kind]:
+        if values.get(name) and values[name] > today:
+            errors[name] = [_("This date cannot be in the future.")]
+    started, ended = values.get("started_on"), values.get("ended_on")
+    if kind == "assistance" and started and ended and ended < started:
+        errors["ended_on"] = [_("The end cannot be before the start.")]
+    if kind == "assistance" and values.get("amount") is not None and values["amount"] < 0:
+        errors["amount"] = [_("The amount cannot be negative.")]
+    if kind == "problem" and values.get("solved_on") and not values.get("solution"):
+        errors["solution"] = [_("Say how the problem was solved.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        record = instance or model(child=child, created_by=by, client_token=client_token)
+        for key, value in values.items():
+            setattr(record, key, value)
+        record.full_clean(exclude=["child", "created_by", "client_token"])
+        record._history_user = by
+        record.save()
+        # The archive counts as updated whenever its records change (R11 "dynamic updates").
+        Child.objects.filter(pk=child.pk).update(updated_at=timezone.now())
+    return record
+
+
+def warnings_for(child: Child, today: datetime.date | None = None) -> list[Promise]:
+    """Eligibility warnings of a saved child (for its archive page)."""
+    today = today or timezone.localdate()
+    parents = {p.relation: {"status": p.status} for p in child.parents.all()}
+    return rules.eligibility_warnings(_facts(child, parents, child.category_codes()), today)
+
+
+def mark_age_reviews(today: datetime.date | None = None) -> int:
+    """Flag active children who reached an age limit (18 for all; 16 for those served only as
+    left-behind) for their director to confirm closing. Set-based; returns the number flagged."""
+    from children.choices import ADULT_AGE, LEFT_BEHIND, LEFT_BEHIND_AGE_LIMIT
+
+    today = today or timezone.localdate()
+
+    def years_ago(n: int) -> datetime.date:
+        try:
+            return today.replace(year=today.year - n)
+        except ValueError:  # 29 February
+            return today.replace(year=today.year - n, day=28)
+
+    active = Child.objects.filter(status=Status.ACTIVE, age_review_due=False)
+    flagged = active.filter(birth_date__lte=years_ago(ADULT_AGE)).update(age_review_due=True)
+    others = [c for c in Category.values if c not in LEFT_BEHIND]
+    left_behind_only = (
+        active.filter(
+            birth_date__lte=years_ago(LEFT_BEHIND_AGE_LIMIT), categories__code__in=LEFT_BEHIND
+        )
+        .exclude(categories__code__in=others)
+        .values("pk")
+    )
+    flagged += Child.objects.filter(pk__in=left_behind_only).update(age_review_due=True)
+    return flagged
+
+
+__all__ = [
+    "ChildInput",
+    "DuplicateChild",
+    "SaveResult",
+    "close_child",
+    "mark_age_reviews",
+    "pinyin_keys",
+    "reopen_child",
+    "save_child",
+    "save_record",
+]
