@@ -266,3 +266,11 @@ def archive_villages(user: Any) -> models.QuerySet[Region]:
         if a.role in (Role.CHILD_DIRECTOR, Role.CIVIL_AFFAIRS)
     )
     return Region.objects.filter(Scope(prefixes=prefixes).q("code"), level=Level.VILLAGE)
+
+
+def audit_scope(user: Any) -> Scope:
+    """The regions whose access log an audit administrator reads (三员分立: they read who
+    did what, never the archives themselves)."""
+    from org.models import Role
+
+    return Scope(prefixes=_collapse(r.prefix for r in get_scope(user).regions(Role.AUDIT_ADMIN)))

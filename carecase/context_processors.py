@@ -39,6 +39,18 @@ class _LazyScope:
         return self._scope().has_role(Role.SUPERVISOR, Role.CIVIL_AFFAIRS, Role.PROTECTION_CENTRE)
 
     @property
+    def sees_children(self) -> bool:
+        from org.models import DATA_ROLES
+
+        return self._scope().has_role(*DATA_ROLES)
+
+    @property
+    def is_audit_admin(self) -> bool:
+        from org.models import Role
+
+        return self._scope().has_role(Role.AUDIT_ADMIN)
+
+    @property
     def is_system_admin(self) -> bool:
         return access.is_system_admin(self._user)
 

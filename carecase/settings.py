@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from carecase.env import env_bool, env_int, env_list, env_str
@@ -283,6 +284,10 @@ else:
     CELERY_RESULT_BACKEND = f"file://{VAR_DIR / 'celery' / 'results'}"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    "children-age-reviews": {
+        "task": "children.tasks.mark_age_reviews",
+        "schedule": crontab(hour=6, minute=30),
+    },
     "worker-heartbeat": {
         "task": "carecase.tasks.heartbeat",
         "schedule": env_int("HEARTBEAT_SECONDS", 60, minimum=5),

@@ -15,7 +15,20 @@ from django.views.decorators.cache import never_cache
 from carecase import access
 from carecase.models import WorkerHeartbeat
 from org import selectors
-from org.models import Role
+from org.models import DATA_ROLES, Role
+
+
+def archive_summary(user: Any) -> dict[str, int]:
+    """Counts of the archives in the user's scope, in one aggregate query."""
+    from django.db.models import Count, Q
+
+    from children.models import Child
+
+    return Child.objects.visible_to(user).aggregate(
+        active=Count("pk", filter=Q(status="active")),
+        key=Count("pk", filter=Q(status="active", is_key=True)),
+        age_review=Count("pk", filter=Q(status="active", age_review_due=True)),
+    )
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -43,6 +56,9 @@ def home(request: HttpRequest) -> HttpResponse:
     if scope.has_role(Role.SUPERVISOR, Role.CIVIL_AFFAIRS, Role.PROTECTION_CENTRE):
         coverage = selectors.coverage_gaps(user, today)
         context["coverage"] = coverage
+
+    if scope.has_role(*DATA_ROLES):
+        context["archive"] = archive_summary(user)
 
     context["admin_roles"] = [
         a

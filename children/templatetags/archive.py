@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+import datetime
+
+from django import template
+from django.utils import timezone
+
+from children.rules import age_on
+
+register = template.Library()
+
+
+@register.filter
+def age(birth: datetime.date | None) -> str:
+    """Age in whole years today (with the unit in Chinese, e.g. 11岁)."""
+    if birth is None:
+        return ""
+    from django.utils.translation import gettext
+
+    return gettext("%(years)d yrs") % {"years": age_on(birth, timezone.localdate())}

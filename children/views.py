@@ -1,0 +1,277 @@
+"""Pages of the child archive: list and search, registration and editing, the archive page
+with its timeline, closing and reopening, and the records that hang off a child."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from carecase import access
+from carecase.forms import add_service_errors
+from children import selectors, services
+from children.audit import log_access
+from children.forms import (
+    RECORD_FORMS,
+    RECORD_TITLES,
+    ChildFilterForm,
+    ChildForm,
+    CloseForm,
+    ReopenForm,
+)
+from children.models import AccessAction, Child
+from org.models import Region
+from org.regions import Level
+
+PAGE_SIZE = 25
+
+
+def _require_editor(request: HttpRequest) -> None:
+    if not access.can_edit_archives(request.user):
+        raise PermissionDenied(
+            _("Archives are kept by village child directors and district civil affairs.")
+        )
+
+
+def _require_records(request: HttpRequest) -> None:
+    if not access.can_add_records(request.user):
+        raise PermissionDenied(_("Your role does not add records to archives."))
+
+
+def _visible_child(request: HttpRequest, pk: int) -> Child:
+    return access.get_visible_or_404(
+        Child.objects.select_related("village__parent", "created_by"), request.user, pk=pk
+    )
+
+
+def _filter_regions(request: HttpRequest) -> list[Region]:
+    """Towns and villages a user may filter by: those inside their scope."""
+    scope = access.get_scope(request.user)
+    regions = Region.objects.filter(scope.q("code"), level__in=[Level.TOWN, Level.VILLAGE])
+    return list(regions.order_by("code").only("code", "name", "level"))
+
+
+def child_list(request: HttpRequest) -> HttpResponse:
+    form = ChildFilterForm(request.GET or None, regions=_filter_regions(request))
+    flt = form.to_filter() if request.GET else selectors.ChildFilter(status="active")
+    children = (
+        selectors.children_for(request.user, flt)
+        .select_related("village")
+        .prefetch_related("categories")
+    )
+    page = Paginator(children, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "sort": flt.sort,
+        "can_edit": access.can_edit_archives(request.user),
+        "can_import": access.can_import_rosters(request.user),
+        "query": request.GET.urlencode(),
+    }
+    return render(request, "children/child_list.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def child_create(request: HttpRequest) -> HttpResponse:
+    _require_editor(request)
+    villages = access.archive_villages(request.user)
+    form = ChildForm(request.POST or None, villages=villages)
+    if not request.POST and villages.count() == 1:
+        form.initial["village"] = villages.get().pk
+    existing = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.save_child(
+                by=request.user,  # type: ignore[arg-type]
+                data=form.to_input(),
+                client_token=form.cleaned_data.get("client_token"),
+            )
+        except services.DuplicateChild as exc:
+            existing = exc.existing
+            add_service_errors(form, exc)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The child has been registered."))
+            for warning in result.warnings:
+                messages.warning(request, warning)
+            return redirect("children:detail", pk=result.child.pk)
+    return render(
+        request,
+        "children/child_form.html",
+        {"form": form, "existing": existing, "title": _("Register a child")},
+        status=400 if form.errors else 200,
+    )
+
+
+def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    child = _visible_child(request, pk)
+    log_access(request, AccessAction.VIEW, child=child)
+    show_id = access.can_view_identifier(request.user)
+    context: dict[str, Any] = {
+        "child": child,
+        "parents": list(child.parents.all()),
+        "categories": child.categories.all(),
+        "assistance": child.assistances.select_related("created_by"),
+        "referrals": child.referrals.select_related("created_by"),
+        "notes": child.worknotes.select_related("created_by")[:20],
+        "problems": child.problems.select_related("created_by"),
+        "attachments": child.attachments.select_related("created_by"),
+        "timeline": selectors.timeline(child),
+        "warnings": services.warnings_for(child),
+        "show_id": show_id,
+        "id_number": child.id_number if show_id else child.id_masked,
+        "can_edit": access.can_edit_archives(request.user),
+        "can_add": access.can_add_records(request.user),
+        "record_titles": RECORD_TITLES,
+        "today": timezone.localdate(),
+    }
+    return render(request, "children/child_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def child_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_editor(request)
+    child = _visible_child(request, pk)
+    # An archive can move between villages the editor serves, and keep its own village.
+    villages = access.archive_villages(request.user) | Region.objects.filter(pk=child.village_id)
+    form = ChildForm(
+        request.POST or None,
+        villages=villages,
+        instance=child,
+        show_identifiers=access.can_view_identifier(request.user),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.save_child(
+                by=request.user,  # type: ignore[arg-type]
+                data=form.to_input(),
+                instance=child,
+                reason=form.cleaned_data.get("reason", ""),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Saved.") if result.changed else _("Nothing was changed."))
+            for warning in result.warnings:
+                messages.warning(request, warning)
+            return redirect("children:detail", pk=child.pk)
+    return render(
+        request,
+        "children/child_form.html",
+        {"form": form, "child": child, "title": _("Edit the archive")},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def child_close(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_editor(request)
+    child = _visible_child(request, pk)
+    form = CloseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.close_child(by=request.user, child=child, **form.cleaned_data)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The archive has been closed."))
+            return redirect("children:detail", pk=child.pk)
+    return render(
+        request,
+        "children/simple_form.html",
+        {"form": form, "child": child, "title": _("Close the archive")},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def child_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_editor(request)
+    child = _visible_child(request, pk)
+    form = ReopenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reopen_child(by=request.user, child=child, note=form.cleaned_data["note"])  # type: ignore[arg-type]
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The archive has been reopened."))
+            return redirect("children:detail", pk=child.pk)
+    return render(
+        request,
+        "children/simple_form.html",
+        {"form": form, "child": child, "title": _("Reopen the archive")},
+        status=400 if form.errors else 200,
+    )
+
+
+def _record_form_page(
+    request: HttpRequest, pk: int, kind: str, record_pk: int | None
+) -> HttpResponse:
+    _require_records(request)
+    if kind not in RECORD_FORMS:
+        raise Http404
+    child = _visible_child(request, pk)
+    instance = None
+    if record_pk is not None:
+        model = services.RECORD_MODELS[kind]
+        instance = model.objects.filter(child=child, pk=record_pk).first()
+        if instance is None:
+            raise Http404
+    form = RECORD_FORMS[kind](request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_record(
+                by=request.user,  # type: ignore[arg-type]
+                child=child,
+                kind=kind,
+                values=form.values(),
+                instance=instance,
+                client_token=form.cleaned_data.get("client_token"),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("children:detail", pk=child.pk)
+    return render(
+        request,
+        "children/simple_form.html",
+        {"form": form, "child": child, "title": RECORD_TITLES[kind]},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def record_create(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    return _record_form_page(request, pk, kind, None)
+
+
+@require_http_methods(["GET", "POST"])
+def record_edit(request: HttpRequest, pk: int, kind: str, record_pk: int) -> HttpResponse:
+    return _record_form_page(request, pk, kind, record_pk)
+
+
+def age_review(request: HttpRequest) -> HttpResponse:
+    """Children who reached an age limit, for their director to confirm closing (R10)."""
+    children = (
+        Child.objects.visible_to(request.user)
+        .filter(status="active", age_review_due=True)
+        .select_related("village")
+        .prefetch_related("categories")
+        .order_by("birth_date", "pk")
+    )
+    page = Paginator(children, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "children/age_review.html",
+        {"page": page, "can_edit": access.can_edit_archives(request.user)},
+    )
