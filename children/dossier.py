@@ -1,0 +1,389 @@
+"""The child's dossier (儿童档案) as a PDF: the whole archive on A4 pages, rendered by
+WeasyPrint from templates/children/dossier.html.
+
+Nothing is fetched while rendering: the only resource the page may use is the child's photo,
+passed in as a data: URI, and the URL fetcher refuses every other URL. The queries are fixed
+in number (prefetches), whatever the number of records the archive holds.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime
+import io
+import logging
+import re
+import urllib.parse
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+from django.db.models import Prefetch
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps
+
+from carecase import access
+from children import idnumber
+from children.attachments import IMAGE_TYPES, read_image
+from children.choices import AttachmentKind, Category
+from children.models import (
+    Assistance,
+    Attachment,
+    Child,
+    ChildQuerySet,
+    Problem,
+    Referral,
+    WorkNote,
+)
+
+if TYPE_CHECKING:
+    from org.models import Region
+
+logger = logging.getLogger(__name__)
+
+EMPTY = "—"
+PHOTO_MAX_PIXELS = (480, 600)  # enough for a 4 cm x 5 cm photo at 300 dpi
+_DATA_URI = re.compile(r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?P<params>(;[^,;]*)*?),", re.S)
+
+# Sections of the identity page: (section title msgid, field names).
+IDENTITY_FIELDS = (
+    "name",
+    "gender",
+    "ethnicity",
+    "birth_date",
+    "hukou_registered",
+    "hukou_address",
+    "address",
+)
+GUARDIANSHIP_FIELDS = (
+    "guardian_type",
+    "carer_name",
+    "carer_relation",
+    "carer_phone",
+    "carer_address",
+    "carer_capacity",
+    "entrustment_signed_on",
+    "guardianship_quality",
+)
+SCHOOLING_FIELDS = ("schooling", "school_name", "grade", "boarding")
+HEALTH_FIELDS = (
+    "health",
+    "disability_type",
+    "disability_grade",
+    "illness",
+    "psychological_concern",
+    "psychological_note",
+)
+STATUS_FIELDS = ("status", "close_reason", "closed_on", "close_note", "new_address")
+# Child fields compared between history records (diff_against compares editable fields).
+HISTORY_FIELDS = (
+    *IDENTITY_FIELDS,
+    "village",
+    *GUARDIANSHIP_FIELDS,
+    *SCHOOLING_FIELDS,
+    *HEALTH_FIELDS,
+    *STATUS_FIELDS,
+)
+# Identity numbers are not editable fields and are compared here. They are never shown in
+# clear: a change of ID number shows the masked numbers, a change of the carer's ID only that
+# it changed.
+HISTORY_SECRET_FIELDS = ("id_hash", "carer_id_cipher")
+
+
+@dataclass(frozen=True)
+class Change:
+    label: str
+    old: str
+    new: str
+
+
+@dataclass
+class HistoryEntry:
+    at: datetime.datetime
+    who: str
+    action: str
+    reason: str
+    changes: list[Change] = field(default_factory=list)
+
+
+def dossier_queryset() -> ChildQuerySet:
+    """Children with everything the dossier shows, in a fixed number of queries."""
+    by = "created_by"
+    return Child.objects.select_related("village__parent__parent", by).prefetch_related(
+        "categories",
+        "parents",
+        Prefetch("assistances", queryset=Assistance.objects.select_related(by)),
+        Prefetch("referrals", queryset=Referral.objects.select_related(by)),
+        Prefetch("worknotes", queryset=WorkNote.objects.select_related(by)),
+        Prefetch("problems", queryset=Problem.objects.select_related(by)),
+        Prefetch("attachments", queryset=Attachment.objects.select_related(by)),
+    )
+
+
+def _field(model: type[models.Model] | models.Model, name: str) -> models.Field[Any, Any]:
+    found = model._meta.get_field(name)
+    if not isinstance(found, models.Field):
+        raise TypeError(f"{name} is not a concrete field")
+    return found
+
+
+def _label(name: str) -> str:
+    if name == "id_hash":
+        return capfirst(str(_field(Child, "id_masked").verbose_name))
+    if name == "carer_id_cipher":
+        return capfirst(_("carer's ID number"))
+    return capfirst(str(_field(Child, name).verbose_name))
+
+
+def display(obj: models.Model, name: str) -> str:
+    """A field's value as a person reads it: choice labels, 2026年11月22日, 是/否, '—'."""
+    model_field = _field(obj, name)
+    value = getattr(obj, model_field.attname)
+    if value is None or value == "":
+        return EMPTY
+    if isinstance(model_field, models.BooleanField):
+        return _("Yes") if value else _("No")
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if isinstance(value, datetime.datetime):
+        return date_format(timezone.localtime(value), "DATETIME_FORMAT")
+    if isinstance(value, datetime.date):
+        return date_format(value, "DATE_FORMAT")
+    return str(value)
+
+
+def _rows(child: Child, names: tuple[str, ...]) -> list[tuple[str, str]]:
+    return [(_label(name), display(child, name)) for name in names]
+
+
+def _people(user: Any) -> str:
+    if user is None:
+        return EMPTY
+    return str(getattr(user, "real_name", "") or user.get_username())
+
+
+def history(child: Child) -> list[HistoryEntry]:
+    """The archive's change history, oldest first: who changed it, when, and what changed
+    (three queries whatever its length)."""
+    records = list(
+        Child.history.filter(id=child.pk)
+        .select_related("history_user", "village")
+        .prefetch_related("historicalchild_categories_set")
+        .order_by("history_date", "history_id")
+    )
+    actions = {"+": _("Registered"), "~": _("Changed"), "-": _("Deleted")}
+    entries: list[HistoryEntry] = []
+    previous = None
+    for record in records:
+        entry = HistoryEntry(
+            at=record.history_date,
+            who=_people(record.history_user),
+            # The first record is the registration, whatever its type (the service writes
+            # the row and its categories, then saves once with history).
+            action=actions["+"]
+            if previous is None
+            else actions.get(record.history_type, record.history_type),
+            reason=record.history_change_reason or "",
+        )
+        if previous is not None:
+            delta = record.diff_against(previous, included_fields=HISTORY_FIELDS)
+            changed = set(delta.changed_fields)
+            changed.update(
+                name
+                for name in HISTORY_SECRET_FIELDS
+                if getattr(previous, name) != getattr(record, name)
+            )
+            order = (*HISTORY_SECRET_FIELDS[:1], *HISTORY_FIELDS, *HISTORY_SECRET_FIELDS[1:])
+            entry.changes.extend(
+                _history_change(name, previous, record) for name in order if name in changed
+            )
+            old_codes = _category_codes(previous)
+            new_codes = _category_codes(record)
+            if old_codes != new_codes:
+                entry.changes.append(
+                    Change(
+                        capfirst(str(_field(Child, "categories").verbose_name)),
+                        _category_labels(old_codes),
+                        _category_labels(new_codes),
+                    )
+                )
+        entries.append(entry)
+        previous = record
+    return entries
+
+
+def _category_codes(record: Any) -> list[str]:
+    return sorted(row.categorytag_id for row in record.historicalchild_categories_set.all())
+
+
+def _category_labels(codes: list[str]) -> str:
+    labels = dict(Category.choices)
+    return "、".join(str(labels.get(code, code)) for code in codes) or EMPTY
+
+
+def _history_change(name: str, old: Any, new: Any) -> Change:
+    if name == "id_hash":
+        return Change(_label(name), old.id_masked or EMPTY, new.id_masked or EMPTY)
+    if name == "carer_id_cipher":
+        return Change(_label(name), "…", "…")
+    if name == "village":
+        return Change(_label(name), _region_name(old), _region_name(new))
+    return Change(_label(name), display(old, name), display(new, name))
+
+
+def _region_name(record: Any) -> str:
+    try:
+        return str(record.village.name)
+    except models.ObjectDoesNotExist:
+        return str(record.village_id or EMPTY)
+
+
+def photo_data_uri(child: Child) -> str | None:
+    """The newest photo of the child as a small JPEG data: URI, or None."""
+    for attachment in child.attachments.all():  # prefetched, newest first
+        if attachment.kind != AttachmentKind.PHOTO or attachment.content_type not in IMAGE_TYPES:
+            continue
+        content = read_image(attachment)
+        if content is None:
+            continue
+        try:
+            with Image.open(io.BytesIO(content)) as image:
+                picture = ImageOps.exif_transpose(image)
+                picture.thumbnail(PHOTO_MAX_PIXELS)
+                if picture.mode not in ("RGB", "L"):
+                    background = Image.new("RGB", picture.size, "white")
+                    rgba = picture.convert("RGBA")
+                    background.paste(rgba, mask=rgba.getchannel("A"))
+                    picture = background
+                out = io.BytesIO()
+                picture.save(out, format="JPEG", quality=85)
+        except Exception:  # a damaged photo must not stop the dossier
+            logger.warning("Photo attachment %s could not be read", attachment.pk, exc_info=True)
+            continue
+        return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+    return None
+
+
+def identifiers(child: Child, user: Any) -> dict[str, Any]:
+    """ID numbers as `user` may read them: in full with the view_identifier permission,
+    masked otherwise."""
+    full = access.can_view_identifier(user)
+    carer_id = child.carer_id
+    return {
+        "full": full,
+        "child": (child.id_number if full else child.id_masked) or EMPTY,
+        "carer": (carer_id if full else idnumber.mask(carer_id)) or EMPTY,
+        "parents": {
+            parent.pk: (parent.id_number if full else parent.id_masked) or EMPTY
+            for parent in child.parents.all()
+        },
+    }
+
+
+def region_path(child: Child) -> str:
+    """District, town and village (selected with the child, no further query)."""
+    names: list[str] = []
+    region: Region | None = child.village
+    for _level in range(3):
+        if region is None:
+            break
+        names.append(region.name)
+        region = region.parent if region.parent_id and len(names) < 3 else None
+    return " ".join(reversed(names))
+
+
+def context(child: Child, user: Any, now: datetime.datetime) -> dict[str, Any]:
+    ids = identifiers(child, user)
+    parents = [(parent, ids["parents"][parent.pk]) for parent in child.parents.all()]
+    identity = _rows(child, IDENTITY_FIELDS)
+    identity.insert(4, (_label("id_hash"), ids["child"]))
+    guardianship = _rows(child, GUARDIANSHIP_FIELDS)
+    guardianship.insert(4, (_label("carer_id_cipher"), ids["carer"]))
+    return {
+        "child": child,
+        "title": _("Child dossier"),
+        "printed_at": timezone.localtime(now),
+        "printed_by": _people(user),
+        "region_path": region_path(child),
+        "photo": photo_data_uri(child),
+        "identity": identity,
+        "categories": [str(tag) for tag in child.categories.all()],
+        "key_reasons": child.key_reason_labels(),
+        "parents": parents,
+        "guardianship": guardianship,
+        "schooling": _rows(child, SCHOOLING_FIELDS),
+        "health": _rows(child, HEALTH_FIELDS),
+        "status": _rows(child, STATUS_FIELDS),
+        "assistance": list(child.assistances.all()),
+        "referrals": list(child.referrals.all()),
+        "notes": list(child.worknotes.all()),
+        "problems": list(child.problems.all()),
+        "attachments": list(child.attachments.all()),
+        "history": history(child),
+        "empty": EMPTY,
+    }
+
+
+def render_html(child: Child, user: Any, now: datetime.datetime | None = None) -> str:
+    return render_to_string("children/dossier.html", context(child, user, now or timezone.now()))
+
+
+def url_fetcher(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """WeasyPrint's fetcher: data: URIs only, never the network or the file system."""
+    match = _DATA_URI.match(url)
+    if match is None:
+        raise ValueError("The dossier does not load external resources.")
+    payload = url[match.end() :]
+    mime = match.group("mime") or "text/plain"
+    params = match.group("params") or ""
+    try:
+        if ";base64" in params.lower():
+            data = base64.b64decode(payload, validate=False)
+        else:
+            data = urllib.parse.unquote_to_bytes(payload)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError("Malformed data: URI.") from exc
+    return {"string": data, "mime_type": mime}
+
+
+def render_pdf(child: Child, user: Any, now: datetime.datetime | None = None) -> bytes:
+    """The dossier of `child` as printed by `user`. `child` should come from
+    dossier_queryset() so that its records are prefetched."""
+    from weasyprint import HTML
+
+    html = render_html(child, user, now)
+    pdf = HTML(string=html, url_fetcher=url_fetcher, media_type="print").write_pdf()
+    return bytes(pdf)
+
+
+_UNSAFE_IN_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f;]+')
+
+
+def filename(child: Child, day: datetime.date) -> str:
+    """儿童档案-张小明-2026-11-22.pdf (the prefix in the user's language)."""
+    name = _UNSAFE_IN_NAME.sub("_", child.name).strip() or str(child.pk)
+    return f"{_('Child dossier')}-{name}-{day.isoformat()}.pdf"
+
+
+def content_disposition(child: Child, day: datetime.date) -> str:
+    """`attachment` with an ASCII fallback name and the real one as RFC 5987 filename*."""
+    fallback = f"dossier-{child.pk}-{day.isoformat()}.pdf"
+    encoded = urllib.parse.quote(filename(child, day), safe="")
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"
+
+
+__all__ = [
+    "content_disposition",
+    "context",
+    "dossier_queryset",
+    "filename",
+    "history",
+    "render_html",
+    "render_pdf",
+    "url_fetcher",
+]

@@ -1,0 +1,29 @@
+from django.urls import include, path, re_path
+
+from children import views
+
+app_name = "children"
+
+urlpatterns = [
+    path("", views.child_list, name="list"),
+    path("new/", views.child_create, name="create"),
+    path("age-review/", views.age_review, name="age_review"),
+    path("<int:pk>/", views.child_detail, name="detail"),
+    path("<int:pk>/edit/", views.child_edit, name="edit"),
+    path("<int:pk>/close/", views.child_close, name="close"),
+    path("<int:pk>/reopen/", views.child_reopen, name="reopen"),
+    # Roster import and export (children/urls_roster.py); dossier PDF and attachments
+    # (children/urls_documents.py).
+    path("", include("children.urls_roster")),
+    path("", include("children.urls_documents")),
+    re_path(
+        r"^(?P<pk>[0-9]+)/(?P<kind>assistance|referral|note|problem)/new/$",
+        views.record_create,
+        name="record_create",
+    ),
+    re_path(
+        r"^(?P<pk>[0-9]+)/(?P<kind>assistance|referral|note|problem)/(?P<record_pk>[0-9]+)/edit/$",
+        views.record_edit,
+        name="record_edit",
+    ),
+]
