@@ -284,6 +284,10 @@ else:
     CELERY_RESULT_BACKEND = f"file://{VAR_DIR / 'celery' / 'results'}"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    "children-purge-roster-uploads": {
+        "task": "children.tasks.purge_roster_uploads",
+        "schedule": crontab(hour=3, minute=15),
+    },
     "children-age-reviews": {
         "task": "children.tasks.mark_age_reviews",
         "schedule": crontab(hour=6, minute=30),

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from carecase import security_views, views
 from carecase.auth_views import LoginView, PasswordChangeView
+from children import audit_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -19,7 +20,9 @@ urlpatterns = [
     ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("org/", include("org.urls")),
+    path("children/", include("children.urls")),
     path("security/lockouts/", security_views.lockouts, name="lockouts"),
+    path("audit/access-log/", audit_views.access_log, name="access_log"),
     path("security/lockouts/<int:pk>/unlock/", security_views.unlock, name="lockout_unlock"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("carecase.api_urls")),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -288,7 +288,8 @@ class ChildFilterForm(forms.Form):
 
     def __init__(self, *args: Any, regions: list[Region], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["region"].choices = [("", _("All of my regions"))] + [
+        region_field = cast(forms.ChoiceField, self.fields["region"])
+        region_field.choices = [("", _("All of my regions"))] + [
             (r.code, ("— " if r.level == "village" else "") + r.name) for r in regions
         ]
 

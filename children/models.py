@@ -416,3 +416,6 @@ class AccessLog(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError("The access log is append-only.")
+
+
+from children.models_roster import RosterImport  # noqa: E402,F401

@@ -159,7 +159,7 @@ def _history_entries(
             for change in delta.changes:
                 if change.field in HIDDEN_IN_DIFF:
                     continue
-                field_label = str(model._meta.get_field(change.field).verbose_name)
+                field_label = str(getattr(model._meta.get_field(change.field), "verbose_name", ""))
                 if change.field in IDENTIFIER_FIELDS:
                     changes.append(Change(field_label, "", str(_("changed"))))
                     continue

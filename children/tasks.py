@@ -11,3 +11,27 @@ def mark_age_reviews() -> int:
     from children.services import mark_age_reviews as mark
 
     return mark()
+
+
+@shared_task(name="children.tasks.purge_roster_uploads")
+def purge_roster_uploads(max_age_hours: int = 24) -> int:
+    """Delete uploaded roster workbooks once they are imported or failed, and unconfirmed ones
+    after `max_age_hours`: they hold children's personal data and are needed only between the
+    dry run and the commit."""
+    from datetime import timedelta
+
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from children.models_roster import RosterImport, RosterImportStatus
+
+    cutoff = timezone.now() - timedelta(hours=max_age_hours)
+    stale = RosterImport.objects.exclude(file="").filter(
+        ~Q(status=RosterImportStatus.PREVIEWED) | Q(created_at__lt=cutoff)
+    )
+    purged = 0
+    for record in stale.iterator():
+        record.file.delete(save=False)
+        RosterImport.objects.filter(pk=record.pk).update(file="")
+        purged += 1
+    return purged

@@ -118,9 +118,10 @@ def test_out_of_scope_is_404(people, client, who):
         if who != "other_supervisor":
             assert response.status_code != 200
     assert client.get(reverse("children:detail", args=[child.pk])).status_code == 404
-    assert client.get(
-        reverse("children:record_create", args=[child.pk, "note"])
-    ).status_code in (403, 404)
+    assert client.get(reverse("children:record_create", args=[child.pk, "note"])).status_code in (
+        403,
+        404,
+    )
 
 
 @pytest.mark.parametrize("who", ["neighbour", "other_civil", "other_director"])
@@ -250,7 +251,7 @@ def test_archive_page_query_count_is_bounded(people, client, django_assert_max_n
     with django_assert_max_num_queries(30) as few:
         client.get(reverse("children:detail", args=[child.pk]))
     for i in range(10):
-        save_record(by=people["director"], child=child, kind="note",
-                    values={"noted_on": datetime.date(2026, 1, i + 1), "text": f"n{i}"})  # fmt: skip
+        values = {"noted_on": datetime.date(2026, 1, i + 1), "text": f"n{i}"}
+        save_record(by=people["director"], child=child, kind="note", values=values)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse("children:detail", args=[child.pk]))
