@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run install test lint typecheck migrations-check check messages compilemessages clean
+.PHONY: run install test lint typecheck migrations-check check messages compilemessages clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,3 +46,9 @@ compilemessages: $(STAMP)
 
 clean:
 	rm -rf var test-artifacts .pytest_cache .mypy_cache .ruff_cache
+
+## Benchmark lists, search, the archive page and roster exports on a synthetic district of
+## BENCH_CHILDREN children (default 100000): PostgreSQL when DATABASE_URL is set, else SQLite
+## in var/bench.
+bench: $(STAMP)
+	$(PY) bench/bench_children.py

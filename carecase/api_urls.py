@@ -2,14 +2,34 @@ from django.urls import include, path
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from children.api import RECORD_VIEWSETS, ChildViewSet
 from org.api import AssignmentViewSet, RegionViewSet, StaffViewSet
 
 router = DefaultRouter()
 router.register("regions", RegionViewSet, basename="region")
 router.register("staff", StaffViewSet, basename="staff")
 router.register("assignments", AssignmentViewSet, basename="assignment")
+router.register("children", ChildViewSet, basename="child")
+
+# The records of one child: /children/<child_pk>/<records>/ and .../<records>/<pk>/.
+child_record_urls = []
+for segment, viewset in RECORD_VIEWSETS.items():
+    basename = f"child-{segment}"
+    child_record_urls += [
+        path(
+            f"children/<int:child_pk>/{segment}/",
+            viewset.as_view({"get": "list", "post": "create"}),
+            name=f"{basename}-list",
+        ),
+        path(
+            f"children/<int:child_pk>/{segment}/<int:pk>/",
+            viewset.as_view({"get": "retrieve", "put": "update", "patch": "partial_update"}),
+            name=f"{basename}-detail",
+        ),
+    ]
 
 urlpatterns = [
     path("token/", obtain_auth_token, name="api-token"),
+    *child_record_urls,
     path("", include(router.urls)),
 ]

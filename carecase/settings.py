@@ -253,6 +253,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "StaffStatusEnum": "org.models.StaffStatus",
+        "ChildStatusEnum": "children.choices.Status",
+        "AssistanceStatusEnum": "children.choices.AssistanceStatus",
+        "ParentStatusEnum": "children.choices.ParentStatus",
+    },
 }
 
 # --- Celery --------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import datetime
 import re
 from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import IO, Any
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
@@ -69,6 +70,9 @@ VILLAGE = "village"
 ETHNICITY = "ethnicity"
 
 
+_RELATIONS = frozenset(ParentRelation.values)
+
+
 @dataclass(frozen=True)
 class Column:
     header: str  # the Chinese header: part of the file format
@@ -80,13 +84,13 @@ class Column:
     width: int = 12
     note: str = ""  # shown on the instructions sheet
 
-    @property
+    @cached_property
     def relation(self) -> str:
         """The parent relation of a parent column ("father", "mother"), "" otherwise."""
         head, _sep, _rest = self.key.partition("_")
-        return head if head in ParentRelation.values else ""
+        return head if head in _RELATIONS else ""
 
-    @property
+    @cached_property
     def attr(self) -> str:
         """The model attribute: the key without the parent relation."""
         return self.key.split("_", 1)[1] if self.relation else self.key

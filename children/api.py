@@ -1,0 +1,314 @@
+"""REST endpoints of the child archive and the records hanging off a child.
+
+Rows come only from `children.selectors.children_for` (children) or from a child resolved
+through `access.get_visible_or_404` (records), so out of scope is a 404. Writes go through
+`children.services`; its ValidationError becomes a 400 with field errors.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.db.models import Model, QuerySet
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+
+from carecase import access
+from children import services
+from children.audit import log_access
+from children.choices import ParentRelation
+from children.models import AccessAction, Assistance, Child, Problem, Referral, WorkNote
+from children.selectors import ChildFilter, children_for
+from children.serializers import (
+    AssistanceSerializer,
+    ChildFilterSerializer,
+    ChildSerializer,
+    ProblemSerializer,
+    ReferralSerializer,
+    WorkNoteSerializer,
+    is_masked,
+)
+from org.api import as_drf_error
+
+
+def _token_error() -> serializers.ValidationError:
+    return serializers.ValidationError(
+        {"client_token": [_("This client token has already been used for something else.")]}
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, description="Name, pinyin, initials or exact ID number"),
+            OpenApiParameter("region", str, description="Town or village division code"),
+            OpenApiParameter("category", str),
+            OpenApiParameter("status", str),
+            OpenApiParameter("key", str, description="1: key children only; 0: the others"),
+            OpenApiParameter("sort", str),
+        ]
+    )
+)
+class ChildViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Children in the caller's scope. Registering and editing are for village directors and
+    district civil affairs; full ID numbers only for users allowed to see them."""
+
+    serializer_class = ChildSerializer
+
+    def get_queryset(self) -> QuerySet[Child]:
+        flt = ChildFilter()
+        if self.action == "list":
+            params = ChildFilterSerializer(data=self.request.query_params)
+            params.is_valid(raise_exception=True)
+            flt = ChildFilter(**{k: v for k, v in params.validated_data.items() if v})
+        return (
+            children_for(self.request.user, flt)
+            .select_related("village")
+            .prefetch_related("categories", "parents")
+        )
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        user = self.request.user
+        context["show_ids"] = access.can_view_identifier(user)
+        context["villages"] = access.archive_villages(user)
+        return context
+
+    def _require_editor(self) -> None:
+        if not access.can_edit_archives(self.request.user):
+            raise PermissionDenied(
+                _("Only village child directors and district civil affairs edit archives.")
+            )
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        child = self.get_object()
+        log_access(request._request, AccessAction.API_VIEW, child=child)
+        return Response(self.get_serializer(child).data)
+
+    @extend_schema(responses={201: ChildSerializer, 200: ChildSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        self._require_editor()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._save(serializer.validated_data, instance=None)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        self._require_editor()
+        instance = self.get_object()
+        serializer = self.get_serializer(
+            instance, data=request.data, partial=kwargs.pop("partial", False)
+        )
+        serializer.is_valid(raise_exception=True)
+        return self._save(serializer.validated_data, instance=instance)
+
+    def _save(self, data: dict[str, Any], instance: Child | None) -> Response:
+        token: uuid.UUID | None = data.get("client_token") if instance is None else None
+        try:
+            result = services.save_child(
+                by=self.request.user,  # type: ignore[arg-type]
+                data=self._child_input(data, instance),
+                instance=instance,
+                client_token=token,
+            )
+        except services.DuplicateChild as exc:
+            body: dict[str, Any] = {"id_number": exc.messages}
+            if exc.existing is not None:  # visible to the caller: say which child it is
+                body["existing"] = {
+                    "id": exc.existing.pk,
+                    "url": reverse(
+                        "child-detail", kwargs={"pk": exc.existing.pk}, request=self.request
+                    ),
+                }
+            # Not a ValidationError: it would turn the id into a string.
+            return Response(body, status=status.HTTP_400_BAD_REQUEST)
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from exc
+        except IntegrityError as exc:
+            # Only the client token can still collide: used earlier on a child out of scope.
+            raise _token_error() from exc
+        # Fresh from the database, as a list row (the caller just wrote it: no scope filter).
+        child = (
+            Child.objects.select_related("village")
+            .prefetch_related("categories", "parents")
+            .get(pk=result.child.pk)
+        )
+        out = dict(self.get_serializer(child).data)
+        out["warnings"] = result.warnings
+        code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+        return Response(out, status=code)
+
+    def _child_input(self, data: dict[str, Any], instance: Child | None) -> services.ChildInput:
+        def identifier(key: str, current: str) -> str:
+            # Left out, or the masked value echoed back: keep the number on record.
+            value = data.get(key)
+            if value is None or (instance is not None and is_masked(value)):
+                return current
+            return str(value)
+
+        village = data.get("village") or (instance.village if instance is not None else None)
+        if village is None:  # required on registration by the serializer; never reached
+            raise serializers.ValidationError({"village": [_("Choose a village or community.")]})
+        parents: dict[str, dict[str, Any]] = {}
+        if "parents" in data:
+            existing = {p.relation: p for p in instance.parents.all()} if instance else {}
+            # The list given is the whole set: a parent left out is removed.
+            parents = {relation: {} for relation in ParentRelation.values}
+            for item in data["parents"]:
+                values = {k: v for k, v in item.items() if k != "relation"}
+                before = existing.get(item["relation"])
+                values["id_number"] = (
+                    identifier_value(values.get("id_number"), before.id_number if before else "")
+                    if instance is not None
+                    else values.get("id_number") or ""
+                )
+                parents[item["relation"]] = values
+        return services.ChildInput(
+            village=village,
+            fields={k: v for k, v in data.items() if k in services.CHILD_FIELDS},
+            id_number=identifier("id_number", instance.id_number if instance else ""),
+            carer_id_number=identifier("carer_id_number", instance.carer_id if instance else ""),
+            categories=(
+                list(data["categories"])
+                if "categories" in data
+                else (instance.category_codes() if instance else [])
+            ),
+            parents=parents,
+        )
+
+
+def identifier_value(value: str | None, current: str) -> str:
+    """A parent's number on update: left out or masked keeps the one on record."""
+    if value is None or is_masked(value):
+        return current
+    return value
+
+
+class ChildRecordViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Records of one child (URL kwarg `child_pk`); subclasses set `kind` and the model."""
+
+    kind: str
+    model: type[Model]
+    _child: Child | None = None
+
+    def get_child(self) -> Child:
+        if self._child is None:
+            self._child = access.get_visible_or_404(
+                Child.objects.all(), self.request.user, pk=self.kwargs["child_pk"]
+            )
+        return self._child
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return self.model._default_manager.filter(child=self.get_child())
+
+    def _require_recorder(self) -> None:
+        self.get_child()  # 404 before 403: out of scope looks like "does not exist"
+        if not access.can_add_records(self.request.user):
+            raise PermissionDenied(_("You cannot add records to this archive."))
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        self._require_recorder()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        values = dict(serializer.validated_data)
+        token = values.pop("client_token", None)
+        replay = token is not None and self.get_queryset().filter(client_token=token).exists()
+        record = self._save(values, instance=None, token=token)
+        code = status.HTTP_200_OK if replay else status.HTTP_201_CREATED
+        return Response(self.get_serializer(record).data, status=code)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        self._require_recorder()
+        instance = self.get_object()
+        serializer = self.get_serializer(
+            instance, data=request.data, partial=kwargs.pop("partial", False)
+        )
+        serializer.is_valid(raise_exception=True)
+        # The service checks fields against each other: give it the whole record.
+        writable = [
+            name
+            for name, f in ChildRecordViewSet._fields(serializer).items()
+            if not f.read_only and name != "client_token"
+        ]
+        values = {name: getattr(instance, name) for name in writable}
+        values.update({k: v for k, v in serializer.validated_data.items() if k != "client_token"})
+        record = self._save(values, instance=instance, token=None)
+        return Response(self.get_serializer(record).data)
+
+    @staticmethod
+    def _fields(serializer: Any) -> dict[str, serializers.Field]:
+        return dict(serializer.fields)
+
+    def _save(self, values: dict[str, Any], instance: Any, token: uuid.UUID | None) -> Any:
+        try:
+            return services.save_record(
+                by=self.request.user,  # type: ignore[arg-type]
+                child=self.get_child(),
+                kind=self.kind,
+                values=values,
+                instance=instance,
+                client_token=token,
+            )
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from exc
+        except IntegrityError as exc:
+            raise _token_error() from exc
+
+
+class AssistanceViewSet(ChildRecordViewSet):
+    """Assistance the child receives or was told of (R13)."""
+
+    kind = "assistance"
+    model = Assistance
+    serializer_class = AssistanceSerializer
+
+
+class ReferralViewSet(ChildRecordViewSet):
+    """Referrals of the child to other services."""
+
+    kind = "referral"
+    model = Referral
+    serializer_class = ReferralSerializer
+
+
+class WorkNoteViewSet(ChildRecordViewSet):
+    """Work-log notes on the child."""
+
+    kind = "note"
+    model = WorkNote
+    serializer_class = WorkNoteSerializer
+
+
+class ProblemViewSet(ChildRecordViewSet):
+    """Problems found and how they were solved."""
+
+    kind = "problem"
+    model = Problem
+    serializer_class = ProblemSerializer
+
+
+RECORD_VIEWSETS: dict[str, type[ChildRecordViewSet]] = {
+    "assistance": AssistanceViewSet,
+    "referrals": ReferralViewSet,
+    "notes": WorkNoteViewSet,
+    "problems": ProblemViewSet,
+}

@@ -1,0 +1,318 @@
+"""API representations of the child archive.
+
+Identity numbers are shown in full only to users with `children.view_identifier`
+(`context["show_ids"]`), masked otherwise. Writes are validated here for shape (types, choices,
+lengths) and then go through `children.services`, which holds every rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from children import idnumber
+from children.choices import Category, ParentRelation, ParentStatus, Status
+from children.models import Assistance, Child, Parent, Problem, Referral, WorkNote
+from org.models import Region
+
+# The order categories are listed in (the order of R10), whatever order the database returns.
+_CATEGORY_ORDER = {code: i for i, code in enumerate(Category.values)}
+
+
+def is_masked(value: str) -> bool:
+    """A masked number echoed back by a client that never saw the full one."""
+    return "*" in value
+
+
+class IdentifierField(serializers.CharField):
+    """An identity number: written in full, read in full only when `context["show_ids"]`,
+    masked otherwise (decrypting only when needed)."""
+
+    def __init__(
+        self,
+        *,
+        full: Callable[[Any], str],
+        masked: Callable[[Any], str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_blank", True)
+        kwargs.setdefault("max_length", 30)
+        super().__init__(**kwargs)
+        self._full = full
+        self._masked = masked
+
+    def get_attribute(self, instance: Any) -> Any:
+        return instance
+
+    def to_representation(self, value: Any) -> str:
+        if self.context.get("show_ids"):
+            return self._full(value)
+        if self._masked is not None:
+            return self._masked(value)
+        return idnumber.mask(self._full(value))
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class VillageField(serializers.Field):
+    """A village by its 12-digit division code, among the villages where the caller keeps
+    archives (`context["villages"]`, a queryset)."""
+
+    def get_attribute(self, instance: Any) -> Any:
+        return instance.village
+
+    def to_representation(self, value: Region) -> str:
+        return value.code
+
+    def to_internal_value(self, data: Any) -> Region:
+        code = str(data).strip()
+        if len(code) != 12 or not code.isdigit():
+            raise serializers.ValidationError(
+                _("Give the 12-digit code of a village or community."), code="invalid"
+            )
+        villages = self.context.get("villages")
+        village = villages.filter(code=code).first() if villages is not None else None
+        if village is None:
+            raise serializers.ValidationError(
+                _("This village is outside the regions where you keep archives."),
+                code="out_of_scope",
+            )
+        return village
+
+
+class CategoriesField(serializers.ListField):
+    child = serializers.ChoiceField(choices=Category.choices)
+
+    def get_attribute(self, instance: Any) -> Any:
+        return instance
+
+    def to_representation(self, data: Any) -> list[str]:
+        codes = data.category_codes()  # from the prefetch cache on lists
+        return sorted(codes, key=lambda c: _CATEGORY_ORDER.get(c, len(_CATEGORY_ORDER)))
+
+    def to_internal_value(self, data: Any) -> list[str]:
+        codes = super().to_internal_value(data)
+        return list(dict.fromkeys(codes))
+
+
+class ParentSerializer(serializers.ModelSerializer):
+    relation = serializers.ChoiceField(choices=ParentRelation.choices)
+    status = serializers.ChoiceField(choices=ParentStatus.choices)
+    id_number = IdentifierField(full=lambda p: p.id_number, masked=lambda p: p.id_masked)
+
+    class Meta:
+        model = Parent
+        fields = [
+            "relation",
+            "name",
+            "id_number",
+            "phone",
+            "status",
+            "work_province",
+            "work_city",
+            "missing_since",
+        ]
+
+
+class ChildSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="child-detail")
+    id_number = IdentifierField(full=lambda c: c.id_number, masked=lambda c: c.id_masked)
+    carer_id_number = IdentifierField(full=lambda c: c.carer_id)
+    village = VillageField()
+    village_name = serializers.CharField(source="village.name", read_only=True)
+    categories = CategoriesField(required=False)
+    parents = ParentSerializer(many=True, required=False)
+    client_token = serializers.UUIDField(required=False, allow_null=True)
+
+    class Meta:
+        model = Child
+        fields = [
+            "id",
+            "url",
+            "name",
+            "name_pinyin",
+            "name_initials",
+            "gender",
+            "ethnicity",
+            "id_number",
+            "birth_date",
+            "hukou_registered",
+            "hukou_address",
+            "address",
+            "village",
+            "village_name",
+            "region_code",
+            "categories",
+            "parents",
+            "guardian_type",
+            "carer_name",
+            "carer_relation",
+            "carer_phone",
+            "carer_id_number",
+            "carer_address",
+            "carer_capacity",
+            "entrustment_signed_on",
+            "guardianship_quality",
+            "schooling",
+            "school_name",
+            "grade",
+            "boarding",
+            "health",
+            "disability_type",
+            "disability_grade",
+            "illness",
+            "psychological_concern",
+            "psychological_note",
+            "is_key",
+            "key_reasons",
+            "status",
+            "close_reason",
+            "closed_on",
+            "close_note",
+            "new_address",
+            "age_review_due",
+            "client_token",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "name_pinyin",
+            "name_initials",
+            "region_code",
+            "is_key",
+            "key_reasons",
+            "status",
+            "close_reason",
+            "closed_on",
+            "close_note",
+            "new_address",
+            "age_review_due",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+        extra_kwargs = {
+            # Derived from the ID number when it is given (see `validate`).
+            "gender": {"required": False},
+            "birth_date": {"required": False},
+        }
+
+    def validate_parents(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        relations = [p["relation"] for p in value]
+        if len(relations) != len(set(relations)):
+            raise serializers.ValidationError(_("Give each parent once."))
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if self.instance is None and not (attrs.get("birth_date") and attrs.get("gender")):
+            # Registration: gender and date of birth come from the ID number when left out.
+            number = attrs.get("id_number") or ""
+            if not number:
+                errors = {}
+                if not attrs.get("birth_date"):
+                    errors["birth_date"] = _("Give the date of birth or the ID number.")
+                if not attrs.get("gender"):
+                    errors["gender"] = _("Give the gender or the ID number.")
+                raise serializers.ValidationError(errors)
+            try:
+                facts = idnumber.parse(number)
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError({"id_number": exc.messages}) from exc
+            attrs.setdefault("birth_date", facts.birth_date)
+            attrs.setdefault("gender", facts.gender)
+            attrs["birth_date"] = attrs["birth_date"] or facts.birth_date
+            attrs["gender"] = attrs["gender"] or facts.gender
+        return attrs
+
+
+RECORD_READ_ONLY = ["id", "child", "created_by", "created_at"]
+
+
+class AssistanceSerializer(serializers.ModelSerializer):
+    client_token = serializers.UUIDField(required=False, allow_null=True)
+
+    class Meta:
+        model = Assistance
+        fields = [
+            *RECORD_READ_ONLY,
+            "kind",
+            "status",
+            "started_on",
+            "ended_on",
+            "amount",
+            "provider",
+            "note",
+            "client_token",
+        ]
+        read_only_fields = RECORD_READ_ONLY
+
+
+class ReferralSerializer(serializers.ModelSerializer):
+    client_token = serializers.UUIDField(required=False, allow_null=True)
+
+    class Meta:
+        model = Referral
+        fields = [
+            *RECORD_READ_ONLY,
+            "organisation",
+            "reason",
+            "referred_on",
+            "outcome",
+            "outcome_note",
+            "client_token",
+        ]
+        read_only_fields = RECORD_READ_ONLY
+
+
+class WorkNoteSerializer(serializers.ModelSerializer):
+    client_token = serializers.UUIDField(required=False, allow_null=True)
+
+    class Meta:
+        model = WorkNote
+        fields = [*RECORD_READ_ONLY, "noted_on", "text", "client_token"]
+        read_only_fields = RECORD_READ_ONLY
+
+
+class ProblemSerializer(serializers.ModelSerializer):
+    client_token = serializers.UUIDField(required=False, allow_null=True)
+
+    class Meta:
+        model = Problem
+        fields = [
+            *RECORD_READ_ONLY,
+            "found_on",
+            "description",
+            "solution",
+            "solved_on",
+            "client_token",
+        ]
+        read_only_fields = RECORD_READ_ONLY
+
+
+class ChildFilterSerializer(serializers.Serializer):
+    """The list's query parameters (see `children.selectors.ChildFilter`)."""
+
+    q = serializers.CharField(required=False, allow_blank=True, max_length=50)
+    region = serializers.RegexField(r"^\d{1,12}$", required=False, allow_blank=True)
+    category = serializers.ChoiceField(choices=Category.choices, required=False, allow_blank=True)
+    status = serializers.ChoiceField(choices=Status.choices, required=False, allow_blank=True)
+    key = serializers.ChoiceField(
+        choices=[("0", "0"), ("1", "1")], required=False, allow_blank=True
+    )
+    sort = serializers.CharField(required=False, allow_blank=True)
+
+    def validate_sort(self, value: str) -> str:
+        from children.selectors import SORTS
+
+        if value and value not in SORTS:
+            raise serializers.ValidationError(
+                _("Sort by one of: %(keys)s.") % {"keys": ", ".join(SORTS)}
+            )
+        return value
