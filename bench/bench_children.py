@@ -1,6 +1,6 @@
 """CareCase benchmark: the child archive at district scale.
 
-    make bench                      # SQLite in var/bench, or PostgreSQL when DATABASE_URL is set
+    make bench                      # SQLite in var/bench, or BENCH_DATABASE_URL (PostgreSQL)
     BENCH_CHILDREN=20000 make bench
 
 Fills the database with a synthetic district (children.synthetic) until it holds
@@ -42,7 +42,10 @@ BENCH_HASH_KEY = "carecase-bench-identifier-hash-key"
 def configure() -> None:
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("CARECASE_VAR_DIR", str(BENCH_DIR))
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{BENCH_DIR / 'bench.sqlite3'}")
+    # Never DATABASE_URL: the bench fills its database with synthetic children.
+    os.environ["DATABASE_URL"] = os.environ.get(
+        "BENCH_DATABASE_URL", f"sqlite:///{BENCH_DIR / 'bench.sqlite3'}"
+    )
     os.environ.setdefault("IDENTIFIER_KEYS", BENCH_IDENTIFIER_KEY)
     os.environ.setdefault("IDENTIFIER_HASH_KEY", BENCH_HASH_KEY)
     # The test settings: DEBUG off, the test client's host allowed, no HTTPS redirect.
