@@ -100,7 +100,7 @@ def get_scope(user: Any, today: datetime.date | None = None) -> Scope:
 
 def forget_scope(user: Any) -> None:
     """Drop the cached scope (after the user's assignments change within one request)."""
-    for attr in (_SCOPE_CACHE, _GRANT_CACHE):
+    for attr in (_SCOPE_CACHE, _GRANT_CACHE, "_carecase_training_status"):
         if hasattr(user, attr):
             delattr(user, attr)
 
@@ -221,22 +221,54 @@ def managed_scope(user: Any) -> Scope:
     return Scope(prefixes=_collapse(d.prefix for d in managed_districts(user)))
 
 
+# --- The certification gate (R6/R7) --------------------------------------------------------
+
+
+def work_refusal(
+    user: Any, today: datetime.date | None = None, *, mandatory_report: bool = False
+) -> str | None:
+    """Why `user` may not create or change work (untrained, or lapsed where the district
+    blocks it), naming whom to contact; None when they may. The rule lives in
+    training/gate.py; every write permission below goes through it.
+
+    `mandatory_report=True` is the exception of R6: a mandatory report is never blocked, so the
+    reporting path (issue 5) passes it, or does not ask the gate at all.
+    """
+    from training.gate import work_refusal as _work_refusal
+
+    return _work_refusal(user, today, mandatory_report=mandatory_report)
+
+
+def require_work(user: Any, *, mandatory_report: bool = False) -> None:
+    """Raise PermissionDenied with the gate's explanation when `user` may not work. DRF turns
+    Django's PermissionDenied into a 403 with the same message, so pages and the API share it."""
+    from django.core.exceptions import PermissionDenied
+
+    refusal = work_refusal(user, mandatory_report=mandatory_report)
+    if refusal:
+        raise PermissionDenied(refusal)
+
+
 # --- The child archive ---------------------------------------------------------------------
 
 
 def can_edit_archives(user: Any) -> bool:
     """Registering and changing children: village directors and district civil affairs.
-    Supervisors review; they add notes, referrals and assistance but do not rewrite archives."""
+    Supervisors review; they add notes, referrals and assistance but do not rewrite archives.
+    Nobody the certification gate refuses."""
     from org.models import Role
 
-    return get_scope(user).has_role(Role.CHILD_DIRECTOR, Role.CIVIL_AFFAIRS)
+    return get_scope(user).has_role(Role.CHILD_DIRECTOR, Role.CIVIL_AFFAIRS) and not (
+        work_refusal(user)
+    )
 
 
 def can_add_records(user: Any) -> bool:
-    """Assistance, referrals, work-log notes, problems and attachments: every data role."""
+    """Assistance, referrals, work-log notes, problems and attachments: every data role,
+    except people the certification gate refuses."""
     from org.models import DATA_ROLES
 
-    return get_scope(user).has_role(*DATA_ROLES)
+    return get_scope(user).has_role(*DATA_ROLES) and not work_refusal(user)
 
 
 def can_import_rosters(user: Any) -> bool:

@@ -4,12 +4,19 @@ from rest_framework.routers import DefaultRouter
 
 from children.api import RECORD_VIEWSETS, ChildViewSet
 from org.api import AssignmentViewSet, RegionViewSet, StaffViewSet
+from training import api as training_api
 
 router = DefaultRouter()
 router.register("regions", RegionViewSet, basename="region")
 router.register("staff", StaffViewSet, basename="staff")
 router.register("assignments", AssignmentViewSet, basename="assignment")
 router.register("children", ChildViewSet, basename="child")
+router.register("training/courses", training_api.CourseViewSet, basename="training-course")
+router.register("training/sessions", training_api.SessionViewSet, basename="training-session")
+router.register(
+    "training/attendance", training_api.AttendanceViewSet, basename="training-attendance"
+)
+router.register("training/results", training_api.ResultViewSet, basename="training-result")
 
 # The records of one child: /children/<child_pk>/<records>/ and .../<records>/<pk>/.
 child_record_urls = []
@@ -31,5 +38,6 @@ for segment, viewset in RECORD_VIEWSETS.items():
 urlpatterns = [
     path("token/", obtain_auth_token, name="api-token"),
     *child_record_urls,
+    path("training/files/<int:user_id>/", training_api.training_file, name="training-file"),
     path("", include(router.urls)),
 ]

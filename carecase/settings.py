@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "simple_history",
     "org",
     "children",
+    "training",
 ]
 
 MIDDLEWARE = [
@@ -297,6 +298,10 @@ CELERY_BEAT_SCHEDULE = {
     "children-age-reviews": {
         "task": "children.tasks.mark_age_reviews",
         "schedule": crontab(hour=6, minute=30),
+    },
+    "training-rotation": {
+        "task": "training.tasks.flag_rotation",
+        "schedule": crontab(hour=6, minute=45),
     },
     "worker-heartbeat": {
         "task": "carecase.tasks.heartbeat",

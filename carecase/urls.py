@@ -21,6 +21,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("org/", include("org.urls")),
     path("children/", include("children.urls")),
+    path("training/", include("training.urls")),
     path("security/lockouts/", security_views.lockouts, name="lockouts"),
     path("audit/access-log/", audit_views.access_log, name="access_log"),
     path("security/lockouts/<int:pk>/unlock/", security_views.unlock, name="lockout_unlock"),

@@ -37,6 +37,12 @@ def home(request: HttpRequest) -> HttpResponse:
     scope = access.get_scope(user)
     today = timezone.localdate()
     context: dict[str, Any] = {"scope": scope, "today": today}
+    # The certification gate first (R6): why this person cannot change anything yet.
+    context["work_refusal"] = access.work_refusal(user)
+    if not context["work_refusal"]:
+        from training.gate import rotation_notice
+
+        context["training_notice"] = rotation_notice(user, today)
 
     villages = scope.regions(Role.CHILD_DIRECTOR)
     if villages:
@@ -59,6 +65,11 @@ def home(request: HttpRequest) -> HttpResponse:
 
     if scope.has_role(*DATA_ROLES):
         context["archive"] = archive_summary(user)
+
+    if scope.has_role(Role.SUPERVISOR, Role.CIVIL_AFFAIRS):
+        from training.selectors import due_workers
+
+        context["training_due"] = due_workers(user, today).count()
 
     context["admin_roles"] = [
         a

@@ -89,6 +89,7 @@ class ChildViewSet(
         return context
 
     def _require_editor(self) -> None:
+        access.require_work(self.request.user)  # the certification gate: a 403 with its reason
         if not access.can_edit_archives(self.request.user):
             raise PermissionDenied(
                 _("Only village child directors and district civil affairs edit archives.")
@@ -222,6 +223,7 @@ class ChildRecordViewSet(
 
     def _require_recorder(self) -> None:
         self.get_child()  # 404 before 403: out of scope looks like "does not exist"
+        access.require_work(self.request.user)
         if not access.can_add_records(self.request.user):
             raise PermissionDenied(_("You cannot add records to this archive."))
 

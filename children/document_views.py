@@ -71,6 +71,7 @@ def _limit_mb() -> str:
 @require_http_methods(["GET", "POST"])
 def attachment_new(request: HttpRequest, pk: int) -> HttpResponse:
     child = _visible_child(request, pk)
+    access.require_work(request.user)
     if not access.can_add_records(request.user):
         raise PermissionDenied(_("Your role does not add records to archives."))
     form = AttachmentForm(request.POST or None, request.FILES or None, limit_mb=_limit_mb())

@@ -34,6 +34,7 @@ PAGE_SIZE = 25
 
 
 def _require_editor(request: HttpRequest) -> None:
+    access.require_work(request.user)  # the certification gate explains itself
     if not access.can_edit_archives(request.user):
         raise PermissionDenied(
             _("Archives are kept by village child directors and district civil affairs.")
@@ -41,6 +42,7 @@ def _require_editor(request: HttpRequest) -> None:
 
 
 def _require_records(request: HttpRequest) -> None:
+    access.require_work(request.user)
     if not access.can_add_records(request.user):
         raise PermissionDenied(_("Your role does not add records to archives."))
 

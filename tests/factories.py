@@ -54,14 +54,84 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
-def make_user(role: str | None = None, code: str | None = None, **kwargs: object) -> User:
-    """A user, assigned `role` in region `code` from START when both are given."""
+GATED_ROLES = (Role.CHILD_DIRECTOR, Role.SUPERVISOR)
+
+
+def make_user(
+    role: str | None = None,
+    code: str | None = None,
+    *,
+    certified: bool | None = None,
+    **kwargs: object,
+) -> User:
+    """A user, assigned `role` in region `code` from START when both are given.
+
+    Directors and supervisors are certified (R6: they passed an induction assessment on START)
+    unless `certified=False`: the certification gate is tested with uncertified ones."""
     if code is not None and "managing_district" not in kwargs:
         kwargs["managing_district"] = region(code[:6] + "000000")
     user = UserFactory(**kwargs)
     if role is not None and code is not None:
         Assignment.objects.create(user=user, region=region(code), role=role, start_date=START)
+        if certified is None:
+            certified = role in GATED_ROLES
+        if certified:
+            certify(user, code[:6] + "000000")
     return user
+
+
+def induction_session(district_code: str, on: datetime.date = START):
+    """A district induction session on `on` (course and organiser created once per district)."""
+    from training.models import Course, OrganiserLevel, Session, Topic
+
+    district = region(district_code)
+    organiser = User.objects.filter(username=f"trainer-{district_code[:6]}").first()
+    if organiser is None:
+        organiser = UserFactory(username=f"trainer-{district_code[:6]}")
+    course, _ = Course.objects.get_or_create(
+        title="新任儿童主任和督导员岗前培训",
+        district=district,
+        defaults={"created_by": organiser, "topics": list(Topic.values)},
+    )
+    session, _ = Session.objects.get_or_create(
+        course=course,
+        region=district,
+        date=on,
+        defaults={
+            "organiser_level": OrganiserLevel.DISTRICT,
+            "place": "区民政局会议室",
+            "trainer": "培训讲师",
+            "organised_by": organiser,
+        },
+    )
+    return session
+
+
+def certify(user: User, district_code: str | None = None, on: datetime.date = START, score=90):
+    """Give `user` a passing result (and attendance) in a district induction session on `on`,
+    and recompute their stored certification."""
+    from training.models import Attendance, Result
+    from training.services import recompute_certification
+
+    if district_code is None:
+        district_code = user.managing_district.code  # type: ignore[union-attr]
+    session = induction_session(district_code, on)
+    session.invitees.add(user)
+    Attendance.objects.update_or_create(
+        session=session, user=user, defaults={"recorded_by": session.organised_by}
+    )
+    Result.objects.update_or_create(
+        session=session,
+        user=user,
+        defaults={
+            "score": score,
+            "passed": score >= 60,
+            "assessor": "考核员",
+            "assessed_on": on,
+            "recorded_by": session.organised_by,
+        },
+    )
+    return recompute_certification(user, on)
 
 
 _id_sequence = iter(range(1, 10**6))
@@ -144,4 +214,4 @@ def make_child(by: User, village_code: str = ZHIDA, **overrides: object):
     return save_child(by=by, data=child_input(village_code, **overrides)).child
 
 
-__all__ = ["Role", "child_input", "make_child", "make_id", "make_user"]
+__all__ = ["Role", "certify", "child_input", "make_child", "make_id", "make_user"]

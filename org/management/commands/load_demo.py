@@ -144,6 +144,7 @@ class Command(BaseCommand):
             f"{result.unchanged} unchanged."
         )
         printed = self._accounts(reset_passwords)
+        self._training()
         self._children()
         if printed:
             self.stdout.write(self.style.WARNING("Demo accounts (passwords are shown only now):"))
@@ -176,6 +177,57 @@ class Command(BaseCommand):
                     content_type__app_label="children",
                     codename__in=["view_identifier", "export_identifier"],
                 )
+            )
+
+    @transaction.atomic
+    def _training(self) -> None:
+        """An induction course and session per demo district, organised by its civil affairs,
+        which every demo supervisor and director passed: they are certified (R6) and can work.
+        Once: an existing course is left alone."""
+        from training import services
+        from training.models import Course, OrganiserLevel, Topic
+
+        for civil_name in ("bb_minzheng", "xs_minzheng"):
+            civil = User.objects.filter(username=civil_name).first()
+            if civil is None:
+                continue
+            district = Region.objects.get(pk=civil.managing_district_id)
+            if Course.objects.filter(district=district).exists():
+                continue
+            course = services.save_course(
+                by=civil,
+                title="新任儿童督导员和儿童主任岗前培训",
+                topics=list(Topic.values),
+                description="家庭走访、信息更新、强制报告、政策衔接、家庭监护主体责任、家庭教育。",
+            )
+            invitees = list(
+                services.eligible_invitees(OrganiserLevel.DISTRICT, district, DEMO_START)
+            )
+            session = services.save_session(
+                by=civil,
+                data=services.SessionInput(
+                    course=course,
+                    organiser_level=OrganiserLevel.DISTRICT,
+                    region=district,
+                    date=DEMO_START,
+                    place=f"{district.name}民政局会议室",
+                    trainer=civil.real_name,
+                    invitees=invitees,
+                ),
+                today=DEMO_START,
+            )
+            for person in invitees:
+                services.record_result(
+                    by=civil,
+                    session=session,
+                    user=person,
+                    score=88,
+                    passed=True,
+                    assessor=civil.real_name,
+                    assessed_on=DEMO_START,
+                )
+            self.stdout.write(
+                f"Training: {len(invitees)} workers of {district.name} passed the induction."
             )
 
     @transaction.atomic

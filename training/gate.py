@@ -1,0 +1,130 @@
+"""The certification gate (R6, and R7 where a district switches it on).
+
+`work_refusal(user)` is the one answer to "may this person create or change work?" as far as
+training goes. It is exposed as `carecase.access.work_refusal` and applied there (in
+`can_edit_archives`, `can_add_records` and `require_work`), never copied into views.
+
+Who is gated: a person whose only data roles are child director and/or supervisor. District
+civil-affairs staff and protection-centre staff organise the training and are not gated.
+
+MANDATORY REPORTS (R17, issue 5) ARE NEVER BLOCKED: the reporting path must call
+`work_refusal(user, mandatory_report=True)` (or simply not call the gate): child safety comes
+before paperwork.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+_CACHE = "_carecase_training_status"
+GATED_ROLES = frozenset({"child_director", "supervisor"})
+
+
+def is_gated_role_set(roles: frozenset[str]) -> bool:
+    """Whether a person holding `roles` is subject to the gate: data roles only among the
+    child director and supervisor."""
+    from org.models import DATA_ROLES
+
+    data_roles = roles & DATA_ROLES
+    return bool(data_roles) and data_roles <= GATED_ROLES
+
+
+def training_status(user: Any) -> Any:
+    """The user's stored TrainingStatus or None (cached on the user for the request)."""
+    if hasattr(user, _CACHE):
+        return getattr(user, _CACHE)
+    from training.models import TrainingStatus
+
+    status = TrainingStatus.objects.filter(user_id=user.pk).first()
+    setattr(user, _CACHE, status)
+    return status
+
+
+def forget(user: Any) -> None:
+    if hasattr(user, _CACHE):
+        delattr(user, _CACHE)
+
+
+def _office(user: Any) -> str:
+    """The civil-affairs office to contact: the district that keeps the person's record."""
+    from org.models import Region
+
+    district = None
+    if getattr(user, "managing_district_id", None):
+        district = Region.objects.filter(pk=user.managing_district_id).first()
+    if district is None:
+        from carecase.access import get_scope
+
+        scope = get_scope(user)
+        codes = {p[:6] + "000000" for p in scope.prefixes}
+        district = Region.objects.filter(code__in=codes).order_by("code").first()
+    if district is None:
+        return _("your district civil-affairs office")
+    return _("the civil-affairs office of %(district)s") % {"district": district.name}
+
+
+def _lapsed_blocks(user: Any) -> bool:
+    from carecase.access import get_scope
+    from training.models import TrainingPolicy
+
+    codes = {p[:6] + "000000" for p in get_scope(user).prefixes}
+    return TrainingPolicy.objects.filter(district__code__in=codes, lapsed_blocks_work=True).exists()
+
+
+def work_refusal(
+    user: Any, today: datetime.date | None = None, *, mandatory_report: bool = False
+) -> str | None:
+    """Why `user` may not create or change work today, naming whom to contact; or None.
+
+    `mandatory_report=True` is the documented exception: a mandatory report is never refused.
+    """
+    if mandatory_report:
+        return None
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None  # not signed in: the role checks refuse, not the gate
+    from carecase.access import get_scope
+
+    if not is_gated_role_set(get_scope(user, today).roles):
+        return None
+    status = training_status(user)
+    if status is None or status.certified_on is None:
+        return _(
+            "You have not yet passed the training assessment for new child directors and "
+            "supervisors, so you can read records but not create or change them. Contact "
+            "%(office)s to be trained and assessed."
+        ) % {"office": _office(user)}
+    day = today or timezone.localdate()
+    if status.renewal_due_on is not None and day > status.renewal_due_on and _lapsed_blocks(user):
+        return _(
+            "Your annual training lapsed on %(date)s and your district requires it before you "
+            "change records. Contact %(office)s to attend this year's training."
+        ) % {"date": status.renewal_due_on.isoformat(), "office": _office(user)}
+    return None
+
+
+def rotation_notice(user: Any, today: datetime.date | None = None) -> str | None:
+    """A warning (not a refusal) about the user's own annual training, if due or lapsed."""
+    from carecase.access import get_scope
+    from training.models import Rotation
+
+    if not get_scope(user).has_role(*GATED_ROLES):
+        return None
+    status = training_status(user)
+    if status is None or status.renewal_due_on is None:
+        return None
+    state = status.rotation_on(today or timezone.localdate())
+    if state == Rotation.DUE:
+        return _("Your annual training is due by %(date)s. Contact %(office)s.") % {
+            "date": status.renewal_due_on.isoformat(),
+            "office": _office(user),
+        }
+    if state == Rotation.LAPSED:
+        return _(
+            "Your annual training lapsed on %(date)s: every supervisor and child director is "
+            "trained once a year. Contact %(office)s."
+        ) % {"date": status.renewal_due_on.isoformat(), "office": _office(user)}
+    return None

@@ -1,0 +1,205 @@
+"""Reads of the training app, all starting from the scoping module.
+
+Training files (培训档案) are visible to: the person themselves; a town's supervisor for the
+child directors of the town's villages; district civil affairs for every supervisor and
+director of the district. Anyone else gets a 404.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Substr
+from django.http import Http404
+from django.utils import timezone
+
+from carecase import access
+from org.models import Assignment, Region, Role, User
+from org.regions import Level
+from training.models import Attendance, Result, Session, TrainingStatus
+
+WORKER_ROLES = (Role.CHILD_DIRECTOR, Role.SUPERVISOR)
+
+
+def _worker_condition(viewer: Any, today: datetime.date | None = None) -> Q:
+    """Which assignments make a worker's file visible to `viewer`."""
+    scope = access.get_scope(viewer)
+    condition = Q(pk__in=[])
+    districts = scope.regions(Role.CIVIL_AFFAIRS)
+    if districts:
+        district_scope = access.Scope(prefixes=tuple(d.prefix for d in districts))
+        condition |= district_scope.q("region__code") & Q(role__in=WORKER_ROLES)
+    towns = scope.regions(Role.SUPERVISOR)
+    if towns:
+        town_scope = access.Scope(prefixes=tuple(t.prefix for t in towns))
+        condition |= town_scope.q("region__code") & Q(role=Role.CHILD_DIRECTOR)
+    return condition
+
+
+def can_see_files(viewer: Any) -> bool:
+    return access.get_scope(viewer).has_role(Role.CIVIL_AFFAIRS, Role.SUPERVISOR)
+
+
+def workers_for(viewer: Any, today: datetime.date | None = None) -> QuerySet[User]:
+    """Supervisors and directors (with an active assignment) whose files `viewer` sees."""
+    assigned = (
+        Assignment.objects.active(today)
+        .filter(_worker_condition(viewer, today))
+        .filter(user=OuterRef("pk"))
+    )
+    return User.objects.filter(Exists(assigned))
+
+
+def file_owner_or_404(viewer: Any, user_id: int) -> User:
+    """The worker whose training file `viewer` asks for; 404 when out of scope."""
+    try:
+        user_id = int(user_id)
+    except (TypeError, ValueError) as exc:
+        raise Http404 from exc
+    if viewer.is_authenticated and viewer.pk == user_id:
+        return User.objects.select_related("managing_district").get(pk=user_id)
+    owner = workers_for(viewer).select_related("managing_district").filter(pk=user_id).first()
+    if owner is None:
+        raise Http404
+    return owner
+
+
+@dataclass
+class TrainingFile:
+    person: User
+    status: TrainingStatus | None
+    assignments: list[Assignment]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+def training_file(person: User) -> TrainingFile:
+    """Every session the person was invited to or attended, with attendance and result;
+    a fixed number of queries."""
+    status = TrainingStatus.objects.filter(user=person).first()
+    sessions = (
+        Session.objects.filter(
+            Q(invitees=person) | Q(attendance__user=person) | Q(results__user=person)
+        )
+        .distinct()
+        .select_related("course", "region")
+        .prefetch_related(
+            Prefetch("attendance", Attendance.objects.filter(user=person), to_attr="mine"),
+            Prefetch("results", Result.objects.filter(user=person), to_attr="my_results"),
+        )
+        .order_by("date", "pk")
+    )
+    rows = []
+    for session in sessions:
+        attendance = session.mine[0] if session.mine else None  # type: ignore[attr-defined]
+        result = session.my_results[0] if session.my_results else None  # type: ignore[attr-defined]
+        rows.append({"session": session, "attendance": attendance, "result": result})
+    assignments = list(Assignment.objects.active().filter(user=person).select_related("region"))
+    return TrainingFile(person=person, status=status, assignments=assignments, rows=rows)
+
+
+def session_rows_q(viewer: Any) -> Q:
+    """Attendance and result rows `viewer` may read: every row of sessions organised in their
+    scope; only their own in a session they were merely invited to."""
+    in_scope = Session.objects.filter(access.get_scope(viewer).q("region__code"))
+    return Q(session__in=in_scope) | Q(user_id=viewer.pk)
+
+
+def sessions_for(viewer: Any) -> QuerySet[Session]:
+    return (
+        Session.objects.visible_to(viewer)
+        .select_related("course", "region", "organised_by")
+        .annotate(
+            invited_count=Count("invitees", distinct=True),
+            passed_count=Count("results", filter=Q(results__passed=True), distinct=True),
+        )
+    )
+
+
+def due_workers(viewer: Any, today: datetime.date | None = None) -> QuerySet[TrainingStatus]:
+    """Workers in `viewer`'s reach whose annual training is due within 30 days or lapsed."""
+    today = today or timezone.localdate()
+    return (
+        TrainingStatus.objects.filter(
+            user__in=workers_for(viewer, today), renewal_flag_on__lte=today
+        )
+        .select_related("user", "user__managing_district")
+        .order_by("renewal_due_on", "user__real_name")
+    )
+
+
+# --- District coverage for the year (R7) ---------------------------------------------------
+
+
+@dataclass
+class TownCoverage:
+    town: Region
+    workers: int = 0
+    trained: int = 0
+    untrained: list[Assignment] = field(default_factory=list)
+
+    @property
+    def share(self) -> float:
+        return self.trained / self.workers if self.workers else 1.0
+
+
+@dataclass
+class DistrictCoverage:
+    district: Region
+    year: int
+    workers: int = 0
+    trained: int = 0
+    towns: list[TownCoverage] = field(default_factory=list)
+
+    @property
+    def share(self) -> float:
+        return self.trained / self.workers if self.workers else 1.0
+
+
+def coverage(district: Region, year: int, today: datetime.date | None = None) -> DistrictCoverage:
+    """Share of the district's supervisors and directors who passed an assessment in `year`,
+    by town, with those not yet trained. Four queries whatever the district's size."""
+    passed_this_year = Exists(
+        Result.objects.filter(user=OuterRef("user"), passed=True, assessed_on__year=year)
+    )
+    assignments = Assignment.objects.active(today).filter(
+        role__in=WORKER_ROLES, region__code__startswith=district.prefix
+    )
+    per_town = {
+        row["town_code"]: row
+        for row in assignments.annotate(town_code=Substr("region__code", 1, 9))
+        .values("town_code")
+        .annotate(
+            workers=Count("user", distinct=True),
+            trained=Count("user", filter=Q(passed_this_year), distinct=True),
+        )
+    }
+    totals = assignments.aggregate(
+        workers=Count("user", distinct=True),
+        trained=Count("user", filter=Q(passed_this_year), distinct=True),
+    )
+    towns = Region.objects.filter(level=Level.TOWN, parent=district).order_by("code")
+    untrained: dict[str, list[Assignment]] = defaultdict(list)
+    for assignment in (
+        assignments.filter(~Q(passed_this_year))
+        .select_related("user", "region")
+        .order_by("region__code", "user__real_name")
+    ):
+        untrained[assignment.region.code[:9]].append(assignment)
+    result = DistrictCoverage(
+        district=district, year=year, workers=totals["workers"], trained=totals["trained"]
+    )
+    for town in towns:
+        row = per_town.get(town.code[:9], {})
+        result.towns.append(
+            TownCoverage(
+                town=town,
+                workers=row.get("workers", 0),
+                trained=row.get("trained", 0),
+                untrained=untrained.get(town.code[:9], []),
+            )
+        )
+    return result

@@ -1,0 +1,494 @@
+"""Pages of training (R6-R9): courses and materials, sessions, attendance and results (one by
+one or from Excel), training files with export and print, who is due, district coverage and the
+district's rotation setting. Reads start from training.selectors / the scoping module; writes go
+through training.services."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from carecase import access
+from carecase.forms import add_service_errors
+from org.models import Region, Role, User
+from training import importing, selectors, services
+from training.forms import (
+    AttendanceForm,
+    CourseForm,
+    ImportForm,
+    MaterialForm,
+    PolicyForm,
+    ResultForm,
+    SessionForm,
+)
+from training.models import Course, Material, ResultImport, Session, TrainingPolicy
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _require_organiser(request: HttpRequest) -> None:
+    access.require_work(request.user)
+    if not services.can_organise(request.user):  # type: ignore[arg-type]
+        raise PermissionDenied(
+            _("Training is organised by district civil affairs and town supervisors.")
+        )
+
+
+def _visible_session(request: HttpRequest, pk: int) -> Session:
+    return access.get_visible_or_404(
+        Session.objects.select_related("course", "region", "organised_by"), request.user, pk=pk
+    )
+
+
+def _managed_session(request: HttpRequest, pk: int) -> Session:
+    session = _visible_session(request, pk)
+    access.require_work(request.user)
+    if not services.manages_session(request.user, session):  # type: ignore[arg-type]
+        raise PermissionDenied(_("Only the organiser of this session records its results."))
+    return session
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    """Sessions in the user's reach (organised there or invited to), newest first."""
+    sessions = list(selectors.sessions_for(request.user)[:100])
+    context = {
+        "sessions": sessions,
+        "can_organise": services.can_organise(request.user),  # type: ignore[arg-type]
+        "can_see_files": selectors.can_see_files(request.user),
+        "is_district": access.get_scope(request.user).has_role(Role.CIVIL_AFFAIRS),
+    }
+    return render(request, "training/index.html", context)
+
+
+# --- Courses ---------------------------------------------------------------------------------
+
+
+def course_list(request: HttpRequest) -> HttpResponse:
+    courses = Course.objects.visible_to(request.user).select_related("district")
+    return render(
+        request,
+        "training/course_list.html",
+        {"courses": courses, "can_organise": services.can_organise(request.user)},  # type: ignore[arg-type]
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def course_create(request: HttpRequest) -> HttpResponse:
+    _require_organiser(request)
+    form = CourseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            course = services.save_course(
+                by=request.user,  # type: ignore[arg-type]
+                title=form.cleaned_data["title"],
+                topics=form.cleaned_data["topics"],
+                description=form.cleaned_data["description"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The course has been saved."))
+            return redirect("training:course_detail", pk=course.pk)
+    return render(
+        request,
+        "training/form.html",
+        {"form": form, "title": _("New course")},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    course = access.get_visible_or_404(
+        Course.objects.select_related("district"), request.user, pk=pk
+    )
+    can_organise = services.can_organise(request.user)  # type: ignore[arg-type]
+    form = MaterialForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        _require_organiser(request)
+        if form.is_valid():
+            try:
+                services.add_material(
+                    by=request.user,  # type: ignore[arg-type]
+                    course=course,
+                    upload=form.cleaned_data["file"],
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("The material has been added."))
+                return redirect("training:course_detail", pk=course.pk)
+    context = {
+        "course": course,
+        "materials": course.materials.all(),
+        "sessions": course.sessions.filter(
+            pk__in=Session.objects.visible_to(request.user).values("pk")
+        ).select_related("region"),
+        "form": form,
+        "can_organise": can_organise,
+    }
+    return render(
+        request, "training/course_detail.html", context, status=400 if form.errors else 200
+    )
+
+
+def material_download(request: HttpRequest, pk: int) -> FileResponse:
+    """A course material, only to users who may see the course."""
+    material = get_object_or_404(Material.objects.select_related("course"), pk=pk)
+    if not Course.objects.visible_to(request.user).filter(pk=material.course_id).exists():
+        raise Http404
+    try:
+        stream = material.file.open("rb")
+    except OSError as exc:
+        raise Http404 from exc
+    response = FileResponse(stream, content_type=material.content_type)
+    response["Content-Disposition"] = (
+        content_disposition_header(as_attachment=True, filename=material.original_name) or ""
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- Sessions --------------------------------------------------------------------------------
+
+
+def _session_form(request: HttpRequest) -> SessionForm:
+    user: User = request.user  # type: ignore[assignment]
+    regions = services.organiser_regions(user)
+    people = User.objects.none()
+    for region in regions:
+        level = "district" if region.level == "district" else "town"
+        people = people | services.eligible_invitees(level, region)
+    initial: dict[str, Any] = {"date": timezone.localdate()}
+    if len(regions) == 1:
+        initial["region"] = regions[0].pk
+        initial["organiser_level"] = "district" if regions[0].level == "district" else "town"
+    return SessionForm(
+        request.POST or None,
+        courses=Course.objects.visible_to(user),
+        regions=regions,
+        people=people.distinct().order_by("real_name", "pk"),
+        initial=initial,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def session_create(request: HttpRequest) -> HttpResponse:
+    _require_organiser(request)
+    form = _session_form(request)
+    if request.method == "POST" and form.is_valid():
+        try:
+            session = services.save_session(
+                by=request.user,  # type: ignore[arg-type]
+                data=form.to_input(),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The session has been planned."))
+            return redirect("training:session_detail", pk=session.pk)
+    return render(
+        request,
+        "training/form.html",
+        {"form": form, "title": _("Plan a training session")},
+        status=400 if form.errors else 200,
+    )
+
+
+def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _visible_session(request, pk)
+    invitees = list(session.invitees.order_by("real_name", "pk"))
+    if not access.get_scope(request.user).covers(session.region.code):
+        # Invited only: a worker sees their own line, not their colleagues' scores.
+        invitees = [p for p in invitees if p.pk == request.user.pk]
+    attendance = {a.user_id: a for a in session.attendance.all()}
+    results = {r.user_id: r for r in session.results.all()}
+    manages = services.manages_session(request.user, session)  # type: ignore[arg-type]
+    rows = [
+        {"person": p, "attendance": attendance.get(p.pk), "result": results.get(p.pk)}
+        for p in invitees
+    ]
+    context = {
+        "session": session,
+        "rows": rows,
+        "manages": manages and not access.work_refusal(request.user),
+        "materials": session.course.materials.all(),
+        "in_future": session.date > timezone.localdate(),
+    }
+    return render(request, "training/session_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def attendance_record(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _managed_session(request, pk)
+    form = AttendanceForm(request.POST or None, session=session)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_attendance(
+                by=request.user,  # type: ignore[arg-type]
+                session=session,
+                user=form.cleaned_data["user"],
+                attended=form.cleaned_data["attended"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Attendance has been recorded."))
+            return redirect("training:session_detail", pk=session.pk)
+    return render(
+        request,
+        "training/form.html",
+        {"form": form, "title": _("Record attendance"), "session": session},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def result_record(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _managed_session(request, pk)
+    initial: dict[str, Any] = {"assessed_on": session.date}
+    if request.GET.get("user"):
+        initial["user"] = request.GET["user"]
+    form = ResultForm(request.POST or None, session=session, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_result(
+                by=request.user,  # type: ignore[arg-type]
+                session=session,
+                user=form.cleaned_data["user"],
+                score=form.cleaned_data["score"],
+                passed=form.passed_value(),
+                assessor=form.cleaned_data["assessor"],
+                assessed_on=form.cleaned_data["assessed_on"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The result has been recorded."))
+            return redirect("training:session_detail", pk=session.pk)
+    return render(
+        request,
+        "training/form.html",
+        {"form": form, "title": _("Record an assessment result"), "session": session},
+        status=400 if form.errors else 200,
+    )
+
+
+# --- Excel import ----------------------------------------------------------------------------
+
+
+def import_template(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _managed_session(request, pk)
+    buffer = io.BytesIO()
+    importing.write_template(session, buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = (
+        content_disposition_header(
+            as_attachment=True, filename=f"培训出勤和考核-{session.date:%Y%m%d}.xlsx"
+        )
+        or ""
+    )
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def import_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _managed_session(request, pk)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            record = importing.dry_run(
+                by=request.user,  # type: ignore[arg-type]
+                session=session,
+                upload=form.cleaned_data["file"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return redirect("training:import_preview", pk=session.pk, import_pk=record.pk)
+    return render(
+        request,
+        "training/import_form.html",
+        {"form": form, "session": session},
+        status=400 if form.errors else 200,
+    )
+
+
+def _import_record(request: HttpRequest, pk: int, import_pk: int) -> ResultImport:
+    session = _managed_session(request, pk)
+    return get_object_or_404(ResultImport, pk=import_pk, session=session)
+
+
+def import_preview(request: HttpRequest, pk: int, import_pk: int) -> HttpResponse:
+    record = _import_record(request, pk, import_pk)
+    return render(request, "training/import_preview.html", {"record": record})
+
+
+@require_POST
+def import_commit(request: HttpRequest, pk: int, import_pk: int) -> HttpResponse:
+    record = _import_record(request, pk, import_pk)
+    try:
+        importing.commit(by=request.user, record=record)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("training:import_preview", pk=pk, import_pk=record.pk)
+    messages.success(request, _("The attendance and results have been imported."))
+    return redirect("training:session_detail", pk=pk)
+
+
+# --- Training files, due list, coverage, setting ----------------------------------------------
+
+
+def my_file(request: HttpRequest) -> HttpResponse:
+    return redirect("training:file", user_id=request.user.pk)
+
+
+def training_file(request: HttpRequest, user_id: int) -> HttpResponse:
+    owner = selectors.file_owner_or_404(request.user, user_id)
+    file = selectors.training_file(owner)
+    template = "training/file_print.html" if request.GET.get("print") else "training/file.html"
+    return render(request, template, {"file": file, "today": timezone.localdate()})
+
+
+def training_file_export(request: HttpRequest, user_id: int) -> HttpResponse:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    owner = selectors.file_owner_or_404(request.user, user_id)
+    file = selectors.training_file(owner)
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None  # noqa: S101 - a new workbook has a sheet
+    sheet.title = _("Training file")[:31]
+    status = file.status
+    sheet.append([_("Name"), owner.real_name, _("Account"), owner.username])
+    sheet.append(
+        [
+            _("Certified on"),
+            status.certified_on.isoformat()
+            if status and status.certified_on
+            else _("Not certified"),
+            _("Last passed on"),
+            status.last_passed_on.isoformat() if status and status.last_passed_on else "",
+            _("Annual training due"),
+            status.renewal_due_on.isoformat() if status and status.renewal_due_on else "",
+        ]
+    )
+    sheet.append([])
+    header = [
+        _("Date"),
+        _("Course"),
+        _("Organised by"),
+        _("Place"),
+        _("Trainer"),
+        _("Attended"),
+        _("Score"),
+        _("Result"),
+        _("Assessor"),
+        _("Assessed on"),
+    ]
+    sheet.append(header)
+    for cell in sheet[4]:
+        cell.font = Font(bold=True)
+    for row in file.rows:
+        session, attendance, result = row["session"], row["attendance"], row["result"]
+        sheet.append(
+            [
+                session.date.isoformat(),
+                session.course.title,
+                session.region.name,
+                session.place,
+                session.trainer,
+                (_("Yes") if attendance.attended else _("No")) if attendance else "",
+                result.score if result else "",
+                (_("Passed") if result.passed else _("Failed")) if result else "",
+                result.assessor if result else "",
+                result.assessed_on.isoformat() if result else "",
+            ]
+        )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = (
+        content_disposition_header(
+            as_attachment=True, filename=f"培训档案-{owner.real_name or owner.username}.xlsx"
+        )
+        or ""
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _require_file_reader(request: HttpRequest) -> None:
+    if not selectors.can_see_files(request.user):
+        raise PermissionDenied(
+            _("Training files are kept by district civil affairs and town supervisors.")
+        )
+
+
+def due(request: HttpRequest) -> HttpResponse:
+    _require_file_reader(request)
+    today = timezone.localdate()
+    rows = list(selectors.due_workers(request.user, today))
+    return render(request, "training/due.html", {"rows": rows, "today": today})
+
+
+def _district_param(request: HttpRequest) -> Region:
+    districts = access.managed_districts(request.user)
+    if not districts:
+        raise PermissionDenied(_("Training coverage is reviewed by district civil affairs."))
+    code = request.GET.get("district")
+    if code:
+        for district in districts:
+            if district.code == code:
+                return district
+        raise Http404
+    return districts[0]
+
+
+def coverage(request: HttpRequest) -> HttpResponse:
+    district = _district_param(request)
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year") or today.year)
+    except ValueError:
+        year = today.year
+    report = selectors.coverage(district, year, today)
+    return render(request, "training/coverage.html", {"report": report})
+
+
+@require_http_methods(["GET", "POST"])
+def policy(request: HttpRequest) -> HttpResponse:
+    district = _district_param(request)
+    current = TrainingPolicy.objects.filter(district=district).first()
+    form = PolicyForm(
+        request.POST or None,
+        initial={"lapsed_blocks_work": bool(current and current.lapsed_blocks_work)},
+    )
+    if request.method == "POST" and form.is_valid():
+        services.set_policy(
+            by=request.user,  # type: ignore[arg-type]
+            district=district,
+            lapsed_blocks_work=form.cleaned_data["lapsed_blocks_work"],
+        )
+        messages.success(request, _("The setting has been saved."))
+        return redirect("training:index")
+    return render(
+        request,
+        "training/form.html",
+        {
+            "form": form,
+            "title": _("Annual training setting of %(district)s") % {"district": district.name},
+        },
+    )
