@@ -150,6 +150,15 @@ class Child(models.Model):
     new_address = models.CharField(_("new address"), max_length=200, blank=True)
     age_review_due = models.BooleanField(default=False, editable=False, db_index=True)
 
+    # Visit cadence (R14/R15), stored and recomputed by visits.cadence whenever a visit, the
+    # child's key status or the district's rule changes; NULL for closed children.
+    next_contact_due = models.DateField(
+        _("next contact due"), null=True, blank=True, editable=False
+    )
+    next_home_visit_due = models.DateField(
+        _("next home visit due"), null=True, blank=True, editable=False
+    )
+
     # Bookkeeping
     client_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     created_by = models.ForeignKey(
@@ -163,7 +172,14 @@ class Child(models.Model):
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     history = HistoricalRecords(
-        excluded_fields=["name_pinyin", "name_initials", "updated_at", "age_review_due"],
+        excluded_fields=[
+            "name_pinyin",
+            "name_initials",
+            "updated_at",
+            "age_review_due",
+            "next_contact_due",
+            "next_home_visit_due",
+        ],
         m2m_fields=[categories],
     )
     objects = ChildQuerySet.as_manager()
@@ -179,6 +195,8 @@ class Child(models.Model):
         indexes = [
             models.Index(fields=["region_code", "status", "name_pinyin"], name="child_scope_list"),
             models.Index(fields=["status", "birth_date"], name="child_status_birth"),
+            models.Index(fields=["next_contact_due", "region_code"], name="child_contact_due"),
+            models.Index(fields=["next_home_visit_due", "region_code"], name="child_visit_due"),
         ]
 
     def __str__(self) -> str:
