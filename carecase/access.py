@@ -175,7 +175,7 @@ def admin_apps(user: Any) -> frozenset[str]:
     from org.models import Role
 
     if get_scope(user).has_role(Role.SYSTEM_ADMIN):
-        return frozenset({"org", "auth", "authtoken", "guardian", "carecase"})
+        return frozenset({"org", "auth", "authtoken", "guardian", "carecase", "training"})
     return frozenset()
 
 
