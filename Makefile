@@ -30,7 +30,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy carecase org children training
+	$(BIN)/mypy carecase org children training visits notifications
 
 migrations-check: $(STAMP)
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
@@ -52,3 +52,4 @@ clean:
 ## in var/bench.
 bench: $(STAMP)
 	$(PY) bench/bench_children.py
+	$(PY) bench/bench_sweep.py

@@ -175,7 +175,9 @@ def admin_apps(user: Any) -> frozenset[str]:
     from org.models import Role
 
     if get_scope(user).has_role(Role.SYSTEM_ADMIN):
-        return frozenset({"org", "auth", "authtoken", "guardian", "carecase", "training"})
+        return frozenset(
+            {"org", "auth", "authtoken", "guardian", "carecase", "training", "notifications"}
+        )
     return frozenset()
 
 

@@ -3,8 +3,10 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from children.api import RECORD_VIEWSETS, ChildViewSet
+from notifications.api import NotificationViewSet
 from org.api import AssignmentViewSet, RegionViewSet, StaffViewSet
 from training import api as training_api
+from visits import api as visits_api
 
 router = DefaultRouter()
 router.register("regions", RegionViewSet, basename="region")
@@ -16,7 +18,10 @@ router.register("training/sessions", training_api.SessionViewSet, basename="trai
 router.register(
     "training/attendance", training_api.AttendanceViewSet, basename="training-attendance"
 )
+router.register("notifications", NotificationViewSet, basename="notification")
 router.register("training/results", training_api.ResultViewSet, basename="training-result")
+router.register("visits", visits_api.VisitViewSet, basename="visit")
+router.register("inspections", visits_api.InspectionViewSet, basename="inspection")
 
 # The records of one child: /children/<child_pk>/<records>/ and .../<records>/<pk>/.
 child_record_urls = []
@@ -38,6 +43,7 @@ for segment, viewset in RECORD_VIEWSETS.items():
 urlpatterns = [
     path("token/", obtain_auth_token, name="api-token"),
     *child_record_urls,
+    path("children/<int:child_pk>/schedule/", visits_api.child_schedule, name="child-schedule"),
     path("training/files/<int:user_id>/", training_api.training_file, name="training-file"),
     path("", include(router.urls)),
 ]

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "org",
     "children",
     "training",
+    "visits",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -88,6 +90,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "carecase.context_processors.scope",
+                "notifications.context_processors.unread",
             ],
         },
     },
@@ -220,6 +223,10 @@ EMAIL_BACKEND = env_str(
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "carecase@localhost")
+# Reminders by SMS: a notifications.channels.SmsProvider subclass (dotted path); the default
+# only logs. SITE_URL makes links in email absolute.
+SMS_PROVIDER = env_str("SMS_PROVIDER", "notifications.channels.ConsoleSmsProvider")
+SITE_URL = env_str("SITE_URL", "")
 if env_str("EMAIL_URL", ""):
     _email = _env.email_url("EMAIL_URL")
     EMAIL_BACKEND = _email["EMAIL_BACKEND"]
@@ -302,6 +309,19 @@ CELERY_BEAT_SCHEDULE = {
     "training-rotation": {
         "task": "training.tasks.flag_rotation",
         "schedule": crontab(hour=6, minute=45),
+    },
+    # Reminders: the daily sweep (REMINDER_SWEEP_HOUR:REMINDER_SWEEP_MINUTE, Asia/Shanghai) and
+    # the retry of deliveries waiting out a backoff.
+    "notifications-send-reminders": {
+        "task": "notifications.tasks.send_reminders",
+        "schedule": crontab(
+            hour=env_int("REMINDER_SWEEP_HOUR", 8, minimum=0),
+            minute=env_int("REMINDER_SWEEP_MINUTE", 0, minimum=0),
+        ),
+    },
+    "notifications-retry-deliveries": {
+        "task": "notifications.tasks.retry_deliveries",
+        "schedule": env_int("REMINDER_RETRY_SECONDS", 300, minimum=30),
     },
     "worker-heartbeat": {
         "task": "carecase.tasks.heartbeat",

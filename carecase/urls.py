@@ -22,6 +22,8 @@ urlpatterns = [
     path("org/", include("org.urls")),
     path("children/", include("children.urls")),
     path("training/", include("training.urls")),
+    path("notifications/", include("notifications.urls")),
+    path("visits/", include("visits.urls")),
     path("security/lockouts/", security_views.lockouts, name="lockouts"),
     path("audit/access-log/", audit_views.access_log, name="access_log"),
     path("security/lockouts/<int:pk>/unlock/", security_views.unlock, name="lockout_unlock"),

@@ -65,6 +65,9 @@ def home(request: HttpRequest) -> HttpResponse:
 
     if scope.has_role(*DATA_ROLES):
         context["archive"] = archive_summary(user)
+        from visits.selectors import work_counts
+
+        context["visit_work"] = work_counts(user, today)
 
     if scope.has_role(Role.SUPERVISOR, Role.CIVIL_AFFAIRS):
         from training.selectors import due_workers

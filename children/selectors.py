@@ -297,5 +297,20 @@ def timeline(child: Child, limit: int = 300) -> list[TimelineEntry]:
                 detail=attachment.description,
             )
         )
+    from django.urls import reverse
+
+    from visits.models import Visit
+
+    for visit in Visit.objects.filter(child=child).select_related("author")[:limit]:
+        entries.append(
+            TimelineEntry(
+                visit.created_at,
+                "visit",
+                f"{visit.get_kind_display()} · {visit.visit_date}",
+                _who(visit.author),
+                detail=" ".join(x for x in (visit.seen, visit.problems, visit.actions) if x),
+                link=reverse("visits:detail", args=[visit.pk]),
+            )
+        )
     entries.sort(key=lambda e: e.when, reverse=True)
     return entries

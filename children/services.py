@@ -30,6 +30,7 @@ from children.choices import (
 from children.models import Assistance, CategoryTag, Child, Parent, Problem, Referral, WorkNote
 from org.models import Region, User, phone_validator
 from org.regions import Level
+from visits import cadence
 
 # Child fields a caller may set directly (identity numbers, categories and parents apart).
 CHILD_FIELDS = (
@@ -385,6 +386,7 @@ def save_child(
 
         merged_parents = {**before_parents, **data.parents}
         reasons = rules.key_reasons(_facts(child, merged_parents, data.categories))
+        key_changed = child.is_key != bool(reasons)
         if child.is_key != bool(reasons) or child.key_reasons != reasons:
             child.is_key, child.key_reasons = bool(reasons), reasons
             dirty = True
@@ -418,6 +420,8 @@ def save_child(
             child.save()
         if parents_changed:
             _save_parents(child, data.parents, by)
+        if created or key_changed:
+            cadence.recompute(child)  # the visit cadence follows registration and key status
     warnings += [str(w) for w in rules.eligibility_warnings(
         _facts(child, merged_parents, data.categories), today
     )]  # fmt: skip
@@ -463,6 +467,7 @@ def close_child(
         child.age_review_due = False
         child._history_user = by  # type: ignore[attr-defined]
         child.save()
+        cadence.recompute(child)  # a closed child has no due dates
     return child
 
 
@@ -479,6 +484,7 @@ def reopen_child(*, by: User, child: Child, note: str) -> Child:
         child._history_user = by  # type: ignore[attr-defined]
         child._change_reason = note  # type: ignore[attr-defined]
         child.save()
+        cadence.recompute(child)
     return child
 
 

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from notifications.models import ReminderRule
+
+
+class ReminderRuleForm(forms.ModelForm):
+    class Meta:
+        model = ReminderRule
+        fields = [
+            "due_soon_days",
+            "supervisor_after_days",
+            "district_after_days",
+            "digest_threshold",
+        ]
+        error_messages = {
+            field: {
+                "min_value": _("Enter a number of at least 1: zero or negative is not allowed."),
+            }
+            for field in fields
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        supervisor = data.get("supervisor_after_days")
+        district = data.get("district_after_days")
+        if supervisor and district and district < supervisor:
+            self.add_error(
+                "district_after_days",
+                _("District civil affairs is told after the town supervisor, not before."),
+            )
+        return data

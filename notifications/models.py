@@ -1,0 +1,227 @@
+"""Reminders (one row per dedupe key), the in-app inbox, outbound deliveries per channel, and
+each district's reminder rule (defaults in notifications.rules)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from org.regions import Level as RegionLevel
+
+
+class Kind(models.TextChoices):
+    CONTACT_DUE_SOON = "contact_due_soon", _("Contact due soon")
+    CONTACT_OVERDUE = "contact_overdue", _("Contact overdue")
+    VISIT_DUE_SOON = "visit_due_soon", _("Home visit due soon")
+    VISIT_OVERDUE = "visit_overdue", _("Home visit overdue")
+
+
+class NotificationKind(models.TextChoices):
+    CONTACT_DUE_SOON = "contact_due_soon", _("Contact due soon")
+    CONTACT_OVERDUE = "contact_overdue", _("Contact overdue")
+    VISIT_DUE_SOON = "visit_due_soon", _("Home visit due soon")
+    VISIT_OVERDUE = "visit_overdue", _("Home visit overdue")
+    DIGEST = "digest", _("Reminder digest")
+    OTHER = "other", _("Other")
+
+
+class EscalationLevel(models.IntegerChoices):
+    DIRECTOR = 0, _("Child director")
+    SUPERVISOR = 1, _("Town supervisor")
+    DISTRICT = 2, _("District civil affairs")
+
+
+class SendStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    CLAIMED = "claimed", _("Being sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
+
+
+class Notification(models.Model):
+    """One message in a person's in-app inbox."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=NotificationKind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("message"), blank=True)
+    link = models.CharField(_("link"), max_length=300, blank=True)
+    child = models.ForeignKey(
+        "children.Child",
+        verbose_name=_("child"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created", "-pk"]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_unread_idx"),
+            models.Index(fields=["recipient", "-created"], name="notification_inbox_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Reminder(models.Model):
+    """A reminder owed to one person: unique on (child, kind, due date, recipient, level), so
+    a sweep run twice creates nothing twice."""
+
+    child = models.ForeignKey(
+        "children.Child", verbose_name=_("child"), on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    due_date = models.DateField(_("due date"))
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="reminders",
+    )
+    level = models.PositiveSmallIntegerField(_("level"), choices=EscalationLevel.choices)
+    status = models.CharField(
+        _("status"), max_length=8, choices=SendStatus.choices, default=SendStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    notification = models.ForeignKey(
+        Notification,
+        verbose_name=_("notification"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reminders",
+    )
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child", "kind", "due_date", "recipient", "level"],
+                name="reminder_dedupe_key",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["status", "recipient"], name="reminder_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.due_date} · {self.recipient_id}"
+
+
+class Delivery(models.Model):
+    """One outbound copy of a notification (email or SMS), retried with backoff."""
+
+    notification = models.ForeignKey(
+        Notification,
+        verbose_name=_("notification"),
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+    )
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    address = models.CharField(_("address"), max_length=254)
+    status = models.CharField(
+        _("status"), max_length=8, choices=SendStatus.choices, default=SendStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        ordering = ["-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notification", "channel"], name="one_delivery_per_channel"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="delivery_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} → {self.address}"
+
+
+def _positive(upper: int) -> list[Any]:
+    return [MinValueValidator(1), MaxValueValidator(upper)]
+
+
+class ReminderRule(models.Model):
+    """A district's override of the reminder defaults (notifications.rules.DEFAULTS)."""
+
+    district = models.OneToOneField(
+        "org.Region",
+        verbose_name=_("district/county"),
+        on_delete=models.PROTECT,
+        related_name="reminder_rule",
+        limit_choices_to={"level": RegionLevel.DISTRICT},
+    )
+    due_soon_days = models.PositiveSmallIntegerField(
+        _("days before the due date for a due-soon reminder"), validators=_positive(90)
+    )
+    supervisor_after_days = models.PositiveSmallIntegerField(
+        _("days overdue before the town supervisor is told"), validators=_positive(365)
+    )
+    district_after_days = models.PositiveSmallIntegerField(
+        _("days overdue before district civil affairs is told"), validators=_positive(730)
+    )
+    digest_threshold = models.PositiveSmallIntegerField(
+        _("more reminders than this become one digest"), validators=_positive(1000)
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("reminder rule")
+        verbose_name_plural = _("reminder rules")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(due_soon_days__gt=0)
+                & Q(supervisor_after_days__gt=0)
+                & Q(district_after_days__gt=0)
+                & Q(digest_threshold__gt=0),
+                name="reminder_rule_positive",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.district)

@@ -1,0 +1,39 @@
+"""The reminder rule: defaults in one place, overridden per district by ReminderRule rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+
+
+@dataclass(frozen=True)
+class Rule:
+    due_soon_days: int = 7  # a due-soon reminder this many days before (and on) the due date
+    supervisor_after_days: int = 7  # the town supervisor is told at this many days overdue
+    district_after_days: int = 30  # district civil affairs is told at this many days overdue
+    digest_threshold: int = 5  # more reminders than this for one person: one digest
+
+
+DEFAULTS = Rule()
+FIELDS = ("due_soon_days", "supervisor_after_days", "district_after_days", "digest_threshold")
+
+# Delivery retries: attempt n (1-based) failing waits RETRY_BASE_SECONDS * 2**(n-1).
+MAX_ATTEMPTS: int = getattr(settings, "NOTIFICATIONS_MAX_ATTEMPTS", 5)
+RETRY_BASE_SECONDS: int = getattr(settings, "NOTIFICATIONS_RETRY_BASE_SECONDS", 300)
+# A claim older than this is taken to belong to a worker that died.
+STALE_CLAIM_SECONDS: int = 15 * 60
+
+
+def district_rules() -> dict[str, Rule]:
+    """Every district override, by the district's 12-digit code."""
+    from notifications.models import ReminderRule
+
+    return {
+        row["district__code"]: Rule(**{f: row[f] for f in FIELDS})
+        for row in ReminderRule.objects.values("district__code", *FIELDS)
+    }
+
+
+def rule_for(district_code: str) -> Rule:
+    return district_rules().get(district_code[:6] + "000000", DEFAULTS)

@@ -1,0 +1,38 @@
+"""Celery tasks: the daily sweep (beat, 08:00 Asia/Shanghai by default) and the frequent retry
+of pending deliveries."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="notifications.tasks.send_reminders")
+def send_reminders() -> dict[str, int]:
+    """Create today's reminders, then deliver them (in-app, email, SMS)."""
+    from notifications.delivery import deliver_external, deliver_in_app
+    from notifications.sweep import sweep
+
+    swept = sweep()
+    in_app = deliver_in_app()
+    external = deliver_external()
+    return {
+        "reminders_created": swept.created,
+        "reminders_delivered": in_app.reminders,
+        "notifications": in_app.notifications,
+        "messages_sent": external.notifications,
+        "failed": in_app.failed + external.failed,
+    }
+
+
+@shared_task(name="notifications.tasks.retry_deliveries")
+def retry_deliveries() -> dict[str, int]:
+    """Deliver whatever is pending and due (retries after a backoff)."""
+    from notifications.delivery import deliver_external, deliver_in_app
+
+    in_app = deliver_in_app()
+    external = deliver_external()
+    return {
+        "notifications": in_app.notifications,
+        "messages_sent": external.notifications,
+        "failed": in_app.failed + external.failed,
+    }

@@ -1,0 +1,91 @@
+"""The inbox (a person's own notifications, unread first) and the district reminder rule."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Case, IntegerField, Value, When
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from carecase import access
+from notifications.forms import ReminderRuleForm
+from notifications.models import Notification, ReminderRule
+from notifications.rules import DEFAULTS, FIELDS
+from org.models import Role
+
+PAGE_SIZE = 25
+
+
+def inbox(request: HttpRequest) -> HttpResponse:
+    notifications = (
+        Notification.objects.filter(recipient_id=request.user.pk)
+        .annotate(
+            unread_first=Case(
+                When(read_at__isnull=True, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("unread_first", "-created", "-pk")
+        .only("pk", "kind", "title", "body", "link", "created", "read_at")
+    )
+    page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "notifications/inbox.html", {"page": page})
+
+
+def _back(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        return target
+    return default
+
+
+@require_POST
+def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
+    notification = get_object_or_404(Notification, pk=pk, recipient_id=request.user.pk)
+    if notification.read_at is None:
+        Notification.objects.filter(pk=pk).update(read_at=timezone.now())
+    return redirect(_back(request, "notifications:inbox"))
+
+
+@require_POST
+def mark_all_read(request: HttpRequest) -> HttpResponse:
+    count = Notification.objects.filter(recipient_id=request.user.pk, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    if count:
+        messages.success(request, _("All notifications are marked as read."))
+    return redirect("notifications:inbox")
+
+
+def rules(request: HttpRequest, district_id: int | None = None) -> HttpResponse:
+    """The reminder rule of a district the user serves as civil-affairs staff."""
+    districts = access.get_scope(request.user).regions(Role.CIVIL_AFFAIRS)
+    if not districts:
+        raise Http404
+    district = districts[0]
+    if district_id is not None:
+        chosen = next((d for d in districts if d.pk == district_id), None)
+        if chosen is None:
+            raise Http404
+        district = chosen
+    rule = ReminderRule.objects.filter(district=district).first()
+    if rule is None:
+        rule = ReminderRule(district=district, **{f: getattr(DEFAULTS, f) for f in FIELDS})
+    form = ReminderRuleForm(request.POST or None, instance=rule)
+    if request.method == "POST" and form.is_valid():
+        saved = form.save(commit=False)
+        saved.updated_by = request.user
+        saved.save()
+        messages.success(request, _("The reminder rule is saved."))
+        return redirect("notifications:rules_district", district_id=district.pk)
+    return render(
+        request,
+        "notifications/rules.html",
+        {"form": form, "district": district, "districts": districts},
+    )

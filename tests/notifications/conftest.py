@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from children.models import Child
+from notifications.channels import RecordingSmsProvider
+from tests.factories import ZHIDA, make_child
+
+
+@pytest.fixture
+def sms(settings):
+    settings.SMS_PROVIDER = "notifications.channels.RecordingSmsProvider"
+    RecordingSmsProvider.reset()
+    yield RecordingSmsProvider
+    RecordingSmsProvider.reset()
+
+
+@pytest.fixture
+def today():
+    return timezone.localdate()
+
+
+@pytest.fixture
+def child_due(people, today):
+    """A child of `village` whose contact (or home visit) is due `days` from today."""
+    counter = iter(range(1000))
+
+    def _make(days=None, *, visit_days=None, village=ZHIDA, by=None, **overrides):
+        by = by or (people["director"] if village == ZHIDA else None)
+        if by is None:
+            by = people["other_director"]
+        child = make_child(by, village, name=f"儿童{next(counter)}", **overrides)
+        Child.objects.filter(pk=child.pk).update(
+            next_contact_due=None if days is None else today + datetime.timedelta(days=days),
+            next_home_visit_due=(
+                None if visit_days is None else today + datetime.timedelta(days=visit_days)
+            ),
+        )
+        return child
+
+    return _make

@@ -1,0 +1,242 @@
+"""REST endpoints: /api/v1/visits/ (create idempotent on client_uuid), a child's schedule,
+/api/v1/inspections/. Rows come from the scoping module; writes from visits.services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import api_view
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from carecase import access
+from children.models import Child
+from org.api import as_drf_error
+from org.models import Region
+from visits import selectors, services
+from visits.models import FINDING_AREAS, FollowUp, Inspection, Rectification, Visit, VisitKind
+
+
+class FollowUpSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FollowUp
+        fields = ["id", "text", "due_on", "urgent", "done"]
+        read_only_fields = ["id", "done"]
+
+
+class VisitSerializer(serializers.ModelSerializer):
+    client_uuid = serializers.UUIDField()
+    child = serializers.PrimaryKeyRelatedField(queryset=Child.objects.none())
+    follow_ups = FollowUpSerializer(many=True, required=False)
+    author = serializers.CharField(source="author.username", read_only=True)
+
+    class Meta:
+        model = Visit
+        fields = [
+            "id",
+            "client_uuid",
+            "child",
+            "author",
+            "kind",
+            "visit_date",
+            "seen",
+            *[name for area, _label in FINDING_AREAS for name in (area, f"{area}_note")],
+            "problems",
+            "actions",
+            "danger_found",
+            "follow_ups",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "author", "created_at", "updated_at"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            # Any visible child: a closed or out-of-scope one gets the service's message / 404.
+            self.fields["child"].queryset = Child.objects.visible_to(request.user)  # type: ignore[attr-defined]
+
+
+class VisitFilterSerializer(serializers.Serializer):
+    child = serializers.IntegerField(required=False)
+    kind = serializers.ChoiceField(choices=VisitKind.choices, required=False)
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("child", int),
+            OpenApiParameter("kind", str),
+            OpenApiParameter("date_from", str, description="YYYY-MM-DD"),
+            OpenApiParameter("date_to", str, description="YYYY-MM-DD"),
+        ]
+    )
+)
+class VisitViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Visits in the caller's scope. Creating is idempotent on `client_uuid`: the same id
+    again returns the first visit with 200."""
+
+    serializer_class = VisitSerializer
+
+    def get_queryset(self) -> QuerySet[Visit]:
+        params: dict[str, Any] = {}
+        if self.action == "list":
+            flt = VisitFilterSerializer(data=self.request.query_params)
+            flt.is_valid(raise_exception=True)
+            params = dict(flt.validated_data)
+        return selectors.visits_for(self.request.user, params).prefetch_related("follow_ups")
+
+    @extend_schema(responses={201: VisitSerializer, 200: VisitSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        token = request.data.get("client_uuid") if hasattr(request.data, "get") else None
+        if token:
+            try:
+                earlier = Visit.objects.visible_to(request.user).filter(client_uuid=token).first()
+            except DjangoValidationError:
+                earlier = None
+            if earlier is not None:
+                return Response(self.get_serializer(earlier).data, status=status.HTTP_200_OK)
+        access.require_work(request.user)  # the certification gate: a 403 with its reason
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        follow_ups = [
+            services.FollowUpInput(f["text"], f["due_on"], f.get("urgent", False))
+            for f in data.pop("follow_ups", [])
+        ]
+        try:
+            visit, created = services.record_visit(
+                by=request.user,  # type: ignore[arg-type]
+                child=data.pop("child"),
+                values=data,
+                follow_ups=follow_ups,
+                client_uuid=data.pop("client_uuid"),
+            )
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from exc
+        return Response(
+            self.get_serializer(visit).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+@extend_schema(responses={200: dict})
+@api_view(["GET"])
+def child_schedule(request: Request, child_pk: int) -> Response:
+    """A child's next due dates and recent visits."""
+    child = access.get_visible_or_404(Child.objects.all(), request.user, pk=child_pk)
+    recent = (
+        Visit.objects.filter(child=child)
+        .select_related("author")
+        .order_by("-visit_date", "-pk")[:10]
+    )
+    return Response(
+        {
+            "child": child.pk,
+            "status": child.status,
+            "is_key": child.is_key,
+            "next_contact_due": child.next_contact_due,
+            "next_home_visit_due": child.next_home_visit_due,
+            "recent_visits": [
+                {
+                    "id": v.pk,
+                    "kind": v.kind,
+                    "visit_date": v.visit_date,
+                    "author": v.author.username,
+                }
+                for v in recent
+            ],
+        }
+    )
+
+
+class RectificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Rectification
+        fields = ["id", "text", "due_on", "done"]
+        read_only_fields = ["id", "done"]
+
+
+class InspectionSerializer(serializers.ModelSerializer):
+    client_uuid = serializers.UUIDField()
+    village = serializers.PrimaryKeyRelatedField(queryset=Region.objects.none())
+    rectifications = RectificationSerializer(many=True, required=False)
+    supervisor = serializers.CharField(source="supervisor.username", read_only=True)
+
+    class Meta:
+        model = Inspection
+        fields = [
+            "id",
+            "client_uuid",
+            "village",
+            "supervisor",
+            "inspected_on",
+            "quarter",
+            *services.CHECKLIST,
+            "findings",
+            "rectifications",
+            "created_at",
+        ]
+        read_only_fields = ["id", "supervisor", "quarter", "created_at"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["village"].queryset = Region.objects.visible_to(request.user)  # type: ignore[attr-defined]
+
+
+class InspectionViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Village inspections (R16) in the caller's scope; supervisors record them."""
+
+    serializer_class = InspectionSerializer
+
+    def get_queryset(self) -> QuerySet[Inspection]:
+        return (
+            Inspection.objects.visible_to(self.request.user)
+            .select_related("supervisor")
+            .prefetch_related("rectifications")
+            .order_by("-inspected_on", "-pk")
+        )
+
+    @extend_schema(responses={201: InspectionSerializer, 200: InspectionSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        try:
+            inspection, created = services.record_inspection(
+                by=request.user,  # type: ignore[arg-type]
+                village=data["village"],
+                inspected_on=data["inspected_on"],
+                checklist={name: data.get(name, False) for name in services.CHECKLIST},
+                findings=data.get("findings", ""),
+                rectifications=[
+                    services.RectificationInput(r["text"], r["due_on"])
+                    for r in data.get("rectifications", [])
+                ],
+                client_uuid=data["client_uuid"],
+            )
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from exc
+        return Response(
+            self.get_serializer(inspection).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )

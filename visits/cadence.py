@@ -1,0 +1,231 @@
+"""The visit cadence (R14/R15): when each child's next contact and home visit are due.
+
+Two faces of one rule:
+
+* `due_dates` is the pure rule, on plain values (tests read it as a table);
+* `recompute` (one child) and `apply_rule_to_district` (every child of a district) run the
+  same rule in SQL as ONE set-based UPDATE over `Child`, the latest qualifying visit read by
+  correlated MAX subqueries. No Python loop over children.
+
+Calendar months clamp to the month's end: 2026-01-31 + 1 month = 2026-02-28.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import (
+    Case,
+    DateField,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncDate
+
+from children.choices import Status
+from org.regions import prefix_range
+from visits.models import IN_PERSON_KINDS, CadenceRule, Visit, VisitKind
+
+# --- Pure rule ------------------------------------------------------------------------------
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """`day` + `months` calendar months, clamped to the last day of the target month."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True)
+class Rule:
+    contact_months: int = 1
+    home_visit_months: int = 3
+    key_home_visit_months: int = 1
+    key_remote_counts: bool = False
+    first_home_visit_days: int = 30
+
+    @classmethod
+    def of(cls, rule: CadenceRule | None) -> Rule:
+        if rule is None:
+            return cls()
+        return cls(
+            contact_months=rule.contact_months,
+            home_visit_months=rule.home_visit_months,
+            key_home_visit_months=rule.key_home_visit_months,
+            key_remote_counts=rule.key_remote_counts,
+            first_home_visit_days=rule.first_home_visit_days,
+        )
+
+    def contact_kinds(self, is_key: bool) -> tuple[str, ...]:
+        if is_key and not self.key_remote_counts:
+            return tuple(IN_PERSON_KINDS)
+        return tuple(VisitKind.values)
+
+    def home_months(self, is_key: bool) -> int:
+        return self.key_home_visit_months if is_key else self.home_visit_months
+
+
+DEFAULT_RULE = Rule()
+
+
+def due_dates(
+    *,
+    registered_on: datetime.date,
+    is_key: bool,
+    active: bool,
+    visits: Iterable[tuple[str, datetime.date]],
+    rule: Rule = DEFAULT_RULE,
+) -> tuple[datetime.date | None, datetime.date | None]:
+    """(next contact due, next home visit due) of one child from its visits (kind, date).
+
+    Contact: latest qualifying visit (any kind; in person only for a key child) + the contact
+    interval; with none, registration + the interval. Home visit: latest home visit + the
+    home interval (the key one for a key child); with none, registration + the first-visit
+    days. A closed child has neither."""
+    if not active:
+        return None, None
+    visits = list(visits)
+    contact_kinds = rule.contact_kinds(is_key)
+    last_contact = max((d for k, d in visits if k in contact_kinds), default=None)
+    last_home = max((d for k, d in visits if k == VisitKind.HOME), default=None)
+    contact_due = add_months(last_contact or registered_on, rule.contact_months)
+    if last_home is None:
+        home_due = registered_on + datetime.timedelta(days=rule.first_home_visit_days)
+    else:
+        home_due = add_months(last_home, rule.home_months(is_key))
+    return contact_due, home_due
+
+
+# --- The rule in SQL -----------------------------------------------------------------------
+
+
+class AddMonths(Func):
+    """date + n calendar months, clamped to the month's end, on SQLite and PostgreSQL."""
+
+    output_field = DateField()
+
+    def __init__(self, expression: Any, months: int) -> None:
+        self.months = int(months)
+        super().__init__(expression, output_field=DateField())
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # PostgreSQL clamps month arithmetic to the month's end itself.
+        return super().as_sql(
+            compiler,
+            connection,
+            template=f"CAST((%(expressions)s) + INTERVAL '{self.months} months' AS date)",
+            **extra,
+        )
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # SQLite overflows (01-31 + 1 month = 03-03): take the smaller of that and the last
+        # day of the target month.
+        n = self.months
+        sql, params = compiler.compile(self.source_expressions[0])
+        return (
+            f"MIN(date({sql}, '+{n} months'), "
+            f"date({sql}, 'start of month', '+{n + 1} months', '-1 day'))",
+            (*params, *params),
+        )
+
+
+class AddDays(Func):
+    output_field = DateField()
+
+    def __init__(self, expression: Any, days: int) -> None:
+        self.days = int(days)
+        super().__init__(expression, output_field=DateField())
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return super().as_sql(
+            compiler, connection, template=f"CAST((%(expressions)s) + {self.days} AS date)", **extra
+        )
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return super().as_sql(
+            compiler, connection, template=f"date(%(expressions)s, '+{self.days} days')", **extra
+        )
+
+
+def _latest(kinds: Iterable[str]) -> Subquery:
+    return Subquery(
+        Visit.objects.filter(child=OuterRef("pk"), kind__in=list(kinds))
+        .order_by("-visit_date")
+        .values("visit_date")[:1],
+        output_field=DateField(),
+    )
+
+
+def due_expressions(rule: Rule) -> dict[str, Any]:
+    """UPDATE assignments for next_contact_due and next_home_visit_due under `rule`."""
+    registered = TruncDate("created_at")
+    closed = Q(status=Status.CLOSED)
+    any_contact = _latest(VisitKind.values)
+    key_contact = _latest(rule.contact_kinds(True))
+    last_home = _latest([VisitKind.HOME])
+    contact = Case(
+        When(closed, then=Value(None, output_field=DateField())),
+        When(
+            is_key=True,
+            then=AddMonths(Coalesce(key_contact, registered), rule.contact_months),
+        ),
+        default=AddMonths(Coalesce(any_contact, registered), rule.contact_months),
+        output_field=DateField(),
+    )
+    home = Case(
+        When(closed, then=Value(None, output_field=DateField())),
+        When(
+            is_key=True,
+            then=Coalesce(
+                AddMonths(last_home, rule.key_home_visit_months),
+                AddDays(registered, rule.first_home_visit_days),
+            ),
+        ),
+        default=Coalesce(
+            AddMonths(last_home, rule.home_visit_months),
+            AddDays(registered, rule.first_home_visit_days),
+        ),
+        output_field=DateField(),
+    )
+    return {"next_contact_due": contact, "next_home_visit_due": home}
+
+
+def rule_for_code(region_code: str) -> Rule:
+    rule = CadenceRule.objects.filter(district__code=region_code[:6].ljust(12, "0")).first()
+    return Rule.of(rule)
+
+
+def apply(children: QuerySet[Any], rule: Rule) -> int:
+    """Recompute the due dates of `children` under `rule` in one UPDATE statement."""
+    return children.update(**due_expressions(rule))
+
+
+def recompute(child: Any) -> None:
+    """Recompute one child's stored due dates (in the caller's transaction) and refresh them
+    on the instance."""
+    from children.models import Child
+
+    apply(Child.objects.filter(pk=child.pk), rule_for_code(child.region_code))
+    fresh = (
+        Child.objects.filter(pk=child.pk).values("next_contact_due", "next_home_visit_due").get()
+    )
+    child.next_contact_due = fresh["next_contact_due"]
+    child.next_home_visit_due = fresh["next_home_visit_due"]
+
+
+def apply_rule_to_district(district: Any) -> int:
+    """Apply the district's rule to all of its children: one set-based UPDATE."""
+    from children.models import Child
+
+    rule = Rule.of(CadenceRule.objects.filter(district=district).first())
+    children = Child.objects.filter(region_code__range=prefix_range(district.code[:6]))
+    return apply(children, rule)

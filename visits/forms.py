@@ -1,0 +1,185 @@
+"""Forms of the visit pages: short, phone-first, the rules themselves in visits.services."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from children.models import Child
+from org.models import Region
+from visits.models import FINDING_AREAS, Finding, VisitKind
+from visits.services import (
+    CHECKLIST,
+    RULE_FIELDS,
+    VISIT_FIELDS,
+    FollowUpInput,
+    RectificationInput,
+)
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+FOLLOW_UP_ROWS = 2
+
+
+class VisitFieldsMixin(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=VisitKind.choices, widget=forms.RadioSelect, initial="in_person"
+    )
+    visit_date = forms.DateField(label=_("Date"), widget=DATE)
+    seen = forms.CharField(
+        label=_("Who was seen"),
+        max_length=200,
+        required=False,
+        help_text=_("Required for a home visit, e.g. the child and the grandmother."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for area, label in FINDING_AREAS:
+            self.fields[area] = forms.ChoiceField(
+                label=label, choices=Finding.choices, widget=forms.RadioSelect, initial="fine"
+            )
+            self.fields[f"{area}_note"] = forms.CharField(
+                label=_("Note"), max_length=300, required=False
+            )
+        self.fields["problems"] = forms.CharField(
+            label=_("Problems found"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        )
+        self.fields["actions"] = forms.CharField(
+            label=_("Actions taken"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        )
+        self.fields["danger_found"] = forms.BooleanField(
+            label=_("The child is in danger (a mandatory report must be filed)"), required=False
+        )
+
+    def visit_values(self) -> dict[str, Any]:
+        return {name: self.cleaned_data.get(name) for name in VISIT_FIELDS}
+
+    def areas(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [(self[area], self[f"{area}_note"]) for area, _label in FINDING_AREAS]
+
+
+class VisitForm(VisitFieldsMixin):
+    client_uuid = forms.UUIDField(widget=forms.HiddenInput)
+    child: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("Child"), queryset=Child.objects.none()
+    )
+
+    def __init__(self, *args: Any, children: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["child"].queryset = children  # type: ignore[attr-defined]
+        if not self.is_bound:
+            self.initial.setdefault("client_uuid", uuid.uuid4())
+            self.initial.setdefault("visit_date", timezone.localdate())
+        for i in range(1, FOLLOW_UP_ROWS + 1):
+            self.fields[f"follow_up_{i}"] = forms.CharField(
+                label=_("Follow-up item"), max_length=300, required=False
+            )
+            self.fields[f"follow_up_{i}_due"] = forms.DateField(
+                label=_("Due on"), required=False, widget=DATE
+            )
+            self.fields[f"follow_up_{i}_urgent"] = forms.BooleanField(
+                label=_("Urgent"), required=False
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for i in range(1, FOLLOW_UP_ROWS + 1):
+            if data.get(f"follow_up_{i}") and not data.get(f"follow_up_{i}_due"):
+                self.add_error(f"follow_up_{i}_due", _("Give the date this is due."))
+        return data
+
+    def follow_ups(self) -> list[FollowUpInput]:
+        data = self.cleaned_data
+        return [
+            FollowUpInput(
+                data[f"follow_up_{i}"], data[f"follow_up_{i}_due"], data[f"follow_up_{i}_urgent"]
+            )
+            for i in range(1, FOLLOW_UP_ROWS + 1)
+            if data.get(f"follow_up_{i}")
+        ]
+
+    def follow_up_rows(self) -> list[tuple[forms.BoundField, ...]]:
+        return [
+            (self[f"follow_up_{i}"], self[f"follow_up_{i}_due"], self[f"follow_up_{i}_urgent"])
+            for i in range(1, FOLLOW_UP_ROWS + 1)
+        ]
+
+
+class CorrectionForm(VisitFieldsMixin):
+    reason = forms.CharField(
+        label=_("Reason for the correction"),
+        max_length=300,
+        required=False,
+        help_text=_("Required after the author's 7-day window."),
+    )
+
+
+class InspectionForm(forms.Form):
+    client_uuid = forms.UUIDField(widget=forms.HiddenInput)
+    village: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("Village/community"), queryset=Region.objects.none()
+    )
+    inspected_on = forms.DateField(label=_("Date"), widget=DATE)
+    visits_done = forms.BooleanField(label=_("Visits are done"), required=False)
+    key_children_followed = forms.BooleanField(
+        label=_("Key children are followed up"), required=False
+    )
+    director_work_ok = forms.BooleanField(
+        label=_("The director's work is in order"), required=False
+    )
+    childrens_home_ok = forms.BooleanField(
+        label=_("The children's home is in order"), required=False
+    )
+    data_current = forms.BooleanField(label=_("The data is up to date"), required=False)
+    findings = forms.CharField(
+        label=_("Findings"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    rectification_1 = forms.CharField(label=_("Rectification item"), max_length=300, required=False)
+    rectification_1_due = forms.DateField(label=_("Due on"), required=False, widget=DATE)
+    rectification_2 = forms.CharField(label=_("Rectification item"), max_length=300, required=False)
+    rectification_2_due = forms.DateField(label=_("Due on"), required=False, widget=DATE)
+
+    def __init__(self, *args: Any, villages: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["village"].queryset = villages  # type: ignore[attr-defined]
+        if not self.is_bound:
+            self.initial.setdefault("client_uuid", uuid.uuid4())
+            self.initial.setdefault("inspected_on", timezone.localdate())
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for i in (1, 2):
+            if data.get(f"rectification_{i}") and not data.get(f"rectification_{i}_due"):
+                self.add_error(f"rectification_{i}_due", _("Give the date this is due."))
+        return data
+
+    def checklist(self) -> dict[str, bool]:
+        return {name: bool(self.cleaned_data.get(name)) for name in CHECKLIST}
+
+    def rectifications(self) -> list[RectificationInput]:
+        return [
+            RectificationInput(
+                self.cleaned_data[f"rectification_{i}"], self.cleaned_data[f"rectification_{i}_due"]
+            )
+            for i in (1, 2)
+            if self.cleaned_data.get(f"rectification_{i}")
+        ]
+
+
+class CadenceRuleForm(forms.Form):
+    contact_months = forms.IntegerField(label=_("Contact every (months)"))
+    home_visit_months = forms.IntegerField(label=_("Home visit every (months)"))
+    key_home_visit_months = forms.IntegerField(label=_("Key children: home visit every (months)"))
+    key_remote_counts = forms.BooleanField(
+        label=_("Key children: phone or video contacts count as contacts"), required=False
+    )
+    first_home_visit_days = forms.IntegerField(
+        label=_("First home visit within (days of registration)")
+    )
+
+    def values(self) -> dict[str, Any]:
+        return {name: self.cleaned_data.get(name) for name in RULE_FIELDS}

@@ -1,0 +1,138 @@
+"""Reading visits: the director's work list, village compliance, the supervisor's inspection
+flags. Every figure is one set-based query, whatever the number of children."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models.functions import Least
+
+from carecase import access
+from children.choices import Status
+from children.models import Child
+from org.models import Region, Role
+from org.regions import Level
+from visits.models import IN_PERSON_KINDS, Inspection, Visit, VisitKind
+from visits.services import month_bounds, quarter_bounds, quarter_of
+
+SOON_DAYS = 7
+OVERDUE, DUE_SOON, LATER = 0, 1, 2
+
+
+def work_villages(user: Any) -> list[Region]:
+    """The villages of "my work": a director's own villages; for other roles, none (they see
+    their whole scope)."""
+    return access.get_scope(user).regions(Role.CHILD_DIRECTOR)
+
+
+def work_children(user: Any, today: datetime.date) -> QuerySet[Child]:
+    """Active children the user works with, overdue first, then due within 7 days, then the
+    rest, each by the earliest due date."""
+    children = Child.objects.visible_to(user).filter(status=Status.ACTIVE)
+    villages = work_villages(user)
+    if villages:
+        children = children.filter(village__in=villages)
+    soon = today + datetime.timedelta(days=SOON_DAYS)
+    return (
+        children.annotate(next_due=Least("next_contact_due", "next_home_visit_due"))
+        .annotate(
+            bucket=Case(
+                When(next_due__lt=today, then=Value(OVERDUE)),
+                When(next_due__lte=soon, then=Value(DUE_SOON)),
+                default=Value(LATER),
+                output_field=IntegerField(),
+            )
+        )
+        .select_related("village")
+        .order_by("bucket", "next_due", "name_pinyin", "pk")
+    )
+
+
+def _visited(kinds: Any, start: datetime.date, end: datetime.date) -> Any:
+    condition = Q(child=OuterRef("pk"), visit_date__range=(start, end), kind__in=list(kinds))
+    return Exists(Visit.objects.filter(condition))
+
+
+def compliance(villages: list[Region], today: datetime.date) -> list[dict[str, Any]]:
+    """Per village: active children, those with a contact this calendar month (in person for
+    key children, R15) and those with a home visit this calendar quarter. One query."""
+    if not villages:
+        return []
+    m_start, m_end = month_bounds(today)
+    q_start, q_end = quarter_bounds(today)
+    any_contact = _visited(VisitKind.values, m_start, m_end)
+    in_person = _visited(IN_PERSON_KINDS, m_start, m_end)
+    home = _visited([VisitKind.HOME], q_start, q_end)
+    rows = (
+        Child.objects.filter(village__in=villages, status=Status.ACTIVE)
+        .values("village_id")
+        .annotate(
+            total=Count("pk"),
+            contacted=Count(
+                "pk", filter=(Q(is_key=False) & Q(any_contact)) | (Q(is_key=True) & Q(in_person))
+            ),
+            home_visited=Count("pk", filter=Q(home)),
+        )
+        .order_by()
+    )
+    by_village = {row["village_id"]: row for row in rows}
+    result = []
+    for village in villages:
+        row = by_village.get(village.pk, {"total": 0, "contacted": 0, "home_visited": 0})
+        total = row["total"]
+        result.append(
+            {
+                "village": village,
+                "total": total,
+                "contacted": row["contacted"],
+                "home_visited": row["home_visited"],
+                "month_pct": round(100 * row["contacted"] / total) if total else None,
+                "quarter_pct": round(100 * row["home_visited"] / total) if total else None,
+            }
+        )
+    return result
+
+
+def work_counts(user: Any, today: datetime.date) -> dict[str, int]:
+    """Overdue and due-soon counts for the home page panel, one aggregate."""
+    children = Child.objects.visible_to(user).filter(status=Status.ACTIVE)
+    villages = work_villages(user)
+    if villages:
+        children = children.filter(village__in=villages)
+    soon = today + datetime.timedelta(days=SOON_DAYS)
+    overdue = Q(next_contact_due__lt=today) | Q(next_home_visit_due__lt=today)
+    due_soon = Q(next_contact_due__lte=soon) | Q(next_home_visit_due__lte=soon)
+    return children.aggregate(
+        overdue=Count("pk", filter=overdue), due_soon=Count("pk", filter=due_soon & ~overdue)
+    )
+
+
+def visits_for(user: Any, params: dict[str, Any]) -> QuerySet[Visit]:
+    """Visits the user may see, filtered by child, kind and date range."""
+    visits = Visit.objects.visible_to(user).select_related("child", "author")
+    if params.get("child"):
+        visits = visits.filter(child_id=params["child"])
+    if params.get("kind"):
+        visits = visits.filter(kind=params["kind"])
+    if params.get("date_from"):
+        visits = visits.filter(visit_date__gte=params["date_from"])
+    if params.get("date_to"):
+        visits = visits.filter(visit_date__lte=params["date_to"])
+    return visits.order_by("-visit_date", "-pk")
+
+
+def supervised_villages(user: Any) -> QuerySet[Region]:
+    towns = access.get_scope(user).regions(Role.SUPERVISOR)
+    if not towns:
+        return Region.objects.none()
+    scope = access.Scope(prefixes=tuple(t.prefix for t in towns))
+    return Region.objects.filter(scope.q("code"), level=Level.VILLAGE).order_by("code")
+
+
+def villages_with_inspection(user: Any, today: datetime.date) -> QuerySet[Region]:
+    """The supervisor's villages, each annotated `inspected` (this quarter), the
+    not-inspected first."""
+    inspected = Exists(Inspection.objects.filter(village=OuterRef("pk"), quarter=quarter_of(today)))
+    return supervised_villages(user).annotate(inspected=inspected).order_by("inspected", "code")

@@ -1,0 +1,272 @@
+"""Pages of visits: "my work", logging and correcting a visit, village inspections and the
+district's cadence rule. Rules are in visits.services; reads in visits.selectors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from carecase import access
+from carecase.forms import add_service_errors
+from children.choices import Status
+from children.models import Child
+from org.models import Region
+from visits import selectors, services
+from visits.forms import CadenceRuleForm, CorrectionForm, InspectionForm, VisitForm
+from visits.models import CadenceRule, Inspection, Visit
+
+PAGE_SIZE = 25
+
+
+def my_work(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    children = selectors.work_children(request.user, today)
+    page = Paginator(children, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "today": today,
+        "compliance": selectors.compliance(selectors.work_villages(request.user), today),
+        "can_add": access.can_add_records(request.user),
+        "OVERDUE": selectors.OVERDUE,
+        "DUE_SOON": selectors.DUE_SOON,
+    }
+    return render(request, "visits/my_work.html", context)
+
+
+def _require_visits(request: HttpRequest) -> None:
+    access.require_work(request.user)  # the certification gate explains itself
+    if not access.can_add_records(request.user):
+        raise PermissionDenied(_("Your role does not log visits."))
+
+
+@require_http_methods(["GET", "POST"])
+def visit_create(request: HttpRequest) -> HttpResponse:
+    _require_visits(request)
+    children = Child.objects.visible_to(request.user).filter(status=Status.ACTIVE)
+    child = None
+    if request.GET.get("child"):
+        child = access.get_visible_or_404(
+            Child.objects.all(), request.user, pk=request.GET["child"]
+        )
+    initial = {"child": child.pk} if child else {}
+    form = VisitForm(request.POST or None, children=children, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            visit, created = services.record_visit(
+                by=request.user,  # type: ignore[arg-type]
+                child=form.cleaned_data["child"],
+                values=form.visit_values(),
+                follow_ups=form.follow_ups(),
+                client_uuid=form.cleaned_data["client_uuid"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            if not created:
+                messages.info(request, _("This visit was already saved."))
+            elif visit.danger_found:
+                messages.error(
+                    request,
+                    _(
+                        "Danger found: an urgent follow-up was added. File a mandatory report "
+                        "with the police now."
+                    ),
+                )
+            else:
+                messages.success(request, _("The visit has been saved."))
+            return redirect("visits:detail", pk=visit.pk)
+    elif child is not None and child.status != Status.ACTIVE and request.method == "GET":
+        form.add_error(None, _("This archive is closed: reopen it before logging a visit."))
+    return render(
+        request,
+        "visits/visit_form.html",
+        {"form": form, "child": child, "title": _("Log a visit")},
+        status=400 if form.errors and request.method == "POST" else 200,
+    )
+
+
+def _visible_visit(request: HttpRequest, pk: int) -> Visit:
+    return access.get_visible_or_404(
+        Visit.objects.select_related("child__village", "author"), request.user, pk=pk
+    )
+
+
+def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = _visible_visit(request, pk)
+    _needs_reason, refusal = services.correction_refusal(request.user, visit)  # type: ignore[arg-type]
+    history = visit.history.select_related("history_user").order_by("-history_date")[:20]
+    return render(
+        request,
+        "visits/visit_detail.html",
+        {
+            "visit": visit,
+            "follow_ups": visit.follow_ups.all(),
+            "history": history,
+            "can_correct": refusal is None and not access.work_refusal(request.user),
+        },
+    )
+
+
+def visit_list(request: HttpRequest) -> HttpResponse:
+    params = {k: request.GET.get(k) for k in ("child", "kind", "date_from", "date_to")}
+    if params["child"] and not str(params["child"]).isdigit():
+        params["child"] = None
+    visits = selectors.visits_for(request.user, params)
+    page = Paginator(visits, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "visits/visit_list.html", {"page": page})
+
+
+@require_http_methods(["GET", "POST"])
+def visit_correct(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = _visible_visit(request, pk)
+    access.require_work(request.user)
+    needs_reason, refusal = services.correction_refusal(request.user, visit)  # type: ignore[arg-type]
+    if refusal:
+        raise PermissionDenied(refusal)
+    initial = {name: getattr(visit, name) for name in services.VISIT_FIELDS}
+    form = CorrectionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.correct_visit(
+                by=request.user,  # type: ignore[arg-type]
+                visit=visit,
+                values=form.visit_values(),
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The visit has been corrected."))
+            return redirect("visits:detail", pk=visit.pk)
+    return render(
+        request,
+        "visits/visit_form.html",
+        {
+            "form": form,
+            "child": visit.child,
+            "visit": visit,
+            "needs_reason": needs_reason,
+            "title": _("Correct a visit"),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def inspections(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    villages = list(selectors.villages_with_inspection(request.user, today))
+    recent = (
+        Inspection.objects.visible_to(request.user)
+        .select_related("village", "supervisor")
+        .order_by("-inspected_on", "-pk")[:PAGE_SIZE]
+    )
+    return render(
+        request,
+        "visits/inspections.html",
+        {
+            "villages": villages,
+            "missing": len([v for v in villages if not getattr(v, "inspected", False)]),
+            "quarter": services.quarter_of(today),
+            "recent": recent,
+            "can_inspect": bool(villages) and not access.work_refusal(request.user),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def inspection_create(request: HttpRequest) -> HttpResponse:
+    access.require_work(request.user)
+    villages = selectors.supervised_villages(request.user)
+    if not villages.exists():
+        raise PermissionDenied(_("Village inspections are recorded by the town's supervisor."))
+    initial: dict[str, Any] = {}
+    if request.GET.get("village", "").isdigit():
+        initial["village"] = request.GET["village"]
+    form = InspectionForm(request.POST or None, villages=villages, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            inspection, _created = services.record_inspection(
+                by=request.user,  # type: ignore[arg-type]
+                village=form.cleaned_data["village"],
+                inspected_on=form.cleaned_data["inspected_on"],
+                checklist=form.checklist(),
+                findings=form.cleaned_data["findings"],
+                rectifications=form.rectifications(),
+                client_uuid=form.cleaned_data["client_uuid"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The inspection has been saved."))
+            return redirect("visits:inspection_detail", pk=inspection.pk)
+    return render(
+        request,
+        "visits/simple_form.html",
+        {"form": form, "title": _("Record a village inspection"), "back": "visits:inspections"},
+        status=400 if form.errors else 200,
+    )
+
+
+def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    inspection = access.get_visible_or_404(
+        Inspection.objects.select_related("village", "supervisor"), request.user, pk=pk
+    )
+    return render(
+        request,
+        "visits/inspection_detail.html",
+        {"inspection": inspection, "rectifications": inspection.rectifications.all()},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def cadence_rule(request: HttpRequest) -> HttpResponse:
+    districts = access.managed_districts(request.user)
+    if not districts:
+        raise Http404
+    district: Region = districts[0]
+    if request.GET.get("district"):
+        district = next((d for d in districts if str(d.pk) == request.GET["district"]), None) or (
+            _raise_404()
+        )
+    rule = CadenceRule.objects.filter(district=district).first() or CadenceRule(district=district)
+    initial = {name: getattr(rule, name) for name in services.RULE_FIELDS}
+    form = CadenceRuleForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        access.require_work(request.user)
+        if form.is_valid():
+            try:
+                services.save_cadence_rule(
+                    by=request.user,  # type: ignore[arg-type]
+                    district=district,
+                    values=form.values(),
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("The cadence has been saved and applied to every child of the district."),
+                )
+                return redirect(request.get_full_path())
+    return render(
+        request,
+        "visits/simple_form.html",
+        {
+            "form": form,
+            "title": _("Visit cadence of %(district)s") % {"district": district.name},
+            "back": "visits:my_work",
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _raise_404() -> Region:
+    raise Http404
