@@ -44,6 +44,7 @@ urlpatterns = [
     path("token/", obtain_auth_token, name="api-token"),
     *child_record_urls,
     path("children/<int:child_pk>/schedule/", visits_api.child_schedule, name="child-schedule"),
+    path("follow-ups/<int:pk>/done/", visits_api.follow_up_done, name="follow-up-done"),
     path("training/files/<int:user_id>/", training_api.training_file, name="training-file"),
     path("", include(router.urls)),
 ]

@@ -126,6 +126,7 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "notes": child.worknotes.select_related("created_by")[:20],
         "problems": child.problems.select_related("created_by"),
         "attachments": child.attachments.select_related("created_by"),
+        "visits": child.visits.select_related("author").order_by("-visit_date", "-pk")[:10],
         "timeline": selectors.timeline(child),
         "warnings": services.warnings_for(child),
         "show_id": show_id,

@@ -24,8 +24,8 @@ from visits.models import FINDING_AREAS, FollowUp, Inspection, Rectification, Vi
 class FollowUpSerializer(serializers.ModelSerializer):
     class Meta:
         model = FollowUp
-        fields = ["id", "text", "due_on", "urgent", "done"]
-        read_only_fields = ["id", "done"]
+        fields = ["id", "text", "due_on", "urgent", "done", "done_on"]
+        read_only_fields = ["id", "done", "done_on"]
 
 
 class VisitSerializer(serializers.ModelSerializer):
@@ -60,6 +60,22 @@ class VisitSerializer(serializers.ModelSerializer):
         if request is not None:
             # Any visible child: a closed or out-of-scope one gets the service's message / 404.
             self.fields["child"].queryset = Child.objects.visible_to(request.user)  # type: ignore[attr-defined]
+
+
+class VisitCorrectionSerializer(serializers.ModelSerializer):
+    """The fields a correction may change, all optional, and the reason (required after the
+    author's 7-day window)."""
+
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=300)
+
+    class Meta:
+        model = Visit
+        fields = [*services.VISIT_FIELDS, "reason"]
+        extra_kwargs = {name: {"required": False} for name in services.VISIT_FIELDS}
+
+
+class FollowUpDoneSerializer(serializers.Serializer):
+    done_on = serializers.DateField(required=False)
 
 
 class VisitFilterSerializer(serializers.Serializer):
@@ -131,6 +147,48 @@ class VisitViewSet(
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
+    @extend_schema(request=VisitCorrectionSerializer, responses={200: VisitSerializer})
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Correct a visit: its author within 7 days; afterwards the town supervisor, with a
+        reason. The earlier version stays in the visit's history."""
+        visit = self.get_object()  # out of scope: 404
+        access.require_work(request.user)
+        serializer = VisitCorrectionSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        reason = data.pop("reason", "")
+        try:
+            services.correct_visit(
+                by=request.user,  # type: ignore[arg-type]
+                visit=visit,
+                values=data,
+                reason=reason,
+            )
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from exc
+        visit = self.get_queryset().get(pk=visit.pk)
+        return Response(self.get_serializer(visit).data)
+
+
+@extend_schema(request=FollowUpDoneSerializer, responses={200: FollowUpSerializer})
+@api_view(["POST"])
+def follow_up_done(request: Request, pk: int) -> Response:
+    """Mark a follow-up item done (`done_on`, default today): the child's director."""
+    item = access.get_visible_or_404(
+        FollowUp.objects.select_related("visit__child"), request.user, pk=pk
+    )
+    serializer = FollowUpDoneSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    try:
+        item = services.complete_follow_up(
+            by=request.user,  # type: ignore[arg-type]
+            item=item,
+            done_on=serializer.validated_data.get("done_on"),
+        )
+    except DjangoValidationError as exc:
+        raise as_drf_error(exc) from exc
+    return Response(FollowUpSerializer(item).data)
+
 
 @extend_schema(responses={200: dict})
 @api_view(["GET"])
@@ -165,8 +223,8 @@ def child_schedule(request: Request, child_pk: int) -> Response:
 class RectificationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Rectification
-        fields = ["id", "text", "due_on", "done"]
-        read_only_fields = ["id", "done"]
+        fields = ["id", "text", "due_on", "done", "done_on"]
+        read_only_fields = ["id", "done", "done_on"]
 
 
 class InspectionSerializer(serializers.ModelSerializer):

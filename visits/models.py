@@ -108,6 +108,10 @@ class Visit(models.Model):
         ]
 
 
+class FollowUpQuerySet(ScopedQuerySet["FollowUp"]):
+    scope_field = "visit__child__region_code"
+
+
 class FollowUp(models.Model):
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="follow_ups")
     text = models.CharField(_("follow-up"), max_length=300)
@@ -117,6 +121,7 @@ class FollowUp(models.Model):
     done_on = models.DateField(_("done on"), null=True, blank=True)
 
     history = HistoricalRecords()
+    objects = FollowUpQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("follow-up")
@@ -213,6 +218,10 @@ class Inspection(models.Model):
         return f"{self.village} {self.quarter}"
 
 
+class RectificationQuerySet(ScopedQuerySet["Rectification"]):
+    scope_field = "inspection__region_code"
+
+
 class Rectification(models.Model):
     inspection = models.ForeignKey(
         Inspection, on_delete=models.CASCADE, related_name="rectifications"
@@ -220,6 +229,9 @@ class Rectification(models.Model):
     text = models.CharField(_("rectification"), max_length=300)
     due_on = models.DateField(_("due on"))
     done = models.BooleanField(_("done"), default=False)
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+
+    objects = RectificationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("rectification item")

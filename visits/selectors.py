@@ -7,14 +7,21 @@ import datetime
 from typing import Any
 
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
-from django.db.models.functions import Least
+from django.db.models.functions import Least, Substr
 
 from carecase import access
 from children.choices import Status
 from children.models import Child
 from org.models import Region, Role
-from org.regions import Level
-from visits.models import IN_PERSON_KINDS, Inspection, Visit, VisitKind
+from org.regions import PREFIX_LENGTH, Level, prefix_range
+from visits.models import (
+    IN_PERSON_KINDS,
+    FollowUp,
+    Inspection,
+    Rectification,
+    Visit,
+    VisitKind,
+)
 from visits.services import month_bounds, quarter_bounds, quarter_of
 
 SOON_DAYS = 7
@@ -136,3 +143,109 @@ def villages_with_inspection(user: Any, today: datetime.date) -> QuerySet[Region
     not-inspected first."""
     inspected = Exists(Inspection.objects.filter(village=OuterRef("pk"), quarter=quarter_of(today)))
     return supervised_villages(user).annotate(inspected=inspected).order_by("inspected", "code")
+
+
+# --- Compliance per town and per district --------------------------------------------------
+
+# The level below each level whose compliance is broken down.
+BREAKDOWN = {Level.TOWN: Level.VILLAGE, Level.DISTRICT: Level.TOWN}
+
+
+def _pct(part: int, total: int) -> float | None:
+    return round(100 * part / total, 1) if total else None
+
+
+def _figures(total: int, contacted: int, home_visited: int) -> dict[str, Any]:
+    return {
+        "total": total,
+        "contacted": contacted,
+        "home_visited": home_visited,
+        "month_pct": _pct(contacted, total),
+        "quarter_pct": _pct(home_visited, total),
+    }
+
+
+def area_compliance(user: Any, area: Region, today: datetime.date) -> dict[str, Any]:
+    """Compliance of `area` (a town or a district) broken down by the level below (villages of
+    a town, towns of a district), with the area's total: share of active children with a
+    contact this calendar month (in person for key children, R15) and a home visit this
+    calendar quarter. Two queries whatever the number of children: the sub-areas, and one
+    aggregate grouped by the region-code prefix of the sub-area."""
+    below = BREAKDOWN[Level(area.level)]
+    length = PREFIX_LENGTH[below]
+    m_start, m_end = month_bounds(today)
+    q_start, q_end = quarter_bounds(today)
+    any_contact = _visited(VisitKind.values, m_start, m_end)
+    in_person = _visited(IN_PERSON_KINDS, m_start, m_end)
+    home = _visited([VisitKind.HOME], q_start, q_end)
+    sub_areas = list(
+        Region.objects.filter(code__range=prefix_range(area.prefix), level=below).order_by("code")
+    )
+    rows = (
+        Child.objects.visible_to(user)
+        .filter(status=Status.ACTIVE, region_code__range=prefix_range(area.prefix))
+        .annotate(area_prefix=Substr("region_code", 1, length))
+        .values("area_prefix")
+        .annotate(
+            total=Count("pk"),
+            contacted=Count(
+                "pk", filter=(Q(is_key=False) & Q(any_contact)) | (Q(is_key=True) & Q(in_person))
+            ),
+            home_visited=Count("pk", filter=Q(home)),
+        )
+        .order_by()
+    )
+    by_prefix = {row["area_prefix"]: row for row in rows}
+    empty = {"total": 0, "contacted": 0, "home_visited": 0}
+    parts = []
+    for sub in sub_areas:
+        row = by_prefix.get(sub.prefix, empty)
+        parts.append(
+            {"region": sub, **_figures(row["total"], row["contacted"], row["home_visited"])}
+        )
+    sums = {k: sum(row[k] for row in by_prefix.values()) for k in empty}
+    return {"region": area, "parts": parts, "total": _figures(**sums)}
+
+
+def compliance_areas(user: Any) -> list[Region]:
+    """The areas whose compliance `user` reads: a supervisor's towns, civil affairs' districts."""
+    scope = access.get_scope(user)
+    areas = scope.regions(Role.SUPERVISOR, Role.CIVIL_AFFAIRS)
+    return [a for a in areas if a.level in BREAKDOWN]
+
+
+# --- Open follow-up and rectification items -------------------------------------------------
+
+
+def open_follow_ups(user: Any, today: datetime.date, limit: int = 50) -> QuerySet[FollowUp]:
+    """Open follow-up items of the visits and children of a director's villages, overdue first
+    (then by due date). Empty for other roles."""
+    villages = work_villages(user)
+    if not villages:
+        return FollowUp.objects.none()
+    return (
+        FollowUp.objects.visible_to(user)
+        .filter(done=False, visit__child__village__in=villages)
+        .annotate(overdue=Case(When(due_on__lt=today, then=Value(1)), default=Value(0),
+                               output_field=IntegerField()))
+        .select_related("visit__child")
+        .order_by("-overdue", "-urgent", "due_on", "pk")[:limit]
+    )  # fmt: skip
+
+
+def open_rectifications(
+    user: Any, today: datetime.date, limit: int = 50
+) -> QuerySet[Rectification]:
+    """Open rectification items of the inspections of a supervisor's towns, overdue first."""
+    towns = access.get_scope(user).regions(Role.SUPERVISOR)
+    if not towns:
+        return Rectification.objects.none()
+    towns_q = access.Scope(prefixes=tuple(t.prefix for t in towns)).q("inspection__region_code")
+    return (
+        Rectification.objects.visible_to(user)
+        .filter(towns_q, done=False)
+        .annotate(overdue=Case(When(due_on__lt=today, then=Value(1)), default=Value(0),
+                               output_field=IntegerField()))
+        .select_related("inspection__village")
+        .order_by("-overdue", "due_on", "pk")[:limit]
+    )  # fmt: skip

@@ -381,3 +381,65 @@ def save_cadence_rule(*, by: User, district: Region, values: dict[str, Any]) -> 
         rule.save()
         cadence.apply_rule_to_district(district)
     return rule
+
+
+# --- Follow-up and rectification items marked done -------------------------------------------
+
+
+def _check_done_on(done_on: datetime.date, earliest: datetime.date, today: datetime.date) -> None:
+    if done_on > today:
+        raise ValidationError({"done_on": [_("This date cannot be in the future.")]})
+    if done_on < earliest:
+        raise ValidationError(
+            {"done_on": [_("An item cannot be done before it was set (%(date)s).")
+                         % {"date": earliest.isoformat()}]}
+        )  # fmt: skip
+
+
+def may_complete_follow_up(user: User, item: FollowUp) -> bool:
+    """The author of the visit, or a director of the child's village."""
+    if item.visit.author_id == user.pk:
+        return True
+    code = item.visit.child.region_code
+    return any(
+        code.startswith(v.prefix) for v in access.get_scope(user).regions(Role.CHILD_DIRECTOR)
+    )
+
+
+def complete_follow_up(
+    *, by: User, item: FollowUp, done_on: datetime.date | None = None,
+    today: datetime.date | None = None,
+) -> FollowUp:  # fmt: skip
+    """Mark a follow-up item done on `done_on` (default today). The caller resolved `item`
+    through the user's scope."""
+    today = today or timezone.localdate()
+    done_on = done_on or today
+    access.require_work(by)
+    if not may_complete_follow_up(by, item):
+        raise PermissionDenied(_("Follow-up items are closed by the child's director."))
+    if item.done:
+        return item
+    _check_done_on(done_on, item.visit.visit_date, today)
+    with transaction.atomic():
+        item.done, item.done_on = True, done_on
+        item._history_user = by  # type: ignore[attr-defined]
+        item.save(update_fields=["done", "done_on"])
+    return item
+
+
+def complete_rectification(
+    *, by: User, item: Rectification, done_on: datetime.date | None = None,
+    today: datetime.date | None = None,
+) -> Rectification:  # fmt: skip
+    """Mark a rectification item done: the supervisor of the inspected village's town."""
+    today = today or timezone.localdate()
+    done_on = done_on or today
+    access.require_work(by)
+    if not is_town_supervisor(by, item.inspection.region_code):
+        raise PermissionDenied(_("Rectification items are closed by the town's supervisor."))
+    if item.done:
+        return item
+    _check_done_on(done_on, item.inspection.inspected_on, today)
+    item.done, item.done_on = True, done_on
+    item.save(update_fields=["done", "done_on"])
+    return item

@@ -13,5 +13,8 @@ urlpatterns = [
     path("inspections/", views.inspections, name="inspections"),
     path("inspections/new/", views.inspection_create, name="inspection_create"),
     path("inspections/<int:pk>/", views.inspection_detail, name="inspection_detail"),
+    path("compliance/", views.compliance, name="compliance"),
+    path("follow-ups/<int:pk>/done/", views.follow_up_done, name="follow_up_done"),
+    path("rectifications/<int:pk>/done/", views.rectification_done, name="rectification_done"),
     path("cadence/", views.cadence_rule, name="cadence"),
 ]

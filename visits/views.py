@@ -3,6 +3,7 @@ district's cadence rule. Rules are in visits.services; reads in visits.selectors
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -21,7 +22,7 @@ from children.models import Child
 from org.models import Region
 from visits import selectors, services
 from visits.forms import CadenceRuleForm, CorrectionForm, InspectionForm, VisitForm
-from visits.models import CadenceRule, Inspection, Visit
+from visits.models import CadenceRule, FollowUp, Inspection, Rectification, Visit, VisitKind
 
 PAGE_SIZE = 25
 
@@ -37,8 +38,67 @@ def my_work(request: HttpRequest) -> HttpResponse:
         "can_add": access.can_add_records(request.user),
         "OVERDUE": selectors.OVERDUE,
         "DUE_SOON": selectors.DUE_SOON,
+        "follow_ups": selectors.open_follow_ups(request.user, today),
+        "can_close": not access.work_refusal(request.user),
     }
     return render(request, "visits/my_work.html", context)
+
+
+def compliance(request: HttpRequest) -> HttpResponse:
+    """Compliance of a supervisor's towns (by village) and civil affairs' districts (by town)."""
+    today = timezone.localdate()
+    areas = selectors.compliance_areas(request.user)
+    if not areas:
+        raise Http404
+    return render(
+        request,
+        "visits/compliance.html",
+        {
+            "areas": [selectors.area_compliance(request.user, a, today) for a in areas],
+            "month": today.strftime("%Y-%m"),
+            "quarter": services.quarter_of(today),
+        },
+    )
+
+
+def _done_on(request: HttpRequest) -> Any:
+    raw = request.POST.get("done_on") or ""
+    if not raw:
+        return None
+    try:
+        return datetime.date.fromisoformat(raw)
+    except ValueError:
+        return False
+
+
+@require_http_methods(["POST"])
+def follow_up_done(request: HttpRequest, pk: int) -> HttpResponse:
+    item = access.get_visible_or_404(
+        FollowUp.objects.select_related("visit__child"), request.user, pk=pk
+    )
+    return _complete(request, item, services.complete_follow_up, "visits:my_work")
+
+
+@require_http_methods(["POST"])
+def rectification_done(request: HttpRequest, pk: int) -> HttpResponse:
+    item = access.get_visible_or_404(
+        Rectification.objects.select_related("inspection"), request.user, pk=pk
+    )
+    return _complete(request, item, services.complete_rectification, "visits:inspections")
+
+
+def _complete(request: HttpRequest, item: Any, service: Any, back: str) -> HttpResponse:
+    done_on = _done_on(request)
+    try:
+        if done_on is False:
+            raise ValidationError({"done_on": [_("Give a date as YYYY-MM-DD.")]})
+        service(by=request.user, item=item, done_on=done_on)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect(back)
+    messages.success(request, _("Marked done."))
+    return redirect(back)
 
 
 def _require_visits(request: HttpRequest) -> None:
@@ -56,7 +116,9 @@ def visit_create(request: HttpRequest) -> HttpResponse:
         child = access.get_visible_or_404(
             Child.objects.all(), request.user, pk=request.GET["child"]
         )
-    initial = {"child": child.pk} if child else {}
+    initial: dict[str, Any] = {"child": child.pk} if child else {}
+    if child is not None and child.is_key:
+        initial["kind"] = VisitKind.HOME  # key children are visited at home every month
     form = VisitForm(request.POST or None, children=children, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -177,6 +239,8 @@ def inspections(request: HttpRequest) -> HttpResponse:
             "quarter": services.quarter_of(today),
             "recent": recent,
             "can_inspect": bool(villages) and not access.work_refusal(request.user),
+            "rectifications": selectors.open_rectifications(request.user, today),
+            "today": today,
         },
     )
 

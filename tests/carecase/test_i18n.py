@@ -57,7 +57,16 @@ def test_compiled_catalogue_matches_the_po(tmp_path):
 @needs_gettext
 def test_catalogue_covers_every_string_in_the_code(tmp_path, monkeypatch):
     # Extract in a copy of the tree, so the repository's catalogue is never touched.
-    for name in ("carecase", "org", "children", "training", "templates", "locale"):
+    for name in (
+        "carecase",
+        "org",
+        "children",
+        "training",
+        "visits",
+        "notifications",
+        "templates",
+        "locale",
+    ):
         shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.chdir(tmp_path)
     with override_settings(LOCALE_PATHS=[tmp_path / "locale"]):
