@@ -14,12 +14,14 @@ from __future__ import annotations
 import datetime
 import logging
 import uuid
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -88,17 +90,32 @@ def claim(queryset: QuerySet[Any], now: datetime.datetime, limit: int) -> uuid.U
 # --- In-app: reminders → notifications ------------------------------------------------------
 
 
-def _reminder_text(reminder: Reminder) -> tuple[str, str]:
-    child = reminder.child
-    village = child.village.name
-    days = (timezone.localdate() - reminder.due_date).days
-    titles = {
+def _titles() -> dict[str, str]:
+    return {
         Kind.CONTACT_DUE_SOON: _("Contact due soon: %(child)s"),
         Kind.CONTACT_OVERDUE: _("Contact overdue: %(child)s"),
         Kind.VISIT_DUE_SOON: _("Home visit due soon: %(child)s"),
         Kind.VISIT_OVERDUE: _("Home visit overdue: %(child)s"),
     }
-    title = titles[Kind(reminder.kind)] % {"child": child.name}
+
+
+def _reminder_text(
+    reminder: Reminder, today: datetime.date | None = None, titles: dict[str, str] | None = None
+) -> tuple[str, str]:
+    today = today or timezone.localdate()
+    if reminder.village is not None:
+        values = {"village": reminder.village.name, "date": reminder.due_date}
+        return (
+            _("Village inspection due: %(village)s") % values,
+            _("%(village)s has not been inspected this quarter; the quarter ends on %(date)s.")
+            % values,
+        )
+    child = reminder.child
+    if child is None:  # pragma: no cover - the check constraint: a child or a village
+        raise ValueError(reminder.pk)
+    village = child.village.name
+    days = (today - reminder.due_date).days
+    title = (titles or _titles())[reminder.kind] % {"child": child.name}
     if days > 0:
         body = ngettext(
             "%(child)s (%(village)s) was due on %(date)s, %(days)d day ago.",
@@ -111,9 +128,32 @@ def _reminder_text(reminder: Reminder) -> tuple[str, str]:
     return title, body
 
 
-def _notifications_for(user: User, reminders: list[Reminder], threshold: int) -> list[Notification]:
+class _Links:
+    """Notification links, reversed once per delivery run rather than once per reminder."""
+
+    def __init__(self) -> None:
+        self.inbox = reverse("notifications:inbox")
+        self.inspections = reverse("visits:inspections")
+        marker = 987654321
+        self._child = reverse("children:detail", args=[marker]).split(str(marker))
+
+    def child(self, pk: int) -> str:
+        return f"{self._child[0]}{pk}{self._child[1]}"
+
+
+def _notifications_for(
+    user: User,
+    reminders: list[Reminder],
+    threshold: int,
+    today: datetime.date | None = None,
+    links: _Links | None = None,
+    titles: dict[str, str] | None = None,
+) -> list[Notification]:
+    today = today or timezone.localdate()
+    links = links or _Links()
+    titles = titles or _titles()
     if len(reminders) > threshold:
-        lines = [_reminder_text(r)[0] for r in reminders[:DIGEST_LINES]]
+        lines = [_reminder_text(r, today, titles)[0] for r in reminders[:DIGEST_LINES]]
         if len(reminders) > DIGEST_LINES:
             lines.append(_("… and %(count)d more.") % {"count": len(reminders) - DIGEST_LINES})
         title = ngettext(
@@ -127,19 +167,21 @@ def _notifications_for(user: User, reminders: list[Reminder], threshold: int) ->
                 kind=NotificationKind.DIGEST,
                 title=title,
                 body="\n".join(lines),
-                link=reverse("notifications:inbox"),
+                link=links.inbox,
             )
         ]
     result = []
     for reminder in reminders:
-        title, body = _reminder_text(reminder)
+        title, body = _reminder_text(reminder, today, titles)
+        child_id = reminder.child_id
+        link = links.inspections if child_id is None else links.child(child_id)
         result.append(
             Notification(
                 recipient=user,
                 kind=reminder.kind,
                 title=title,
                 body=body,
-                link=reverse("children:detail", args=[reminder.child_id]),
+                link=link,
                 child_id=reminder.child_id,
             )
         )
@@ -160,67 +202,148 @@ def _deliveries_for(user: User, notifications: Iterable[Notification]) -> list[D
     return rows
 
 
+# A batch of one delivery run: each person with their claimed reminders and digest threshold.
+Batch = list[tuple[User, list[Reminder], int]]
+
+
+def _chunks(counts: list[tuple[int, int]], size: int) -> Iterator[list[int]]:
+    """Recipients in groups whose claimable reminders add up to at most `size` (a person with
+    more is a group alone), so a group is claimed whole and each digest covers a person."""
+    chunk: list[int] = []
+    total = 0
+    for recipient_id, count in counts:
+        if chunk and total + count > size:
+            yield chunk
+            chunk, total = [], 0
+        chunk.append(recipient_id)
+        total += count
+    if chunk:
+        yield chunk
+
+
 def deliver_in_app(
     now: datetime.datetime | None = None, *, threshold: int | None = None, batch: int = 5000
 ) -> DeliveryResult:
-    """Turn every claimable reminder into in-app notifications, person by person (a person's
-    reminders claimed together so a digest covers them all)."""
+    """Turn every claimable reminder into in-app notifications.
+
+    Recipients are taken many at a time (up to `batch` reminders in all): one conditional
+    UPDATE claims all their claimable reminders, and one transaction writes the batch's
+    notifications (bulk_create: one per reminder, or one digest per person above the
+    threshold), their email/SMS copies, and marks the reminders sent. If the batch's write
+    fails, it is retried person by person, so one person's failure holds nobody else back."""
     now = now or timezone.now()
     result = DeliveryResult()
     rules = district_rules() if threshold is None else {}
-    recipients = list(
+    counts = list(
         Reminder.objects.filter(_claimable(now))
-        .order_by()
-        .values_list("recipient_id", flat=True)
-        .distinct()
+        .order_by("recipient_id")
+        .values("recipient_id")
+        .annotate(n=Count("pk"))
+        .values_list("recipient_id", "n")
     )
-    users = User.objects.in_bulk(recipients)
-    for recipient_id in recipients:
-        user = users[recipient_id]
-        while token := claim(Reminder.objects.filter(recipient_id=recipient_id), now, batch):
+    users = User.objects.in_bulk([recipient_id for recipient_id, _n in counts])
+    for chunk in _chunks(counts, batch):
+        while token := claim(Reminder.objects.filter(recipient_id__in=chunk), now, batch):
             reminders = list(
                 Reminder.objects.filter(claim_token=token, status=SendStatus.CLAIMED)
-                .select_related("child__village")
-                .order_by("due_date", "pk")
+                .select_related("child__village", "village")
+                .only(*_REMINDER_FIELDS)
+                .order_by("recipient_id", "due_date", "pk")
             )
-            limit = threshold
-            if limit is None:
-                limit = rules.get(_district_of(user, reminders), DEFAULTS).digest_threshold
+            groups: Batch = []
+            for recipient_id, rows in groupby(reminders, key=lambda r: r.recipient_id):
+                mine = list(rows)
+                limit = threshold
+                if limit is None:
+                    limit = rules.get(_district_of(mine), DEFAULTS).digest_threshold
+                groups.append((users[recipient_id], mine, limit))
             try:
-                result.notifications += _write(user, reminders, limit, now)
+                result.notifications += _write(groups, now)
                 result.reminders += len(reminders)
-            except Exception as exc:
-                logger.exception("Reminder delivery to user %s failed", recipient_id)
-                result.failed += _record_failure(Reminder, [r.pk for r in reminders], exc, now)
+            except Exception:
+                logger.exception("Reminder delivery of a batch failed; retrying person by person")
+                for user, mine, limit in groups:
+                    try:
+                        result.notifications += _write([(user, mine, limit)], now)
+                        result.reminders += len(mine)
+                    except Exception as exc:
+                        logger.exception("Reminder delivery to user %s failed", user.pk)
+                        result.failed += _record_failure(Reminder, [r.pk for r in mine], exc, now)
     return result
 
 
-def _district_of(user: User, reminders: list[Reminder]) -> str:
-    """The district whose rule sets `user`'s digest threshold: that of the children
-    (the first reminder's child)."""
-    return reminders[0].child.region_code[:6] + "000000"
+_REMINDER_FIELDS = (
+    "id",
+    "recipient_id",
+    "kind",
+    "due_date",
+    "child_id",
+    "village_id",
+    "child__name",
+    "child__region_code",
+    "child__village__name",
+    "village__name",
+    "village__code",
+)
 
 
-def _write(user: User, reminders: list[Reminder], threshold: int, now: datetime.datetime) -> int:
+def _district_of(reminders: list[Reminder]) -> str:
+    """The district whose rule sets a person's digest threshold: that of the first
+    reminder's child (or village)."""
+    first = reminders[0]
+    code = first.child.region_code if first.child is not None else first.village.code  # type: ignore[union-attr]
+    return code[:6] + "000000"
+
+
+def _write(groups: Batch, now: datetime.datetime) -> int:
+    """Write one batch's notifications and deliveries and mark its reminders sent, in one
+    transaction. Returns how many notifications were written."""
+    today = timezone.localdate(now)
+    links, titles = _Links(), _titles()
+    notifications: list[Notification] = []
+    owners: list[list[Reminder]] = []  # the reminders each notification covers
+    deliveries_by_user: list[tuple[User, list[Notification]]] = []
+    for user, reminders, threshold in groups:
+        mine = _notifications_for(user, reminders, threshold, today, links, titles)
+        notifications += mine
+        owners += [reminders] if len(mine) == 1 and len(reminders) > 1 else [[r] for r in reminders]
+        deliveries_by_user.append((user, mine))
     with transaction.atomic():
-        notifications = Notification.objects.bulk_create(
-            _notifications_for(user, reminders, threshold)
+        Notification.objects.bulk_create(notifications, batch_size=2000)
+        Delivery.objects.bulk_create(
+            [d for user, mine in deliveries_by_user for d in _deliveries_for(user, mine)],
+            batch_size=2000,
         )
-        Delivery.objects.bulk_create(_deliveries_for(user, notifications))
-        if len(notifications) == 1:
-            Reminder.objects.filter(pk__in=[r.pk for r in reminders]).update(
-                status=SendStatus.SENT, sent_at=now, notification=notifications[0], claim_token=None
-            )
-        else:
-            for reminder, notification in zip(reminders, notifications, strict=True):
-                reminder.status = SendStatus.SENT
-                reminder.sent_at = now
-                reminder.notification = notification
-                reminder.claim_token = None
-            Reminder.objects.bulk_update(
-                reminders, ["status", "sent_at", "notification", "claim_token"], batch_size=1000
-            )
+        pairs = [
+            (reminder.pk, notification.pk)
+            for notification, covered in zip(notifications, owners, strict=True)
+            for reminder in covered
+        ]
+        _mark_sent(pairs, now)
     return len(notifications)
+
+
+def _mark_sent(pairs: list[tuple[int, int]], now: datetime.datetime) -> None:
+    """Set each (reminder, notification) pair's reminder sent: one UPDATE … FROM unnest on
+    PostgreSQL, bulk_update elsewhere."""
+    if not pairs:
+        return
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE notifications_reminder r SET status = %s, sent_at = %s, "
+                "notification_id = v.nid, claim_token = NULL "
+                "FROM unnest(%s::bigint[], %s::bigint[]) AS v(rid, nid) WHERE r.id = v.rid",
+                [SendStatus.SENT, now, [p[0] for p in pairs], [p[1] for p in pairs]],
+            )
+        return
+    rows = [
+        Reminder(pk=rid, status=SendStatus.SENT, sent_at=now, notification_id=nid, claim_token=None)
+        for rid, nid in pairs
+    ]
+    Reminder.objects.bulk_update(
+        rows, ["status", "sent_at", "notification", "claim_token"], batch_size=500
+    )
 
 
 def _record_failure(model: Any, ids: list[int], exc: Exception, now: datetime.datetime) -> int:
@@ -228,14 +351,16 @@ def _record_failure(model: Any, ids: list[int], exc: Exception, now: datetime.da
     how many became failed."""
     failed = 0
     error = f"{type(exc).__name__}: {exc}"[:2000]
-    for row in model.objects.filter(pk__in=ids).only("pk", "attempts"):
-        attempts = row.attempts + 1
+    by_attempts: dict[int, list[int]] = defaultdict(list)
+    for pk, attempts in model.objects.filter(pk__in=ids).values_list("pk", "attempts"):
+        by_attempts[attempts + 1].append(pk)
+    for attempts, pks in by_attempts.items():
         if attempts >= MAX_ATTEMPTS:
             status, next_at = SendStatus.FAILED, None
-            failed += 1
+            failed += len(pks)
         else:
             status, next_at = SendStatus.PENDING, now + backoff(attempts)
-        model.objects.filter(pk=row.pk).update(
+        model.objects.filter(pk__in=pks).update(
             attempts=attempts,
             status=status,
             next_attempt_at=next_at,

@@ -19,6 +19,7 @@ class Kind(models.TextChoices):
     CONTACT_OVERDUE = "contact_overdue", _("Contact overdue")
     VISIT_DUE_SOON = "visit_due_soon", _("Home visit due soon")
     VISIT_OVERDUE = "visit_overdue", _("Home visit overdue")
+    INSPECTION_DUE = "inspection_due", _("Village inspection due")
 
 
 class NotificationKind(models.TextChoices):
@@ -26,6 +27,7 @@ class NotificationKind(models.TextChoices):
     CONTACT_OVERDUE = "contact_overdue", _("Contact overdue")
     VISIT_DUE_SOON = "visit_due_soon", _("Home visit due soon")
     VISIT_OVERDUE = "visit_overdue", _("Home visit overdue")
+    INSPECTION_DUE = "inspection_due", _("Village inspection due")
     DIGEST = "digest", _("Reminder digest")
     OTHER = "other", _("Other")
 
@@ -86,11 +88,28 @@ class Notification(models.Model):
 
 
 class Reminder(models.Model):
-    """A reminder owed to one person: unique on (child, kind, due date, recipient, level), so
-    a sweep run twice creates nothing twice."""
+    """A reminder owed to one person about a child (a visit) or a village (an inspection):
+    unique on (child or village, kind, due date, recipient, level), so a sweep run twice
+    creates nothing twice."""
 
+    # No separate index on child or village: each dedupe key starts with it.
     child = models.ForeignKey(
-        "children.Child", verbose_name=_("child"), on_delete=models.CASCADE, related_name="+"
+        "children.Child",
+        verbose_name=_("child"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    village = models.ForeignKey(
+        "org.Region",
+        verbose_name=_("village/community"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     due_date = models.DateField(_("due date"))
@@ -127,8 +146,19 @@ class Reminder(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["child", "kind", "due_date", "recipient", "level"],
+                condition=Q(child__isnull=False),
                 name="reminder_dedupe_key",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["village", "kind", "due_date", "recipient", "level"],
+                condition=Q(village__isnull=False),
+                name="reminder_village_dedupe_key",
+            ),
+            models.CheckConstraint(
+                condition=Q(child__isnull=False, village__isnull=True)
+                | Q(child__isnull=True, village__isnull=False),
+                name="reminder_child_or_village",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "recipient"], name="reminder_status_idx"),

@@ -18,6 +18,10 @@ class Rule:
 DEFAULTS = Rule()
 FIELDS = ("due_soon_days", "supervisor_after_days", "district_after_days", "digest_threshold")
 
+# Village inspections (R16): the town supervisor is reminded this many days before the quarter's
+# last day of each village of the town not yet inspected this quarter.
+INSPECTION_REMINDER_DAYS: int = getattr(settings, "NOTIFICATIONS_INSPECTION_REMINDER_DAYS", 14)
+
 # Delivery retries: attempt n (1-based) failing waits RETRY_BASE_SECONDS * 2**(n-1).
 MAX_ATTEMPTS: int = getattr(settings, "NOTIFICATIONS_MAX_ATTEMPTS", 5)
 RETRY_BASE_SECONDS: int = getattr(settings, "NOTIFICATIONS_RETRY_BASE_SECONDS", 300)

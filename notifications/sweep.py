@@ -1,13 +1,17 @@
 """The daily reminder sweep: set-based.
 
-For each escalation level and each stored due date (next_contact_due, next_home_visit_due),
-one query joins the active children whose due date falls in the level's window to the active
-assignments of the level's role whose region is the child's village (director), town
-(supervisor) or district (civil affairs), and inserts the (child, kind, due date, recipient,
-level) rows with ON CONFLICT DO NOTHING on the reminder's unique dedupe key: a sweep run twice,
-or two at once, creates nothing twice. No Python loop over children: the database selects and
-inserts in one statement per (rule group, level, due field). Districts with their own
-ReminderRule form their own group (a handful of queries each); the rest use the defaults.
+For each rule group (the defaults, and each district with its own ReminderRule), escalation
+level and stored due date (next_contact_due, next_home_visit_due), one INSERT … SELECT joins
+the active children whose due date falls in the level's window to the active assignments of
+the level's role whose region is the child's village (director), town (supervisor) or
+district (civil affairs). The rows (child, kind, due date, recipient, level) go in
+with ON CONFLICT DO NOTHING on the reminder's unique dedupe key: a sweep run twice, or two at
+once, creates nothing twice. No Python loop over children.
+
+Village inspections (R16): from INSPECTION_REMINDER_DAYS before a quarter's last day, one more
+INSERT … SELECT reminds each town's supervisor of every village of the town not inspected this
+quarter (village, kind, quarter's last day, recipient, level), deduplicated the same way.
+All statements of a sweep run in one transaction.
 
 `sweep(..., via_python=True)` selects with the same SQL but inserts through
 `bulk_create(ignore_conflicts=True)` in batches (same dedupe, rows travel through Python);
@@ -25,8 +29,9 @@ from django.utils import timezone
 
 from children.choices import Status
 from notifications.models import EscalationLevel, Kind, Reminder, SendStatus
-from notifications.rules import DEFAULTS, Rule, district_rules
+from notifications.rules import DEFAULTS, INSPECTION_REMINDER_DAYS, Rule, district_rules
 from org.models import Role, StaffStatus
+from org.regions import Level as RegionLevel
 from org.regions import prefix_range
 
 BATCH_SIZE = 5000
@@ -113,6 +118,41 @@ def selection_sql(
     return sql, [*kind_params, int(level), *where_params]
 
 
+def inspection_sql(today: datetime.date) -> tuple[str, list[Any]] | None:
+    """SELECT village_id, kind, due_date, recipient_id, level: each village not yet inspected
+    this quarter, for its town's active supervisors, from INSPECTION_REMINDER_DAYS before the
+    quarter's last day until that day (R16). None outside that window."""
+    from visits.services import quarter_bounds, quarter_of
+
+    _start, end = quarter_bounds(today)
+    if not end - datetime.timedelta(days=INSPECTION_REMINDER_DAYS) <= today <= end:
+        return None
+    sql = (
+        "SELECT v.id, %s, %s, a.user_id, %s "
+        "FROM org_region v "
+        "JOIN org_region t ON t.code = SUBSTR(v.code, 1, 9) || '000' "
+        "JOIN org_assignment a ON a.region_id = t.id "
+        "JOIN org_user u ON u.id = a.user_id "
+        "WHERE v.level = %s AND a.role = %s AND a.start_date <= %s "
+        "AND (a.end_date IS NULL OR a.end_date > %s) AND u.is_active = %s AND u.status = %s "
+        "AND NOT EXISTS (SELECT 1 FROM visits_inspection i "
+        "WHERE i.village_id = v.id AND i.quarter = %s)"
+    )
+    params: list[Any] = [
+        str(Kind.INSPECTION_DUE),
+        end,
+        int(EscalationLevel.SUPERVISOR),
+        str(RegionLevel.VILLAGE),
+        str(Role.SUPERVISOR),
+        today,
+        today,
+        True,
+        str(StaffStatus.ACTIVE),
+        quarter_of(today),
+    ]
+    return sql, params
+
+
 def _groups(rules: dict[str, Rule]) -> list[tuple[Rule, str | None, tuple[str, ...]]]:
     groups: list[tuple[Rule, str | None, tuple[str, ...]]] = [
         (rule, code, ()) for code, rule in sorted(rules.items()) if rule != DEFAULTS
@@ -123,7 +163,11 @@ def _groups(rules: dict[str, Rule]) -> list[tuple[Rule, str | None, tuple[str, .
 
 
 def statements(today: datetime.date) -> list[tuple[str, list[Any]]]:
-    """Every SELECT of one sweep."""
+    """Every child-reminder SELECT of one sweep: per rule group, level and due field.
+
+    (One statement for all six (level, field) pairs, a join against a derived table of the
+    pairs, was measured and rejected: PostgreSQL misestimates the CASE join keys and picked
+    a 28-million-row nested loop; these separate statements each get a plain hash join.)"""
     return [
         selection_sql(level, field, rule, today, only=only, exclude=exclude)
         for rule, only, exclude in _groups(district_rules())
@@ -132,11 +176,15 @@ def statements(today: datetime.date) -> list[tuple[str, list[Any]]]:
     ]
 
 
+_COLUMNS = "kind, due_date, recipient_id, level, status, attempts, last_error, created_at"
+# ON CONFLICT without a target: either dedupe key (child or village reminders) drops the row.
 _INSERT = (
-    "INSERT INTO notifications_reminder "
-    "(child_id, kind, due_date, recipient_id, level, status, attempts, last_error, created_at) "
-    "SELECT s.*, %s, 0, '', %s FROM ({select}) s "
-    "WHERE TRUE ON CONFLICT (child_id, kind, due_date, recipient_id, level) DO NOTHING"
+    f"INSERT INTO notifications_reminder (child_id, {_COLUMNS}) "  # noqa: S608
+    "SELECT s.*, %s, 0, '', %s FROM ({select}) s WHERE TRUE ON CONFLICT DO NOTHING"
+)
+_INSERT_VILLAGE = (
+    f"INSERT INTO notifications_reminder (village_id, {_COLUMNS}) "  # noqa: S608
+    "SELECT s.*, %s, 0, '', %s FROM ({select}) s WHERE TRUE ON CONFLICT DO NOTHING"
 )
 
 
@@ -145,12 +193,17 @@ def sweep(today: datetime.date | None = None, *, via_python: bool = False) -> Sw
     today = today or timezone.localdate()
     now = timezone.now()
     result = SweepResult()
-    for sql, params in statements(today):
-        if via_python:
-            result.created += _insert_through_python(sql, params, now, result)
-            continue
-        with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        for sql, params in statements(today):
+            if via_python:
+                result.created += _insert_through_python(sql, params, now, result)
+                continue
             cursor.execute(_INSERT.format(select=sql), [SendStatus.PENDING, now, *params])
+            result.created += max(cursor.rowcount, 0)
+        inspections = inspection_sql(today)
+        if inspections is not None:
+            sql, params = inspections
+            cursor.execute(_INSERT_VILLAGE.format(select=sql), [SendStatus.PENDING, now, *params])
             result.created += max(cursor.rowcount, 0)
     if not via_python:
         result.candidates = result.created
