@@ -233,7 +233,7 @@ def main() -> None:
         f"active staff, fetched, not inserted): {fair_rows:,} rows in {fair_s:.2f} s"
     )
     print(
-        f"sweep (INSERT ... SELECT ... ON CONFLICT DO NOTHING, dedupe key, indexes, FKs): "
+        f"sweep (INSERT ... SELECT ... ON CONFLICT DO NOTHING, dedupe key, indexes): "
         f"{result.created:,} reminder rows in {sweep_s:.2f} s (target < 30 s)"
     )
     print(f"ratio sweep / children-only query: {ratio:.2f}x (target <= 2x)")

@@ -92,7 +92,10 @@ class Reminder(models.Model):
     unique on (child or village, kind, due date, recipient, level), so a sweep run twice
     creates nothing twice."""
 
-    # No separate index on child or village: each dedupe key starts with it.
+    # No separate index on child or village: each dedupe key starts with it. No database
+    # foreign-key constraints on these derived rows either: the sweep inserts them from rows it
+    # has just joined (children, villages, active staff), so the constraint checks only cost
+    # (about half the sweep's time at district scale); the ORM still cascades deletes.
     child = models.ForeignKey(
         "children.Child",
         verbose_name=_("child"),
@@ -101,6 +104,7 @@ class Reminder(models.Model):
         blank=True,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     village = models.ForeignKey(
         "org.Region",
@@ -110,6 +114,7 @@ class Reminder(models.Model):
         blank=True,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     due_date = models.DateField(_("due date"))
@@ -118,6 +123,7 @@ class Reminder(models.Model):
         verbose_name=_("recipient"),
         on_delete=models.CASCADE,
         related_name="reminders",
+        db_constraint=False,
     )
     level = models.PositiveSmallIntegerField(_("level"), choices=EscalationLevel.choices)
     status = models.CharField(
