@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 from children.api import RECORD_VIEWSETS, ChildViewSet
 from notifications.api import NotificationViewSet
 from org.api import AssignmentViewSet, RegionViewSet, StaffViewSet
+from reports.api import ReportViewSet
 from training import api as training_api
 from visits import api as visits_api
 
@@ -22,6 +23,7 @@ router.register("notifications", NotificationViewSet, basename="notification")
 router.register("training/results", training_api.ResultViewSet, basename="training-result")
 router.register("visits", visits_api.VisitViewSet, basename="visit")
 router.register("inspections", visits_api.InspectionViewSet, basename="inspection")
+router.register("reports", ReportViewSet, basename="report")
 
 # The records of one child: /children/<child_pk>/<records>/ and .../<records>/<pk>/.
 child_record_urls = []

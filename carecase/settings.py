@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "training",
     "visits",
     "notifications",
+    "reports",
 ]
 
 MIDDLEWARE = [

@@ -24,6 +24,7 @@ urlpatterns = [
     path("training/", include("training.urls")),
     path("notifications/", include("notifications.urls")),
     path("visits/", include("visits.urls")),
+    path("reports/", include("reports.urls")),
     path("security/lockouts/", security_views.lockouts, name="lockouts"),
     path("audit/access-log/", audit_views.access_log, name="access_log"),
     path("security/lockouts/<int:pk>/unlock/", security_views.unlock, name="lockout_unlock"),

@@ -64,6 +64,10 @@ def home(request: HttpRequest) -> HttpResponse:
         context["coverage"] = coverage
 
     if scope.has_role(*DATA_ROLES):
+        from reports.selectors import unacknowledged
+
+        # Mandatory reports nobody has acknowledged head the page (R17).
+        context["unacknowledged_reports"] = list(unacknowledged(user)[:10])
         context["archive"] = archive_summary(user)
         from visits.selectors import work_counts
 

@@ -102,8 +102,9 @@ def _validate_visit(
 
 
 def on_danger_found(visit: Visit) -> None:
-    """Hook for issue 5 (mandatory reports, R17): a visit that found danger will open the
-    mandatory-report form here. Until then the visit carries an urgent follow-up item."""
+    """Hook for issue 5 (mandatory reports, R17): a visit that found danger carries an urgent
+    follow-up item, and its page offers the mandatory-report form prefilled with the child
+    (reports:create?child=…); the view redirects there (visits.views.visit_create)."""
 
 
 def record_visit(

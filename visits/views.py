@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -142,6 +143,8 @@ def visit_create(request: HttpRequest) -> HttpResponse:
                         "with the police now."
                     ),
                 )
+                # Straight to the mandatory report (R17), prefilled with the child.
+                return redirect(f"{reverse('reports:create')}?child={visit.child_id}")
             else:
                 messages.success(request, _("The visit has been saved."))
             return redirect("visits:detail", pk=visit.pk)

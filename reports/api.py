@@ -1,0 +1,215 @@
+"""REST endpoints: /api/v1/reports/ (file, idempotent on client_uuid; list scoped, filterable
+by stage; retrieve) and /api/v1/reports/<id>/steps/ (list, append). Rows come from the scoping
+module; writes from reports.services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from carecase import access
+from children.models import Child
+from org.api import as_drf_error
+from org.models import Region
+from reports import selectors, services
+from reports.models import MandatoryReport, ReportStep, Situation, Stage, StepKind
+
+
+class StepSerializer(serializers.ModelSerializer):
+    by = serializers.CharField(source="by.username", read_only=True)
+    corrects = serializers.PrimaryKeyRelatedField(
+        queryset=ReportStep.objects.none(), required=False, allow_null=True
+    )
+    stage = serializers.ChoiceField(
+        choices=[s for s in Stage.choices if s[0] != Stage.REPORTED], required=False
+    )
+    kind = serializers.ChoiceField(choices=[k for k in StepKind.choices if k[0] != StepKind.REPORT])
+    what = serializers.CharField(required=False, allow_blank=True)
+
+    class Meta:
+        model = ReportStep
+        fields = [
+            "id",
+            "stage",
+            "kind",
+            "what",
+            "by",
+            "done_at",
+            "child_location",
+            "next_step",
+            "next_due_at",
+            "corrects",
+            "created_at",
+        ]
+        read_only_fields = ["id", "by", "created_at"]
+        extra_kwargs = {"done_at": {"required": False}}
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    client_uuid = serializers.UUIDField()
+    child = serializers.PrimaryKeyRelatedField(
+        queryset=Child.objects.none(), required=False, allow_null=True
+    )
+    village = serializers.PrimaryKeyRelatedField(
+        queryset=Region.objects.none(), required=False, allow_null=True
+    )
+    situations = serializers.ListField(
+        child=serializers.ChoiceField(choices=Situation.choices), allow_empty=True
+    )
+    found_at = serializers.DateTimeField(required=False, allow_null=True)
+    reporter = serializers.CharField(source="reporter.username", read_only=True)
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = MandatoryReport
+        fields = [
+            "id",
+            "client_uuid",
+            "child",
+            "child_description",
+            "location",
+            "village",
+            "region_code",
+            "situations",
+            "found_at",
+            "how_found",
+            "what_seen",
+            "immediate_danger",
+            "police_station",
+            "police_reported_at",
+            "police_officer",
+            "police_receipt",
+            "civil_affairs_informed",
+            "education_informed",
+            "reporter",
+            "stage",
+            "stage_since",
+            "acknowledged_at",
+            "next_step",
+            "next_due_at",
+            "overdue",
+            "created_at",
+        ]
+        read_only_fields = [
+            "id",
+            "region_code",
+            "reporter",
+            "stage",
+            "stage_since",
+            "acknowledged_at",
+            "next_step",
+            "next_due_at",
+            "created_at",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["child"].queryset = Child.objects.visible_to(request.user)  # type: ignore[attr-defined]
+            self.fields["village"].queryset = Region.objects.visible_to(request.user)  # type: ignore[attr-defined]
+
+    def to_representation(self, instance: MandatoryReport) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is not None and not services.may_see_reporter(request.user, instance):
+            data["reporter"] = None  # shown to district staff and the protection centre only
+        return data
+
+    def get_overdue(self, obj: MandatoryReport) -> bool:
+        return obj.next_due_at is not None and obj.next_due_at < timezone.now()
+
+
+@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("stage", str)]))
+class ReportViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Mandatory reports in the caller's scope. Filing is idempotent on `client_uuid` (the
+    same id again returns the first report with 200) and never blocked by the certification
+    gate (R17)."""
+
+    serializer_class = ReportSerializer
+
+    def get_queryset(self) -> QuerySet[MandatoryReport]:
+        reports = selectors.reports_for(self.request.user).order_by("-created_at", "-pk")
+        if self.action == "list" and (stage := self.request.query_params.get("stage")):
+            reports = reports.filter(stage=stage)
+        return reports
+
+    @extend_schema(responses={201: ReportSerializer, 200: ReportSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        token = request.data.get("client_uuid") if hasattr(request.data, "get") else None
+        if token:
+            try:
+                earlier = (
+                    MandatoryReport.objects.visible_to(request.user)
+                    .filter(client_uuid=token)
+                    .first()
+                )
+            except DjangoValidationError:
+                earlier = None
+            if earlier is not None:
+                return Response(self.get_serializer(earlier).data, status=status.HTTP_200_OK)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        client_uuid = data.pop("client_uuid")
+        try:
+            report, created = services.file_report(
+                by=request.user,  # type: ignore[arg-type]
+                data=services.ReportInput(**data),
+                client_uuid=client_uuid,
+            )
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from exc
+        return Response(
+            self.get_serializer(report).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(request=StepSerializer, responses={200: StepSerializer, 201: StepSerializer})
+    @action(detail=True, methods=["get", "post"], serializer_class=StepSerializer)
+    def steps(self, request: Request, pk: str | None = None) -> Response:
+        """The case's steps (GET), or append one (POST). Steps are never changed or deleted."""
+        report = self.get_object()  # out of scope: 404
+        if request.method == "GET":
+            steps = StepSerializer(selectors.timeline(report), many=True).data
+            if not services.may_see_reporter(request.user, report):
+                for row in steps:
+                    if row["kind"] == StepKind.REPORT:
+                        row["by"] = None
+            return Response(steps)
+        access.require_work(request.user)
+        serializer = StepSerializer(data=request.data)
+        serializer.fields["corrects"].queryset = ReportStep.objects.filter(report=report)  # type: ignore[attr-defined]
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        try:
+            step = services.add_step(
+                by=request.user,  # type: ignore[arg-type]
+                report=report,
+                data=services.StepInput(
+                    kind=data["kind"],
+                    what=data.get("what", ""),
+                    stage=data.get("stage", ""),
+                    done_at=data.get("done_at"),
+                    child_location=data.get("child_location", ""),
+                    next_step=data.get("next_step", ""),
+                    next_due_at=data.get("next_due_at"),
+                    corrects=data.get("corrects"),
+                ),
+            )
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from exc
+        return Response(StepSerializer(step).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,409 @@
+"""Writes of mandatory reports (R17) and their steps (R18). Filing is one transaction; its
+alerts (in-app notifications and SMS copies) are written in that transaction and sent on
+commit, so the page answers without waiting for the SMS gateway and no alert is lost."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from carecase import access
+from children.models import Child
+from org.models import DATA_ROLES, Assignment, Region, Role, User
+from org.regions import Level
+from reports.models import (
+    STAGE_ORDER,
+    MandatoryReport,
+    ReportStep,
+    Situation,
+    Stage,
+    StepKind,
+)
+
+# Default deadlines from the filing of a report (R18), per expected stage.
+DEFAULT_DEADLINES: dict[str, datetime.timedelta] = {
+    Stage.EMERGENCY_RESPONSE: datetime.timedelta(hours=24),
+    Stage.ASSESSMENT: datetime.timedelta(days=7),
+    Stage.ASSISTANCE_PLAN: datetime.timedelta(days=14),
+}
+# The stages a stage step may move a case to, from each stage.
+NEXT_STAGES: dict[str, tuple[str, ...]] = {
+    Stage.REPORTED: (Stage.EMERGENCY_RESPONSE,),
+    Stage.EMERGENCY_RESPONSE: (Stage.ASSESSMENT,),
+    Stage.ASSESSMENT: (Stage.ASSISTANCE_PLAN, Stage.GUARDIANSHIP_INTERVENTION),
+    Stage.ASSISTANCE_PLAN: (Stage.GUARDIANSHIP_INTERVENTION, Stage.CLOSED),
+    Stage.GUARDIANSHIP_INTERVENTION: (Stage.ASSISTANCE_PLAN, Stage.CLOSED),
+    Stage.CLOSED: (),
+}
+CLOSING_ROLES = (Role.SUPERVISOR, Role.CIVIL_AFFAIRS, Role.PROTECTION_CENTRE)
+ALERT_ROLES = (Role.SUPERVISOR, Role.CIVIL_AFFAIRS, Role.PROTECTION_CENTRE)
+
+
+@dataclass
+class ReportInput:
+    situations: list[str]
+    found_at: datetime.datetime | None = None
+    child: Child | None = None
+    village: Region | None = None
+    child_description: str = ""
+    location: str = ""
+    how_found: str = ""
+    what_seen: str = ""
+    immediate_danger: bool = False
+    police_station: str = ""
+    police_reported_at: datetime.datetime | None = None
+    police_officer: str = ""
+    police_receipt: str = ""
+    civil_affairs_informed: bool = False
+    education_informed: bool = False
+
+
+def expected_after(stage: str) -> str:
+    """The stage expected after `stage` in the usual order."""
+    following = NEXT_STAGES.get(stage, ())
+    return following[0] if following else ""
+
+
+def default_due(report: MandatoryReport, stage: str) -> datetime.datetime | None:
+    delta = DEFAULT_DEADLINES.get(stage)
+    if delta is None or report.created_at is None:
+        return None
+    return report.created_at + delta
+
+
+def may_file(user: User) -> bool:
+    """Any data-role user may file (R17): the certification gate never blocks a report."""
+    access.require_work(user, mandatory_report=True)  # documents the bypass; never raises
+    return access.get_scope(user).has_role(*DATA_ROLES)
+
+
+def _validate(user: User, data: ReportInput, now: datetime.datetime) -> Region | None:
+    errors: dict[str, list[str]] = {}
+    village: Region | None = None
+    if data.child is not None:
+        if not Child.objects.visible_to(user).filter(pk=data.child.pk).exists():
+            errors["child"] = [_("This child is not in your regions.")]
+        village = data.child.village
+    else:
+        if not (data.child_description or "").strip():
+            errors["child_description"] = [
+                _("Choose a registered child, or describe the child (a name if known, sex, age).")
+            ]
+        if data.village is None:
+            errors["village"] = [_("Choose the village where the child was found.")]
+        elif data.village.level != Level.VILLAGE or not access.get_scope(user).covers(
+            data.village.code
+        ):
+            errors["village"] = [_("Choose a village in your regions.")]
+        else:
+            village = data.village
+    codes = list(dict.fromkeys(data.situations or []))
+    if not codes:
+        errors["situations"] = [_("Choose at least one situation.")]
+    elif any(code not in Situation.values for code in codes):
+        errors["situations"] = [_("Choose situations from the list.")]
+    if data.found_at is None:
+        errors["found_at"] = [_("Give when the situation was found.")]
+    elif data.found_at > now:
+        errors["found_at"] = [_("The time it was found cannot be in the future.")]
+    if data.police_reported_at is not None:
+        if data.police_reported_at > now:
+            errors.setdefault("police_reported_at", []).append(
+                _("The police report time cannot be in the future.")
+            )
+        if data.found_at is not None and data.police_reported_at < data.found_at:
+            errors.setdefault("police_reported_at", []).append(
+                _("The police report cannot be before the situation was found.")
+            )
+    if errors:
+        raise ValidationError(errors)
+    data.situations = codes
+    return village
+
+
+def file_report(
+    *,
+    by: User,
+    data: ReportInput,
+    client_uuid: uuid.UUID | None = None,
+    now: datetime.datetime | None = None,
+) -> tuple[MandatoryReport, bool]:
+    """File a mandatory report. Returns (report, created); the same client_uuid again returns
+    the first report and files nothing. Never refused by the certification gate."""
+    now = now or timezone.now()
+    if client_uuid is not None:
+        earlier = MandatoryReport.objects.visible_to(by).filter(client_uuid=client_uuid).first()
+        if earlier is not None:
+            return earlier, False
+    if not may_file(by):
+        raise PermissionDenied(_("Your role does not file reports here."))
+    village = _validate(by, data, now)
+    if village is None or data.found_at is None:  # pragma: no cover - _validate refused it
+        raise ValidationError({"village": [_("Choose the village where the child was found.")]})
+    try:
+        with transaction.atomic():
+            report = MandatoryReport(
+                child=data.child,
+                child_description=data.child_description.strip(),
+                location=data.location.strip(),
+                village=village,
+                region_code=village.code,
+                situations=data.situations,
+                found_at=data.found_at,
+                how_found=data.how_found,
+                what_seen=data.what_seen,
+                immediate_danger=data.immediate_danger,
+                police_station=data.police_station,
+                police_reported_at=data.police_reported_at,
+                police_officer=data.police_officer,
+                police_receipt=data.police_receipt,
+                civil_affairs_informed=data.civil_affairs_informed,
+                education_informed=data.education_informed,
+                reporter=by,
+                stage=Stage.REPORTED,
+                stage_since=now,
+            )
+            if client_uuid is not None:
+                report.client_uuid = client_uuid
+            report.save()
+            report.next_step = str(Stage(Stage.EMERGENCY_RESPONSE).label)
+            report.next_due_at = default_due(report, Stage.EMERGENCY_RESPONSE)
+            report.save(update_fields=["next_step", "next_due_at"])
+            ReportStep.objects.create(
+                report=report,
+                stage=Stage.REPORTED,
+                kind=StepKind.REPORT,
+                what=_report_summary(report),
+                by=by,
+                done_at=now,
+                child_location=report.location,
+                next_step=report.next_step,
+                next_due_at=report.next_due_at,
+            )
+            notifications = _write_alerts(report)
+            if notifications:
+                transaction.on_commit(_send_alerts)
+    except IntegrityError:
+        if client_uuid is None:
+            raise
+        earlier = MandatoryReport.objects.visible_to(by).filter(client_uuid=client_uuid).first()
+        if earlier is None:
+            raise ValidationError(
+                {"client_uuid": [_("This id has already been used for another report.")]}
+            ) from None
+        return earlier, False
+    return report, True
+
+
+def _report_summary(report: MandatoryReport) -> str:
+    parts = ["; ".join(report.situation_labels())]
+    if report.police_station:
+        parts.append(
+            _("Police informed: %(station)s %(receipt)s")
+            % {"station": report.police_station, "receipt": report.police_receipt}
+        )
+    return " · ".join(p for p in parts if p.strip())
+
+
+def alert_recipients(region_code: str) -> list[User]:
+    """The town supervisor(s), district civil affairs and the protection centre of the
+    district of `region_code`: one query."""
+    town = region_code[:9] + "000"
+    district = region_code[:6] + "000000"
+    rows = (
+        Assignment.objects.active()
+        .filter(role__in=ALERT_ROLES, region__code__in=[town, district])
+        .select_related("user", "region")
+    )
+    seen: dict[int, User] = {}
+    for row in rows:
+        wanted_region = town if row.role == Role.SUPERVISOR else district
+        if row.region.code == wanted_region:
+            seen.setdefault(row.user_id, row.user)
+    return list(seen.values())
+
+
+def _write_alerts(report: MandatoryReport) -> list[Any]:
+    """In-app notifications to the alert recipients, and their SMS copies (sent on commit
+    through the notifications SMS channel, retried by the delivery machinery on failure)."""
+    from notifications.models import Channel, Delivery, Notification, NotificationKind
+
+    link = reverse("reports:detail", args=[report.pk])
+    title = _("Mandatory report: %(child)s (%(village)s)") % {
+        "child": report.child_label,
+        "village": report.village.name,
+    }
+    body = "; ".join(report.situation_labels())
+    if report.immediate_danger:
+        body = _("Immediate danger.") + " " + body
+    notifications = [
+        Notification(
+            recipient=user,
+            kind=NotificationKind.OTHER,
+            title=title[:200],
+            body=body,
+            link=link,
+            child_id=report.child_id,
+        )
+        for user in alert_recipients(report.region_code)
+    ]
+    Notification.objects.bulk_create(notifications)
+    deliveries = [
+        Delivery(notification=n, channel=Channel.SMS, address=n.recipient.phone)
+        for n in notifications
+        if n.recipient.phone
+    ]
+    Delivery.objects.bulk_create(deliveries)
+    return notifications
+
+
+def _send_alerts() -> None:
+    from reports.tasks import send_report_alerts
+
+    send_report_alerts.delay()
+
+
+# --- Steps -----------------------------------------------------------------------------------
+
+
+@dataclass
+class StepInput:
+    kind: str
+    what: str
+    stage: str = ""
+    done_at: datetime.datetime | None = None
+    child_location: str = ""
+    next_step: str = ""
+    next_due_at: datetime.datetime | None = None
+    corrects: ReportStep | None = None
+
+
+def stage_refusal(report: MandatoryReport, target: str) -> str | None:
+    """Why a stage step to `target` may not be recorded now; None when it may."""
+    if target not in STAGE_ORDER or target == Stage.REPORTED:
+        return _("Choose the stage this step reaches.")
+    if report.stage == Stage.CLOSED:
+        return _("This case is closed: reopen it before recording a new stage.")
+    if target not in NEXT_STAGES[report.stage]:
+        allowed = ", ".join(str(Stage(s).label) for s in NEXT_STAGES[report.stage])
+        return _("%(target)s cannot be recorded at this stage (%(stage)s); next: %(allowed)s.") % {
+            "target": Stage(target).label,
+            "stage": Stage(report.stage).label,
+            "allowed": allowed,
+        }
+    return None
+
+
+def may_see_reporter(user: Any, report: MandatoryReport) -> bool:
+    """The reporter's identity is shown only to district staff, the protection centre and the
+    reporter themself."""
+    return report.reporter_id == user.pk or access.get_scope(user).has_role(
+        Role.CIVIL_AFFAIRS, Role.PROTECTION_CENTRE
+    )
+
+
+def may_add_steps(user: User) -> bool:
+    return access.can_add_records(user)
+
+
+def add_step(
+    *, by: User, report: MandatoryReport, data: StepInput, now: datetime.datetime | None = None
+) -> ReportStep:
+    """Append a step to `report` (resolved through the user's scope by the caller). Stage
+    order is enforced; corrections are new steps referencing the corrected one."""
+    now = now or timezone.now()
+    access.require_work(by)  # only the filing itself bypasses the certification gate
+    if not may_add_steps(by):
+        raise PermissionDenied(_("Your role does not record steps of a case."))
+    errors: dict[str, list[str]] = {}
+    what = (data.what or "").strip()
+    done_at = data.done_at or now
+    if data.kind not in StepKind.values or data.kind == StepKind.REPORT:
+        errors["kind"] = [_("Choose the kind of step.")]
+    if not what and data.kind != StepKind.ACKNOWLEDGE:
+        message = (
+            _("Give the reason for closing and the child's situation at closure.")
+            if data.stage == Stage.CLOSED
+            else _("Say what was done.")
+        )
+        errors["what"] = [message]
+    if done_at > now:
+        errors["done_at"] = [_("This time cannot be in the future.")]
+    if data.next_due_at is not None and data.next_due_at < done_at:
+        errors["next_due_at"] = [_("The next step cannot be due before this step.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        locked = MandatoryReport.objects.select_for_update().get(pk=report.pk)
+        stage = locked.stage
+        next_stage = ""
+        if data.kind == StepKind.STAGE:
+            refusal = stage_refusal(locked, data.stage)
+            if refusal:
+                raise ValidationError({"stage": [refusal]})
+            if data.stage == Stage.CLOSED and not access.get_scope(by).has_role(*CLOSING_ROLES):
+                raise PermissionDenied(_("A case is closed by a supervisor or district staff."))
+            stage = data.stage
+            next_stage = expected_after(stage) if stage != Stage.CLOSED else ""
+        elif data.kind == StepKind.ACKNOWLEDGE:
+            if locked.acknowledged_at is not None:
+                raise ValidationError({"kind": [_("This report has already been acknowledged.")]})
+            what = what or _("Report acknowledged.")
+        elif data.kind == StepKind.REOPEN:
+            if locked.stage != Stage.CLOSED:
+                raise ValidationError({"kind": [_("Only a closed case can be reopened.")]})
+            if not access.get_scope(by).has_role(*CLOSING_ROLES):
+                raise PermissionDenied(_("A case is reopened by a supervisor or district staff."))
+            stage = Stage.ASSESSMENT
+        elif data.kind == StepKind.CORRECTION:
+            if data.corrects is None or data.corrects.report_id != locked.pk:
+                raise ValidationError({"corrects": [_("Choose the step this corrects.")]})
+            stage = data.corrects.stage
+        elif locked.stage == Stage.CLOSED:
+            raise ValidationError({"kind": [_("This case is closed: reopen it first.")]})
+        next_label = (data.next_step or "").strip()
+        next_due = data.next_due_at
+        if next_stage and not next_label:
+            next_label = str(Stage(next_stage).label)
+        if next_stage and next_due is None:
+            next_due = default_due(locked, next_stage)
+        step = ReportStep.objects.create(
+            report=locked,
+            stage=stage,
+            kind=data.kind,
+            what=what,
+            by=by,
+            done_at=done_at,
+            child_location=(data.child_location or "").strip(),
+            next_step=next_label,
+            next_due_at=next_due,
+            corrects=data.corrects if data.kind == StepKind.CORRECTION else None,
+        )
+        changed: list[str] = []
+        if data.kind in (StepKind.STAGE, StepKind.REOPEN):
+            locked.stage, locked.stage_since = stage, now
+            changed += ["stage", "stage_since"]
+            if stage == Stage.CLOSED:
+                locked.next_step, locked.next_due_at = "", None
+                changed += ["next_step", "next_due_at"]
+        if data.kind == StepKind.ACKNOWLEDGE:
+            locked.acknowledged_at, locked.acknowledged_by = now, by
+            changed += ["acknowledged_at", "acknowledged_by"]
+        elif locked.acknowledged_at is None:
+            # Acting on a report acknowledges it.
+            locked.acknowledged_at, locked.acknowledged_by = now, by
+            changed += ["acknowledged_at", "acknowledged_by"]
+        if locked.stage != Stage.CLOSED and (next_label or next_due is not None):
+            locked.next_step, locked.next_due_at = next_label, next_due
+            changed += ["next_step", "next_due_at"]
+        if changed:
+            locked.save(update_fields=list(dict.fromkeys(changed)))
+    return step
