@@ -297,6 +297,7 @@ else:
         "store_processed": False,
     }
     CELERY_RESULT_BACKEND = f"file://{VAR_DIR / 'celery' / 'results'}"
+REPORT_ESCALATION_DELAY_HOURS = env_int("REPORT_ESCALATION_DELAY_HOURS", 24, minimum=1)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "children-purge-roster-uploads": {
@@ -323,6 +324,12 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-retry-deliveries": {
         "task": "notifications.tasks.retry_deliveries",
         "schedule": env_int("REMINDER_RETRY_SECONDS", 300, minimum=30),
+    },
+    # Overdue steps of mandatory reports escalate (supervisor, then district after
+    # REPORT_ESCALATION_DELAY_HOURS); idempotent, so the hourly run never sends twice.
+    "reports-escalate-overdue": {
+        "task": "reports.tasks.escalate_overdue_reports",
+        "schedule": crontab(minute=env_int("REPORT_ESCALATION_MINUTE", 5, minimum=0)),
     },
     "worker-heartbeat": {
         "task": "carecase.tasks.heartbeat",

@@ -185,8 +185,10 @@ def _history_entries(
     return entries
 
 
-def timeline(child: Child, limit: int = 300) -> list[TimelineEntry]:
-    """Everything that happened to the archive, newest first, in a fixed number of queries."""
+def timeline(child: Child, limit: int = 300, viewer: Any = None) -> list[TimelineEntry]:
+    """Everything that happened to the archive, newest first, in a fixed number of queries.
+    With a `viewer`, the mandatory reports about the child that the viewer may see join it
+    (one more query: each report filed and each later step, kind "report")."""
     from children.models import Assistance, Attachment, Parent, Problem, Referral, WorkNote
 
     entries: list[TimelineEntry] = []
@@ -312,5 +314,68 @@ def timeline(child: Child, limit: int = 300) -> list[TimelineEntry]:
                 link=reverse("visits:detail", args=[visit.pk]),
             )
         )
+    if viewer is not None:
+        entries += _report_entries(child, viewer, limit)
     entries.sort(key=lambda e: e.when, reverse=True)
+    return entries
+
+
+def _report_entries(child: Child, viewer: Any, limit: int) -> list[TimelineEntry]:
+    """The steps of the reports about `child` that `viewer` may see, in one query: the
+    region scope and the explicit grants (as a subquery, so no extra query) both apply."""
+    from django.db.models import IntegerField
+    from django.db.models.functions import Cast
+    from django.urls import reverse
+    from django.utils.text import capfirst
+    from guardian.models import UserObjectPermission
+
+    from carecase.access import get_scope
+    from reports.models import MandatoryReport, ReportStep, StepKind
+    from reports.services import may_see_reporter
+
+    if viewer is None or not getattr(viewer, "is_authenticated", False):
+        return []
+    granted = (
+        UserObjectPermission.objects.filter(
+            user_id=viewer.pk,
+            content_type__app_label="reports",
+            content_type__model="mandatoryreport",
+            permission__codename="view_mandatoryreport",
+        )
+        .annotate(report_pk=Cast("object_pk", IntegerField()))
+        .values("report_pk")
+    )
+    condition = get_scope(viewer).q("report__region_code") | Q(report_id__in=granted)
+    steps = (
+        ReportStep.objects.filter(report__child_id=child.pk)
+        .filter(condition)
+        .select_related("report", "by")
+        .order_by("created_at", "pk")[:limit]
+    )
+    entries = []
+    for step in steps:
+        report = step.report
+        title = " · ".join(
+            (
+                capfirst(str(MandatoryReport._meta.verbose_name)),
+                str(step.get_kind_display()),
+                str(step.get_stage_display()),
+            )
+        )
+        detail = step.what
+        if step.next_step:
+            detail = f"{detail} · {_('next step expected')}: {step.next_step}"
+        who = _who(step.by)
+        if step.kind == StepKind.REPORT and not may_see_reporter(viewer, report):
+            who = "—"  # the reporter's identity is for district staff only (issue 5)
+        entries.append(
+            TimelineEntry(
+                step.done_at,
+                "report",
+                title,
+                who,
+                detail=detail,
+                link=reverse("reports:detail", args=[report.pk]),
+            )
+        )
     return entries

@@ -127,7 +127,7 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "problems": child.problems.select_related("created_by"),
         "attachments": child.attachments.select_related("created_by"),
         "visits": child.visits.select_related("author").order_by("-visit_date", "-pk")[:10],
-        "timeline": selectors.timeline(child),
+        "timeline": selectors.timeline(child, viewer=request.user),
         "warnings": services.warnings_for(child),
         "show_id": show_id,
         "id_number": child.id_number if show_id else child.id_masked,

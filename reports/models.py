@@ -74,6 +74,8 @@ class StepKind(models.TextChoices):
     CONSULTATION = "consultation", _("Case consultation")
     CORRECTION = "correction", _("Correction")
     REOPEN = "reopen", _("Reopened")
+    # R19: the guardian refuses to perform their duties; `done_at` is when the refusal began.
+    REFUSAL = "refusal", _("Guardian refuses duties")
 
 
 class MandatoryReportQuerySet(ScopedQuerySet["MandatoryReport"]):
@@ -226,3 +228,39 @@ class ReportStep(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError("Report steps are append-only.")
+
+
+class EscalationLevel(models.IntegerChoices):
+    SUPERVISOR = 1, _("Town supervisor")
+    DISTRICT = 2, _("District civil affairs and protection centre")
+
+
+class ReportEscalation(models.Model):
+    """One alert about an overdue expected step, to one person at one level. The unique key
+    makes the sweep idempotent: a deadline escalates once per person and level, however
+    many times the sweep runs."""
+
+    report = models.ForeignKey(MandatoryReport, on_delete=models.CASCADE, related_name="+")
+    deadline = models.DateTimeField()
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    level = models.PositiveSmallIntegerField(choices=EscalationLevel.choices)
+    notification = models.OneToOneField(
+        "notifications.Notification",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "deadline", "recipient", "level"], name="report_escalation_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} · {self.deadline:%Y-%m-%d %H:%M} · {self.level}"

@@ -407,3 +407,164 @@ def add_step(
         if changed:
             locked.save(update_fields=list(dict.fromkeys(changed)))
     return step
+
+
+# --- Escalation of overdue steps (R18) -------------------------------------------------------
+
+
+def escalation_delay() -> datetime.timedelta:
+    from django.conf import settings
+
+    return datetime.timedelta(hours=getattr(settings, "REPORT_ESCALATION_DELAY_HOURS", 24))
+
+
+def escalate_overdue(now: datetime.datetime | None = None) -> int:
+    """Alert about every open report whose next expected step is past its deadline: the town
+    supervisor at once, then district civil affairs and the protection centre once the
+    further delay has passed. Set-based (a fixed number of queries however many cases) and
+    idempotent: the (report, deadline, recipient, level) key is inserted once, and only rows
+    inserted without a notification yet get one. Returns the notifications created."""
+    from notifications.models import Notification, NotificationKind
+    from reports.models import EscalationLevel, ReportEscalation
+
+    now = now or timezone.now()
+    later = now - escalation_delay()
+    overdue = list(
+        MandatoryReport.objects.exclude(stage=Stage.CLOSED)
+        .filter(next_due_at__lt=now)
+        .values_list("pk", "region_code", "next_due_at")
+    )
+    if not overdue:
+        return 0
+    towns = {code[:9] + "000" for _pk, code, _due in overdue}
+    districts = {code[:6] + "000000" for _pk, code, _due in overdue}
+    people: dict[tuple[str, str], set[int]] = {}
+    for role, code, user_id in (
+        Assignment.objects.active()
+        .filter(role__in=ALERT_ROLES, region__code__in=towns | districts)
+        .values_list("role", "region__code", "user_id")
+    ):
+        if (role == Role.SUPERVISOR) == (code in towns):
+            people.setdefault((role, code), set()).add(user_id)
+    rows = []
+    for pk, code, due in overdue:
+        if due is None:  # pragma: no cover - filtered by next_due_at__lt
+            continue
+        recipients = {
+            (uid, EscalationLevel.SUPERVISOR)
+            for uid in people.get((Role.SUPERVISOR, code[:9] + "000"), ())
+        }
+        if due < later:
+            district = code[:6] + "000000"
+            for role in (Role.CIVIL_AFFAIRS, Role.PROTECTION_CENTRE):
+                recipients |= {
+                    (uid, EscalationLevel.DISTRICT) for uid in people.get((role, district), ())
+                }
+        rows += [
+            ReportEscalation(report_id=pk, deadline=due, recipient_id=uid, level=level)
+            for uid, level in recipients
+        ]
+    created = 0
+    with transaction.atomic():
+        ReportEscalation.objects.bulk_create(rows, ignore_conflicts=True)
+        pending = list(
+            ReportEscalation.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(notification__isnull=True, report_id__in=[pk for pk, _c, _d in overdue])
+            .select_related("report", "report__child", "report__village")
+        )
+        notes = []
+        for row in pending:
+            report = row.report
+            title = _("Overdue: %(step)s for %(child)s (%(village)s)") % {
+                "step": report.next_step or str(Stage(report.stage).label),
+                "child": report.child_label,
+                "village": report.village.name,
+            }
+            notes.append(
+                Notification(
+                    recipient_id=row.recipient_id,
+                    kind=NotificationKind.OTHER,
+                    title=title[:200],
+                    body=_("Due %(due)s.")
+                    % {"due": f"{timezone.localtime(row.deadline):%Y-%m-%d %H:%M}"},
+                    link=reverse("reports:detail", args=[report.pk]),
+                    child_id=report.child_id,
+                )
+            )
+        Notification.objects.bulk_create(notes)
+        for row, note in zip(pending, notes, strict=True):
+            row.notification = note
+        ReportEscalation.objects.bulk_update(pending, ["notification"])
+        created = len(notes)
+    return created
+
+
+# --- R19 thresholds --------------------------------------------------------------------------
+
+FLAG_TELL_CIVIL_AFFAIRS = "tell_civil_affairs"
+FLAG_REVOCATION = "revocation"
+
+
+@dataclass(frozen=True)
+class Flag:
+    code: str
+    message: str
+
+
+def r19_flags(
+    reports: list[MandatoryReport], today: datetime.date | None = None
+) -> dict[int, list[Flag]]:
+    """The R19 thresholds reached by each report, by report pk, in two queries however many
+    reports: a parent missing more than six months (report to civil affairs); parents
+    untraceable over a year, or a guardian refusing duties for six months or more (the court
+    may be asked to revoke guardianship)."""
+    from children.choices import ParentStatus
+    from children.models import Parent
+    from visits.cadence import add_months
+
+    today = today or timezone.localdate()
+    flags: dict[int, list[Flag]] = {r.pk: [] for r in reports}
+    if not reports:
+        return flags
+    missing: dict[int, list[datetime.date]] = {}
+    child_ids = {r.child_id for r in reports if r.child_id is not None}
+    if child_ids:
+        for child_id, since in Parent.objects.filter(
+            child_id__in=child_ids, status=ParentStatus.MISSING, missing_since__isnull=False
+        ).values_list("child_id", "missing_since"):
+            if since is not None:
+                missing.setdefault(child_id, []).append(since)
+    refusals: dict[int, datetime.date] = {}
+    for report_id, done_at in (
+        ReportStep.objects.filter(report__in=[r.pk for r in reports], kind=StepKind.REFUSAL)
+        .order_by("done_at")
+        .values_list("report_id", "done_at")
+    ):
+        refusals.setdefault(report_id, timezone.localdate(done_at))
+    for report in reports:
+        found = flags[report.pk]
+        since_dates = missing.get(report.child_id or 0, [])
+        if any(add_months(since, 6) < today for since in since_dates):
+            found.append(
+                Flag(
+                    FLAG_TELL_CIVIL_AFFAIRS,
+                    _(
+                        "A parent has been missing for more than six months: report to civil "
+                        "affairs."
+                    ),
+                )
+            )
+        refused = refusals.get(report.pk)
+        if any(add_months(since, 12) < today for since in since_dates) or (
+            refused is not None and add_months(refused, 6) <= today
+        ):
+            found.append(
+                Flag(
+                    FLAG_REVOCATION,
+                    _(
+                        "Parents untraceable for over a year or a guardian refusing duties for "
+                        "six months or more: the court may be asked to revoke guardianship."
+                    ),
+                )
+            )
+    return flags

@@ -13,3 +13,14 @@ def send_report_alerts() -> dict[str, int]:
 
     result = deliver_external()
     return {"messages_sent": result.notifications, "failed": result.failed}
+
+
+@shared_task(name="reports.tasks.escalate_overdue_reports")
+def escalate_overdue_reports() -> dict[str, int]:
+    """Hourly: alert about overdue expected steps (idempotent), then send what is pending."""
+    from notifications.delivery import deliver_external
+    from reports.services import escalate_overdue
+
+    created = escalate_overdue()
+    result = deliver_external()
+    return {"escalations": created, "messages_sent": result.notifications}

@@ -100,6 +100,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "overdue": report.next_due_at is not None and report.next_due_at < now,
             "can_add": services.may_add_steps(user) and not access.work_refusal(user),
             "can_see_reporter": services.may_see_reporter(user, report),
+            "flags": services.r19_flags([report])[report.pk],
         },
         status=400 if form.errors and request.method == "POST" else 200,
     )
@@ -108,8 +109,17 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def report_list(request: HttpRequest) -> HttpResponse:
     cases = selectors.open_cases(request.user)
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    flags = services.r19_flags(rows)
+    for row in rows:
+        row.r19_flags = flags[row.pk]
     return render(
         request,
         "reports/report_list.html",
-        {"page": page, "now": timezone.now(), "can_file": services.may_file(request.user)},  # type: ignore[arg-type]
+        {
+            "page": page,
+            "rows": rows,
+            "now": timezone.now(),
+            "can_file": services.may_file(request.user),  # type: ignore[arg-type]
+        },
     )
