@@ -99,3 +99,20 @@ def test_no_cdn_in_templates():
     for path in (ROOT / "templates").rglob("*.html"):
         text = path.read_text(encoding="utf-8")
         assert "http://" not in text and "https://" not in text, path
+
+
+def test_offline_commands_run_without_configuration():
+    """`manage.py makemigrations --check` works on a fresh checkout with no environment."""
+    root = ROOT
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG")}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env["CARECASE_VAR_DIR"] = str(root / "var" / "test-offline")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
