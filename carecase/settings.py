@@ -56,6 +56,9 @@ INSTALLED_APPS = [
     "visits",
     "notifications",
     "reports",
+    "stats",
+    "exports",
+    "supervision",
 ]
 
 MIDDLEWARE = [
