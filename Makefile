@@ -49,7 +49,13 @@ clean:
 
 ## Benchmark lists, search, the archive page and roster exports on a synthetic district of
 ## BENCH_CHILDREN children (default 100000): PostgreSQL when DATABASE_URL is set, else SQLite
-## in var/bench.
+## in var/bench. bench/population.py first builds (or reuses) the shared benchmark population:
+## 1,000,000 active children with a year of visits on PostgreSQL (BENCH_DATABASE_URL),
+## 100,000 on SQLite.
 bench: $(STAMP)
+	$(PY) bench/population.py
 	$(PY) bench/bench_children.py
 	$(PY) bench/bench_sweep.py
+	$(PY) bench/bench_reports.py
+	$(PY) bench/bench_export.py
+	$(PY) bench/bench_stats.py

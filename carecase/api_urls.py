@@ -3,9 +3,12 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from children.api import RECORD_VIEWSETS, ChildViewSet
+from exports.api import ExportJobViewSet
 from notifications.api import NotificationViewSet
 from org.api import AssignmentViewSet, RegionViewSet, StaffViewSet
 from reports.api import ReportViewSet
+from stats.api import StatsViewSet
+from supervision import api as supervision_api
 from training import api as training_api
 from visits import api as visits_api
 
@@ -23,7 +26,15 @@ router.register("notifications", NotificationViewSet, basename="notification")
 router.register("training/results", training_api.ResultViewSet, basename="training-result")
 router.register("visits", visits_api.VisitViewSet, basename="visit")
 router.register("inspections", visits_api.InspectionViewSet, basename="inspection")
+router.register("rectifications", visits_api.RectificationViewSet, basename="rectification")
 router.register("reports", ReportViewSet, basename="report")
+router.register("stats", StatsViewSet, basename="stats")
+router.register("exports", ExportJobViewSet, basename="export-job")
+router.register("assessments", supervision_api.AssessmentViewSet, basename="assessment")
+router.register(
+    "spot-checks/items", supervision_api.SpotCheckItemViewSet, basename="spot-check-item"
+)
+router.register("spot-checks", supervision_api.SpotCheckViewSet, basename="spot-check")
 
 # The records of one child: /children/<child_pk>/<records>/ and .../<records>/<pk>/.
 child_record_urls = []
@@ -48,5 +59,10 @@ urlpatterns = [
     path("children/<int:child_pk>/schedule/", visits_api.child_schedule, name="child-schedule"),
     path("follow-ups/<int:pk>/done/", visits_api.follow_up_done, name="follow-up-done"),
     path("training/files/<int:user_id>/", training_api.training_file, name="training-file"),
+    path(
+        "spot-checks/rectifications/<int:pk>/done/",
+        supervision_api.rectification_done,
+        name="spot-check-rectification-done",
+    ),
     path("", include(router.urls)),
 ]

@@ -302,6 +302,9 @@ else:
     CELERY_RESULT_BACKEND = f"file://{VAR_DIR / 'celery' / 'results'}"
 REPORT_ESCALATION_DELAY_HOURS = env_int("REPORT_ESCALATION_DELAY_HOURS", 24, minimum=1)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
+# Minutes between two snapshots of the dashboard figures (stats.tasks.snapshot_regions); a
+# divisor of 60. Town and district dashboards use a snapshot up to twice this old, else live.
+STATS_SNAPSHOT_MINUTES = env_int("STATS_SNAPSHOT_MINUTES", 15, minimum=5)
 CELERY_BEAT_SCHEDULE = {
     "children-purge-roster-uploads": {
         "task": "children.tasks.purge_roster_uploads",
@@ -314,6 +317,13 @@ CELERY_BEAT_SCHEDULE = {
     "training-rotation": {
         "task": "training.tasks.flag_rotation",
         "schedule": crontab(hour=6, minute=45),
+    },
+    # The day's dashboard figures of every village, town and district, rewritten every
+    # STATS_SNAPSHOT_MINUTES: town and district dashboards read them ("figures as of HH:MM"),
+    # and the day's last run (23:45 by default) is the day's point of the 12-month trends.
+    "stats-snapshot-regions": {
+        "task": "stats.tasks.snapshot_regions",
+        "schedule": crontab(minute=f"*/{STATS_SNAPSHOT_MINUTES}"),
     },
     # Reminders: the daily sweep (REMINDER_SWEEP_HOUR:REMINDER_SWEEP_MINUTE, Asia/Shanghai) and
     # the retry of deliveries waiting out a backoff.
@@ -333,6 +343,11 @@ CELERY_BEAT_SCHEDULE = {
     "reports-escalate-overdue": {
         "task": "reports.tasks.escalate_overdue_reports",
         "schedule": crontab(minute=env_int("REPORT_ESCALATION_MINUTE", 5, minimum=0)),
+    },
+    # Export files (statistics workbooks) are deleted 7 days after they are ready.
+    "exports-purge-expired": {
+        "task": "exports.tasks.purge_expired_exports",
+        "schedule": crontab(hour=3, minute=30),
     },
     "worker-heartbeat": {
         "task": "carecase.tasks.heartbeat",

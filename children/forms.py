@@ -285,6 +285,23 @@ class ChildFilterForm(forms.Form):
         choices=[("", _("All")), ("1", _("Key children")), ("0", _("Others"))],
     )
     sort = forms.ChoiceField(required=False, choices=[(k, k) for k in SORTS])
+    overdue = forms.ChoiceField(
+        label=_("Overdue"),
+        required=False,
+        choices=[("", _("All")), ("contact", _("Contact overdue")),
+                 ("home_visit", _("Home visit overdue"))],
+    )  # fmt: skip
+    visited = forms.ChoiceField(
+        label=_("Visits"),
+        required=False,
+        choices=[
+            ("", _("All")),
+            ("contacted", _("Contacted this month")),
+            ("not_contacted", _("Not contacted this month")),
+            ("home_visited", _("Visited at home this quarter")),
+            ("not_home_visited", _("Not visited at home this quarter")),
+        ],
+    )
 
     def __init__(self, *args: Any, regions: list[Region], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -304,6 +321,8 @@ class ChildFilterForm(forms.Form):
             status=data["status"],
             key=data["key"],
             sort=data["sort"] or "village",
+            overdue=data["overdue"],
+            visited=data["visited"],
         )
 
 

@@ -41,6 +41,35 @@ class ChildFilter:
     status: str = ""
     key: str = ""  # "1" key children only, "0" others
     sort: str = DEFAULT_SORT
+    # Drill-downs of the dashboards (stats): active children overdue for a "contact" or a
+    # "home_visit" (stored due date before today), and the visit-compliance rule of
+    # visits.selectors: "contacted" / "not_contacted" this month, "home_visited" /
+    # "not_home_visited" this quarter.
+    overdue: str = ""
+    visited: str = ""
+    today: datetime.date | None = None
+
+
+OVERDUE_FILTERS = {"contact": "next_contact_due__lt", "home_visit": "next_home_visit_due__lt"}
+VISITED_FILTERS = ("contacted", "not_contacted", "home_visited", "not_home_visited")
+
+
+def _visit_filters(queryset: QuerySet[Child], flt: ChildFilter) -> QuerySet[Child]:
+    from django.utils import timezone
+
+    from children.choices import Status
+    from visits.selectors import contacted_q, home_visited_q
+
+    today = flt.today or timezone.localdate()
+    if flt.overdue in OVERDUE_FILTERS:
+        lookup = OVERDUE_FILTERS[flt.overdue]
+        queryset = queryset.filter(status=Status.ACTIVE, **{lookup: today})
+    if flt.visited in VISITED_FILTERS:
+        condition = contacted_q(today) if "contacted" in flt.visited else home_visited_q(today)
+        if flt.visited.startswith("not_"):
+            condition = ~condition
+        queryset = queryset.filter(condition, status=Status.ACTIVE)
+    return queryset
 
 
 def search(queryset: QuerySet[Child], text: str) -> QuerySet[Child]:
@@ -75,6 +104,8 @@ def children_for(user: Any, flt: ChildFilter) -> QuerySet[Child]:
         queryset = queryset.filter(status=flt.status)
     if flt.key in ("0", "1"):
         queryset = queryset.filter(is_key=flt.key == "1")
+    if flt.overdue or flt.visited:
+        queryset = _visit_filters(queryset, flt)
     queryset = search(queryset, flt.q)
     return queryset.order_by(*SORTS.get(flt.sort, SORTS[DEFAULT_SORT]))
 

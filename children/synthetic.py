@@ -619,9 +619,13 @@ def generate(
     today: datetime.date | None = None,
     batch_size: int = BATCH_SIZE,
     progress: Callable[[int], None] | None = None,
+    recompute_due: bool = True,
 ) -> int:
     """Create `count` synthetic children (with parents and categories) across the villages of
-    `district`; returns the number created. Deterministic for `seed` and `today`."""
+    `district`; returns the number created. Deterministic for `seed` and `today`.
+
+    `recompute_due=False` skips the final cadence UPDATE over the district's children, for a
+    caller that writes visits next and recomputes the due dates itself (bench/population.py)."""
     if district.level != Level.DISTRICT:
         raise ValueError(f"{district} is not a district/county.")
     generator = _Generator(district, seed, created_by, today or timezone.localdate())
@@ -659,9 +663,10 @@ def generate(
             table = connection.ops.quote_name(model._meta.db_table)
             cursor.execute(f"ANALYZE {table}")  # a table name from the models
     # Bulk-created children bypass save_child: give them their visit due dates in one UPDATE.
-    from visits.cadence import apply_rule_to_district
+    if recompute_due:
+        from visits.cadence import apply_rule_to_district
 
-    apply_rule_to_district(district)
+        apply_rule_to_district(district)
     return created
 
 

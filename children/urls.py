@@ -1,6 +1,6 @@
 from django.urls import include, path, re_path
 
-from children import views
+from children import picker, views
 
 app_name = "children"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.child_list, name="list"),
     path("new/", views.child_create, name="create"),
     path("age-review/", views.age_review, name="age_review"),
+    path("picker/", picker.child_picker, name="picker"),
     path("<int:pk>/", views.child_detail, name="detail"),
     path("<int:pk>/edit/", views.child_edit, name="edit"),
     path("<int:pk>/close/", views.child_close, name="close"),

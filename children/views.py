@@ -54,9 +54,10 @@ def _visible_child(request: HttpRequest, pk: int) -> Child:
 
 
 def _filter_regions(request: HttpRequest) -> list[Region]:
-    """Towns and villages a user may filter by: those inside their scope."""
+    """Districts, towns and villages a user may filter by: those inside their scope."""
     scope = access.get_scope(request.user)
-    regions = Region.objects.filter(scope.q("code"), level__in=[Level.TOWN, Level.VILLAGE])
+    levels = [Level.DISTRICT, Level.TOWN, Level.VILLAGE]
+    regions = Region.objects.filter(scope.q("code"), level__in=levels)
     return list(regions.order_by("code").only("code", "name", "level"))
 
 

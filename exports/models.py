@@ -1,1 +1,113 @@
-from django.db import models  # noqa: F401
+"""Export jobs: a workbook built in the background (Celery) for one region, kept on the
+default storage for a week, downloadable by the person who asked for it.
+
+The job row is the whole state machine: queued -> running -> done | failed, then expired once
+the file is purged. The worker claims a job with a conditional update (queued -> running), so a
+doubled task builds the file once.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from carecase.access import ScopedQuerySet
+
+# How long a finished export stays downloadable.
+EXPORT_LIFETIME = datetime.timedelta(days=7)
+
+
+class ExportKind(models.TextChoices):
+    STATISTICS = "statistics", _("Statistics workbook")
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting to start")
+    RUNNING = "running", _("Being prepared")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+    EXPIRED = "expired", _("Expired")
+
+
+FINISHED = frozenset({ExportStatus.DONE, ExportStatus.FAILED, ExportStatus.EXPIRED})
+
+
+class ExportJobQuerySet(ScopedQuerySet["ExportJob"]):
+    """Jobs whose exported region is inside the user's scope (an export of a region the user
+    no longer serves disappears with the assignment)."""
+
+    scope_field = "area__code"
+
+
+def export_path(instance: ExportJob, filename: str) -> str:
+    # Never a name a person chose; the download gives the file a readable name.
+    suffix = filename.rsplit(".", 1)[-1] if "." in filename else "bin"
+    return f"exports/{instance.created_at:%Y/%m}/{instance.pk.hex}.{suffix}"
+
+
+class ExportJob(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("kind"), max_length=20, choices=ExportKind.choices)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    area = models.ForeignKey(
+        "org.Region",
+        verbose_name=_("region exported"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="export_jobs",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    message = models.CharField(_("message"), max_length=300, blank=True)
+    file = models.FileField(_("file"), upload_to=export_path, blank=True)
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    sheet_count = models.PositiveSmallIntegerField(_("sheets"), default=0)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+
+    objects = ExportJobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(progress__lte=100), name="export_progress_0_100"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["requested_by", "-created_at"], name="export_owner_created"),
+            models.Index(fields=["status", "expires_at"], name="export_status_expiry"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.area_id} · {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED
+
+    def downloadable(self, now: datetime.datetime) -> bool:
+        return (
+            self.status == ExportStatus.DONE
+            and bool(self.file)
+            and (self.expires_at is None or self.expires_at > now)
+        )
+
+    def download_name(self) -> str:
+        on = self.params.get("date", "")
+        return f"{self.kind}-{self.area.code}-{on}.xlsx"

@@ -1,5 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from exports import views
 
 app_name = "exports"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.job_list, name="list"),
+    path("statistics/new/", views.statistics_new, name="statistics_new"),
+    path("<uuid:pk>/", views.job_detail, name="detail"),
+    path("<uuid:pk>/progress/", views.job_progress, name="progress"),
+    path("<uuid:pk>/download/", views.job_download, name="download"),
+]

@@ -124,6 +124,7 @@ class Reminder(models.Model):
         on_delete=models.CASCADE,
         related_name="reminders",
         db_constraint=False,
+        db_index=False,  # reminder_status_idx (status, recipient) serves the delivery
     )
     level = models.PositiveSmallIntegerField(_("level"), choices=EscalationLevel.choices)
     status = models.CharField(
@@ -143,6 +144,7 @@ class Reminder(models.Model):
         null=True,
         blank=True,
         related_name="reminders",
+        db_index=False,  # reminder_notification_idx, partial: only sent rows have one
     )
 
     class Meta:
@@ -166,8 +168,15 @@ class Reminder(models.Model):
                 name="reminder_child_or_village",
             ),
         ]
+        # Each index costs the sweep an insert per row: the dedupe key, the delivery's
+        # (status, recipient), and the notification link only once it is set.
         indexes = [
             models.Index(fields=["status", "recipient"], name="reminder_status_idx"),
+            models.Index(
+                fields=["notification"],
+                condition=Q(notification__isnull=False),
+                name="reminder_notification_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -210,6 +219,10 @@ class Delivery(models.Model):
         return f"{self.get_channel_display()} → {self.address}"
 
 
+# A district's inspection reminder starts 1 to this many days before the quarter's last day.
+INSPECTION_REMINDER_MAX_DAYS = 60
+
+
 def _positive(upper: int) -> list[Any]:
     return [MinValueValidator(1), MaxValueValidator(upper)]
 
@@ -236,6 +249,11 @@ class ReminderRule(models.Model):
     digest_threshold = models.PositiveSmallIntegerField(
         _("more reminders than this become one digest"), validators=_positive(1000)
     )
+    inspection_reminder_days = models.PositiveSmallIntegerField(
+        _("days before the quarter ends to remind supervisors of villages not yet inspected"),
+        validators=_positive(INSPECTION_REMINDER_MAX_DAYS),
+        default=14,
+    )
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("updated by"),
@@ -256,7 +274,12 @@ class ReminderRule(models.Model):
                 & Q(district_after_days__gt=0)
                 & Q(digest_threshold__gt=0),
                 name="reminder_rule_positive",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(inspection_reminder_days__gte=1)
+                & Q(inspection_reminder_days__lte=INSPECTION_REMINDER_MAX_DAYS),
+                name="reminder_rule_inspection_days_range",
+            ),
         ]
 
     def __str__(self) -> str:

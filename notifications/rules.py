@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+# The default of Rule.inspection_reminder_days (a district may set 1 to 60 days).
+INSPECTION_REMINDER_DAYS: int = getattr(settings, "NOTIFICATIONS_INSPECTION_REMINDER_DAYS", 14)
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -13,14 +16,19 @@ class Rule:
     supervisor_after_days: int = 7  # the town supervisor is told at this many days overdue
     district_after_days: int = 30  # district civil affairs is told at this many days overdue
     digest_threshold: int = 5  # more reminders than this for one person: one digest
+    # Village inspections (R16): the town supervisor is reminded this many days before the
+    # quarter's last day of each village of the town not yet inspected this quarter.
+    inspection_reminder_days: int = INSPECTION_REMINDER_DAYS
 
 
 DEFAULTS = Rule()
-FIELDS = ("due_soon_days", "supervisor_after_days", "district_after_days", "digest_threshold")
-
-# Village inspections (R16): the town supervisor is reminded this many days before the quarter's
-# last day of each village of the town not yet inspected this quarter.
-INSPECTION_REMINDER_DAYS: int = getattr(settings, "NOTIFICATIONS_INSPECTION_REMINDER_DAYS", 14)
+FIELDS = (
+    "due_soon_days",
+    "supervisor_after_days",
+    "district_after_days",
+    "digest_threshold",
+    "inspection_reminder_days",
+)
 
 # Delivery retries: attempt n (1-based) failing waits RETRY_BASE_SECONDS * 2**(n-1).
 MAX_ATTEMPTS: int = getattr(settings, "NOTIFICATIONS_MAX_ATTEMPTS", 5)

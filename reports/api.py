@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
+from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -18,7 +19,7 @@ from rest_framework.response import Response
 from carecase import access
 from children.models import Child
 from org.api import as_drf_error
-from org.models import Region
+from org.models import Region, User
 from reports import selectors, services
 from reports.models import MandatoryReport, ReportStep, Situation, Stage, StepKind
 
@@ -128,6 +129,27 @@ class ReportSerializer(serializers.ModelSerializer):
         return obj.next_due_at is not None and obj.next_due_at < timezone.now()
 
 
+class LinkSerializer(serializers.Serializer):
+    child = serializers.PrimaryKeyRelatedField(queryset=Child.objects.none())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["child"].queryset = Child.objects.visible_to(request.user)  # type: ignore[attr-defined]
+
+
+class ShareSerializer(serializers.Serializer):
+    user = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.none())
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=300)
+
+    def __init__(self, *args: Any, people: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = (  # type: ignore[attr-defined]
+            people if people is not None else services.share_candidates()
+        )
+
+
 @extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("stage", str)]))
 class ReportViewSet(
     mixins.ListModelMixin,
@@ -212,4 +234,67 @@ class ReportViewSet(
             )
         except DjangoValidationError as exc:
             raise as_drf_error(exc) from exc
+        return Response(StepSerializer(step).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=LinkSerializer, responses={200: ReportSerializer})
+    @action(detail=True, methods=["post"], serializer_class=LinkSerializer)
+    def link(self, request: Request, pk: str | None = None) -> Response:
+        """Link a report about an unregistered child to the child's archive (a child in the
+        caller's scope; once). Recorded as a step."""
+        report = self.get_object()
+        access.require_work(request.user)
+        serializer = LinkSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        try:
+            services.link_child(
+                by=request.user,  # type: ignore[arg-type]
+                report=report,
+                child=serializer.validated_data["child"],
+            )
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from exc
+        report.refresh_from_db()
+        return Response(ReportSerializer(report, context={"request": request}).data)
+
+    def _shareable(self) -> MandatoryReport:
+        report = self.get_object()
+        if not services.may_share(self.request.user, report):
+            raise Http404
+        return report
+
+    @extend_schema(request=ShareSerializer, responses={201: StepSerializer})
+    @action(detail=True, methods=["post"], serializer_class=ShareSerializer)
+    def share(self, request: Request, pk: str | None = None) -> Response:
+        """Share the case with a named active staff member (by username), with a reason:
+        district civil affairs and the protection centre of the case's district only."""
+        report = self._shareable()
+        serializer = ShareSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            step = services.share_report(
+                by=request.user,  # type: ignore[arg-type]
+                report=report,
+                grantee=serializer.validated_data["user"],
+                reason=serializer.validated_data.get("reason", ""),
+            )
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc, rename={"grantee": "user"}) from exc
+        return Response(StepSerializer(step).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ShareSerializer, responses={201: StepSerializer})
+    @action(detail=True, methods=["post"], serializer_class=ShareSerializer)
+    def unshare(self, request: Request, pk: str | None = None) -> Response:
+        """Revoke a share (by username)."""
+        report = self._shareable()
+        serializer = ShareSerializer(data=request.data, people=User.objects.all())
+        serializer.is_valid(raise_exception=True)
+        try:
+            step = services.revoke_share(
+                by=request.user,  # type: ignore[arg-type]
+                report=report,
+                grantee=serializer.validated_data["user"],
+                reason=serializer.validated_data.get("reason", ""),
+            )
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc, rename={"grantee": "user"}) from exc
         return Response(StepSerializer(step).data, status=status.HTTP_201_CREATED)

@@ -9,9 +9,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from children.models import Child
-from org.models import Region
-from reports.models import ReportStep, Situation, Stage, StepKind
-from reports.services import ReportInput, StepInput
+from children.picker import ChildPickerField, PickerWidget
+from org.models import Region, User
+from reports.models import ReportDeadlineRule, ReportStep, Situation, Stage, StepKind
+from reports.services import RULE_FIELDS, ReportInput, StepInput
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 TEXT = forms.Textarea(attrs={"rows": 2})
@@ -19,7 +20,7 @@ TEXT = forms.Textarea(attrs={"rows": 2})
 
 class ReportForm(forms.Form):
     client_uuid = forms.UUIDField(widget=forms.HiddenInput)
-    child: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+    child: forms.ModelChoiceField[Any] = ChildPickerField(
         label=_("Registered child"), queryset=Child.objects.none(), required=False
     )
     child_description = forms.CharField(
@@ -120,3 +121,89 @@ class StepForm(forms.Form):
             next_due_at=data.get("next_due_at"),
             corrects=data.get("corrects"),
         )
+
+
+class DeadlineRuleForm(forms.ModelForm):
+    """A district's deadlines and escalation delay; every number at least 1."""
+
+    class Meta:
+        model = ReportDeadlineRule
+        fields = list(RULE_FIELDS)
+        error_messages = {
+            field: {
+                "min_value": _("Enter a number of at least 1: zero or negative is not allowed."),
+                "max_value": _("This number is too large."),
+            }
+            for field in RULE_FIELDS
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        hours = data.get("emergency_response_hours")
+        assessment = data.get("assessment_days")
+        plan = data.get("assistance_plan_days")
+        if hours and assessment and hours > assessment * 24:
+            self.add_error(
+                "assessment_days",
+                _("The assessment cannot be due before the emergency response."),
+            )
+        if assessment and plan and plan < assessment:
+            self.add_error(
+                "assistance_plan_days",
+                _("The assistance plan cannot be due before the assessment."),
+            )
+        return data
+
+
+class LinkChildForm(forms.Form):
+    child: forms.ModelChoiceField[Any] = ChildPickerField(
+        label=_("The child's archive"),
+        queryset=Child.objects.none(),
+        error_messages={
+            "required": _("Choose the child's archive."),
+            "invalid_choice": _("This child is not in your regions."),
+        },
+    )
+
+    def __init__(self, *args: Any, children: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["child"].queryset = children  # type: ignore[attr-defined]
+
+
+class ShareForm(forms.Form):
+    grantee: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("Share with"),
+        queryset=User.objects.none(),
+        error_messages={
+            "required": _("Choose the person to share this case with."),
+            "invalid_choice": _("Choose an active staff member."),
+        },
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=300,
+        required=False,
+        help_text=_("For example: the protection centre of the district that holds the child."),
+    )
+
+    def __init__(self, *args: Any, people: Any, search_url: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["grantee"]
+        field.queryset = people  # type: ignore[attr-defined]
+        field.widget = PickerWidget(
+            search_url,
+            label=lambda pk: _person_label(people, pk),
+            placeholder=str(_("Type a username or a real name")),
+        )
+
+
+def _person_label(people: Any, pk: Any) -> str | None:
+    try:
+        person = people.filter(pk=pk).first()
+    except (TypeError, ValueError):
+        return None
+    return str(person) if person is not None else None
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=300, required=False)

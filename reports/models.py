@@ -9,7 +9,9 @@ import uuid
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from carecase.access import ScopedQuerySet
@@ -76,6 +78,11 @@ class StepKind(models.TextChoices):
     REOPEN = "reopen", _("Reopened")
     # R19: the guardian refuses to perform their duties; `done_at` is when the refusal began.
     REFUSAL = "refusal", _("Guardian refuses duties")
+    # A report filed for an unregistered child, linked to the child's archive later.
+    LINK = "link", _("Linked to a child's archive")
+    # Explicit sharing with a named person outside the region, and its revocation.
+    SHARE = "share", _("Shared")
+    UNSHARE = "unshare", _("Sharing revoked")
 
 
 class MandatoryReportQuerySet(ScopedQuerySet["MandatoryReport"]):
@@ -264,3 +271,66 @@ class ReportEscalation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id} · {self.deadline:%Y-%m-%d %H:%M} · {self.level}"
+
+
+def _default_escalation_delay() -> int:
+    return int(getattr(settings, "REPORT_ESCALATION_DELAY_HOURS", 24))
+
+
+class ReportDeadlineRule(models.Model):
+    """A district's deadlines for the closed loop (R18) and the delay before an overdue step
+    escalates from the town supervisor to the district; without a row the defaults apply
+    (reports.services.DEFAULT_RULE). A change applies to deadlines set from then on: the
+    deadlines already given to open cases stay as their steps recorded them."""
+
+    district = models.OneToOneField(
+        "org.Region",
+        verbose_name=_("district/county"),
+        on_delete=models.PROTECT,
+        related_name="report_deadline_rule",
+    )
+    emergency_response_hours = models.PositiveSmallIntegerField(
+        _("hours after the report to record the emergency response"),
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 30)],
+    )
+    assessment_days = models.PositiveSmallIntegerField(
+        _("days after the report to record the assessment"),
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+    )
+    assistance_plan_days = models.PositiveSmallIntegerField(
+        _("days after the report to record the assistance plan"),
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+    )
+    escalation_delay_hours = models.PositiveSmallIntegerField(
+        _("hours overdue before district civil affairs and the protection centre are alerted"),
+        default=_default_escalation_delay,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 60)],
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("report deadline rule")
+        verbose_name_plural = _("report deadline rules")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(emergency_response_hours__gt=0)
+                & Q(assessment_days__gt=0)
+                & Q(assistance_plan_days__gt=0)
+                & Q(escalation_delay_hours__gt=0),
+                name="report_deadline_rule_positive",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.district_id)

@@ -46,3 +46,26 @@ def unacknowledged(user: Any) -> QuerySet[MandatoryReport]:
 
 def timeline(report: MandatoryReport) -> QuerySet[ReportStep]:
     return ReportStep.objects.filter(report=report).select_related("by", "corrects")
+
+
+def filter_cases(
+    cases: QuerySet[MandatoryReport], params: Any, now: Any
+) -> tuple[QuerySet[MandatoryReport], dict[str, str]]:
+    """Narrow a list of cases by the dashboards' drill-down parameters: `area` (a district,
+    town or village code: its prefix), `stage` and `overdue=1` (the next expected step is past
+    its deadline). Unknown values are ignored. Returns the queryset and the filters applied."""
+    from org.regions import infer_level, prefix_range, scope_prefix
+
+    applied: dict[str, str] = {}
+    area = str(params.get("area") or "")
+    if len(area) == 12 and area.isdigit():
+        cases = cases.filter(region_code__range=prefix_range(scope_prefix(area, infer_level(area))))
+        applied["area"] = area
+    stage = str(params.get("stage") or "")
+    if stage in Stage.values:
+        cases = cases.filter(stage=stage)
+        applied["stage"] = str(Stage(stage).label)
+    if params.get("overdue") == "1":
+        cases = cases.filter(next_due_at__lt=now)
+        applied["overdue"] = "1"
+    return cases, applied

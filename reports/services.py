@@ -28,12 +28,19 @@ from reports.models import (
     StepKind,
 )
 
-# Default deadlines from the filing of a report (R18), per expected stage.
+# Default deadlines from the filing of a report (R18), per expected stage; a district
+# overrides them with a ReportDeadlineRule row (see deadline_rule).
 DEFAULT_DEADLINES: dict[str, datetime.timedelta] = {
     Stage.EMERGENCY_RESPONSE: datetime.timedelta(hours=24),
     Stage.ASSESSMENT: datetime.timedelta(days=7),
     Stage.ASSISTANCE_PLAN: datetime.timedelta(days=14),
 }
+RULE_FIELDS = (
+    "emergency_response_hours",
+    "assessment_days",
+    "assistance_plan_days",
+    "escalation_delay_hours",
+)
 # The stages a stage step may move a case to, from each stage.
 NEXT_STAGES: dict[str, tuple[str, ...]] = {
     Stage.REPORTED: (Stage.EMERGENCY_RESPONSE,),
@@ -72,11 +79,73 @@ def expected_after(stage: str) -> str:
     return following[0] if following else ""
 
 
-def default_due(report: MandatoryReport, stage: str) -> datetime.datetime | None:
-    delta = DEFAULT_DEADLINES.get(stage)
-    if delta is None or report.created_at is None:
+@dataclass(frozen=True)
+class DeadlineRule:
+    """A district's deadlines (from the filing of the report) and escalation delay."""
+
+    emergency_response_hours: int
+    assessment_days: int
+    assistance_plan_days: int
+    escalation_delay_hours: int
+
+    def deadline(self, stage: str) -> datetime.timedelta | None:
+        deadlines: dict[str, datetime.timedelta] = {
+            Stage.EMERGENCY_RESPONSE: datetime.timedelta(hours=self.emergency_response_hours),
+            Stage.ASSESSMENT: datetime.timedelta(days=self.assessment_days),
+            Stage.ASSISTANCE_PLAN: datetime.timedelta(days=self.assistance_plan_days),
+        }
+        return deadlines.get(stage)
+
+    @property
+    def escalation_delay(self) -> datetime.timedelta:
+        return datetime.timedelta(hours=self.escalation_delay_hours)
+
+
+def default_rule() -> DeadlineRule:
+    """The defaults of R18; the escalation delay from settings.REPORT_ESCALATION_DELAY_HOURS."""
+    return DeadlineRule(
+        emergency_response_hours=int(DEFAULT_DEADLINES[Stage.EMERGENCY_RESPONSE].total_seconds())
+        // 3600,
+        assessment_days=DEFAULT_DEADLINES[Stage.ASSESSMENT].days,
+        assistance_plan_days=DEFAULT_DEADLINES[Stage.ASSISTANCE_PLAN].days,
+        escalation_delay_hours=int(escalation_delay().total_seconds()) // 3600,
+    )
+
+
+def district_code(region_code: str) -> str:
+    return region_code[:6] + "000000"
+
+
+def deadline_rules(district_codes: Any) -> dict[str, DeadlineRule]:
+    """The rule of each district (12-digit codes) in one query; the defaults where a district
+    has no row."""
+    from reports.models import ReportDeadlineRule
+
+    codes = set(district_codes)
+    fallback = default_rule()
+    rules = dict.fromkeys(codes, fallback)
+    for row in ReportDeadlineRule.objects.filter(district__code__in=codes).values(
+        "district__code", *RULE_FIELDS
+    ):
+        rules[row["district__code"]] = DeadlineRule(**{f: row[f] for f in RULE_FIELDS})
+    return rules
+
+
+def deadline_rule(region_code: str) -> DeadlineRule:
+    """The rule of the district of `region_code`."""
+    district = district_code(region_code)
+    return deadline_rules([district])[district]
+
+
+def default_due(
+    report: MandatoryReport, stage: str, rule: DeadlineRule | None = None
+) -> datetime.datetime | None:
+    """When `stage` is due for `report`: the filing time plus the district's deadline (the
+    rule in force now; deadlines already recorded on open cases are not moved)."""
+    if report.created_at is None or stage not in DEFAULT_DEADLINES:
         return None
-    return report.created_at + delta
+    delta = (rule or deadline_rule(report.region_code)).deadline(stage)
+    return report.created_at + delta if delta is not None else None
 
 
 def may_file(user: User) -> bool:
@@ -305,13 +374,179 @@ def stage_refusal(report: MandatoryReport, target: str) -> str | None:
 def may_see_reporter(user: Any, report: MandatoryReport) -> bool:
     """The reporter's identity is shown only to district staff, the protection centre and the
     reporter themself."""
-    return report.reporter_id == user.pk or access.get_scope(user).has_role(
-        Role.CIVIL_AFFAIRS, Role.PROTECTION_CENTRE
+    return report.reporter_id == user.pk or is_district_staff_of(user, report)
+
+
+def is_district_staff_of(user: Any, report: MandatoryReport) -> bool:
+    """Whether `user` serves as civil-affairs staff or in the protection centre of a region
+    covering the report (the district it belongs to): a person the case was shared with from
+    another district is not, however their role is called."""
+    return any(
+        a.role in (Role.CIVIL_AFFAIRS, Role.PROTECTION_CENTRE)
+        and report.region_code.startswith(a.region.prefix)
+        for a in access.get_scope(user).assignments
     )
 
 
 def may_add_steps(user: User) -> bool:
     return access.can_add_records(user)
+
+
+def _append(
+    report: MandatoryReport, kind: str, what: str, by: User, now: datetime.datetime
+) -> ReportStep:
+    """A bookkeeping step (link, share, revoke) at the case's current stage."""
+    return ReportStep.objects.create(
+        report=report,
+        stage=report.stage,
+        kind=kind,
+        what=what,
+        by=by,
+        done_at=now,
+        next_step=report.next_step,
+        next_due_at=report.next_due_at,
+    )
+
+
+# --- Linking a report to a child's archive ---------------------------------------------------
+
+
+def link_child(
+    *, by: User, report: MandatoryReport, child: Child, now: datetime.datetime | None = None
+) -> ReportStep:
+    """Link a report filed for an unregistered child to the child's archive, once it exists.
+    Recorded as an appended step (the report step keeps its description); the report then
+    shows on the child's timeline. Refused for a child outside `by`'s scope or a report
+    already linked. The report stays in the region where the child was found."""
+    now = now or timezone.now()
+    access.require_work(by)
+    if not may_add_steps(by):
+        raise PermissionDenied(_("Your role does not record steps of a case."))
+    if not Child.objects.visible_to(by).filter(pk=child.pk).exists():
+        raise ValidationError({"child": [_("This child is not in your regions.")]})
+    with transaction.atomic():
+        locked = MandatoryReport.objects.select_for_update().get(pk=report.pk)
+        if locked.child_id is not None:
+            raise ValidationError(
+                {"child": [_("This report is already linked to a child's archive.")]}
+            )
+        what = _("Linked to the archive of %(child)s (no. %(pk)s).") % {
+            "child": child.name,
+            "pk": child.pk,
+        }
+        # Only the link is set on the report row; what was filed stays as it was.
+        MandatoryReport.objects.filter(pk=locked.pk, child__isnull=True).update(child=child)
+        locked.child = child
+        step = _append(locked, StepKind.LINK, what, by, now)
+    report.child = child
+    return step
+
+
+# --- Explicit sharing with a named person outside the region ---------------------------------
+
+
+def may_share(user: Any, report: MandatoryReport) -> bool:
+    """District civil-affairs staff and the protection centre of the report's district."""
+    return is_district_staff_of(user, report) and not access.work_refusal(user)
+
+
+def share_candidates(text: str = "") -> Any:
+    """Active staff (an active assignment in a data role) matching `text` by username or real
+    name; the caller limits the rows."""
+    from django.db.models import Q
+
+    people = User.objects.filter(
+        is_active=True,
+        pk__in=Assignment.objects.active().filter(role__in=DATA_ROLES).values("user_id"),
+    )
+    text = (text or "").strip()
+    if text:
+        people = people.filter(Q(username__icontains=text) | Q(real_name__icontains=text))
+    return people.order_by("username")
+
+
+def shared_with(report: MandatoryReport) -> list[User]:
+    """The people the report is explicitly shared with (guardian view permissions)."""
+    from guardian.shortcuts import get_users_with_perms
+
+    people: Any = get_users_with_perms(
+        report, only_with_perms_in=["view_mandatoryreport"], with_superusers=False
+    )
+    return list(people.order_by("username"))
+
+
+def _person(user: User) -> str:
+    return f"{user.real_name} ({user.username})" if user.real_name else user.username
+
+
+def share_report(
+    *,
+    by: User,
+    report: MandatoryReport,
+    grantee: User,
+    reason: str,
+    now: datetime.datetime | None = None,
+) -> ReportStep:
+    """Share a case with a named person outside its region (for example the protection
+    centre of another district that holds the child): a django-guardian view permission on
+    this report only, recorded with its reason as an appended step."""
+    from guardian.shortcuts import assign_perm
+
+    now = now or timezone.now()
+    if not may_share(by, report):
+        raise PermissionDenied(
+            _("A case is shared by district civil affairs or the protection centre.")
+        )
+    errors: dict[str, list[str]] = {}
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = [_("Give the reason for sharing this case.")]
+    if not share_candidates().filter(pk=grantee.pk).exists():
+        errors["grantee"] = [_("Choose an active staff member.")]
+    elif MandatoryReport.objects.visible_to(grantee).filter(pk=report.pk).exists():
+        errors["grantee"] = [_("This person already sees this case.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        locked = MandatoryReport.objects.select_for_update().get(pk=report.pk)
+        assign_perm("view_mandatoryreport", grantee, locked)
+        what = _("Shared with %(person)s: %(reason)s") % {
+            "person": _person(grantee),
+            "reason": reason,
+        }
+        step = _append(locked, StepKind.SHARE, what, by, now)
+    access.forget_scope(grantee)
+    return step
+
+
+def revoke_share(
+    *,
+    by: User,
+    report: MandatoryReport,
+    grantee: User,
+    reason: str = "",
+    now: datetime.datetime | None = None,
+) -> ReportStep:
+    """Withdraw an explicit share; recorded as an appended step."""
+    from guardian.shortcuts import remove_perm
+
+    now = now or timezone.now()
+    if not may_share(by, report):
+        raise PermissionDenied(
+            _("A case is shared by district civil affairs or the protection centre.")
+        )
+    if grantee.pk not in {u.pk for u in shared_with(report)}:
+        raise ValidationError({"grantee": [_("This case is not shared with this person.")]})
+    with transaction.atomic():
+        locked = MandatoryReport.objects.select_for_update().get(pk=report.pk)
+        remove_perm("view_mandatoryreport", grantee, locked)
+        what = _("Sharing with %(person)s revoked.") % {"person": _person(grantee)}
+        reason = (reason or "").strip()
+        if reason:
+            what = f"{what} {reason}"
+        step = _append(locked, StepKind.UNSHARE, what, by, now)
+    access.forget_scope(grantee)
+    return step
 
 
 def add_step(
@@ -413,6 +648,7 @@ def add_step(
 
 
 def escalation_delay() -> datetime.timedelta:
+    """The default delay (settings.REPORT_ESCALATION_DELAY_HOURS); districts override it."""
     from django.conf import settings
 
     return datetime.timedelta(hours=getattr(settings, "REPORT_ESCALATION_DELAY_HOURS", 24))
@@ -424,11 +660,10 @@ def escalate_overdue(now: datetime.datetime | None = None) -> int:
     further delay has passed. Set-based (a fixed number of queries however many cases) and
     idempotent: the (report, deadline, recipient, level) key is inserted once, and only rows
     inserted without a notification yet get one. Returns the notifications created."""
-    from notifications.models import Notification, NotificationKind
+    from notifications.models import Channel, Delivery, Notification, NotificationKind
     from reports.models import EscalationLevel, ReportEscalation
 
     now = now or timezone.now()
-    later = now - escalation_delay()
     overdue = list(
         MandatoryReport.objects.exclude(stage=Stage.CLOSED)
         .filter(next_due_at__lt=now)
@@ -446,6 +681,7 @@ def escalate_overdue(now: datetime.datetime | None = None) -> int:
     ):
         if (role == Role.SUPERVISOR) == (code in towns):
             people.setdefault((role, code), set()).add(user_id)
+    later = {code: now - rule.escalation_delay for code, rule in deadline_rules(districts).items()}
     rows = []
     for pk, code, due in overdue:
         if due is None:  # pragma: no cover - filtered by next_due_at__lt
@@ -454,8 +690,8 @@ def escalate_overdue(now: datetime.datetime | None = None) -> int:
             (uid, EscalationLevel.SUPERVISOR)
             for uid in people.get((Role.SUPERVISOR, code[:9] + "000"), ())
         }
-        if due < later:
-            district = code[:6] + "000000"
+        district = code[:6] + "000000"
+        if due < later[district]:
             for role in (Role.CIVIL_AFFAIRS, Role.PROTECTION_CENTRE):
                 recipients |= {
                     (uid, EscalationLevel.DISTRICT) for uid in people.get((role, district), ())
@@ -467,36 +703,89 @@ def escalate_overdue(now: datetime.datetime | None = None) -> int:
     created = 0
     with transaction.atomic():
         ReportEscalation.objects.bulk_create(rows, ignore_conflicts=True)
-        pending = list(
+        pending: list[Any] = list(
             ReportEscalation.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(notification__isnull=True, report_id__in=[pk for pk, _c, _d in overdue])
-            .select_related("report", "report__child", "report__village")
+            .values_list(
+                "pk",
+                "recipient_id",
+                "recipient__phone",
+                "deadline",
+                "report_id",
+                "report__next_step",
+                "report__stage",
+                "report__child_id",
+                "report__child__name",
+                "report__child_description",
+                "report__village__name",
+            )
         )
+        link = reverse("reports:detail", args=[0]).replace("/0/", "/{}/")
         notes = []
-        for row in pending:
-            report = row.report
+        for _pk, recipient_id, _phone, deadline, report_id, *case in pending:
+            next_step, stage, child_id, child_name, description, village = case
             title = _("Overdue: %(step)s for %(child)s (%(village)s)") % {
-                "step": report.next_step or str(Stage(report.stage).label),
-                "child": report.child_label,
-                "village": report.village.name,
+                "step": next_step or str(Stage(stage).label),
+                "child": child_name or _description_label(description),
+                "village": village,
             }
             notes.append(
                 Notification(
-                    recipient_id=row.recipient_id,
+                    recipient_id=recipient_id,
                     kind=NotificationKind.OTHER,
                     title=title[:200],
                     body=_("Due %(due)s.")
-                    % {"due": f"{timezone.localtime(row.deadline):%Y-%m-%d %H:%M}"},
-                    link=reverse("reports:detail", args=[report.pk]),
-                    child_id=report.child_id,
+                    % {"due": f"{timezone.localtime(deadline):%Y-%m-%d %H:%M}"},
+                    link=link.format(report_id),
+                    child_id=child_id,
                 )
             )
-        Notification.objects.bulk_create(notes)
-        for row, note in zip(pending, notes, strict=True):
-            row.notification = note
-        ReportEscalation.objects.bulk_update(pending, ["notification"])
+        Notification.objects.bulk_create(notes, batch_size=1000)
+        _attach_notifications([(row[0], note.pk) for row, note in zip(pending, notes, strict=True)])
+        # SMS copies through the notifications channels, sent on commit and retried by the
+        # delivery machinery; only the escalations inserted now get one, so a second run of
+        # the sweep sends nothing again.
+        deliveries = [
+            Delivery(notification=note, channel=Channel.SMS, address=row[2])
+            for row, note in zip(pending, notes, strict=True)
+            if row[2]
+        ]
+        Delivery.objects.bulk_create(deliveries, ignore_conflicts=True, batch_size=1000)
+        if deliveries:
+            transaction.on_commit(_send_alerts)
         created = len(notes)
     return created
+
+
+def _description_label(description: str) -> str:
+    """How a report about an unregistered child names the child (MandatoryReport.child_label)."""
+    return (description or "").splitlines()[0][:40] if description else "—"
+
+
+def _attach_notifications(pairs: list[tuple[int, int]], batch: int = 400) -> None:
+    """Set ReportEscalation.notification_id for (escalation id, notification id) pairs: one
+    UPDATE … FROM (VALUES …) per batch (PostgreSQL, SQLite 3.33+), instead of a CASE per row."""
+    from django.db import connection
+
+    from reports.models import ReportEscalation
+
+    table = connection.ops.quote_name(ReportEscalation._meta.db_table)
+    for start in range(0, len(pairs), batch):
+        chunk = pairs[start : start + batch]
+        values = ", ".join(["(%s, %s)"] * len(chunk))
+        params = [value for pair in chunk for value in pair]
+        if connection.vendor == "postgresql":
+            sql = (
+                f"UPDATE {table} AS e SET notification_id = v.nid "  # noqa: S608
+                f"FROM (VALUES {values}) AS v(id, nid) WHERE e.id = v.id"
+            )
+        else:
+            sql = (
+                f"UPDATE {table} SET notification_id = v.column2 "  # noqa: S608
+                f"FROM (VALUES {values}) AS v WHERE {table}.id = v.column1"
+            )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
 
 
 # --- R19 thresholds --------------------------------------------------------------------------

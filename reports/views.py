@@ -8,21 +8,30 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from carecase import access
 from carecase.forms import add_service_errors
 from children.audit import log_access
 from children.models import AccessAction, Child
-from org.models import Region
+from children.picker import PICKER_LIMIT
+from org.models import Region, Role
 from org.regions import Level
 from reports import selectors, services
-from reports.forms import ReportForm, StepForm
-from reports.models import MandatoryReport, ReportStep
+from reports.forms import (
+    DeadlineRuleForm,
+    LinkChildForm,
+    ReportForm,
+    RevokeForm,
+    ShareForm,
+    StepForm,
+)
+from reports.models import MandatoryReport, ReportDeadlineRule, ReportStep
 
 PAGE_SIZE = 50
 
@@ -101,13 +110,21 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_add": services.may_add_steps(user) and not access.work_refusal(user),
             "can_see_reporter": services.may_see_reporter(user, report),
             "flags": services.r19_flags([report])[report.pk],
+            "link_form": (
+                LinkChildForm(children=Child.objects.visible_to(user))
+                if report.child_id is None
+                else None
+            ),
+            "can_share": services.may_share(user, report),
         },
         status=400 if form.errors and request.method == "POST" else 200,
     )
 
 
 def report_list(request: HttpRequest) -> HttpResponse:
-    cases = selectors.open_cases(request.user)
+    cases, filters = selectors.filter_cases(
+        selectors.open_cases(request.user), request.GET, timezone.now()
+    )
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     flags = services.r19_flags(rows)
@@ -121,5 +138,140 @@ def report_list(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "now": timezone.now(),
             "can_file": services.may_file(request.user),  # type: ignore[arg-type]
+            "filters": filters,
         },
     )
+
+
+# --- The district's deadlines ----------------------------------------------------------------
+
+
+def rules(request: HttpRequest, district_id: int | None = None) -> HttpResponse:
+    """The deadlines and escalation delay of a district the user serves as civil-affairs
+    staff (like the reminder rule at /notifications/rules/)."""
+    districts = access.get_scope(request.user).regions(Role.CIVIL_AFFAIRS)
+    if not districts:
+        raise Http404
+    district = districts[0]
+    if district_id is not None:
+        chosen = next((d for d in districts if d.pk == district_id), None)
+        if chosen is None:
+            raise Http404
+        district = chosen
+    rule = ReportDeadlineRule.objects.filter(district=district).first()
+    if rule is None:
+        defaults = services.default_rule()
+        rule = ReportDeadlineRule(
+            district=district, **{f: getattr(defaults, f) for f in services.RULE_FIELDS}
+        )
+    form = DeadlineRuleForm(request.POST or None, instance=rule)
+    if request.method == "POST" and form.is_valid():
+        saved = form.save(commit=False)
+        saved.updated_by = request.user
+        saved.save()
+        messages.success(request, _("The deadlines are saved."))
+        return redirect("reports:rules_district", district_id=district.pk)
+    return render(
+        request,
+        "reports/rules.html",
+        {"form": form, "district": district, "districts": districts},
+        status=400 if form.errors else 200,
+    )
+
+
+# --- Linking an unregistered child's report to an archive ------------------------------------
+
+
+@require_POST
+def report_link(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    report = _visible_report(request, pk)
+    access.require_work(user)
+    form = LinkChildForm(request.POST, children=Child.objects.visible_to(user))
+    if form.is_valid():
+        try:
+            services.link_child(by=user, report=report, child=form.cleaned_data["child"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The report is linked to the child's archive."))
+            return redirect("reports:detail", pk=report.pk)
+    for error in form.errors.get("child", []):
+        messages.error(request, str(error))
+    return redirect("reports:detail", pk=report.pk)
+
+
+# --- Explicit sharing ------------------------------------------------------------------------
+
+
+def _shareable(request: HttpRequest, pk: int) -> MandatoryReport:
+    """A report the user may share: otherwise 404, like anything out of reach."""
+    report = _visible_report(request, pk)
+    if not services.may_share(request.user, report):
+        raise Http404
+    return report
+
+
+@require_http_methods(["GET", "POST"])
+def report_share(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    report = _shareable(request, pk)
+    form = ShareForm(
+        request.POST or None,
+        people=services.share_candidates(),
+        search_url=reverse("reports:share_people", args=[report.pk]),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.share_report(
+                by=user,
+                report=report,
+                grantee=form.cleaned_data["grantee"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The case is shared."))
+            return redirect("reports:share", pk=report.pk)
+    return render(
+        request,
+        "reports/report_share.html",
+        {
+            "report": report,
+            "form": form,
+            "shared_with": services.shared_with(report),
+            "revoke_form": RevokeForm(),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@require_GET
+def share_people(request: HttpRequest, pk: int) -> HttpResponse:
+    """The picker's results: at most PICKER_LIMIT active staff by username or real name."""
+    _shareable(request, pk)
+    people = list(
+        services.share_candidates(request.GET.get("q", "")).only("pk", "username", "real_name")[
+            :PICKER_LIMIT
+        ]
+    )
+    return render(request, "reports/people_results.html", {"people": people, "limit": PICKER_LIMIT})
+
+
+@require_POST
+def report_revoke(request: HttpRequest, pk: int, user_id: int) -> HttpResponse:
+    report = _shareable(request, pk)
+    grantee = next((u for u in services.shared_with(report) if u.pk == user_id), None)
+    if grantee is None:
+        raise Http404
+    form = RevokeForm(request.POST)
+    form.is_valid()
+    services.revoke_share(
+        by=request.user,  # type: ignore[arg-type]
+        report=report,
+        grantee=grantee,
+        reason=form.cleaned_data.get("reason", ""),
+    )
+    messages.success(request, _("The sharing is revoked."))
+    return redirect("reports:share", pk=report.pk)

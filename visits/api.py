@@ -7,9 +7,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.decorators import api_view
+from rest_framework.decorators import action, api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -22,10 +24,12 @@ from visits.models import FINDING_AREAS, FollowUp, Inspection, Rectification, Vi
 
 
 class FollowUpSerializer(serializers.ModelSerializer):
+    done_by = serializers.CharField(source="done_by.username", read_only=True, default=None)
+
     class Meta:
         model = FollowUp
-        fields = ["id", "text", "due_on", "urgent", "done", "done_on"]
-        read_only_fields = ["id", "done", "done_on"]
+        fields = ["id", "text", "due_on", "urgent", "done", "done_on", "done_note", "done_by"]
+        read_only_fields = ["id", "done", "done_on", "done_note", "done_by"]
 
 
 class VisitSerializer(serializers.ModelSerializer):
@@ -74,8 +78,14 @@ class VisitCorrectionSerializer(serializers.ModelSerializer):
         extra_kwargs = {name: {"required": False} for name in services.VISIT_FIELDS}
 
 
-class FollowUpDoneSerializer(serializers.Serializer):
+class WorkItemDoneSerializer(serializers.Serializer):
+    """Marking an item done: the date (default today, not in the future, not before the item
+    was set) and an optional note of what was done."""
+
     done_on = serializers.DateField(required=False)
+    done_note = serializers.CharField(
+        required=False, allow_blank=True, max_length=services.DONE_NOTE_LENGTH
+    )
 
 
 class VisitFilterSerializer(serializers.Serializer):
@@ -169,21 +179,44 @@ class VisitViewSet(
         visit = self.get_queryset().get(pk=visit.pk)
         return Response(self.get_serializer(visit).data)
 
+    @extend_schema(request=FollowUpSerializer, responses={201: FollowUpSerializer})
+    @action(detail=True, methods=["post"], url_path="follow-ups")
+    def follow_ups(self, request: Request, pk: str | None = None) -> Response:
+        """Add a follow-up item (`text`, `due_on`, `urgent`) to a saved visit: its author or
+        the child's director."""
+        visit = self.get_object()  # out of scope: 404
+        serializer = FollowUpSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            item = services.add_follow_up(
+                by=request.user,  # type: ignore[arg-type]
+                visit=visit,
+                item=services.FollowUpInput(
+                    data["text"], data["due_on"], data.get("urgent", False)
+                ),
+            )
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from exc
+        return Response(FollowUpSerializer(item).data, status=status.HTTP_201_CREATED)
 
-@extend_schema(request=FollowUpDoneSerializer, responses={200: FollowUpSerializer})
+
+@extend_schema(request=WorkItemDoneSerializer, responses={200: FollowUpSerializer})
 @api_view(["POST"])
 def follow_up_done(request: Request, pk: int) -> Response:
-    """Mark a follow-up item done (`done_on`, default today): the child's director."""
+    """Mark a follow-up item done (`done_on`, default today; `done_note`, what was done): the
+    visit's author or the child's director. Marking it again changes nothing (200)."""
     item = access.get_visible_or_404(
-        FollowUp.objects.select_related("visit__child"), request.user, pk=pk
+        FollowUp.objects.select_related("visit__child", "done_by"), request.user, pk=pk
     )
-    serializer = FollowUpDoneSerializer(data=request.data)
+    serializer = WorkItemDoneSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
     try:
         item = services.complete_follow_up(
             by=request.user,  # type: ignore[arg-type]
             item=item,
             done_on=serializer.validated_data.get("done_on"),
+            note=serializer.validated_data.get("done_note", ""),
         )
     except DjangoValidationError as exc:
         raise as_drf_error(exc) from exc
@@ -220,17 +253,19 @@ def child_schedule(request: Request, child_pk: int) -> Response:
     )
 
 
-class RectificationSerializer(serializers.ModelSerializer):
+class InspectionRectificationSerializer(serializers.ModelSerializer):
+    done_by = serializers.CharField(source="done_by.username", read_only=True, default=None)
+
     class Meta:
         model = Rectification
-        fields = ["id", "text", "due_on", "done", "done_on"]
-        read_only_fields = ["id", "done", "done_on"]
+        fields = ["id", "text", "due_on", "done", "done_on", "done_note", "done_by"]
+        read_only_fields = ["id", "done", "done_on", "done_note", "done_by"]
 
 
 class InspectionSerializer(serializers.ModelSerializer):
     client_uuid = serializers.UUIDField()
     village = serializers.PrimaryKeyRelatedField(queryset=Region.objects.none())
-    rectifications = RectificationSerializer(many=True, required=False)
+    rectifications = InspectionRectificationSerializer(many=True, required=False)
     supervisor = serializers.CharField(source="supervisor.username", read_only=True)
 
     class Meta:
@@ -298,3 +333,99 @@ class InspectionViewSet(
             self.get_serializer(inspection).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
+
+
+# --- Rectification items (R16) ----------------------------------------------------------------
+
+
+class InspectionRectificationItemSerializer(InspectionRectificationSerializer):
+    """A rectification item with its inspection and village, as the list shows it."""
+
+    inspection = serializers.IntegerField(source="inspection_id", read_only=True)
+    village = serializers.IntegerField(source="inspection.village_id", read_only=True)
+    village_code = serializers.CharField(source="inspection.region_code", read_only=True)
+    village_name = serializers.CharField(source="inspection.village.name", read_only=True)
+    overdue = serializers.SerializerMethodField()
+
+    class Meta(InspectionRectificationSerializer.Meta):
+        fields = [
+            "id",
+            "inspection",
+            "village",
+            "village_code",
+            "village_name",
+            *InspectionRectificationSerializer.Meta.fields[1:],
+            "overdue",
+        ]
+        read_only_fields = fields
+
+    def get_overdue(self, item: Rectification) -> bool:
+        return not item.done and item.due_on < self.context.get("today", timezone.localdate())
+
+
+def _division_code(value: str) -> None:
+    if not (len(value) == 12 and value.isdigit()):
+        raise serializers.ValidationError(_("Give a 12-digit division code."))
+
+
+class RectificationFilterSerializer(serializers.Serializer):
+    village = serializers.CharField(required=False, validators=[_division_code])
+    town = serializers.CharField(required=False, validators=[_division_code])
+    open = serializers.BooleanField(required=False, allow_null=True, default=None)
+    overdue = serializers.BooleanField(required=False, allow_null=True, default=None)
+    due_before = serializers.DateField(required=False)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("village", str, description="Village's 12-digit division code"),
+            OpenApiParameter("town", str, description="Town's 12-digit division code"),
+            OpenApiParameter("open", bool, description="true: open items; false: done ones"),
+            OpenApiParameter("overdue", bool, description="true: open items past their due date"),
+            OpenApiParameter("due_before", str, description="YYYY-MM-DD: due before this day"),
+        ]
+    )
+)
+class RectificationViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Rectification items of village inspections (R16) in the caller's scope: open ones
+    first, then by due date. The town's supervisor or the village's director marks one done."""
+
+    serializer_class = InspectionRectificationItemSerializer
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "today": timezone.localdate()}
+
+    def get_queryset(self) -> QuerySet[Rectification]:
+        params: dict[str, Any] = {}
+        if self.action == "list":
+            flt = RectificationFilterSerializer(data=self.request.query_params)
+            flt.is_valid(raise_exception=True)
+            params = dict(flt.validated_data)
+        items: QuerySet[Rectification] = selectors.rectifications_for(
+            self.request.user, params, timezone.localdate()
+        )
+        return items
+
+    @extend_schema(
+        request=WorkItemDoneSerializer, responses={200: InspectionRectificationItemSerializer}
+    )
+    @action(detail=True, methods=["post"])
+    def done(self, request: Request, pk: str | None = None) -> Response:
+        """Mark the item done (`done_on`, default today; `done_note`, what was done). Marking
+        it again changes nothing (200)."""
+        item = self.get_object()  # out of scope: 404
+        serializer = WorkItemDoneSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            item = services.complete_rectification(
+                by=request.user,  # type: ignore[arg-type]
+                item=item,
+                done_on=serializer.validated_data.get("done_on"),
+                note=serializer.validated_data.get("done_note", ""),
+            )
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from exc
+        return Response(self.get_serializer(item).data)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from children.models import Child
+from children.picker import ChildPickerField
 from org.models import Region
 from visits.models import FINDING_AREAS, Finding, VisitKind
 from visits.services import (
@@ -43,7 +44,14 @@ class VisitFieldsMixin(forms.Form):
                 label=label, choices=Finding.choices, widget=forms.RadioSelect, initial="fine"
             )
             self.fields[f"{area}_note"] = forms.CharField(
-                label=_("Note"), max_length=300, required=False
+                label=_("Note"),
+                max_length=300,
+                required=False,
+                # The label is not shown on the phone layout: the placeholder and the screen
+                # reader's label say what the box is for.
+                widget=forms.TextInput(
+                    attrs={"placeholder": _("Note (optional)"), "aria-label": label}
+                ),
             )
         self.fields["problems"] = forms.CharField(
             label=_("Problems found"), required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -64,8 +72,10 @@ class VisitFieldsMixin(forms.Form):
 
 class VisitForm(VisitFieldsMixin):
     client_uuid = forms.UUIDField(widget=forms.HiddenInput)
-    child: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
-        label=_("Child"), queryset=Child.objects.none()
+    # A search-as-you-type picker (children/picker.py): the queryset (active children in
+    # scope, set by the view) still validates the chosen id.
+    child: forms.ModelChoiceField[Any] = ChildPickerField(
+        label=_("Child"), queryset=Child.objects.none(), active_only=True
     )
 
     def __init__(self, *args: Any, children: Any, **kwargs: Any) -> None:
@@ -76,10 +86,22 @@ class VisitForm(VisitFieldsMixin):
             self.initial.setdefault("visit_date", timezone.localdate())
         for i in range(1, FOLLOW_UP_ROWS + 1):
             self.fields[f"follow_up_{i}"] = forms.CharField(
-                label=_("Follow-up item"), max_length=300, required=False
+                label=_("Follow-up item"),
+                max_length=300,
+                required=False,
+                widget=forms.TextInput(
+                    attrs={
+                        "placeholder": _("Follow-up item, e.g. call the school"),
+                        "aria-label": _("Follow-up item"),
+                    }
+                ),
             )
             self.fields[f"follow_up_{i}_due"] = forms.DateField(
-                label=_("Due on"), required=False, widget=DATE
+                label=_("Due on"),
+                required=False,
+                widget=forms.DateInput(
+                    attrs={"type": "date", "aria-label": _("Due on")}, format="%Y-%m-%d"
+                ),
             )
             self.fields[f"follow_up_{i}_urgent"] = forms.BooleanField(
                 label=_("Urgent"), required=False
@@ -183,3 +205,34 @@ class CadenceRuleForm(forms.Form):
 
     def values(self) -> dict[str, Any]:
         return {name: self.cleaned_data.get(name) for name in RULE_FIELDS}
+
+
+class DoneForm(forms.Form):
+    """Marking a follow-up or rectification item done: the date (default today) and a short
+    note of what was done."""
+
+    done_on = forms.DateField(
+        label=_("Done on"),
+        required=False,
+        widget=DATE,
+        error_messages={"invalid": _("Give a date as YYYY-MM-DD.")},
+    )
+    done_note = forms.CharField(label=_("What was done"), max_length=300, required=False)
+
+
+class FollowUpForm(forms.Form):
+    """One more follow-up item on a saved visit (its page)."""
+
+    text = forms.CharField(
+        label=_("Follow-up item"),
+        max_length=300,
+        widget=forms.TextInput(attrs={"placeholder": _("Follow-up item, e.g. call the school")}),
+    )
+    due_on = forms.DateField(
+        label=_("Due on"), widget=DATE, error_messages={"invalid": _("Give a date as YYYY-MM-DD.")}
+    )
+    urgent = forms.BooleanField(label=_("Urgent"), required=False)
+
+    def item(self) -> FollowUpInput:
+        data = self.cleaned_data
+        return FollowUpInput(data["text"], data["due_on"], data["urgent"])

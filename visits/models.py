@@ -119,6 +119,16 @@ class FollowUp(models.Model):
     urgent = models.BooleanField(_("urgent"), default=False)
     done = models.BooleanField(_("done"), default=False)
     done_on = models.DateField(_("done on"), null=True, blank=True)
+    done_note = models.CharField(_("what was done"), max_length=300, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("done by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
 
     history = HistoricalRecords()
     objects = FollowUpQuerySet.as_manager()
@@ -230,6 +240,16 @@ class Rectification(models.Model):
     due_on = models.DateField(_("due on"))
     done = models.BooleanField(_("done"), default=False)
     done_on = models.DateField(_("done on"), null=True, blank=True)
+    done_note = models.CharField(_("what was done"), max_length=300, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("done by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
 
     objects = RectificationQuerySet.as_manager()
 

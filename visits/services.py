@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -386,6 +386,9 @@ def save_cadence_rule(*, by: User, district: Region, values: dict[str, Any]) -> 
 
 # --- Follow-up and rectification items marked done -------------------------------------------
 
+DONE_FIELDS = ["done", "done_on", "done_note", "done_by"]
+DONE_NOTE_LENGTH = 300
+
 
 def _check_done_on(done_on: datetime.date, earliest: datetime.date, today: datetime.date) -> None:
     if done_on > today:
@@ -397,22 +400,75 @@ def _check_done_on(done_on: datetime.date, earliest: datetime.date, today: datet
         )  # fmt: skip
 
 
-def may_complete_follow_up(user: User, item: FollowUp) -> bool:
-    """The author of the visit, or a director of the child's village."""
-    if item.visit.author_id == user.pk:
-        return True
-    code = item.visit.child.region_code
+def _directs(user: User, code: str) -> bool:
+    """`user` is a child director of the village with division code `code`."""
     return any(
         code.startswith(v.prefix) for v in access.get_scope(user).regions(Role.CHILD_DIRECTOR)
     )
 
 
+def may_complete_follow_ups_of(user: User, visit: Visit) -> bool:
+    """The author of the visit, or a director of the child's village."""
+    return visit.author_id == user.pk or _directs(user, visit.child.region_code)
+
+
+def may_complete_follow_up(user: User, item: FollowUp) -> bool:
+    return may_complete_follow_ups_of(user, item.visit)
+
+
+def may_complete_rectification(user: User, inspection: Inspection) -> bool:
+    """The supervisor of the inspected village's town, or a director of that village."""
+    code = inspection.region_code
+    return is_town_supervisor(user, code) or _directs(user, code)
+
+
+def _clean_note(note: str) -> str:
+    note = (note or "").strip()
+    if len(note) > DONE_NOTE_LENGTH:
+        raise ValidationError(
+            {"done_note": [_("At most %(max)d characters.") % {"max": DONE_NOTE_LENGTH}]}
+        )
+    return note
+
+
+def add_follow_up(
+    *, by: User, visit: Visit, item: FollowUpInput, today: datetime.date | None = None
+) -> FollowUp:
+    """Add a follow-up item to a visit already saved (the visit's author or the child's
+    director): due on or after the visit, for a child whose archive is open. The caller
+    resolved `visit` through the user's scope."""
+    today = today or timezone.localdate()
+    access.require_work(by)
+    if not may_complete_follow_ups_of(by, visit):
+        raise PermissionDenied(_("Follow-up items are added by the child's director."))
+    errors: dict[str, list[str]] = {}
+    text = item.text.strip()
+    if not text:
+        errors["text"] = [_("Describe the follow-up item.")]
+    elif len(text) > DONE_NOTE_LENGTH:
+        errors["text"] = [_("At most %(max)d characters.") % {"max": DONE_NOTE_LENGTH}]
+    if item.due_on < visit.visit_date:
+        errors["due_on"] = [_("A follow-up cannot be due before the visit.")]
+    if visit.child.status != Status.ACTIVE:
+        errors[NON_FIELD_ERRORS] = [
+            _("This archive is closed: reopen it before adding follow-up items.")
+        ]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        follow_up = FollowUp(visit=visit, text=text, due_on=item.due_on, urgent=item.urgent)
+        follow_up._history_user = by  # type: ignore[attr-defined]
+        follow_up.save()
+    return follow_up
+
+
 def complete_follow_up(
-    *, by: User, item: FollowUp, done_on: datetime.date | None = None,
+    *, by: User, item: FollowUp, done_on: datetime.date | None = None, note: str = "",
     today: datetime.date | None = None,
 ) -> FollowUp:  # fmt: skip
-    """Mark a follow-up item done on `done_on` (default today). The caller resolved `item`
-    through the user's scope."""
+    """Mark a follow-up item done on `done_on` (default today), with a note of what was done.
+    The caller resolved `item` through the user's scope. Marking a done item again changes
+    nothing (the first date and note stay)."""
     today = today or timezone.localdate()
     done_on = done_on or today
     access.require_work(by)
@@ -420,27 +476,41 @@ def complete_follow_up(
         raise PermissionDenied(_("Follow-up items are closed by the child's director."))
     if item.done:
         return item
+    note = _clean_note(note)
     _check_done_on(done_on, item.visit.visit_date, today)
     with transaction.atomic():
-        item.done, item.done_on = True, done_on
+        # Lock the row: of two concurrent clicks, the second finds it done and writes nothing.
+        if FollowUp.objects.select_for_update().values_list("done", flat=True).get(pk=item.pk):
+            item.refresh_from_db(fields=DONE_FIELDS)
+            return item
+        item.done, item.done_on, item.done_note, item.done_by = True, done_on, note, by
         item._history_user = by  # type: ignore[attr-defined]
-        item.save(update_fields=["done", "done_on"])
+        item.save(update_fields=DONE_FIELDS)
     return item
 
 
 def complete_rectification(
-    *, by: User, item: Rectification, done_on: datetime.date | None = None,
+    *, by: User, item: Rectification, done_on: datetime.date | None = None, note: str = "",
     today: datetime.date | None = None,
 ) -> Rectification:  # fmt: skip
-    """Mark a rectification item done: the supervisor of the inspected village's town."""
+    """Mark a rectification item done, with a note of what was done: the supervisor of the
+    inspected village's town, or the village's director. The caller resolved `item` through
+    the user's scope. Marking a done item again changes nothing."""
     today = today or timezone.localdate()
     done_on = done_on or today
     access.require_work(by)
-    if not is_town_supervisor(by, item.inspection.region_code):
-        raise PermissionDenied(_("Rectification items are closed by the town's supervisor."))
+    if not may_complete_rectification(by, item.inspection):
+        raise PermissionDenied(
+            _("Rectification items are closed by the town's supervisor or the village's director.")
+        )
     if item.done:
         return item
+    note = _clean_note(note)
     _check_done_on(done_on, item.inspection.inspected_on, today)
-    item.done, item.done_on = True, done_on
-    item.save(update_fields=["done", "done_on"])
+    with transaction.atomic():
+        if Rectification.objects.select_for_update().values_list("done", flat=True).get(pk=item.pk):
+            item.refresh_from_db(fields=DONE_FIELDS)
+            return item
+        item.done, item.done_on, item.done_note, item.done_by = True, done_on, note, by
+        item.save(update_fields=DONE_FIELDS)
     return item

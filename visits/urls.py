@@ -14,6 +14,7 @@ urlpatterns = [
     path("inspections/new/", views.inspection_create, name="inspection_create"),
     path("inspections/<int:pk>/", views.inspection_detail, name="inspection_detail"),
     path("compliance/", views.compliance, name="compliance"),
+    path("<int:pk>/follow-ups/", views.follow_up_add, name="follow_up_add"),
     path("follow-ups/<int:pk>/done/", views.follow_up_done, name="follow_up_done"),
     path("rectifications/<int:pk>/done/", views.rectification_done, name="rectification_done"),
     path("cadence/", views.cadence_rule, name="cadence"),

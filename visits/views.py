@@ -3,7 +3,6 @@ district's cadence rule. Rules are in visits.services; reads in visits.selectors
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -13,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -20,9 +20,16 @@ from carecase import access
 from carecase.forms import add_service_errors
 from children.choices import Status
 from children.models import Child
-from org.models import Region
+from org.models import Region, User
 from visits import selectors, services
-from visits.forms import CadenceRuleForm, CorrectionForm, InspectionForm, VisitForm
+from visits.forms import (
+    CadenceRuleForm,
+    CorrectionForm,
+    DoneForm,
+    FollowUpForm,
+    InspectionForm,
+    VisitForm,
+)
 from visits.models import CadenceRule, FollowUp, Inspection, Rectification, Visit, VisitKind
 
 PAGE_SIZE = 25
@@ -40,6 +47,12 @@ def my_work(request: HttpRequest) -> HttpResponse:
         "OVERDUE": selectors.OVERDUE,
         "DUE_SOON": selectors.DUE_SOON,
         "follow_ups": selectors.open_follow_ups(request.user, today),
+        # A director's village: the rectification items of its inspections (R16), to close.
+        "rectifications": (
+            selectors.open_rectifications(request.user, today)
+            if selectors.work_villages(request.user)
+            else []
+        ),
         "can_close": not access.work_refusal(request.user),
     }
     return render(request, "visits/my_work.html", context)
@@ -62,44 +75,78 @@ def compliance(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _done_on(request: HttpRequest) -> Any:
-    raw = request.POST.get("done_on") or ""
-    if not raw:
-        return None
-    try:
-        return datetime.date.fromisoformat(raw)
-    except ValueError:
-        return False
-
-
 @require_http_methods(["POST"])
 def follow_up_done(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark a follow-up item done (visits.services.complete_follow_up). Without JavaScript:
+    back to `next` (or "my work") with a message; through htmx: the item's row, re-rendered."""
     item = access.get_visible_or_404(
-        FollowUp.objects.select_related("visit__child"), request.user, pk=pk
+        FollowUp.objects.select_related("visit__child", "done_by"), request.user, pk=pk
     )
-    return _complete(request, item, services.complete_follow_up, "visits:my_work")
+    return _complete(
+        request, item, services.complete_follow_up, "visits:my_work", "visits/follow_up_item.html"
+    )
 
 
 @require_http_methods(["POST"])
 def rectification_done(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark a rectification item done (visits.services.complete_rectification): the town's
+    supervisor or the village's director; otherwise as follow_up_done."""
     item = access.get_visible_or_404(
-        Rectification.objects.select_related("inspection"), request.user, pk=pk
+        Rectification.objects.select_related("inspection__village", "done_by"),
+        request.user,
+        pk=pk,
     )
-    return _complete(request, item, services.complete_rectification, "visits:inspections")
+    return _complete(
+        request,
+        item,
+        services.complete_rectification,
+        "visits:inspections",
+        "visits/rectification_item.html",
+    )
 
 
-def _complete(request: HttpRequest, item: Any, service: Any, back: str) -> HttpResponse:
-    done_on = _done_on(request)
-    try:
-        if done_on is False:
-            raise ValidationError({"done_on": [_("Give a date as YYYY-MM-DD.")]})
-        service(by=request.user, item=item, done_on=done_on)
-    except ValidationError as exc:
-        for message in exc.messages:
+def _back(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse(default)
+
+
+def _complete(
+    request: HttpRequest, item: Any, service: Any, back: str, row_template: str
+) -> HttpResponse:
+    form = DoneForm(request.POST)
+    errors: list[str] = []
+    if form.is_valid():
+        try:
+            item = service(
+                by=request.user,
+                item=item,
+                done_on=form.cleaned_data["done_on"],
+                note=form.cleaned_data["done_note"],
+            )
+        except ValidationError as exc:
+            errors = exc.messages
+    else:
+        errors = [str(message) for messages_ in form.errors.values() for message in messages_]
+    if request.htmx:  # type: ignore[attr-defined]
+        context = {
+            "item": item,
+            "today": timezone.localdate(),
+            "can_close": True,
+            "in_list": request.POST.get("in_list") == "1",
+            "next": _back(request, back),
+            "errors": errors,
+        }
+        return render(request, row_template, context)
+    if errors:
+        for message in errors:
             messages.error(request, message)
-        return redirect(back)
-    messages.success(request, _("Marked done."))
-    return redirect(back)
+    else:
+        messages.success(request, _("Marked done."))
+    return redirect(_back(request, back))
 
 
 def _require_visits(request: HttpRequest) -> None:
@@ -165,19 +212,46 @@ def _visible_visit(request: HttpRequest, pk: int) -> Visit:
 
 
 def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    visit = _visible_visit(request, pk)
-    _needs_reason, refusal = services.correction_refusal(request.user, visit)  # type: ignore[arg-type]
+    return _render_visit(request, _visible_visit(request, pk), FollowUpForm())
+
+
+def _render_visit(
+    request: HttpRequest, visit: Visit, follow_up_form: FollowUpForm, status: int = 200
+) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    _needs_reason, refusal = services.correction_refusal(user, visit)
     history = visit.history.select_related("history_user").order_by("-history_date")[:20]
+    may_work = not access.work_refusal(user)
     return render(
         request,
         "visits/visit_detail.html",
         {
             "visit": visit,
-            "follow_ups": visit.follow_ups.all(),
+            "follow_ups": visit.follow_ups.select_related("done_by"),
             "history": history,
-            "can_correct": refusal is None and not access.work_refusal(request.user),
+            "can_correct": refusal is None and may_work,
+            "can_close": may_work and services.may_complete_follow_ups_of(user, visit),
+            "follow_up_form": follow_up_form,
+            "today": timezone.localdate(),
         },
+        status=status,
     )
+
+
+@require_http_methods(["POST"])
+def follow_up_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a follow-up item to a saved visit (visits.services.add_follow_up)."""
+    visit = _visible_visit(request, pk)
+    form = FollowUpForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_follow_up(by=request.user, visit=visit, item=form.item())  # type: ignore[arg-type]
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The follow-up item has been added."))
+            return redirect("visits:detail", pk=visit.pk)
+    return _render_visit(request, visit, form, status=400)
 
 
 def visit_list(request: HttpRequest) -> HttpResponse:
@@ -243,6 +317,8 @@ def inspections(request: HttpRequest) -> HttpResponse:
             "recent": recent,
             "can_inspect": bool(villages) and not access.work_refusal(request.user),
             "rectifications": selectors.open_rectifications(request.user, today),
+            # Listed items are those of the user's towns (supervisor) or villages (director).
+            "can_close_rectifications": not access.work_refusal(request.user),
             "today": today,
         },
     )
@@ -286,10 +362,17 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     inspection = access.get_visible_or_404(
         Inspection.objects.select_related("village", "supervisor"), request.user, pk=pk
     )
+    may_work = not access.work_refusal(request.user)
+    user: User = request.user  # type: ignore[assignment]
     return render(
         request,
         "visits/inspection_detail.html",
-        {"inspection": inspection, "rectifications": inspection.rectifications.all()},
+        {
+            "inspection": inspection,
+            "rectifications": inspection.rectifications.select_related("done_by"),
+            "can_close": may_work and services.may_complete_rectification(user, inspection),
+            "today": timezone.localdate(),
+        },
     )
 
 

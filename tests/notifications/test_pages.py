@@ -99,6 +99,7 @@ def test_civil_affairs_sets_the_districts_reminder_rule(people, login):
             "supervisor_after_days": -1,
             "district_after_days": 30,
             "digest_threshold": 5,
+            "inspection_reminder_days": 14,
         },
     )
     assert refused.status_code == 200
@@ -111,6 +112,7 @@ def test_civil_affairs_sets_the_districts_reminder_rule(people, login):
             "supervisor_after_days": 10,
             "district_after_days": 40,
             "digest_threshold": 8,
+            "inspection_reminder_days": 21,
         },
     )
     assert saved.status_code == 302

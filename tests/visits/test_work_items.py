@@ -235,9 +235,9 @@ def test_rectifications_listed_overdue_first_and_done_by_the_supervisor(people, 
         f'data-rectification="{later.pk}" data-overdue="0"'
     )
     url = reverse("visits:rectification_done", args=[overdue.pk])
-    for who in ("other_supervisor", "other_civil", "other_director"):
+    for who in ("other_supervisor", "other_civil", "other_director", "neighbour"):
         assert login(people[who]).post(url).status_code == 404, who
-    assert login(people["director"]).post(url).status_code == 403  # sees it, does not close it
+    assert login(people["civil"]).post(url).status_code == 403  # sees it, does not close it
     client = login(supervisor)
     assert client.post(url, {"done_on": "2026-02-01"}).status_code == 302
     overdue.refresh_from_db()

@@ -1,0 +1,118 @@
+"""REST endpoints of export jobs: POST /api/v1/exports/ queues a job (202 with its status
+URL), GET lists the caller's own jobs, GET /api/v1/exports/<id>/ reads status and progress
+with a download link when ready, GET /api/v1/exports/<id>/download/ returns the file. Rules
+and scoping are in exports.services, shared with the pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
+from django.http import FileResponse
+from django.urls import reverse
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from exports import services
+from exports.models import ExportJob, ExportKind
+from org.api import as_drf_error
+
+
+class ExportRequestSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ExportKind.choices, default=ExportKind.STATISTICS)
+    area = serializers.CharField(help_text="12-digit division code of a district or a town.")
+    date = serializers.DateField(help_text="The date the statistics are for (YYYY-MM-DD).")
+
+
+class ExportJobSerializer(serializers.ModelSerializer):
+    area = serializers.CharField(source="area.code", read_only=True)
+    area_name = serializers.CharField(source="area.name", read_only=True)
+    date = serializers.SerializerMethodField()
+    status_url = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ExportJob
+        fields = [
+            "id",
+            "kind",
+            "area",
+            "area_name",
+            "date",
+            "status",
+            "progress",
+            "message",
+            "row_count",
+            "sheet_count",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "expires_at",
+            "status_url",
+            "download_url",
+        ]
+        read_only_fields = fields
+
+    def get_date(self, job: ExportJob) -> str:
+        return str(job.params.get("date", ""))
+
+    def _absolute(self, url: str) -> str:
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
+
+    def get_status_url(self, job: ExportJob) -> str:
+        return self._absolute(reverse("export-job-detail", kwargs={"pk": job.pk}))
+
+    def get_download_url(self, job: ExportJob) -> str | None:
+        if not job.downloadable(timezone.now()):
+            return None
+        return self._absolute(reverse("export-job-download", kwargs={"pk": job.pk}))
+
+
+class ExportJobViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[ExportJob]
+):
+    """The caller's export jobs (in regions still in their scope)."""
+
+    serializer_class = ExportJobSerializer
+
+    def get_queryset(self) -> QuerySet[ExportJob]:
+        return services.jobs_for(self.request.user)
+
+    def get_object(self) -> ExportJob:
+        return services.job_or_404(self.request.user, self.kwargs["pk"])
+
+    @extend_schema(request=ExportRequestSerializer, responses={202: ExportJobSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = ExportRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            job = services.request_export(
+                user=request.user,
+                kind=data.validated_data["kind"],
+                area_code=data.validated_data["area"],
+                params={"date": data.validated_data["date"]},
+                today=timezone.localdate(),
+            )
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from exc
+        job.refresh_from_db()
+        body = ExportJobSerializer(job, context={"request": request}).data
+        return Response(
+            body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["status_url"]}
+        )
+
+    @extend_schema(
+        responses={
+            (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): bytes
+        }
+    )
+    @action(detail=True, methods=["get"])
+    def download(self, request: Request, pk: Any = None) -> FileResponse:
+        job = services.download(request._request, pk, now=timezone.now())
+        return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.download_name())

@@ -1,0 +1,83 @@
+"""Pages of export jobs: my exports, a new statistics export, a job with its progress (polled
+by htmx) and the download. Rules are in exports.services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from carecase.forms import add_service_errors
+from exports import services
+from exports.forms import StatisticsExportForm
+from exports.models import ExportKind
+
+LIST_SIZE = 50
+
+
+@require_GET
+def job_list(request: HttpRequest) -> HttpResponse:
+    jobs = list(services.jobs_for(request.user)[:LIST_SIZE])
+    return render(
+        request,
+        "exports/job_list.html",
+        {"jobs": jobs, "can_export": services.may_export(request.user), "now": timezone.now()},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def statistics_new(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    if not services.may_export(user):
+        raise PermissionDenied(
+            _("Statistics are exported by district civil-affairs staff and town supervisors.")
+        )
+    today = timezone.localdate()
+    form = StatisticsExportForm(
+        request.POST or None, areas=services.export_areas(user), initial={"date": today}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = services.request_export(
+                user=user,
+                kind=ExportKind.STATISTICS,
+                area_code=form.cleaned_data["area"],
+                params={"date": form.cleaned_data["date"]},
+                today=today,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The export has started. This page shows its progress."))
+            return redirect("exports:detail", pk=job.pk)
+    return render(
+        request,
+        "exports/statistics_form.html",
+        {"form": form},
+        status=400 if form.errors and request.method == "POST" else 200,
+    )
+
+
+@require_GET
+def job_detail(request: HttpRequest, pk: Any) -> HttpResponse:
+    job = services.job_or_404(request.user, pk)
+    return render(request, "exports/job_detail.html", {"job": job, "now": timezone.now()})
+
+
+@require_GET
+def job_progress(request: HttpRequest, pk: Any) -> HttpResponse:
+    """The progress panel alone, which htmx polls until the job is finished."""
+    job = services.job_or_404(request.user, pk)
+    return render(request, "exports/progress.html", {"job": job, "now": timezone.now()})
+
+
+@require_GET
+def job_download(request: HttpRequest, pk: Any) -> FileResponse:
+    job = services.download(request, pk, now=timezone.now())
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.download_name())

@@ -1,0 +1,69 @@
+"""The dashboards: /stats/ opens the user's own area, /stats/area/<code>/ any area in scope.
+Figures come from stats.figures (live) and stats.history (12 months, snapshots)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from carecase.access import get_scope
+from children.choices import Category
+from org.models import Region
+from stats import figures, history
+from training.selectors import can_see_files
+
+
+def chart_data(dashboard: figures.Dashboard, months: list[history.Month]) -> dict[str, Any]:
+    """What static/stats.js draws: compliance per month and children by category."""
+    counts = dashboard.total.figures["categories"]
+    return {
+        "months": [m.label for m in months],
+        "compliance": [m.month_pct for m in months],
+        "categories": [str(c.label) for c in Category],
+        "category_counts": [counts.get(c.value, 0) for c in Category],
+    }
+
+
+def render_dashboard(request: HttpRequest, area: Region) -> HttpResponse:
+    user: Any = request.user
+    today = timezone.localdate()
+    dashboard = figures.area_dashboard(user, area, today, timezone.now())
+    months = history.compliance_history(get_scope(user), area, today, dashboard.total.figures)
+    scope = get_scope(user)
+    parent = area.parent if area.parent and scope.covers(area.parent.code) else None
+    return render(
+        request,
+        "stats/dashboard.html",
+        {
+            "dashboard": dashboard,
+            "area": area,
+            "parent": parent,
+            "total": dashboard.total,
+            "rows": dashboard.rows,
+            "months": months,
+            "chart": chart_data(dashboard, months),
+            "r2_threshold": figures.R2_THRESHOLD,
+            "snapshot_minutes": figures.snapshot_minutes(),
+            "can_see_files": can_see_files(user),
+        },
+    )
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    """The dashboard of the user's own area; a choice when they serve several."""
+    areas = figures.own_areas(request.user)
+    if not areas:
+        raise Http404
+    if len(areas) == 1:
+        return render_dashboard(request, areas[0])
+    return render(request, "stats/choose.html", {"areas": areas})
+
+
+def area(request: HttpRequest, code: str) -> HttpResponse:
+    region = figures.dashboard_area_or_none(request.user, code)
+    if region is None:
+        raise Http404
+    return render_dashboard(request, region)
