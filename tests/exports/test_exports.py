@@ -361,11 +361,11 @@ def test_the_api_queues_a_job_and_reports_its_status(
 @pytest.mark.django_db
 def test_the_list_page_query_count_is_constant(people, login, django_assert_max_num_queries):
     client = login(people["supervisor"])
-    for _ in range(3):
+    for _round in range(3):
         ask(people["supervisor"])
     with django_assert_max_num_queries(12):
         small = client.get(reverse("exports:list"))
-    for _ in range(10):
+    for _round in range(10):
         ask(people["supervisor"])
     with django_assert_max_num_queries(12):
         large = client.get(reverse("exports:list"))
