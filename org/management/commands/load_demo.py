@@ -7,6 +7,7 @@ prints new ones for the existing demo accounts.
 from __future__ import annotations
 
 import datetime
+import random
 from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
@@ -146,6 +147,7 @@ class Command(BaseCommand):
         printed = self._accounts(reset_passwords)
         self._training()
         self._children()
+        self._activity()
         if printed:
             self.stdout.write(self.style.WARNING("Demo accounts (passwords are shown only now):"))
             for username, role, region, password in printed:
@@ -178,6 +180,75 @@ class Command(BaseCommand):
                     codename__in=["view_identifier", "export_identifier"],
                 )
             )
+
+    @transaction.atomic
+    def _activity(self) -> None:
+        """Once: the demo children registered over the two years before the demo starts, and
+        the visits the demo directors made to the children of their villages since (monthly
+        contacts, a home visit every third time, key children visited at home each month;
+        most on cadence, some late), their due dates recomputed by the cadence rule, and
+        today's statistics snapshot, so "my work", compliance and the dashboards have
+        something to show. Fictional, like the children."""
+        from django.utils import timezone
+
+        from children.choices import Status
+        from children.models import Child
+        from stats.services import snapshot_regions
+        from visits.cadence import apply_rule_to_district
+        from visits.models import Visit, VisitKind
+
+        if Visit.objects.exists():
+            return
+        rng = random.Random(2026)  # noqa: S311 - fictional demo data, not a secret
+        today = timezone.localdate()
+        zone = timezone.get_current_timezone()
+        children = list(Child.objects.filter(status=Status.ACTIVE).order_by("pk"))
+        for child in children:
+            earliest = max(
+                child.birth_date + datetime.timedelta(days=1), DEMO_START.replace(year=2024)
+            )
+            latest = DEMO_START - datetime.timedelta(days=1)
+            if earliest > latest:  # born since: registered the day after birth (or today)
+                earliest = latest = min(child.birth_date + datetime.timedelta(days=1), today)
+            day = earliest + datetime.timedelta(days=rng.randint(0, (latest - earliest).days))
+            child.created_at = datetime.datetime.combine(day, datetime.time(9), tzinfo=zone)
+        Child.objects.bulk_update(children, ["created_at"], batch_size=500)
+
+        directors = {
+            a.region.code: a.user
+            for a in Assignment.objects.filter(role=Role.CHILD_DIRECTOR, end_date__isnull=True)
+            .select_related("region", "user")
+            .order_by("pk")
+        }
+        remote = [VisitKind.PHONE, VisitKind.IN_PERSON, VisitKind.VIDEO]
+        visits = []
+        for child in children:
+            author = directors.get(child.region_code)
+            if author is None:
+                continue
+            registered = child.created_at.astimezone(zone).date()
+            day = max(registered, DEMO_START) + datetime.timedelta(days=rng.randint(0, 20))
+            # How long ago the last visit was: most children on cadence, a few late.
+            stop = today - datetime.timedelta(days=rng.choices([3, 20, 40, 75], [70, 15, 10, 5])[0])
+            count = 0
+            while day <= stop:
+                home = child.is_key or count % 3 == 0
+                visits.append(
+                    Visit(
+                        child=child,
+                        author=author,
+                        kind=VisitKind.HOME if home else rng.choice(remote),
+                        visit_date=day,
+                        seen="儿童和祖父母" if home else "儿童",
+                    )
+                )
+                day += datetime.timedelta(days=rng.randint(24, 31))
+                count += 1
+        Visit.objects.bulk_create(visits, batch_size=1000)
+        for district in Region.objects.filter(code__in=("500109000000", "500241000000")):
+            apply_rule_to_district(district)
+        snapshot_regions(today=today, now=timezone.now())
+        self.stdout.write(f"Visits: {len(visits)} demo visits by the village directors.")
 
     @transaction.atomic
     def _training(self) -> None:
