@@ -21,8 +21,11 @@ def test_director_signs_in_on_a_phone_and_reaches_their_home(live_server, people
 
     # the collapsed menu opens and signs out
     phone.click(".navbar-toggler")
-    phone.click("text=退出登录")
-    phone.wait_for_url("**/accounts/login/**")
+    # Bootstrap adds .show once the collapse transition has ended: clicking while the menu
+    # still unfolds could land nowhere (seen as a rare timeout on a loaded machine).
+    phone.wait_for_selector("#mainnav.show")
+    with phone.expect_navigation(url="**/accounts/login/**"):
+        phone.click("#mainnav form[action$='/logout/'] button")
 
 
 def test_wrong_password_shows_a_chinese_message(live_server, people, phone):
