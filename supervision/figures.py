@@ -47,7 +47,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import (
-    Case,
     CharField,
     Count,
     DateField,
@@ -57,9 +56,8 @@ from django.db.models import (
     OuterRef,
     Q,
     Subquery,
-    When,
 )
-from django.db.models.functions import Cast, Coalesce, Concat, TruncDate
+from django.db.models.functions import Cast, Concat, TruncDate
 from django.utils.translation import gettext as _
 
 from carecase import access
@@ -225,27 +223,10 @@ def _previous_visit(kinds: Any) -> Subquery:
 def visit_timeliness(visits: Any, rule: cadence.Rule) -> Any:
     """`visits` annotated with `counted` (satisfies a due date), `contact_due` and `home_due`
     (the child's due dates on the visit's day) — see the module's definitions."""
-    registered = TruncDate("child__created_at")
-    key_kinds = rule.contact_kinds(True)
-    contact_prev = Case(
-        When(child__is_key=True, then=_previous_visit(key_kinds)),
-        default=_previous_visit(VisitKind.values),
-        output_field=DateField(),
+    contact_due, home_due = cadence.due_date_expressions(
+        rule, _previous_visit, TruncDate("child__created_at"), is_key="child__is_key"
     )
-    last_home = _previous_visit([VisitKind.HOME])
-    first_home = cadence.AddDays(registered, rule.first_home_visit_days)
-    home_due = Case(
-        When(
-            child__is_key=True,
-            then=Coalesce(cadence.AddMonths(last_home, rule.key_home_visit_months), first_home),
-        ),
-        default=Coalesce(cadence.AddMonths(last_home, rule.home_visit_months), first_home),
-        output_field=DateField(),
-    )
-    return visits.annotate(
-        contact_due=cadence.AddMonths(Coalesce(contact_prev, registered), rule.contact_months),
-        home_due=home_due,
-    )
+    return visits.annotate(contact_due=contact_due, home_due=home_due)
 
 
 def visit_counts_q(rule: cadence.Rule) -> tuple[Q, Q]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -165,38 +165,52 @@ def _latest(kinds: Iterable[str]) -> Subquery:
     )
 
 
-def due_expressions(rule: Rule) -> dict[str, Any]:
-    """UPDATE assignments for next_contact_due and next_home_visit_due under `rule`."""
-    registered = TruncDate("created_at")
-    closed = Q(status=Status.CLOSED)
-    any_contact = _latest(VisitKind.values)
-    key_contact = _latest(rule.contact_kinds(True))
-    last_home = _latest([VisitKind.HOME])
+def due_date_expressions(
+    rule: Rule,
+    latest: Callable[[Iterable[str]], Any],
+    registered: Any,
+    is_key: str = "is_key",
+) -> tuple[Case, Case]:
+    """The cadence rule as two expressions, (contact due, home-visit due), from `latest(kinds)`
+    (the date of the child's latest visit of those kinds that counts), `registered` (the
+    registration date) and the lookup of the child's key flag. The one statement of the rule:
+    stored due dates (due_expressions) and the due dates a child had on a past day
+    (supervision's timeliness figures) are both built here."""
+    key = Q(**{is_key: True})
     contact = Case(
-        When(closed, then=Value(None, output_field=DateField())),
         When(
-            is_key=True,
-            then=AddMonths(Coalesce(key_contact, registered), rule.contact_months),
-        ),
-        default=AddMonths(Coalesce(any_contact, registered), rule.contact_months),
-        output_field=DateField(),
-    )
-    home = Case(
-        When(closed, then=Value(None, output_field=DateField())),
-        When(
-            is_key=True,
-            then=Coalesce(
-                AddMonths(last_home, rule.key_home_visit_months),
-                AddDays(registered, rule.first_home_visit_days),
+            key,
+            then=AddMonths(
+                Coalesce(latest(rule.contact_kinds(True)), registered), rule.contact_months
             ),
         ),
-        default=Coalesce(
-            AddMonths(last_home, rule.home_visit_months),
-            AddDays(registered, rule.first_home_visit_days),
-        ),
+        default=AddMonths(Coalesce(latest(VisitKind.values), registered), rule.contact_months),
         output_field=DateField(),
     )
-    return {"next_contact_due": contact, "next_home_visit_due": home}
+    first_home = AddDays(registered, rule.first_home_visit_days)
+    last_home = latest([VisitKind.HOME])
+    home = Case(
+        When(key, then=Coalesce(AddMonths(last_home, rule.key_home_visit_months), first_home)),
+        default=Coalesce(AddMonths(last_home, rule.home_visit_months), first_home),
+        output_field=DateField(),
+    )
+    return contact, home
+
+
+def due_expressions(rule: Rule) -> dict[str, Any]:
+    """UPDATE assignments for next_contact_due and next_home_visit_due under `rule` (none for a
+    closed child)."""
+    contact, home = due_date_expressions(rule, _latest, TruncDate("created_at"))
+    closed = Q(status=Status.CLOSED)
+    none = Value(None, output_field=DateField())
+    return {
+        "next_contact_due": Case(
+            When(closed, then=none), default=contact, output_field=DateField()
+        ),
+        "next_home_visit_due": Case(
+            When(closed, then=none), default=home, output_field=DateField()
+        ),
+    }
 
 
 def rule_for_code(region_code: str) -> Rule:
