@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run install test lint typecheck migrations-check check messages compilemessages clean bench
+.PHONY: run install test test-calendar test-real-clock lint typecheck migrations-check check messages compilemessages clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,22 +21,32 @@ run: $(STAMP)
 	DEBUG=1 $(PY) manage.py load_demo
 	DEBUG=1 BIN=$(BIN) ./scripts/run-dev
 
-## The test suite (SQLite by default; PostgreSQL when DATABASE_URL is set).
+## The test suite (SQLite by default; PostgreSQL when DATABASE_URL is set), with "now" frozen at
+## the suite's instant (tests/clock.py) and the tests in random order (pytest-randomly).
 test: $(STAMP)
 	$(BIN)/pytest
+
+## The date-sensitive tests with "today" moved to year and quarter ends, a leap day and the
+## real date (scripts/test-calendar; CALENDAR_DATES="..." for a chosen few).
+test-calendar: $(STAMP)
+	PYTEST=$(BIN)/pytest ./scripts/test-calendar
+
+## The whole suite with the machine's real, running clock: no test may depend on the day.
+test-real-clock: $(STAMP)
+	CARECASE_TEST_NOW=real $(BIN)/pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy carecase org children training visits notifications reports stats exports supervision
+	$(BIN)/mypy core carecase org children training visits notifications reports stats exports supervision
 
 migrations-check: $(STAMP)
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 
 ## Every quality gate: lint, types, migrations, tests.
-check: lint typecheck migrations-check test
+check: lint typecheck migrations-check test test-calendar
 
 ## Refresh the Chinese catalogue after changing user-facing strings (needs gettext).
 messages: $(STAMP)

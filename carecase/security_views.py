@@ -10,11 +10,11 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from carecase import access
+from core import clock
 
 
 def _require_security_admin(request: HttpRequest) -> None:
@@ -24,7 +24,7 @@ def _require_security_admin(request: HttpRequest) -> None:
 
 def lockouts(request: HttpRequest) -> HttpResponse:
     _require_security_admin(request)
-    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    since = clock.now() - settings.AXES_COOLOFF_TIME
     attempts = AccessAttempt.objects.filter(attempt_time__gte=since).order_by("-attempt_time")
     page = Paginator(attempts, 50).get_page(request.GET.get("page"))
     return render(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import socket
 
 from celery import shared_task
-from django.utils import timezone
+
+from core import clock
 
 
 @shared_task(name="carecase.tasks.ping")
@@ -17,7 +18,7 @@ def ping() -> str:
 def heartbeat(name: str = "worker") -> str:
     from carecase.models import WorkerHeartbeat
 
-    now = timezone.now()
+    now = clock.now()
     WorkerHeartbeat.objects.update_or_create(
         name=name, defaults={"last_seen": now, "hostname": socket.gethostname()}
     )

@@ -9,11 +9,11 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from carecase import access
 from carecase.models import WorkerHeartbeat
+from core import clock
 from org import selectors
 from org.models import DATA_ROLES, Role
 
@@ -35,7 +35,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """One page, a panel per kind of assignment the user holds, each limited to its region."""
     user = request.user
     scope = access.get_scope(user)
-    today = timezone.localdate()
+    today = clock.today()
     context: dict[str, Any] = {"scope": scope, "today": today}
     # The certification gate first (R6): why this person cannot change anything yet.
     context["work_refusal"] = access.work_refusal(user)
@@ -50,7 +50,7 @@ def home(request: HttpRequest) -> HttpResponse:
         context["director_villages"] = [(v, contacts.get(v.parent_id or 0, [])) for v in villages]
         from stats.figures import village_summaries
 
-        context["village_stats"] = village_summaries(user, villages, today, timezone.now())
+        context["village_stats"] = village_summaries(user, villages, today, clock.now())
     if scope.has_role(*DATA_ROLES):
         context["stats_link"] = True
 
@@ -104,7 +104,7 @@ def health(request: HttpRequest) -> JsonResponse:
     except Exception:
         database = "error"
     beat = WorkerHeartbeat.objects.filter(name="worker").first() if database == "ok" else None
-    worker_ok = beat is not None and timezone.now() - beat.last_seen < timedelta(minutes=5)
+    worker_ok = beat is not None and clock.now() - beat.last_seen < timedelta(minutes=5)
     return JsonResponse(
         {
             "database": database,

@@ -20,13 +20,13 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from carecase import access
 from children.choices import AttachmentKind
 from children.models import Attachment, Child
+from core import clock
 from org.models import User
 
 logger = logging.getLogger(__name__)
@@ -166,7 +166,7 @@ def save_attachment(
         with transaction.atomic():
             attachment.save()
             # The archive counts as updated whenever its records change (R11).
-            Child.objects.filter(pk=child.pk).update(updated_at=timezone.now())
+            Child.objects.filter(pk=child.pk).update(updated_at=clock.now())
     except BaseException as exc:
         # Nothing half-saved: the row was not written, so the file must not stay either.
         attachment.file.storage.delete(stored)

@@ -27,6 +27,7 @@ from children import attachments, dossier
 from children.audit import log_access
 from children.choices import AttachmentKind
 from children.models import AccessAction, Attachment, Child
+from core import clock
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +126,7 @@ def attachment(request: HttpRequest, pk: int, attachment_pk: int) -> FileRespons
 @require_GET
 def dossier_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     child = access.get_visible_or_404(dossier.dossier_queryset(), request.user, pk=pk)
-    now = timezone.now()
+    now = clock.now()
     pdf = dossier.render_pdf(child, request.user, now=now)
     log_access(request, AccessAction.PDF, child=child)
     response = HttpResponse(pdf, content_type="application/pdf")

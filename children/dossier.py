@@ -40,6 +40,7 @@ from children.models import (
     Referral,
     WorkNote,
 )
+from core import clock
 
 if TYPE_CHECKING:
     from org.models import Region
@@ -330,7 +331,7 @@ def context(child: Child, user: Any, now: datetime.datetime) -> dict[str, Any]:
 
 
 def render_html(child: Child, user: Any, now: datetime.datetime | None = None) -> str:
-    return render_to_string("children/dossier.html", context(child, user, now or timezone.now()))
+    return render_to_string("children/dossier.html", context(child, user, now or clock.now()))
 
 
 def url_fetcher(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from core import clock
+
 _WEIGHTS = [pow(2, 17 - i, 11) for i in range(17)]  # 7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, ...
 _CHECK = "10X98765432"
 _SHAPE = re.compile(r"^\d{17}[\dX]$")
@@ -67,7 +69,7 @@ def parse(raw: str, today: datetime.date | None = None) -> IdFacts:
             code="id_date",
             params={"digits": number[6:14]},
         ) from None
-    today = today or datetime.date.today()  # noqa: DTZ011 - callers pass the local date
+    today = today or clock.today()
     if birth > today or birth.year < 1900:
         raise ValidationError(
             _("The date of birth in the ID number (%(date)s) is impossible."),

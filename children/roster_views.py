@@ -22,7 +22,6 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
-from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -36,6 +35,7 @@ from children.choices import Category, Status
 from children.models import AccessAction, Child
 from children.models_roster import RosterImport, RosterImportStatus
 from children.selectors import DEFAULT_SORT, SORTS, ChildFilter, children_for
+from core import clock
 from org.models import DATA_ROLES, User
 
 TEMPLATE_FILENAME = "儿童名册导入模板.xlsx"
@@ -98,7 +98,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     form = RosterUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        today = timezone.localdate()
+        today = clock.today()
         try:
             parsed = roster.parse_workbook(upload, user, today)
         except roster.RosterFileError as exc:
@@ -170,7 +170,7 @@ def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
         if not record.can_commit:
             messages.error(request, _("This roster cannot be imported: see the problems below."))
             return redirect("children:import_preview", pk=record.pk)
-        today = timezone.localdate()
+        today = clock.today()
         try:
             with record.file.open("rb") as stream:
                 parsed = roster.parse_workbook(stream, user, today)
@@ -182,7 +182,7 @@ def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
         _store_result(record, result, parsed.row_count)
         if result.committed:
             record.status = RosterImportStatus.COMMITTED
-            record.committed_at = timezone.now()
+            record.committed_at = clock.now()
         else:
             record.status = RosterImportStatus.FAILED
         record.save()
@@ -255,7 +255,7 @@ def _export(request: HttpRequest, fmt: str) -> tuple[Any, bool, str, int]:
         request, AccessAction.EXPORT, scope=describe_filter(flt, fmt, full_ids), row_count=count
     )
     queryset = queryset.select_related("village").prefetch_related("categories", "parents")
-    filename = EXPORT_FILENAME.format(date=timezone.localdate(), suffix=fmt)
+    filename = EXPORT_FILENAME.format(date=clock.today(), suffix=fmt)
     return queryset, full_ids, filename, count
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from children import crypto, idnumber
 from children.choices import Category, ParentRelation
 from children.models import Child
+from core import clock
 
 # Sort keys offered by lists (each backed by an index with region_code first).
 SORTS = {
@@ -55,12 +56,11 @@ VISITED_FILTERS = ("contacted", "not_contacted", "home_visited", "not_home_visit
 
 
 def _visit_filters(queryset: QuerySet[Child], flt: ChildFilter) -> QuerySet[Child]:
-    from django.utils import timezone
 
     from children.choices import Status
     from visits.selectors import contacted_q, home_visited_q
 
-    today = flt.today or timezone.localdate()
+    today = flt.today or clock.today()
     if flt.overdue in OVERDUE_FILTERS:
         lookup = OVERDUE_FILTERS[flt.overdue]
         queryset = queryset.filter(status=Status.ACTIVE, **{lookup: today})

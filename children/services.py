@@ -10,7 +10,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
@@ -28,6 +27,7 @@ from children.choices import (
     Status,
 )
 from children.models import Assistance, CategoryTag, Child, Parent, Problem, Referral, WorkNote
+from core import clock
 from org.models import Region, User, phone_validator
 from org.regions import Level
 from visits import cadence
@@ -340,7 +340,7 @@ def save_child(
 ) -> SaveResult:
     """Register a child (instance None) or update one, with parents and categories, in one
     transaction. Raises ValidationError keyed by field; returns warnings that do not block."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     if instance is None and client_token is not None:
         earlier = Child.objects.visible_to(by).filter(client_token=client_token).first()
         if earlier is not None:  # the same form submitted again (a phone retrying)
@@ -444,7 +444,7 @@ def close_child(
     today: datetime.date | None = None,
 ) -> Child:
     """Close an archive (nothing closes without a person, R10 age limits included)."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     errors: dict[str, list[str]] = {}
     if child.status == Status.CLOSED:
         errors["reason"] = [_("This archive is already closed.")]
@@ -513,7 +513,7 @@ def save_record(
     client_token: uuid.UUID | None = None,
 ) -> Any:
     """Add or change an assistance, referral, work-log note or problem of a child."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     model = RECORD_MODELS[kind]
     if instance is None and client_token is not None:
         earlier = model.objects.filter(child=child, client_token=client_token).first()
@@ -540,13 +540,13 @@ def save_record(
         record._history_user = by
         record.save()
         # The archive counts as updated whenever its records change (R11 "dynamic updates").
-        Child.objects.filter(pk=child.pk).update(updated_at=timezone.now())
+        Child.objects.filter(pk=child.pk).update(updated_at=clock.now())
     return record
 
 
 def warnings_for(child: Child, today: datetime.date | None = None) -> list[Promise]:
     """Eligibility warnings of a saved child (for its archive page)."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     parents = {p.relation: {"status": p.status} for p in child.parents.all()}
     return rules.eligibility_warnings(_facts(child, parents, child.category_codes()), today)
 
@@ -556,7 +556,7 @@ def mark_age_reviews(today: datetime.date | None = None) -> int:
     left-behind) for their director to confirm closing. Set-based; returns the number flagged."""
     from children.choices import ADULT_AGE, LEFT_BEHIND, LEFT_BEHIND_AGE_LIMIT
 
-    today = today or timezone.localdate()
+    today = today or clock.today()
 
     def years_ago(n: int) -> datetime.date:
         try:

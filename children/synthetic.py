@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import datetime
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, reset_queries, transaction
-from django.utils import timezone
 
 from children import crypto, idnumber, rules
 from children.choices import (
@@ -43,6 +42,7 @@ from children.choices import (
 )
 from children.models import CategoryTag, Child, Parent
 from children.services import pinyin_keys
+from core import clock
 from org.models import Region, User
 from org.regions import Level, prefix_range
 
@@ -620,25 +620,32 @@ def generate(
     batch_size: int = BATCH_SIZE,
     progress: Callable[[int], None] | None = None,
     recompute_due: bool = True,
+    villages: Sequence[str] | None = None,
 ) -> int:
     """Create `count` synthetic children (with parents and categories) across the villages of
-    `district`; returns the number created. Deterministic for `seed` and `today`.
+    `district` (only those whose codes `villages` lists, when given); returns the number
+    created. Deterministic for `seed` and `today`.
 
     `recompute_due=False` skips the final cadence UPDATE over the district's children, for a
     caller that writes visits next and recomputes the due dates itself (bench/population.py)."""
     if district.level != Level.DISTRICT:
         raise ValueError(f"{district} is not a district/county.")
-    generator = _Generator(district, seed, created_by, today or timezone.localdate())
+    generator = _Generator(district, seed, created_by, today or clock.today())
     CategoryTag.objects.bulk_create(
         [CategoryTag(code=code) for code in Category.values], ignore_conflicts=True
     )
     through: Any = Child.categories.through
-    indices = range(len(generator.places))
+    indices = [
+        i
+        for i, place in enumerate(generator.places)
+        if villages is None or place.village.code in villages
+    ]
+    weights = [generator.place_weights[i] for i in indices]
     created = 0
     while created < count:
         size = min(batch_size, count - created)
-        villages = generator.rng.choices(indices, weights=generator.place_weights, k=size)
-        rows = [row for row in (generator.child(i) for i in villages) if row is not None]
+        picked = generator.rng.choices(indices, weights=weights, k=size)
+        rows = [row for row in (generator.child(i) for i in picked) if row is not None]
         if not rows:
             break  # every ID number of the district is taken (not in any real use)
         with transaction.atomic():

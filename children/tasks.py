@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from core import clock
+
 
 @shared_task(name="children.tasks.mark_age_reviews")
 def mark_age_reviews() -> int:
@@ -21,11 +23,10 @@ def purge_roster_uploads(max_age_hours: int = 24) -> int:
     from datetime import timedelta
 
     from django.db.models import Q
-    from django.utils import timezone
 
     from children.models_roster import RosterImport, RosterImportStatus
 
-    cutoff = timezone.now() - timedelta(hours=max_age_hours)
+    cutoff = clock.now() - timedelta(hours=max_age_hours)
     stale = RosterImport.objects.exclude(file="").filter(
         ~Q(status=RosterImportStatus.PREVIEWED) | Q(created_at__lt=cutoff)
     )

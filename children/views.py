@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -27,6 +26,7 @@ from children.forms import (
     ReopenForm,
 )
 from children.models import AccessAction, Child
+from core import clock
 from org.models import Region
 from org.regions import Level
 
@@ -135,7 +135,7 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_edit": access.can_edit_archives(request.user),
         "can_add": access.can_add_records(request.user),
         "record_titles": RECORD_TITLES,
-        "today": timezone.localdate(),
+        "today": clock.today(),
     }
     return render(request, "children/child_detail.html", context)
 

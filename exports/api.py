@@ -11,13 +11,13 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import FileResponse
 from django.urls import reverse
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core import clock
 from exports import services
 from exports.models import ExportJob, ExportKind
 from org.api import as_drf_error
@@ -69,7 +69,7 @@ class ExportJobSerializer(serializers.ModelSerializer):
         return self._absolute(reverse("export-job-detail", kwargs={"pk": job.pk}))
 
     def get_download_url(self, job: ExportJob) -> str | None:
-        if not job.downloadable(timezone.now()):
+        if not job.downloadable(clock.now()):
             return None
         return self._absolute(reverse("export-job-download", kwargs={"pk": job.pk}))
 
@@ -97,7 +97,7 @@ class ExportJobViewSet(
                 kind=data.validated_data["kind"],
                 area_code=data.validated_data["area"],
                 params={"date": data.validated_data["date"]},
-                today=timezone.localdate(),
+                today=clock.today(),
             )
         except DjangoValidationError as exc:
             raise as_drf_error(exc) from exc
@@ -114,5 +114,5 @@ class ExportJobViewSet(
     )
     @action(detail=True, methods=["get"])
     def download(self, request: Request, pk: Any = None) -> FileResponse:
-        job = services.download(request._request, pk, now=timezone.now())
+        job = services.download(request._request, pk, now=clock.now())
         return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.download_name())

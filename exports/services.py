@@ -24,12 +24,13 @@ from django.core.files import File
 from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from carecase import access
 from children.audit import log_access
 from children.models import AccessAction, AccessLog
+from core import clock
 from exports.models import (
     EXPORT_LIFETIME,
     ExportJob,
@@ -181,7 +182,7 @@ BUILDERS: dict[str, Callable[[ExportJob, Any, Callable[[int, str], None]], Any]]
 
 
 def _fail(job: ExportJob, message: str) -> None:
-    finished = timezone.now()
+    finished = clock.now()
     if job.file:
         job.file.delete(save=False)
     ExportJob.objects.filter(pk=job.pk).update(
@@ -197,7 +198,7 @@ def run_export(job_id: Any, *, now: datetime.datetime | None = None) -> ExportJo
     """Build the file of a queued job. The job is claimed by a conditional update, so a
     doubled or retried task finds nothing to do and returns None."""
     claimed = ExportJob.objects.filter(pk=job_id, status=ExportStatus.QUEUED).update(
-        status=ExportStatus.RUNNING, started_at=now or timezone.now(), progress=0
+        status=ExportStatus.RUNNING, started_at=now or clock.now(), progress=0
     )
     if not claimed:
         return None
@@ -221,7 +222,7 @@ def run_export(job_id: Any, *, now: datetime.datetime | None = None) -> ExportJo
                 ),
             )
     else:
-        finished = now or timezone.now()
+        finished = now or clock.now()
         with transaction.atomic():
             ExportJob.objects.filter(pk=job.pk).update(
                 status=ExportStatus.DONE,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from core import clock
+
 
 @shared_task(name="exports.tasks.run_export_job")
 def run_export_job(job_id: str) -> str:
@@ -17,8 +19,7 @@ def run_export_job(job_id: str) -> str:
 @shared_task(name="exports.tasks.purge_expired_exports")
 def purge_expired_exports() -> int:
     """Daily: delete export files older than their 7 days and mark the jobs expired."""
-    from django.utils import timezone
 
     from exports.services import purge_expired
 
-    return purge_expired(timezone.now())
+    return purge_expired(clock.now())

@@ -9,11 +9,11 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from carecase.forms import add_service_errors
+from core import clock
 from exports import services
 from exports.forms import StatisticsExportForm
 from exports.models import ExportKind
@@ -27,7 +27,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "exports/job_list.html",
-        {"jobs": jobs, "can_export": services.may_export(request.user), "now": timezone.now()},
+        {"jobs": jobs, "can_export": services.may_export(request.user), "now": clock.now()},
     )
 
 
@@ -38,7 +38,7 @@ def statistics_new(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(
             _("Statistics are exported by district civil-affairs staff and town supervisors.")
         )
-    today = timezone.localdate()
+    today = clock.today()
     form = StatisticsExportForm(
         request.POST or None, areas=services.export_areas(user), initial={"date": today}
     )
@@ -67,17 +67,17 @@ def statistics_new(request: HttpRequest) -> HttpResponse:
 @require_GET
 def job_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     job = services.job_or_404(request.user, pk)
-    return render(request, "exports/job_detail.html", {"job": job, "now": timezone.now()})
+    return render(request, "exports/job_detail.html", {"job": job, "now": clock.now()})
 
 
 @require_GET
 def job_progress(request: HttpRequest, pk: Any) -> HttpResponse:
     """The progress panel alone, which htmx polls until the job is finished."""
     job = services.job_or_404(request.user, pk)
-    return render(request, "exports/progress.html", {"job": job, "now": timezone.now()})
+    return render(request, "exports/progress.html", {"job": job, "now": clock.now()})
 
 
 @require_GET
 def job_download(request: HttpRequest, pk: Any) -> FileResponse:
-    job = services.download(request, pk, now=timezone.now())
+    job = services.download(request, pk, now=clock.now())
     return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.download_name())

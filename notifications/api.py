@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
-from django.utils import timezone
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core import clock
 from notifications.models import Notification
 
 
@@ -42,7 +42,7 @@ class NotificationViewSet(
     def read(self, request: Request, pk: Any = None) -> Response:
         notification = self.get_object()
         if notification.read_at is None:
-            notification.read_at = timezone.now()
+            notification.read_at = clock.now()
             notification.save(update_fields=["read_at"])
         return Response(self.get_serializer(notification).data)
 
@@ -50,5 +50,5 @@ class NotificationViewSet(
     def read_all(self, request: Request) -> Response:
         count = Notification.objects.filter(
             recipient_id=request.user.pk, read_at__isnull=True
-        ).update(read_at=timezone.now())
+        ).update(read_at=clock.now())
         return Response({"marked_read": count})

@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from core import clock
 from notifications import channels
 from notifications.models import (
     Channel,
@@ -102,7 +103,7 @@ def _titles() -> dict[str, str]:
 def _reminder_text(
     reminder: Reminder, today: datetime.date | None = None, titles: dict[str, str] | None = None
 ) -> tuple[str, str]:
-    today = today or timezone.localdate()
+    today = today or clock.today()
     if reminder.village is not None:
         values = {"village": reminder.village.name, "date": reminder.due_date}
         return (
@@ -149,7 +150,7 @@ def _notifications_for(
     links: _Links | None = None,
     titles: dict[str, str] | None = None,
 ) -> list[Notification]:
-    today = today or timezone.localdate()
+    today = today or clock.today()
     links = links or _Links()
     titles = titles or _titles()
     if len(reminders) > threshold:
@@ -231,7 +232,7 @@ def deliver_in_app(
     notifications (bulk_create: one per reminder, or one digest per person above the
     threshold), their email/SMS copies, and marks the reminders sent. If the batch's write
     fails, it is retried person by person, so one person's failure holds nobody else back."""
-    now = now or timezone.now()
+    now = now or clock.now()
     result = DeliveryResult()
     rules = district_rules() if threshold is None else {}
     counts = list(
@@ -375,7 +376,7 @@ def _record_failure(model: Any, ids: list[int], exc: Exception, now: datetime.da
 
 def deliver_external(now: datetime.datetime | None = None, *, batch: int = 500) -> DeliveryResult:
     """Send every claimable email and SMS copy; failures retry with backoff."""
-    now = now or timezone.now()
+    now = now or clock.now()
     result = DeliveryResult()
     while token := claim(Delivery.objects.all(), now, batch):
         for delivery in Delivery.objects.filter(
@@ -388,7 +389,7 @@ def deliver_external(now: datetime.datetime | None = None, *, batch: int = 500) 
                 result.failed += _record_failure(Delivery, [delivery.pk], exc, now)
             else:
                 Delivery.objects.filter(pk=delivery.pk, claim_token=token).update(
-                    status=SendStatus.SENT, sent_at=timezone.now(), claim_token=None
+                    status=SendStatus.SENT, sent_at=clock.now(), claim_token=None
                 )
                 result.notifications += 1
     return result

@@ -35,9 +35,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
 
 from children.choices import Status
+from core import clock
 from notifications.models import EscalationLevel, Kind, Reminder, SendStatus
 from notifications.rules import DEFAULTS, INSPECTION_REMINDER_DAYS, Rule, district_rules
 from org.models import Role, StaffStatus
@@ -328,8 +328,8 @@ def sweep(
     while this connection holds the sweep's advisory lock; a share that fails is created by
     the next sweep (same dedupe keys). Inside a transaction (tests), on SQLite, or with
     parallel=1, every statement runs in one transaction on the caller's connection."""
-    today = today or timezone.localdate()
-    now = timezone.now()
+    today = today or clock.today()
+    now = clock.now()
     result = SweepResult()
     parts = workers() if parallel is None else max(parallel, 1)
     if via_python:

@@ -7,12 +7,12 @@ from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from carecase import access
+from core import clock
 from notifications.forms import ReminderRuleForm
 from notifications.models import Notification, ReminderRule
 from notifications.rules import DEFAULTS, FIELDS
@@ -49,14 +49,14 @@ def _back(request: HttpRequest, default: str) -> str:
 def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
     notification = get_object_or_404(Notification, pk=pk, recipient_id=request.user.pk)
     if notification.read_at is None:
-        Notification.objects.filter(pk=pk).update(read_at=timezone.now())
+        Notification.objects.filter(pk=pk).update(read_at=clock.now())
     return redirect(_back(request, "notifications:inbox"))
 
 
 @require_POST
 def mark_all_read(request: HttpRequest) -> HttpResponse:
     count = Notification.objects.filter(recipient_id=request.user.pk, read_at__isnull=True).update(
-        read_at=timezone.now()
+        read_at=clock.now()
     )
     if count:
         messages.success(request, _("All notifications are marked as read."))

@@ -6,7 +6,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -16,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from carecase import access
+from core import clock
 from org import services
 from org.models import Assignment, Region, User
 from org.serializers import (
@@ -127,7 +127,7 @@ class AssignmentViewSet(
     serializer_class = AssignmentSerializer
 
     def get_serializer_context(self) -> dict[str, Any]:
-        return {**super().get_serializer_context(), "today": timezone.localdate()}
+        return {**super().get_serializer_context(), "today": clock.today()}
 
     def get_queryset(self) -> QuerySet[Assignment]:
         assignments = Assignment.objects.visible_to(self.request.user).select_related("region")

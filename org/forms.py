@@ -3,9 +3,9 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core import clock
 from org.models import DISTRICT_GRANTABLE_ROLES, Region, Role, StaffStatus, User
 
 
@@ -52,7 +52,7 @@ class AssignmentForm(forms.Form):
     def __init__(self, *args: Any, regions: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(RegionChoiceField, self.fields["region"]).queryset = regions
-        self.fields["start_date"].initial = timezone.localdate()
+        self.fields["start_date"].initial = clock.today()
 
 
 class AssignmentEndForm(forms.Form):
@@ -61,7 +61,7 @@ class AssignmentEndForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["end_date"].initial = timezone.localdate()
+        self.fields["end_date"].initial = clock.today()
 
 
 class StaffFilterForm(forms.Form):

@@ -10,10 +10,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from carecase.access import ScopedQuerySet
+from core import clock
 from org.regions import PREFIX_LENGTH, Level, code_errors, parent_level, scope_prefix
 
 if TYPE_CHECKING:
@@ -184,7 +184,7 @@ class AssignmentQuerySet(ScopedQuerySet["Assignment"]):
         The start date is the first day served; the end date is the day the assignment ended
         (from that day on it grants nothing).
         """
-        today = today or timezone.localdate()
+        today = today or clock.today()
         return self.filter(
             Q(end_date__isnull=True) | Q(end_date__gt=today),
             start_date__lte=today,

@@ -9,8 +9,8 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
+from core import clock
 from org.models import Assignment, Region, Role
 from org.regions import Level
 
@@ -40,7 +40,7 @@ class Coverage:
 def coverage_gaps(user: Any, today: datetime.date | None = None) -> Coverage:
     """R1: villages with no active director and towns with no active supervisor, among the
     regions `user` may see."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     visible = Region.objects.visible_to(user).select_related("parent")
     villages = visible.filter(level=Level.VILLAGE).exclude(
         Exists(_active_in(Role.CHILD_DIRECTOR, today))
@@ -53,7 +53,7 @@ def villages_overview(
     user: Any, towns: list[Region], today: datetime.date | None = None
 ) -> list[Region]:
     """Villages of `towns`, each with `.holders` (active directors)."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     return list(
         Region.objects.visible_to(user)
         .filter(parent__in=towns, level=Level.VILLAGE)
@@ -67,7 +67,7 @@ def towns_overview(
 ) -> list[Region]:
     """Towns of `districts`, each with `.holders` (active supervisors), `.village_count` and
     `.villages_without_director`."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     uncovered = (
         Region.objects.filter(parent=OuterRef("pk"), level=Level.VILLAGE)
         .exclude(Exists(_active_in(Role.CHILD_DIRECTOR, today)))
@@ -92,7 +92,7 @@ def town_contacts(
     towns: list[Region], today: datetime.date | None = None
 ) -> dict[int, list[Assignment]]:
     """Active supervisors of `towns` (a director's contact list), keyed by town id."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     result: dict[int, list[Assignment]] = {t.pk: [] for t in towns}
     for assignment in (
         Assignment.objects.active(today)

@@ -9,11 +9,11 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from carecase import access
+from core import clock
 from org.models import (
     DISTRICT_GRANTABLE_ROLES,
     Assignment,
@@ -140,7 +140,7 @@ def assignment_end(
     reason: str,
 ) -> Assignment:
     """End an assignment on `end_date` (today by default). The row stays as history."""
-    end_date = end_date or timezone.localdate()
+    end_date = end_date or clock.today()
     if not access.manages_region(by, assignment.region):
         raise ValidationError(_("You can only end assignments inside your district."))
     locked = Assignment.objects.select_for_update().get(pk=assignment.pk)

@@ -8,12 +8,12 @@ from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from carecase import access
 from carecase.forms import add_service_errors
+from core import clock
 from org import selectors, services
 from org.forms import (
     AssignmentEndForm,
@@ -47,7 +47,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
 
 
 def _staff_queryset(request: HttpRequest) -> QuerySet[User]:
-    today = timezone.localdate()
+    today = clock.today()
     return User.objects.visible_to(request.user).prefetch_related(
         Prefetch(
             "assignments",

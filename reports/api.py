@@ -9,7 +9,6 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import Http404
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -18,6 +17,7 @@ from rest_framework.response import Response
 
 from carecase import access
 from children.models import Child
+from core import clock
 from org.api import as_drf_error
 from org.models import Region, User
 from reports import selectors, services
@@ -126,7 +126,7 @@ class ReportSerializer(serializers.ModelSerializer):
         return data
 
     def get_overdue(self, obj: MandatoryReport) -> bool:
-        return obj.next_due_at is not None and obj.next_due_at < timezone.now()
+        return obj.next_due_at is not None and obj.next_due_at < clock.now()
 
 
 class LinkSerializer(serializers.Serializer):

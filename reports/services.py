@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from carecase import access
 from children.models import Child
+from core import clock
 from org.models import DATA_ROLES, Assignment, Region, Role, User
 from org.regions import Level
 from reports.models import (
@@ -207,7 +208,7 @@ def file_report(
 ) -> tuple[MandatoryReport, bool]:
     """File a mandatory report. Returns (report, created); the same client_uuid again returns
     the first report and files nothing. Never refused by the certification gate."""
-    now = now or timezone.now()
+    now = now or clock.now()
     if client_uuid is not None:
         earlier = MandatoryReport.objects.visible_to(by).filter(client_uuid=client_uuid).first()
         if earlier is not None:
@@ -418,7 +419,7 @@ def link_child(
     Recorded as an appended step (the report step keeps its description); the report then
     shows on the child's timeline. Refused for a child outside `by`'s scope or a report
     already linked. The report stays in the region where the child was found."""
-    now = now or timezone.now()
+    now = now or clock.now()
     access.require_work(by)
     if not may_add_steps(by):
         raise PermissionDenied(_("Your role does not record steps of a case."))
@@ -492,7 +493,7 @@ def share_report(
     this report only, recorded with its reason as an appended step."""
     from guardian.shortcuts import assign_perm
 
-    now = now or timezone.now()
+    now = now or clock.now()
     if not may_share(by, report):
         raise PermissionDenied(
             _("A case is shared by district civil affairs or the protection centre.")
@@ -530,7 +531,7 @@ def revoke_share(
     """Withdraw an explicit share; recorded as an appended step."""
     from guardian.shortcuts import remove_perm
 
-    now = now or timezone.now()
+    now = now or clock.now()
     if not may_share(by, report):
         raise PermissionDenied(
             _("A case is shared by district civil affairs or the protection centre.")
@@ -554,7 +555,7 @@ def add_step(
 ) -> ReportStep:
     """Append a step to `report` (resolved through the user's scope by the caller). Stage
     order is enforced; corrections are new steps referencing the corrected one."""
-    now = now or timezone.now()
+    now = now or clock.now()
     access.require_work(by)  # only the filing itself bypasses the certification gate
     if not may_add_steps(by):
         raise PermissionDenied(_("Your role does not record steps of a case."))
@@ -663,7 +664,7 @@ def escalate_overdue(now: datetime.datetime | None = None) -> int:
     from notifications.models import Channel, Delivery, Notification, NotificationKind
     from reports.models import EscalationLevel, ReportEscalation
 
-    now = now or timezone.now()
+    now = now or clock.now()
     overdue = list(
         MandatoryReport.objects.exclude(stage=Stage.CLOSED)
         .filter(next_due_at__lt=now)
@@ -811,7 +812,7 @@ def r19_flags(
     from children.models import Parent
     from visits.cadence import add_months
 
-    today = today or timezone.localdate()
+    today = today or clock.today()
     flags: dict[int, list[Flag]] = {r.pk: [] for r in reports}
     if not reports:
         return flags

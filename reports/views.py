@@ -11,7 +11,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -20,6 +19,7 @@ from carecase.forms import add_service_errors
 from children.audit import log_access
 from children.models import AccessAction, Child
 from children.picker import PICKER_LIMIT
+from core import clock
 from org.models import Region, Role
 from org.regions import Level
 from reports import selectors, services
@@ -97,7 +97,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("reports:detail", pk=report.pk)
     else:
         log_access(request, AccessAction.VIEW, child=report.child, scope=f"report {report.pk}")
-    now = timezone.now()
+    now = clock.now()
     return render(
         request,
         "reports/report_detail.html",
@@ -123,7 +123,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def report_list(request: HttpRequest) -> HttpResponse:
     cases, filters = selectors.filter_cases(
-        selectors.open_cases(request.user), request.GET, timezone.now()
+        selectors.open_cases(request.user), request.GET, clock.now()
     )
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
@@ -136,7 +136,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "rows": rows,
-            "now": timezone.now(),
+            "now": clock.now(),
             "can_file": services.may_file(request.user),  # type: ignore[arg-type]
             "filters": filters,
         },

@@ -7,13 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from carecase.access import get_scope
+from core import clock
 from org.models import Region
 from stats import figures, history
 from stats.figures import Dashboard, Row
@@ -39,7 +39,8 @@ class FiguresSerializer(serializers.Serializer):
         help_text="Active children per category; a child in two categories counts in each.",
     )
     contacted = serializers.IntegerField(
-        help_text="Contacted this calendar month (in person for key children)."
+        help_text="Contacted this calendar month by a contact the district's cadence rule counts "
+        "(in person for key children unless phone and video count)."
     )
     home_visited = serializers.IntegerField(help_text="Visited at home this calendar quarter.")
     month_pct = serializers.FloatField(allow_null=True)
@@ -118,7 +119,7 @@ class StatsViewSet(viewsets.ViewSet):
     def list(self, request: Request) -> Response:
         """The caller's own areas (a director's villages, a supervisor's towns, a district),
         each with the figures of the areas one level below."""
-        today, now = timezone.localdate(), timezone.now()
+        today, now = clock.today(), clock.now()
         dashboards = [
             figures.area_dashboard(request.user, area, today, now)
             for area in figures.own_areas(request.user)
@@ -132,8 +133,8 @@ class StatsViewSet(viewsets.ViewSet):
         area: Region | None = figures.dashboard_area_or_none(request.user, code)
         if area is None:
             raise Http404
-        today = timezone.localdate()
-        dashboard: Any = figures.area_dashboard(request.user, area, today, timezone.now())
+        today = clock.today()
+        dashboard: Any = figures.area_dashboard(request.user, area, today, clock.now())
         dashboard.history = history.compliance_history(
             get_scope(request.user), area, today, dashboard.total.figures
         )

@@ -5,7 +5,8 @@ is read from the snapshots (stats.models.RegionSnapshot): the last one taken in 
 whose "this month" compliance is the month's compliance as of that time. A month without any
 snapshot (before the snapshot task ran, or a gap) is computed live from the visit dates: the
 share of the area's currently active children registered by the end of that month who had a
-contact in it (in person for key children, R15, by their key status today). Two queries
+contact in it that counts under the district's cadence rule (in person for key children
+unless the district counts remote contacts, R15; by their key status today). Two queries
 cover all such months.
 """
 
@@ -25,8 +26,9 @@ from org.models import Region
 from org.regions import prefix_range
 from stats.figures import pct
 from stats.models import RegionSnapshot
+from visits import cadence
 from visits.cadence import add_months
-from visits.models import IN_PERSON_KINDS, Visit
+from visits.models import Visit
 
 MONTHS = 12
 
@@ -73,7 +75,7 @@ def _from_visits(
     counts = Visit.objects.filter(
         scope.q("child__region_code"),
         Q(child__region_code__range=prefix_range(area.prefix)),
-        Q(child__is_key=False) | Q(kind__in=list(IN_PERSON_KINDS)),
+        cadence.counts_as_contact_q(cadence.remote_key_districts()),
         child__status=Status.ACTIVE,
         visit_date__gte=starts[0],
         visit_date__lt=ends[starts[-1]],

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from core import clock
+
 
 @shared_task(name="stats.tasks.snapshot_regions")
 def snapshot_regions() -> int:
@@ -11,8 +13,7 @@ def snapshot_regions() -> int:
     town and district as of now. The town and district dashboards read them while fresh; the
     day's last run is the day's point of the 12-month trends. A second run the same day
     rewrites the same rows."""
-    from django.utils import timezone
 
     from stats import services
 
-    return services.snapshot_regions(today=timezone.localdate(), now=timezone.now())
+    return services.snapshot_regions(today=clock.today(), now=clock.now())

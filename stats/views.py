@@ -7,10 +7,10 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 
 from carecase.access import get_scope
 from children.choices import Category
+from core import clock
 from org.models import Region
 from stats import figures, history
 from training.selectors import can_see_files
@@ -29,8 +29,8 @@ def chart_data(dashboard: figures.Dashboard, months: list[history.Month]) -> dic
 
 def render_dashboard(request: HttpRequest, area: Region) -> HttpResponse:
     user: Any = request.user
-    today = timezone.localdate()
-    dashboard = figures.area_dashboard(user, area, today, timezone.now())
+    today = clock.today()
+    dashboard = figures.area_dashboard(user, area, today, clock.now())
     months = history.compliance_history(get_scope(user), area, today, dashboard.total.figures)
     scope = get_scope(user)
     parent = area.parent if area.parent and scope.covers(area.parent.code) else None

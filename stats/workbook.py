@@ -50,6 +50,7 @@ from children.choices import (
     Status,
 )
 from children.models import Assistance, Child
+from core import clock
 from org import selectors as org_selectors
 from org.models import Region
 from org.regions import PREFIX_LENGTH, Level, prefix_range
@@ -243,7 +244,8 @@ class StatisticsWorkbook:
                 _("Visit compliance"),
                 _(
                     "Children active today, contacted in the calendar month of the date (in "
-                    "person for key children) and visited at home in its calendar quarter."
+                    "person for key children, unless the district's cadence rule counts their "
+                    "phone and video contacts) and visited at home in its calendar quarter."
                 ),
             ),
             (
@@ -566,7 +568,7 @@ def build_statistics_workbook(
     """Write the statistics workbook of `area` (a district or a town) on `on` to `out`, as
     `user` sees it, reporting progress after each sheet."""
     workbook = StatisticsWorkbook(user, area, on)
-    workbook.about(user.get_full_name(), now or timezone.now())
+    workbook.about(user.get_full_name(), now or clock.now())
     steps = len(StatisticsWorkbook.SHEETS)
     for done, name in enumerate(StatisticsWorkbook.SHEETS, start=1):
         getattr(workbook, name)()

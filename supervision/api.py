@@ -14,7 +14,6 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -25,6 +24,7 @@ from rest_framework.response import Response
 from carecase import access
 from children.audit import log_access
 from children.models import AccessAction, Child
+from core import clock
 from org.api import as_drf_error
 from supervision import figures, selectors, services
 from supervision.models import (
@@ -75,7 +75,7 @@ class PeriodSerializer(serializers.Serializer):
     end = serializers.DateField(required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        today = timezone.localdate()
+        today = clock.today()
         start, end = figures.default_period(today)
         attrs["start"] = attrs.get("start") or start
         attrs["end"] = attrs.get("end") or end
@@ -182,7 +182,7 @@ class AssessmentViewSet(
         if area is None:
             raise Http404
         start, end = params.validated_data["start"], params.validated_data["end"]
-        rows = figures.assessment(request.user, area, start, end, timezone.localdate())
+        rows = figures.assessment(request.user, area, start, end, clock.today())
         return Response(
             {
                 "area": area.code,
@@ -280,7 +280,7 @@ class SpotCheckViewSet(
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         spot_check = self.get_object()
-        progress = selectors.progress(request.user, spot_check, timezone.localdate())
+        progress = selectors.progress(request.user, spot_check, clock.today())
         data = dict(self.get_serializer(spot_check).data)
         data["towns"] = [
             {
@@ -352,7 +352,7 @@ class SpotCheckItemViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         log_access(request, AccessAction.API_VIEW, child=item.child)
         data = dict(self.get_serializer(item).data)
         child = selectors.with_archive_facts(Child.objects.filter(pk=item.child_id)).get()
-        data["suggestions"] = selectors.suggestions(child, timezone.localdate())
+        data["suggestions"] = selectors.suggestions(child, clock.today())
         return Response(data)
 
     @extend_schema(request=CheckSerializer, responses={200: ItemSerializer})

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from carecase import access
 from children.choices import Status
 from children.models import Child
+from core import clock
 from org.models import Assignment, Region, Role, User
 from org.regions import Level, prefix_range
 from supervision import selectors
@@ -95,7 +96,7 @@ def write_assessment(
 ) -> WorkerAssessment:
     """A worker's annual written assessment, once per worker and year, by a supervisor of
     the director's town or civil affairs of the supervisor's district."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     access.require_work(by)
     errors = _assessment_errors(rating, text)
     year_errors = _year_errors(year, today)
@@ -218,7 +219,7 @@ def draw_spot_check(
     """Draw the district's spot-check of `year`: per town, ceil(percentage %) of its active
     archives, at random from `seed` (generated and recorded when not given). All in one
     transaction; a district draws once a year."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     access.require_work(by)
     if not any(d.pk == district.pk for d in access.managed_districts(by)):
         raise PermissionDenied(_("Spot-checks are drawn by the district's civil-affairs staff."))
@@ -305,7 +306,7 @@ def record_check(
     """Record (or correct) the check of one drawn archive: each checklist point confirmed or
     not, findings, and new rectification items. The suggestions computed from the archive at
     that moment are kept beside the answers; the earlier version stays in the history."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     rectifications = list(rectifications or [])
     access.require_work(by)
     if not selectors.may_check(by, item):
@@ -355,7 +356,7 @@ def complete_rectification(
     today: datetime.date | None = None,
 ) -> SpotCheckRectification:
     """Mark a spot-check rectification item done: the town's supervisor (or civil affairs)."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     done_on = done_on or today
     access.require_work(by)
     if not selectors.may_complete(by, rectification):

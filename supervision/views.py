@@ -13,7 +13,6 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -21,6 +20,7 @@ from carecase import access
 from carecase.forms import add_service_errors
 from children.audit import log_access
 from children.models import AccessAction, Child
+from core import clock
 from org.models import Region, Role, User
 from supervision import figures, selectors, services
 from supervision.forms import AssessmentForm, CheckForm, DrawForm, PeriodForm
@@ -41,7 +41,7 @@ def index(request: HttpRequest) -> HttpResponse:
 def assessment(request: HttpRequest) -> HttpResponse:
     """Figures per worker of the chosen area over the chosen period, and the written
     assessments the user may read. A director sees only their own written assessments."""
-    today = timezone.localdate()
+    today = clock.today()
     areas = figures.assessment_areas(request.user)
     scope = access.get_scope(request.user)
     if not areas and not scope.has_role(Role.CHILD_DIRECTOR):
@@ -85,7 +85,7 @@ def _year(raw: Any, today: datetime.date) -> int:
 
 @require_http_methods(["GET", "POST"])
 def assessment_write(request: HttpRequest, worker_id: int) -> HttpResponse:
-    today = timezone.localdate()
+    today = clock.today()
     year = _year(request.POST.get("year") or request.GET.get("year"), today)
     target = services.assessable(request.user, year).get(worker_id)
     if target is None:
@@ -183,7 +183,7 @@ def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def spot_checks(request: HttpRequest) -> HttpResponse:
     if not selectors.sees_spot_checks(request.user):
         raise Http404
-    today = timezone.localdate()
+    today = clock.today()
     rectifications = list(selectors.open_rectifications(request.user, today)[:PAGE_SIZE])
     for rect in rectifications:
         rect.can_complete = selectors.may_complete(request.user, rect)  # type: ignore[attr-defined]
@@ -204,7 +204,7 @@ def spot_check_draw(request: HttpRequest) -> HttpResponse:
     districts = access.managed_districts(request.user)
     if not districts:
         raise Http404
-    today = timezone.localdate()
+    today = clock.today()
     form = DrawForm(
         request.POST or None,
         districts=Region.objects.filter(pk__in=[d.pk for d in districts]),
@@ -243,7 +243,7 @@ def spot_check_detail(request: HttpRequest, pk: int) -> HttpResponse:
     spot_check = selectors.spot_checks_for(request.user).filter(pk=pk).first()
     if spot_check is None:
         raise Http404
-    today = timezone.localdate()
+    today = clock.today()
     progress = selectors.progress(request.user, spot_check, today)
     town = request.GET.get("town", "")
     page = None
@@ -276,7 +276,7 @@ def spot_check_item(request: HttpRequest, pk: int) -> HttpResponse:
         request.user,
         pk=pk,
     )
-    today = timezone.localdate()
+    today = clock.today()
     can_check = selectors.may_check(request.user, item) and not access.work_refusal(request.user)
     child = selectors.with_archive_facts(Child.objects.filter(pk=item.child_id)).get()
     suggested = selectors.suggestions(child, today)

@@ -1,8 +1,21 @@
 from __future__ import annotations
 
-import pytest
+import datetime
 
-from tests.factories import (
+import pytest
+import time_machine
+
+from tests import clock as suite_clock
+
+# Freeze the suite's clock before any test module is imported (see tests/clock.py), so that
+# module-level constants computed from the date see the frozen day.
+_SUITE_TRAVEL = (
+    time_machine.travel(suite_clock.SUITE_NOW, tick=True) if suite_clock.SUITE_NOW else None
+)
+if _SUITE_TRAVEL is not None:
+    _SUITE_TRAVEL.start()
+
+from tests.factories import (  # noqa: E402 - after the clock is frozen
     BEIBEI,
     CHENGUANG,
     JINGGUAN,
@@ -16,9 +29,101 @@ from tests.factories import (
 )
 
 
+def pytest_report_header(config):
+    if suite_clock.SUITE_NOW is None:
+        return "clock: real (CARECASE_TEST_NOW=real)"
+    return f"clock: frozen at {suite_clock.SUITE_NOW.isoformat()} (CARECASE_TEST_NOW)"
+
+
+def pytest_runtest_makereport(item, call):
+    # A failure in a calendar run names the date it failed on.
+    if call.when == "call" and call.excinfo is not None and suite_clock.SUITE_NOW is not None:
+        item.add_report_section("call", "clock", f"frozen at {suite_clock.SUITE_NOW.isoformat()}")
+
+
+class Clock:
+    """The test's handle on time: what day it is, and moving it (always ticking forward)."""
+
+    def __init__(self, traveller: time_machine.Traveller | None) -> None:
+        self._traveller = traveller
+        self._travel: time_machine.travel | None = None
+
+    def today(self) -> datetime.date:
+        from core import clock
+
+        return clock.today()
+
+    def now(self) -> datetime.datetime:
+        from core import clock
+
+        return clock.now()
+
+    def move_to(self, when: str | datetime.date | datetime.datetime) -> None:
+        destination = suite_clock.instant(when)
+        if self._traveller is None:
+            self._travel = time_machine.travel(destination, tick=True)
+            self._traveller = self._travel.start()
+        else:
+            self._traveller.move_to(destination, tick=True)
+
+    def shift(self, delta: datetime.timedelta) -> None:
+        if self._traveller is None:
+            self.move_to(self.now())
+        assert self._traveller is not None
+        self._traveller.shift(delta)
+
+    def stop(self) -> None:
+        if self._travel is not None:
+            self._travel.stop()
+
+
+@pytest.fixture(autouse=True)
+def clock(request):
+    """Every test starts at the same frozen instant: the suite's (tests/clock.py), the one its
+    `frozen_at` marker names, or the machine's real time with `real_clock`."""
+    frozen_at = request.node.get_closest_marker("frozen_at")
+    if request.node.get_closest_marker("real_clock"):
+        destination = time_machine.escape_hatch.datetime.datetime.now(suite_clock.SHANGHAI)
+    elif frozen_at is not None:
+        destination = suite_clock.instant(frozen_at.args[0])
+    else:
+        destination = suite_clock.SUITE_NOW
+    if destination is None:
+        handle = Clock(None)
+        yield handle
+        handle.stop()
+        return
+    with time_machine.travel(destination, tick=True) as traveller:
+        handle = Clock(traveller)
+        yield handle
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Tests that flush the database (transaction=True, the live server) run after the others,
+    as pytest-django orders them, also when pytest-randomly has shuffled the order (a stable
+    sort keeps the random order within each group): a flush empties the rows the migrations
+    wrote, which the other tests rely on."""
+
+    def flushes(item) -> bool:
+        marker = item.get_closest_marker("django_db")
+        transactional = bool(marker and (marker.kwargs.get("transaction") or marker.args[:1]))
+        fixtures = getattr(item, "fixturenames", ())
+        return transactional or "transactional_db" in fixtures or "live_server" in fixtures
+
+    items.sort(key=flushes)
+
+
 @pytest.fixture
 def regions(db):
     load_regions()
+    # What the data migrations wrote, again: a test that flushed the database emptied it.
+    from children.choices import Category
+    from children.models import CategoryTag
+
+    CategoryTag.objects.bulk_create(
+        [CategoryTag(code=code) for code in Category.values], ignore_conflicts=True
+    )
 
 
 @pytest.fixture

@@ -14,7 +14,18 @@ DEMO_CSV = (
     Path(__file__).resolve().parents[1] / "org" / "data" / "regions-chongqing-beibei-xiushan.csv"
 )
 PASSWORD = "Test-pass-2026"
+# Assignments start on START; workers pass their training two months before the test's day
+# (`trained_on`), so their annual training (R7) is current on whatever day the test runs.
 START = datetime.date(2026, 1, 1)
+TRAINED_DAYS_AGO = 60
+
+
+def trained_on() -> datetime.date:
+    """The day the factories' workers passed their induction: TRAINED_DAYS_AGO before today."""
+    from core import clock
+
+    return clock.today() - datetime.timedelta(days=TRAINED_DAYS_AGO)
+
 
 # Codes from the real demo tree.
 BEIBEI = "500109000000"
@@ -66,7 +77,7 @@ def make_user(
 ) -> User:
     """A user, assigned `role` in region `code` from START when both are given.
 
-    Directors and supervisors are certified (R6: they passed an induction assessment on START)
+    Directors and supervisors are certified (R6: they passed an induction assessment on TRAINED)
     unless `certified=False`: the certification gate is tested with uncertified ones."""
     if code is not None and "managing_district" not in kwargs:
         kwargs["managing_district"] = region(code[:6] + "000000")
@@ -80,10 +91,12 @@ def make_user(
     return user
 
 
-def induction_session(district_code: str, on: datetime.date = START):
-    """A district induction session on `on` (course and organiser created once per district)."""
+def induction_session(district_code: str, on: datetime.date | None = None):
+    """A district induction session on `on` (`trained_on()` by default; course and organiser
+    created once per district)."""
     from training.models import Course, OrganiserLevel, Session, Topic
 
+    on = on or trained_on()
     district = region(district_code)
     organiser = User.objects.filter(username=f"trainer-{district_code[:6]}").first()
     if organiser is None:
@@ -107,12 +120,15 @@ def induction_session(district_code: str, on: datetime.date = START):
     return session
 
 
-def certify(user: User, district_code: str | None = None, on: datetime.date = START, score=90):
-    """Give `user` a passing result (and attendance) in a district induction session on `on`,
-    and recompute their stored certification."""
+def certify(
+    user: User, district_code: str | None = None, on: datetime.date | None = None, score=90
+):
+    """Give `user` a passing result (and attendance) in a district induction session on `on`
+    (`trained_on()` by default), and recompute their stored certification."""
     from training.models import Attendance, Result
     from training.services import recompute_certification
 
+    on = on or trained_on()
     if district_code is None:
         district_code = user.managing_district.code  # type: ignore[union-attr]
     session = induction_session(district_code, on)

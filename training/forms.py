@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from core import clock
 from org.models import Region, User
 from training.models import Course, OrganiserLevel, Session, Topic
 from training.services import SessionInput
@@ -132,6 +133,5 @@ class PolicyForm(forms.Form):
 
 
 def default_date() -> datetime.date:
-    from django.utils import timezone
 
-    return timezone.localdate()
+    return clock.today()

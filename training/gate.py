@@ -17,8 +17,9 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from core import clock
 
 _CACHE = "_carecase_training_status"
 GATED_ROLES = frozenset({"child_director", "supervisor"})
@@ -97,7 +98,7 @@ def work_refusal(
             "supervisors, so you can read records but not create or change them. Contact "
             "%(office)s to be trained and assessed."
         ) % {"office": _office(user)}
-    day = today or timezone.localdate()
+    day = today or clock.today()
     if status.renewal_due_on is not None and day > status.renewal_due_on and _lapsed_blocks(user):
         return _(
             "Your annual training lapsed on %(date)s and your district requires it before you "
@@ -116,7 +117,7 @@ def rotation_notice(user: Any, today: datetime.date | None = None) -> str | None
     status = training_status(user)
     if status is None or status.renewal_due_on is None:
         return None
-    state = status.rotation_on(today or timezone.localdate())
+    state = status.rotation_on(today or clock.today())
     if state == Rotation.DUE:
         return _("Your annual training is due by %(date)s. Contact %(office)s.") % {
             "date": status.renewal_due_on.isoformat(),

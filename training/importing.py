@@ -15,9 +15,9 @@ from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import clock
 from org.models import User
 from training import services
 from training.models import ImportStatus, ResultImport, Session
@@ -92,7 +92,7 @@ def _rows(file: Any) -> Generator[tuple[Any, ...], None, None]:
 
 def parse(file: Any, session: Session, today: datetime.date | None = None) -> Parse:
     """Check every row against the session; collect all errors, save nothing."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     result = Parse()
 
     def err(row: int, column: str, message: str) -> None:
@@ -244,7 +244,7 @@ def commit(*, by: User, record: ResultImport) -> ResultImport:
     with transaction.atomic():
         apply(parsed, record.session, by)
         record.status = ImportStatus.COMMITTED
-        record.committed_at = timezone.now()
+        record.committed_at = clock.now()
         record.save(update_fields=["status", "committed_at"])
     return record
 

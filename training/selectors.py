@@ -15,9 +15,9 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Substr
 from django.http import Http404
-from django.utils import timezone
 
 from carecase import access
+from core import clock
 from org.models import Assignment, Region, Role, User
 from org.regions import Level
 from training.models import Attendance, Result, Session, TrainingStatus
@@ -121,7 +121,7 @@ def sessions_for(viewer: Any) -> QuerySet[Session]:
 
 def due_workers(viewer: Any, today: datetime.date | None = None) -> QuerySet[TrainingStatus]:
     """Workers in `viewer`'s reach whose annual training is due within 30 days or lapsed."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     return (
         TrainingStatus.objects.filter(
             user__in=workers_for(viewer, today), renewal_flag_on__lte=today

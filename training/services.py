@@ -21,10 +21,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max, Min
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from carecase import access
+from core import clock
 from org.models import Assignment, Region, Role, User
 from org.regions import Level
 from training import gate
@@ -61,7 +61,7 @@ def recompute_certification(user: User | int, today: datetime.date | None = None
     """Derive and store `user`'s certification from their passed results: certified on the
     first pass, renewal due 12 months after the last, flagged from 11 months after it."""
     user_id = user if isinstance(user, int) else user.pk
-    today = today or timezone.localdate()
+    today = today or clock.today()
     passes = Result.objects.filter(user_id=user_id, passed=True).aggregate(
         first=Min("assessed_on"), last=Max("assessed_on")
     )
@@ -82,7 +82,7 @@ def recompute_certification(user: User | int, today: datetime.date | None = None
 
 def sweep_rotation(today: datetime.date | None = None) -> dict[str, int]:
     """Set every stored rotation flag for `today` in three set-based updates (daily task)."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     certified = TrainingStatus.objects.filter(renewal_due_on__isnull=False)
     return {
         "lapsed": certified.filter(renewal_due_on__lt=today)
@@ -393,7 +393,7 @@ def record_attendance(
     today: datetime.date | None = None,
 ) -> Attendance:
     _require_manager(by, session)
-    today = today or timezone.localdate()
+    today = today or clock.today()
     errors = _check_person(session, user, today)
     if errors:
         raise ValidationError(errors)
@@ -418,7 +418,7 @@ def record_result(
     """Record or correct `user`'s assessment in `session` (marking them present) and recompute
     their certification in the same transaction. `passed` defaults to score >= PASS_MARK."""
     _require_manager(by, session)
-    today = today or timezone.localdate()
+    today = today or clock.today()
     assessed_on = assessed_on or session.date
     errors = _check_person(session, user, today)
     if score is None or not 0 <= score <= 100:

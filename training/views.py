@@ -12,13 +12,13 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from carecase import access
 from carecase.forms import add_service_errors
+from core import clock
 from org.models import Region, Role, User
 from training import importing, selectors, services
 from training.forms import (
@@ -169,7 +169,7 @@ def _session_form(request: HttpRequest) -> SessionForm:
     for region in regions:
         level = "district" if region.level == "district" else "town"
         people = people | services.eligible_invitees(level, region)
-    initial: dict[str, Any] = {"date": timezone.localdate()}
+    initial: dict[str, Any] = {"date": clock.today()}
     if len(regions) == 1:
         initial["region"] = regions[0].pk
         initial["organiser_level"] = "district" if regions[0].level == "district" else "town"
@@ -223,7 +223,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "rows": rows,
         "manages": manages and not access.work_refusal(request.user),
         "materials": session.course.materials.all(),
-        "in_future": session.date > timezone.localdate(),
+        "in_future": session.date > clock.today(),
     }
     return render(request, "training/session_detail.html", context)
 
@@ -358,7 +358,7 @@ def training_file(request: HttpRequest, user_id: int) -> HttpResponse:
     owner = selectors.file_owner_or_404(request.user, user_id)
     file = selectors.training_file(owner)
     template = "training/file_print.html" if request.GET.get("print") else "training/file.html"
-    return render(request, template, {"file": file, "today": timezone.localdate()})
+    return render(request, template, {"file": file, "today": clock.today()})
 
 
 def training_file_export(request: HttpRequest, user_id: int) -> HttpResponse:
@@ -439,7 +439,7 @@ def _require_file_reader(request: HttpRequest) -> None:
 
 def due(request: HttpRequest) -> HttpResponse:
     _require_file_reader(request)
-    today = timezone.localdate()
+    today = clock.today()
     rows = list(selectors.due_workers(request.user, today))
     return render(request, "training/due.html", {"rows": rows, "today": today})
 
@@ -459,7 +459,7 @@ def _district_param(request: HttpRequest) -> Region:
 
 def coverage(request: HttpRequest) -> HttpResponse:
     district = _district_param(request)
-    today = timezone.localdate()
+    today = clock.today()
     try:
         year = int(request.GET.get("year") or today.year)
     except ValueError:

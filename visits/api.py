@@ -7,7 +7,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -17,6 +16,7 @@ from rest_framework.response import Response
 
 from carecase import access
 from children.models import Child
+from core import clock
 from org.api import as_drf_error
 from org.models import Region
 from visits import selectors, services
@@ -360,7 +360,7 @@ class InspectionRectificationItemSerializer(InspectionRectificationSerializer):
         read_only_fields = fields
 
     def get_overdue(self, item: Rectification) -> bool:
-        return not item.done and item.due_on < self.context.get("today", timezone.localdate())
+        return not item.done and item.due_on < self.context.get("today", clock.today())
 
 
 def _division_code(value: str) -> None:
@@ -396,7 +396,7 @@ class RectificationViewSet(
     serializer_class = InspectionRectificationItemSerializer
 
     def get_serializer_context(self) -> dict[str, Any]:
-        return {**super().get_serializer_context(), "today": timezone.localdate()}
+        return {**super().get_serializer_context(), "today": clock.today()}
 
     def get_queryset(self) -> QuerySet[Rectification]:
         params: dict[str, Any] = {}
@@ -405,7 +405,7 @@ class RectificationViewSet(
             flt.is_valid(raise_exception=True)
             params = dict(flt.validated_data)
         items: QuerySet[Rectification] = selectors.rectifications_for(
-            self.request.user, params, timezone.localdate()
+            self.request.user, params, clock.today()
         )
         return items
 

@@ -213,6 +213,41 @@ def due_expressions(rule: Rule) -> dict[str, Any]:
     }
 
 
+def remote_key_districts() -> list[str]:
+    """The 6-digit prefixes of the districts whose rule lets a phone or video contact count for
+    key children (`Rule.key_remote_counts`). One small query; the districts are few."""
+    codes = CadenceRule.objects.filter(key_remote_counts=True).values_list(
+        "district__code", flat=True
+    )
+    return sorted(code[:6] for code in codes)
+
+
+def any_kind_counts_q(
+    remote_districts: Iterable[str], *, is_key: str = "is_key", region_code: str = "region_code"
+) -> Q:
+    """`Rule.contact_kinds` in SQL, on a row carrying the child's key flag and region code: the
+    children for whom a contact of any kind counts (not a key child, or a key child in a district
+    that counts remote contacts); for the others only an in-person contact counts."""
+    condition = Q(**{is_key: False})
+    for prefix in remote_districts:
+        condition |= Q(**{f"{region_code}__range": prefix_range(prefix)})
+    return condition
+
+
+def counts_as_contact_q(
+    remote_districts: Iterable[str],
+    *,
+    kind: str = "kind",
+    is_key: str = "child__is_key",
+    region_code: str = "child__region_code",
+) -> Q:
+    """On visit rows: the visit counts as a contact of its child under the child's district
+    rule (in person always; phone or video where `any_kind_counts_q` holds)."""
+    return Q(**{f"{kind}__in": list(IN_PERSON_KINDS)}) | any_kind_counts_q(
+        remote_districts, is_key=is_key, region_code=region_code
+    )
+
+
 def rule_for_code(region_code: str) -> Rule:
     rule = CadenceRule.objects.filter(district__code=region_code[:6].ljust(12, "0")).first()
     return Rule.of(rule)

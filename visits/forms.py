@@ -6,11 +6,11 @@ import uuid
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from children.models import Child
 from children.picker import ChildPickerField
+from core import clock
 from org.models import Region
 from visits.models import FINDING_AREAS, Finding, VisitKind
 from visits.services import (
@@ -83,7 +83,7 @@ class VisitForm(VisitFieldsMixin):
         self.fields["child"].queryset = children  # type: ignore[attr-defined]
         if not self.is_bound:
             self.initial.setdefault("client_uuid", uuid.uuid4())
-            self.initial.setdefault("visit_date", timezone.localdate())
+            self.initial.setdefault("visit_date", clock.today())
         for i in range(1, FOLLOW_UP_ROWS + 1):
             self.fields[f"follow_up_{i}"] = forms.CharField(
                 label=_("Follow-up item"),
@@ -170,7 +170,7 @@ class InspectionForm(forms.Form):
         self.fields["village"].queryset = villages  # type: ignore[attr-defined]
         if not self.is_bound:
             self.initial.setdefault("client_uuid", uuid.uuid4())
-            self.initial.setdefault("inspected_on", timezone.localdate())
+            self.initial.setdefault("inspected_on", clock.today())
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -14,6 +14,7 @@ from children.choices import Status
 from children.models import Child
 from org.models import Region, Role
 from org.regions import PREFIX_LENGTH, Level, prefix_range
+from visits import cadence
 from visits.models import (
     IN_PERSON_KINDS,
     FollowUp,
@@ -72,13 +73,20 @@ def _visited_q(kinds: Any, start: datetime.date, end: datetime.date, bulk: bool)
     return Q(pk__in=visits.values("child_id"))
 
 
-def contacted_q(today: datetime.date, bulk: bool = False) -> Q:
-    """A child (row of Child) contacted this calendar month: any contact, in person for key
-    children (R15). The compliance rule, shared by compliance figures and child filters."""
+def contacted_q(
+    today: datetime.date, bulk: bool = False, remote_districts: list[str] | None = None
+) -> Q:
+    """A child (row of Child) contacted this calendar month by a contact that counts under the
+    district's cadence rule (`cadence.any_kind_counts_q`: in person for key children unless the
+    district counts remote contacts, R15). The compliance rule, shared by compliance figures,
+    snapshots, the workbook and child filters. `remote_districts`: `cadence.remote_key_districts()`
+    when the caller already has it (read here otherwise)."""
+    if remote_districts is None:
+        remote_districts = cadence.remote_key_districts()
     m_start, m_end = month_bounds(today)
     any_contact = _visited_q(VisitKind.values, m_start, m_end, bulk)
     in_person = _visited_q(IN_PERSON_KINDS, m_start, m_end, bulk)
-    return (Q(is_key=False) & any_contact) | (Q(is_key=True) & in_person)
+    return (cadence.any_kind_counts_q(remote_districts) & any_contact) | in_person
 
 
 def home_visited_q(today: datetime.date, bulk: bool = False) -> Q:
@@ -92,7 +100,7 @@ def compliance_aggregates(today: datetime.date, bulk: bool = False) -> dict[str,
     `contacted` (this month) and `home_visited` (this quarter). `bulk`: see _visited_q."""
     return {
         "total": Count("pk"),
-        "contacted": Count("pk", filter=contacted_q(today, bulk)),
+        "contacted": Count("pk", filter=contacted_q(today, bulk, cadence.remote_key_districts())),
         "home_visited": Count("pk", filter=home_visited_q(today, bulk)),
     }
 
@@ -192,7 +200,8 @@ def _figures(total: int, contacted: int, home_visited: int) -> dict[str, Any]:
 def area_compliance(user: Any, area: Region, today: datetime.date) -> dict[str, Any]:
     """Compliance of `area` (a town or a district) broken down by the level below (villages of
     a town, towns of a district), with the area's total: share of active children with a
-    contact this calendar month (in person for key children, R15) and a home visit this
+    contact this calendar month that counts under the district's cadence rule (`contacted_q`)
+    and a home visit this
     calendar quarter. Two queries whatever the number of children: the sub-areas, and one
     aggregate grouped by the region-code prefix of the sub-area."""
     below = BREAKDOWN[Level(area.level)]

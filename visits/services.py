@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from carecase import access
 from children.choices import Status
 from children.models import Child
+from core import clock
 from org.models import Region, Role, User
 from org.regions import Level
 from visits import cadence
@@ -120,7 +121,7 @@ def record_visit(
     created); the same client_uuid again returns the first visit and saves nothing.
 
     The caller resolved `child` through the user's scope; it is checked again here."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     follow_ups = list(follow_ups or [])
     if client_uuid is not None:
         earlier = Visit.objects.visible_to(by).filter(client_uuid=client_uuid).first()
@@ -186,7 +187,7 @@ def correction_refusal(
     """(reason required, refusal): who may correct `visit` now. The author within
     CORRECTION_DAYS of entering it; afterwards only a supervisor of the child's town, with a
     reason."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     within = (today - timezone.localdate(visit.created_at)).days <= CORRECTION_DAYS
     if visit.author_id == user.pk and within:
         return False, None
@@ -211,7 +212,7 @@ def correct_visit(
     today: datetime.date | None = None,
 ) -> Visit:
     """Correct a visit; the earlier version stays in its history with `reason`."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     access.require_work(by)
     needs_reason, refusal = correction_refusal(by, visit, today)
     if refusal:
@@ -293,7 +294,7 @@ def record_inspection(
     client_uuid: uuid.UUID | None = None,
     today: datetime.date | None = None,
 ) -> tuple[Inspection, bool]:
-    today = today or timezone.localdate()
+    today = today or clock.today()
     rectifications = list(rectifications or [])
     if client_uuid is not None:
         earlier = Inspection.objects.visible_to(by).filter(client_uuid=client_uuid).first()
@@ -437,7 +438,7 @@ def add_follow_up(
     """Add a follow-up item to a visit already saved (the visit's author or the child's
     director): due on or after the visit, for a child whose archive is open. The caller
     resolved `visit` through the user's scope."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     access.require_work(by)
     if not may_complete_follow_ups_of(by, visit):
         raise PermissionDenied(_("Follow-up items are added by the child's director."))
@@ -469,7 +470,7 @@ def complete_follow_up(
     """Mark a follow-up item done on `done_on` (default today), with a note of what was done.
     The caller resolved `item` through the user's scope. Marking a done item again changes
     nothing (the first date and note stay)."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     done_on = done_on or today
     access.require_work(by)
     if not may_complete_follow_up(by, item):
@@ -496,7 +497,7 @@ def complete_rectification(
     """Mark a rectification item done, with a note of what was done: the supervisor of the
     inspected village's town, or the village's director. The caller resolved `item` through
     the user's scope. Marking a done item again changes nothing."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     done_on = done_on or today
     access.require_work(by)
     if not may_complete_rectification(by, item.inspection):

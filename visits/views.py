@@ -11,7 +11,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -20,6 +19,7 @@ from carecase import access
 from carecase.forms import add_service_errors
 from children.choices import Status
 from children.models import Child
+from core import clock
 from org.models import Region, User
 from visits import selectors, services
 from visits.forms import (
@@ -36,7 +36,7 @@ PAGE_SIZE = 25
 
 
 def my_work(request: HttpRequest) -> HttpResponse:
-    today = timezone.localdate()
+    today = clock.today()
     children = selectors.work_children(request.user, today)
     page = Paginator(children, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
@@ -60,7 +60,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
 
 def compliance(request: HttpRequest) -> HttpResponse:
     """Compliance of a supervisor's towns (by village) and civil affairs' districts (by town)."""
-    today = timezone.localdate()
+    today = clock.today()
     areas = selectors.compliance_areas(request.user)
     if not areas:
         raise Http404
@@ -134,7 +134,7 @@ def _complete(
     if request.htmx:  # type: ignore[attr-defined]
         context = {
             "item": item,
-            "today": timezone.localdate(),
+            "today": clock.today(),
             "can_close": True,
             "in_list": request.POST.get("in_list") == "1",
             "next": _back(request, back),
@@ -232,7 +232,7 @@ def _render_visit(
             "can_correct": refusal is None and may_work,
             "can_close": may_work and services.may_complete_follow_ups_of(user, visit),
             "follow_up_form": follow_up_form,
-            "today": timezone.localdate(),
+            "today": clock.today(),
         },
         status=status,
     )
@@ -300,7 +300,7 @@ def visit_correct(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def inspections(request: HttpRequest) -> HttpResponse:
-    today = timezone.localdate()
+    today = clock.today()
     villages = list(selectors.villages_with_inspection(request.user, today))
     recent = (
         Inspection.objects.visible_to(request.user)
@@ -371,7 +371,7 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "inspection": inspection,
             "rectifications": inspection.rectifications.select_related("done_by"),
             "can_close": may_work and services.may_complete_rectification(user, inspection),
-            "today": timezone.localdate(),
+            "today": clock.today(),
         },
     )
 

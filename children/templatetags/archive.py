@@ -3,9 +3,9 @@ from __future__ import annotations
 import datetime
 
 from django import template
-from django.utils import timezone
 
 from children.rules import age_on
+from core import clock
 
 register = template.Library()
 
@@ -17,4 +17,4 @@ def age(birth: datetime.date | None) -> str:
         return ""
     from django.utils.translation import gettext
 
-    return gettext("%(years)d yrs") % {"years": age_on(birth, timezone.localdate())}
+    return gettext("%(years)d yrs") % {"years": age_on(birth, clock.today())}

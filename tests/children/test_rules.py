@@ -4,6 +4,8 @@ import pytest
 
 from children import rules
 
+pytestmark = pytest.mark.calendar
+
 TODAY = datetime.date(2026, 11, 23)
 
 

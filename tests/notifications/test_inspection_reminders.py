@@ -15,7 +15,7 @@ from org.models import Region
 from tests.factories import JINGGUAN, RONGXI, ZHIDA, region
 from visits.models import Inspection
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.calendar]
 
 QUARTER_END = datetime.date(2026, 12, 31)
 DAY_MINUS_14 = QUARTER_END - datetime.timedelta(days=INSPECTION_REMINDER_DAYS)

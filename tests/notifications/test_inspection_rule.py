@@ -16,7 +16,7 @@ from notifications.rules import DEFAULTS, rule_for
 from notifications.sweep import inspection_sql, sweep
 from tests.factories import BEIBEI, XIUSHAN, region
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.calendar]
 
 QUARTER_END = datetime.date(2026, 12, 31)
 

@@ -25,7 +25,13 @@ from notifications.rules import MAX_ATTEMPTS
 from notifications.sweep import sweep
 from tests.factories import BEIBEI, CHENGUANG, region
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.calendar]
+
+
+@pytest.fixture(autouse=True)
+def _no_inspection_reminders(villages_inspected):
+    """These tests are about the children's reminders (inspection reminders: see
+    test_inspection_reminders.py)."""
 
 
 def keys(**filters):

@@ -16,7 +16,7 @@ from tests.factories import make_child
 
 
 @pytest.mark.django_db
-def test_the_task_runs_the_chain_in_process(people, sms):
+def test_the_task_runs_the_chain_in_process(people, sms, villages_inspected):
     child = make_child(people["director"])
     Child.objects.filter(pk=child.pk).update(
         next_home_visit_due=timezone.localdate() - datetime.timedelta(days=31)
@@ -29,7 +29,7 @@ def test_the_task_runs_the_chain_in_process(people, sms):
 
 @pytest.mark.celery_redis
 @pytest.mark.django_db(transaction=True)
-def test_a_real_worker_sends_the_reminders_through_redis(people, sms):
+def test_a_real_worker_sends_the_reminders_through_redis(people, sms, villages_inspected):
     redis_url = os.environ.get("REDIS_URL")
     if not redis_url:
         if os.environ.get("CI"):

@@ -1,38 +1,89 @@
-"""The demo loader gives the demo something to show: registered children, visits by the
-demo directors, due dates from those visits, today's dashboard snapshot; once."""
+"""The demo loader gives the demo something to show on whatever day it is loaded: children
+registered over the two years before, visits by the demo directors planned back from today,
+due dates from those visits, current training, today's dashboard snapshot; once."""
 
 from __future__ import annotations
 
+import datetime
 import io
 
+import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from children.choices import Status
 from children.models import Child
 from org.management.commands import load_demo
-from org.models import Assignment, Role
+from org.models import Assignment, Role, User
 from stats.models import RegionSnapshot
+from tests import clock as suite_clock
+from training.models import Rotation
 from visits.models import Visit
 
 
-def test_the_demo_has_visits_due_dates_and_a_snapshot(db, monkeypatch):
-    monkeypatch.setattr(load_demo, "DEMO_CHILDREN", 300)
-    call_command("load_demo", stdout=io.StringIO())
-
-    today = timezone.localdate()
-    directed = set(
+def _directed() -> set[str]:
+    return set(
         Assignment.objects.filter(role=Role.CHILD_DIRECTOR).values_list("region__code", flat=True)
     )
+
+
+def _load() -> None:
+    call_command("load_demo", stdout=io.StringIO())
+
+
+@pytest.mark.parametrize("day", ["2027-01-02", "2028-02-29", "suite"])
+def test_the_demo_looks_alive_on_any_day(db, clock, day, monkeypatch):
+    monkeypatch.setattr(load_demo, "DEMO_CHILDREN", 300)
+    if day != "suite":
+        clock.move_to(day)
+    today = clock.today()
+    _load()
+
+    children = Child.objects.filter(region_code__in=_directed(), status=Status.ACTIVE)
+    total = children.count()
+    assert total >= 20
+    soon = today + datetime.timedelta(days=7)
+    on_cadence = children.filter(next_contact_due__gte=today).count()
+    due_soon = children.filter(next_contact_due__gte=today, next_contact_due__lte=soon).count()
+    overdue = children.filter(next_contact_due__lt=today).count()
+    assert on_cadence > total / 2, (on_cadence, total)
+    assert due_soon >= 1 and overdue >= 1
+    assert children.filter(next_home_visit_due__lt=today).exists()
+
+    # The compliance figures of the demo directors' villages, as the dashboards show them.
+    for code in _directed():
+        snapshot = RegionSnapshot.objects.get(region__code=code, date=today)
+        figures = snapshot.figures
+        contact = 100 * figures["contacted"] / figures["total"]
+        home = 100 * figures["home_visited"] / figures["total"]
+        assert 60 <= contact <= 95, (code, today, contact)
+        assert 50 <= home <= 95, (code, today, home)
+
+    # The demo workers are certified and their annual training is current.
+    for username in ("bb_zhuren", "bb_zhuren2", "bb_dudao"):
+        status = User.objects.get(username=username).training_status
+        assert status.certified_on is not None
+        assert status.rotation_on(today) == Rotation.CURRENT
+
+
+@pytest.mark.calendar  # the test above covers its own dates
+def test_visits_are_the_demo_directors_never_before_registration_nor_ahead(db, clock, monkeypatch):
+    monkeypatch.setattr(load_demo, "DEMO_CHILDREN", 300)
+    _load()
+    today = clock.today()
+    directed = _directed()
     visits = Visit.objects.select_related("child", "author")
     assert visits.exists()
     for visit in visits:
-        # Only the demo directors' villages, never before registration or in the future.
         assert visit.author.username in {"bb_zhuren", "bb_zhuren2"}
         assert visit.child.region_code in directed
         assert timezone.localtime(visit.child.created_at).date() <= visit.visit_date <= today
-    # Registration is moved back before the demo starts, never before birth.
+    # Registrations fall in the two years before today, never before birth.
+    two_years = suite_clock.years_before(today, 2)
     for child in Child.objects.all():
-        assert child.birth_date <= timezone.localtime(child.created_at).date() <= today
+        registered = timezone.localtime(child.created_at).date()
+        assert child.birth_date <= registered <= today
+        assert registered >= min(two_years, child.birth_date + datetime.timedelta(days=1))
     # The cadence rule ran over the visits: a visited child's contact is due after its
     # latest visit.
     visited = visits.order_by("-visit_date").first()
@@ -42,5 +93,5 @@ def test_the_demo_has_visits_due_dates_and_a_snapshot(db, monkeypatch):
     assert RegionSnapshot.objects.filter(date=today).exists()
 
     count = Visit.objects.count()
-    call_command("load_demo", stdout=io.StringIO())
+    _load()
     assert Visit.objects.count() == count  # once

@@ -16,6 +16,8 @@ from reports.models import ReportDeadlineRule, ReportEscalation, Stage, StepKind
 from tests.factories import BEIBEI, CHENGUANG, XIUSHAN, make_child, region
 from tests.reports.conftest import file
 
+pytestmark = pytest.mark.calendar
+
 HOUR = datetime.timedelta(hours=1)
 DAY = datetime.timedelta(days=1)
 

@@ -13,6 +13,8 @@ from reports import services
 from reports.models import Stage, StepKind
 from tests.reports.conftest import file
 
+pytestmark = pytest.mark.calendar
+
 HOUR = datetime.timedelta(hours=1)
 
 

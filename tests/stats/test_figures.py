@@ -20,7 +20,7 @@ from tests.factories import (
     region,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.calendar]
 
 
 def dashboard(user, code, world):

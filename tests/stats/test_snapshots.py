@@ -19,7 +19,7 @@ from visits.cadence import add_months
 
 from .conftest import backdate, visit
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.calendar]
 
 
 def test_snapshot_is_idempotent(people, world):

@@ -15,7 +15,7 @@ from supervision.models import WorkerAssessment
 
 D = datetime.date
 TODAY = D(2026, 11, 23)
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.calendar]
 
 
 def write(by, worker, year=2026, rating="competent", text="工作认真，走访及时。"):

@@ -20,7 +20,7 @@ from tests.supervision.conftest import at
 from visits import services as visit_services
 
 D = datetime.date
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.calendar]
 
 
 def log(user, child, kind, day):
@@ -266,6 +266,7 @@ def test_period_errors_messages():
 # --- Pages and API --------------------------------------------------------------------------
 
 
+@pytest.mark.frozen_at("2026-11-23")  # the day visits_fixture's visits were written for
 def test_page_shows_the_figures_and_defaults_to_this_year(people, login, visits_fixture):
     client = login(people["supervisor"])
     response = client.get(reverse("supervision:assessment"))

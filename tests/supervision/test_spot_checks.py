@@ -20,7 +20,7 @@ from supervision.models import SpotCheck, SpotCheckItem, SpotCheckRectification
 from tests.factories import BEIBEI, CHENGUANG, XINGCHENG, XINXINGLU, ZHIDA, region
 
 D = datetime.date
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.calendar]
 
 
 def api(user):

@@ -9,9 +9,12 @@ from django.utils.translation import gettext as _
 from rest_framework.test import APIClient
 
 from carecase import access
-from tests.factories import BEIBEI, certify, make_child
+from tests import clock as suite_clock
+from tests.factories import BEIBEI, certify, make_child, trained_on
 from training import gate
 from training.models import TrainingPolicy
+
+pytestmark = pytest.mark.calendar
 
 REFUSAL = (
     "You have not yet passed the training assessment for new child directors and supervisors, "
@@ -142,9 +145,11 @@ def test_attachment_upload_is_gated(uncertified, client, child):
 
 def test_lapsed_training_warns_by_default_and_blocks_when_the_district_says_so(people):
     director = people["director"]
-    late = datetime.date(2027, 2, 1)  # 13 months after the pass on 2026-01-01
+    passed = trained_on()
+    late = suite_clock.add_months(passed, 13)  # 13 months after the pass
     assert access.work_refusal(director, late) is None  # default: warn only
     assert gate.rotation_notice(director, late)
     TrainingPolicy.objects.create(district=director.managing_district, lapsed_blocks_work=True)
-    assert "2027-01-01" in access.work_refusal(director, late)
-    assert access.work_refusal(director, datetime.date(2026, 12, 15)) is None  # due, not lapsed
+    assert suite_clock.add_months(passed, 12).isoformat() in access.work_refusal(director, late)
+    due = suite_clock.add_months(passed, 11) + datetime.timedelta(days=14)
+    assert access.work_refusal(director, due) is None  # due, not lapsed

@@ -12,7 +12,17 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from org.models import Region
-from tests.factories import BEIBEI, JINGGUAN, RONGXI, XINGCHENG, XIUSHAN, certify, make_user
+from tests import clock as suite_clock
+from tests.factories import (
+    BEIBEI,
+    JINGGUAN,
+    RONGXI,
+    XINGCHENG,
+    XIUSHAN,
+    certify,
+    make_user,
+    trained_on,
+)
 from training import importing, selectors, services
 from training.models import (
     Attendance,
@@ -23,8 +33,10 @@ from training.models import (
     TrainingStatus,
 )
 
-DAY = datetime.date(2026, 3, 10)
-TODAY = datetime.date(2026, 4, 1)
+pytestmark = pytest.mark.calendar
+
+TODAY = suite_clock.today()
+DAY = TODAY - datetime.timedelta(days=22)  # the sessions' day
 
 
 def api_for(user):
@@ -157,7 +169,7 @@ def test_passing_certifies_and_a_corrected_fail_uncertifies(people, uncertified,
     sup, new = people["supervisor"], uncertified["director"]
     result(sup, town_session, new, 85)
     status = TrainingStatus.objects.get(user=new)
-    assert status.certified_on == DAY and status.renewal_due_on == datetime.date(2027, 3, 10)
+    assert status.certified_on == DAY and status.renewal_due_on == suite_clock.add_months(DAY, 12)
     from carecase import access
 
     new = type(new).objects.get(pk=new.pk)
@@ -170,33 +182,34 @@ def test_passing_certifies_and_a_corrected_fail_uncertifies(people, uncertified,
 
 
 def test_a_correction_keeps_certification_from_another_pass(people, town_session):
-    director = people["director"]  # certified on START by the fixture
+    director = people["director"]  # certified on trained_on() by the fixture
     result(people["supervisor"], town_session, director, 90)
     result(people["supervisor"], town_session, director, 10)
     status = TrainingStatus.objects.get(user=director)
-    assert status.certified_on == datetime.date(2026, 1, 1)
+    assert status.certified_on == trained_on()
 
 
 # --- Rotation (R7) ---------------------------------------------------------------------------
 
 
 def test_rotation_flags_at_11_and_13_months(people, client):
-    director = people["director"]  # last passed 2026-01-01
-    assert services.sweep_rotation(datetime.date(2026, 11, 30))["due"] == 0
-    services.sweep_rotation(datetime.date(2026, 12, 1))  # 11 months
+    director = people["director"]
+    passed = trained_on()
+    eleven, thirteen = suite_clock.add_months(passed, 11), suite_clock.add_months(passed, 13)
+    assert services.sweep_rotation(eleven - datetime.timedelta(days=1))["due"] == 0
+    services.sweep_rotation(eleven)
     assert TrainingStatus.objects.get(user=director).rotation == Rotation.DUE
-    services.sweep_rotation(datetime.date(2027, 2, 1))  # 13 months
+    services.sweep_rotation(thirteen)
     assert TrainingStatus.objects.get(user=director).rotation == Rotation.LAPSED
-    assert services.sweep_rotation(datetime.date(2027, 2, 1)) == {
+    assert services.sweep_rotation(thirteen) == {
         "lapsed": 0,
         "due": 0,
         "current": 0,
     }  # idempotent
-    due = selectors.due_workers(people["supervisor"], datetime.date(2026, 12, 1))
+    due = selectors.due_workers(people["supervisor"], eleven)
     assert director.pk in {s.user_id for s in due}
     assert director.pk not in {
-        s.user_id
-        for s in selectors.due_workers(people["other_supervisor"], datetime.date(2026, 12, 1))
+        s.user_id for s in selectors.due_workers(people["other_supervisor"], eleven)
     }
 
 
@@ -260,7 +273,7 @@ def test_training_file_export_and_print(people, client):
     assert response.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     values = [c for row in sheet.iter_rows(values_only=True) for c in row]
-    assert "2026-01-01" in values and 90 in values
+    assert trained_on().isoformat() in values and 90 in values
     body = client.get(reverse("training:file", args=[director.pk]), {"print": 1}).content.decode()
     assert "@media print" in body
     client.force_login(people["other_civil"])
@@ -279,13 +292,13 @@ def test_training_file_query_count_does_not_grow(people, town_session, django_as
 
 def test_district_coverage_figures(people, uncertified, client, django_assert_max_num_queries):
     beibei = Region.objects.get(code=BEIBEI)
-    report = selectors.coverage(beibei, 2026)
-    # supervisor, director, neighbour certified in 2026; the two new ones not.
+    report = selectors.coverage(beibei, trained_on().year)
+    # supervisor, director, neighbour certified that year; the two new ones not.
     assert (report.trained, report.workers) == (3, 5)
     town = next(t for t in report.towns if t.town.code == JINGGUAN)
     assert (town.trained, town.workers) == (3, 5)
     assert {a.user_id for a in town.untrained} == {u.pk for u in uncertified.values()}
-    assert selectors.coverage(beibei, 2027).trained == 0
+    assert selectors.coverage(beibei, trained_on().year + 1).trained == 0
     client.force_login(people["civil"])
     with django_assert_max_num_queries(12):
         body = client.get(reverse("training:coverage")).content.decode()
@@ -439,7 +452,7 @@ def test_import_dry_run_lists_every_bad_row_then_commits_all_or_nothing(
         assert new.username in names
         bad = _workbook(
             [
-                [new.username, "", "是", 80, "", "陈老师", "2026-03-10"],
+                [new.username, "", "是", 80, "", "陈老师", DAY.isoformat()],
                 ["nobody-here", "", "是", 80, "", "陈老师", ""],
                 [people["director"].username, "", "是", 150, "", "陈老师", ""],
                 [people["other_director"].username, "", "是", 70, "", "陈老师", ""],
@@ -460,7 +473,7 @@ def test_import_dry_run_lists_every_bad_row_then_commits_all_or_nothing(
 
         good = _workbook(
             [
-                [new.username, "", "是", 80, "", "陈老师", "2026-03-10"],
+                [new.username, "", "是", 80, "", "陈老师", DAY.isoformat()],
                 [people["neighbour"].username, "", "否", None, "", "", ""],
             ]
         )
@@ -571,5 +584,6 @@ def test_demo_training_certifies_the_demo_workers(db, monkeypatch):
 
 
 def test_certify_helper_matches_the_service(people):
-    status = certify(people["neighbour"], BEIBEI, on=datetime.date(2026, 2, 1))
-    assert status.last_passed_on == datetime.date(2026, 2, 1)
+    day = TODAY - datetime.timedelta(days=3)  # after the fixture's pass
+    status = certify(people["neighbour"], BEIBEI, on=day)
+    assert status.last_passed_on == day

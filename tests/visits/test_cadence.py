@@ -16,6 +16,8 @@ from tests.visits.conftest import REGISTERED, TODAY, log, registered
 from visits import cadence
 from visits.models import CadenceRule
 
+pytestmark = pytest.mark.calendar
+
 D = datetime.date
 
 

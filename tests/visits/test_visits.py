@@ -16,10 +16,13 @@ from rest_framework.test import APIClient
 
 from carecase import access
 from children.models import Child
+from tests import clock as suite_clock
 from tests.factories import BEIBEI, CHENGUANG, XINGCHENG, ZHIDA, make_child, region
 from tests.visits.conftest import TODAY, log, registered, visit_values
 from visits import services
 from visits.models import FollowUp, Inspection, Visit
+
+pytestmark = pytest.mark.calendar
 
 D = datetime.date
 AREAS = ("safety", "guardianship", "schooling", "health", "mental", "living")
@@ -154,7 +157,8 @@ def test_log_a_visit_page_is_idempotent(people, child, login):
     assert first["Location"] == second["Location"] == reverse("visits:detail", args=[visit.pk])
     assert client.get(first["Location"]).status_code == 200
     child.refresh_from_db()
-    assert child.next_home_visit_due == D(2027, 2, 23)
+    # A home visit today: the next one is due three calendar months later (R14).
+    assert child.next_home_visit_due == suite_clock.add_months(timezone.localdate(), 3)
 
 
 def test_page_refuses_a_home_visit_without_who_was_seen(people, child, login):
@@ -261,19 +265,23 @@ def test_list_pages_query_counts_do_not_grow(people, login):
 
 def test_api_create_is_idempotent_and_list_is_filterable(people, child):
     api = api_for(people["director"])
-    payload = {**form_data(child), "follow_ups": [{"text": "复查", "due_on": "2026-12-01"}]}
+    today = timezone.localdate()
+    due = (today + datetime.timedelta(days=8)).isoformat()
+    payload = {**form_data(child), "follow_ups": [{"text": "复查", "due_on": due}]}
     first = api.post("/api/v1/visits/", payload, format="json")
     assert first.status_code == 201, first.json()
     second = api.post("/api/v1/visits/", payload, format="json")
     assert second.status_code == 200 and second.json()["id"] == first.json()["id"]
     assert Visit.objects.count() == 1 and FollowUp.objects.count() == 1
-    log(people["director"], child, "phone", D(2026, 10, 1))
+    earlier = suite_clock.add_months(suite_clock.month_start(today), -1)  # last month's 1st
+    log(people["director"], child, "phone", earlier, today=today)
     rows = api.get("/api/v1/visits/", {"kind": "phone"}).json()["results"]
     assert [r["kind"] for r in rows] == ["phone"]
-    rows = api.get("/api/v1/visits/", {"child": child.pk, "date_to": "2026-10-31"}).json()
+    to = suite_clock.month_end(earlier).isoformat()
+    rows = api.get("/api/v1/visits/", {"child": child.pk, "date_to": to}).json()
     assert len(rows["results"]) == 1
     schedule = api.get(f"/api/v1/children/{child.pk}/schedule/").json()
-    assert schedule["next_home_visit_due"] == "2027-02-23"
+    assert schedule["next_home_visit_due"] == suite_clock.add_months(today, 3).isoformat()
     assert len(schedule["recent_visits"]) == 2
 
 
@@ -298,7 +306,8 @@ def test_inspection_flags_villages_not_inspected_this_quarter(people, login):
         reverse("visits:inspection_create"),
         {"client_uuid": str(uuid.uuid4()), "village": region(ZHIDA).pk,
          "inspected_on": timezone.localdate().isoformat(), "visits_done": "on",
-         "rectification_1": "补齐档案", "rectification_1_due": "2026-12-31"},
+         "rectification_1": "补齐档案",
+         "rectification_1_due": (timezone.localdate() + datetime.timedelta(days=30)).isoformat()},
     )  # fmt: skip
     assert response.status_code == 302
     inspection = Inspection.objects.get()
@@ -307,7 +316,8 @@ def test_inspection_flags_villages_not_inspected_this_quarter(people, login):
     assert f'data-village="{ZHIDA}" data-inspected="1"' in body
     assert f'data-village="{XINGCHENG}" data-inspected="0"' in body
     # An inspection last quarter does not count.
-    Inspection.objects.update(quarter="2026Q3")
+    last_quarter = suite_clock.quarter_start(timezone.localdate()) - datetime.timedelta(days=1)
+    Inspection.objects.update(quarter=f"{last_quarter.year}Q{(last_quarter.month - 1) // 3 + 1}")
     body = client.get(reverse("visits:inspections")).content.decode()
     assert f'data-village="{ZHIDA}" data-inspected="0"' in body
 

@@ -15,12 +15,88 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from core import clock
 from org.importing import import_regions_file
 from org.models import Assignment, Region, Role, User
 from org.services import generate_password
 
 DEMO_CSV = Path(__file__).resolve().parents[2] / "data" / "regions-chongqing-beibei-xiushan.csv"
-DEMO_START = datetime.date(2026, 1, 1)
+
+# The demo is laid out relative to the day it is loaded: the workers appointed two years
+# before, the children registered since, visits planned back from today.
+DEMO_YEARS = 2
+RECENTLY_REGISTERED = 0.03
+# How a child stands with its monthly contact today, dealt in turn to the children of each
+# demo village so that every village shows the same mix on any day: of every 25, 20 contacted
+# this month, 2 due within the week, 3 overdue (a stride coprime with 25 interleaves them).
+CONTACT_STATES = ("contacted",) * 20 + ("due_soon",) * 2 + ("overdue",) * 3
+STRIDE = 7
+# Of every 5 children, 4 are visited at home in the quarter when contacted this month.
+HOME_EVERY = 5
+# The demo directors' villages (志达社区, 兴城社区) hold a realistic number of children.
+DEMO_VILLAGES = ("500109110004", "500109110005")
+DEMO_VILLAGE_CHILDREN = 25
+REMOTE_KINDS = ("phone", "in_person", "video")
+
+
+def demo_start(today: datetime.date) -> datetime.date:
+    """The day the demo workers were appointed: DEMO_YEARS before `today`."""
+    try:
+        return today.replace(year=today.year - DEMO_YEARS)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - DEMO_YEARS, day=28)
+
+
+def _months_before(day: datetime.date, months: int) -> datetime.date:
+    from visits.cadence import add_months
+
+    return add_months(day, -months)
+
+
+def _quarter_start(day: datetime.date) -> datetime.date:
+    return datetime.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def plan_visits(
+    rng: random.Random,
+    today: datetime.date,
+    registered: datetime.date,
+    is_key: bool,
+    turn: int,
+) -> list[tuple[str, datetime.date]]:
+    """The visits of the `turn`-th demo child of its village, planned back from `today`: the
+    latest contact puts the child in its state of CONTACT_STATES, earlier contacts follow
+    monthly back to registration, a home visit this quarter for most of those contacted
+    (every contact is one for a key child, R15), and every third contact before the quarter
+    at home. Never before registration or after today."""
+    state = CONTACT_STATES[turn * STRIDE % len(CONTACT_STATES)]
+    if state == "contacted":  # some day of this month, up to today
+        latest = today - datetime.timedelta(days=rng.randint(0, min(today.day - 1, 20)))
+    elif state == "due_soon":  # a few days short of a month ago: due within the coming week
+        latest = _months_before(today, 1) + datetime.timedelta(days=rng.randint(1, 6))
+    else:
+        latest = today - datetime.timedelta(days=rng.randint(35, 75))
+    days = []
+    day = latest
+    while day >= registered:
+        days.append(day)
+        day -= datetime.timedelta(days=rng.randint(24, 31))
+    if not days:
+        return []
+    quarter = _quarter_start(today)
+    home_now = turn * STRIDE % HOME_EVERY != HOME_EVERY - 1
+    phase = rng.randint(0, 2)
+    planned: list[tuple[str, datetime.date]] = []
+    for index, day in enumerate(days):  # newest first
+        if is_key:
+            home = True
+        elif day >= quarter:
+            home = index == 0 and home_now
+        else:
+            home = (index + phase) % 3 == 0
+        planned.append(("home_visit" if home else rng.choice(REMOTE_KINDS), day))
+    return planned
+
 
 # username, real name, phone, position, role, region code, managing district
 DEMO_ACCOUNTS: list[tuple[str, str, str, str, str, str, str]] = [
@@ -171,6 +247,11 @@ class Command(BaseCommand):
             if Child.objects.filter(region_code__startswith=district.prefix).exists():
                 continue
             created = generate(district, count, seed=2026)
+            villages = [code for code in DEMO_VILLAGES if code.startswith(district.prefix)]
+            if villages:
+                created += generate(
+                    district, DEMO_VILLAGE_CHILDREN * len(villages), seed=2027, villages=villages
+                )
             self.stdout.write(f"Children: {created} synthetic children in {district.name}.")
         civil = User.objects.filter(username="bb_minzheng").first()
         if civil is not None:
@@ -183,31 +264,35 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def _activity(self) -> None:
-        """Once: the demo children registered over the two years before the demo starts, and
-        the visits the demo directors made to the children of their villages since (monthly
-        contacts, a home visit every third time, key children visited at home each month;
-        most on cadence, some late), their due dates recomputed by the cadence rule, and
-        today's statistics snapshot, so "my work", compliance and the dashboards have
-        something to show. Fictional, like the children."""
+        """Once: the demo children registered over the two years before today, and the visits
+        the demo directors made to the children of their villages, planned back from today
+        so that the demo looks alive on whatever day it is loaded (`plan_visits`), their due
+        dates recomputed by the cadence rule, and today's statistics snapshot, so "my work",
+        compliance and the dashboards have something to show. Fictional, like the children."""
         from django.utils import timezone
 
         from children.choices import Status
         from children.models import Child
         from stats.services import snapshot_regions
         from visits.cadence import apply_rule_to_district
-        from visits.models import Visit, VisitKind
+        from visits.models import Visit
 
         if Visit.objects.exists():
             return
         rng = random.Random(2026)  # noqa: S311 - fictional demo data, not a secret
-        today = timezone.localdate()
+        today = clock.today()
         zone = timezone.get_current_timezone()
-        children = list(Child.objects.filter(status=Status.ACTIVE).order_by("pk"))
+        children = list(Child.objects.order_by("pk"))
+        first_day = demo_start(today)
         for child in children:
-            earliest = max(
-                child.birth_date + datetime.timedelta(days=1), DEMO_START.replace(year=2024)
-            )
-            latest = DEMO_START - datetime.timedelta(days=1)
+            earliest = max(child.birth_date + datetime.timedelta(days=1), first_day)
+            # A few registered in the last month (their first home visit still ahead).
+            recent = rng.random() < RECENTLY_REGISTERED
+            latest = today - datetime.timedelta(days=1 if recent else 120)
+            if recent:
+                earliest = max(earliest, today - datetime.timedelta(days=25))
+            if child.closed_on is not None:  # registered before it was closed
+                latest = min(latest, child.closed_on)
             if earliest > latest:  # born since: registered the day after birth (or today)
                 earliest = latest = min(child.birth_date + datetime.timedelta(days=1), today)
             day = earliest + datetime.timedelta(days=rng.randint(0, (latest - earliest).days))
@@ -220,44 +305,40 @@ class Command(BaseCommand):
             .select_related("region", "user")
             .order_by("pk")
         }
-        remote = [VisitKind.PHONE, VisitKind.IN_PERSON, VisitKind.VIDEO]
         visits = []
+        turns: dict[str, int] = {}
         for child in children:
             author = directors.get(child.region_code)
-            if author is None:
+            if author is None or child.status != Status.ACTIVE:
                 continue
             registered = child.created_at.astimezone(zone).date()
-            day = max(registered, DEMO_START) + datetime.timedelta(days=rng.randint(0, 20))
-            # How long ago the last visit was: most children on cadence, a few late.
-            stop = today - datetime.timedelta(days=rng.choices([3, 20, 40, 75], [70, 15, 10, 5])[0])
-            count = 0
-            while day <= stop:
-                home = child.is_key or count % 3 == 0
+            turn = turns.get(child.region_code, 0)
+            turns[child.region_code] = turn + 1
+            for kind, day in plan_visits(rng, today, registered, child.is_key, turn):
+                seen = "儿童和祖父母" if kind == "home_visit" else "儿童"
                 visits.append(
-                    Visit(
-                        child=child,
-                        author=author,
-                        kind=VisitKind.HOME if home else rng.choice(remote),
-                        visit_date=day,
-                        seen="儿童和祖父母" if home else "儿童",
-                    )
+                    Visit(child=child, author=author, kind=kind, visit_date=day, seen=seen)
                 )
-                day += datetime.timedelta(days=rng.randint(24, 31))
-                count += 1
         Visit.objects.bulk_create(visits, batch_size=1000)
         for district in Region.objects.filter(code__in=("500109000000", "500241000000")):
             apply_rule_to_district(district)
-        snapshot_regions(today=today, now=timezone.now())
+        snapshot_regions(today=today, now=clock.now())
         self.stdout.write(f"Visits: {len(visits)} demo visits by the village directors.")
 
     @transaction.atomic
     def _training(self) -> None:
-        """An induction course and session per demo district, organised by its civil affairs,
-        which every demo supervisor and director passed: they are certified (R6) and can work.
+        """Per demo district, organised by its civil affairs: the induction the demo
+        supervisors and directors passed when appointed (R6: they are certified and can work)
+        and this year's refresher some months ago (R7: their annual training is current).
         Once: an existing course is left alone."""
         from training import services
         from training.models import Course, OrganiserLevel, Topic
 
+        today = clock.today()
+        sessions = (
+            ("新任儿童督导员和儿童主任岗前培训", demo_start(today)),
+            ("儿童督导员和儿童主任年度轮训", today - datetime.timedelta(days=100)),
+        )
         for civil_name in ("bb_minzheng", "xs_minzheng"):
             civil = User.objects.filter(username=civil_name).first()
             if civil is None:
@@ -265,44 +346,45 @@ class Command(BaseCommand):
             district = Region.objects.get(pk=civil.managing_district_id)
             if Course.objects.filter(district=district).exists():
                 continue
-            course = services.save_course(
-                by=civil,
-                title="新任儿童督导员和儿童主任岗前培训",
-                topics=list(Topic.values),
-                description="家庭走访、信息更新、强制报告、政策衔接、家庭监护主体责任、家庭教育。",
-            )
-            invitees = list(
-                services.eligible_invitees(OrganiserLevel.DISTRICT, district, DEMO_START)
-            )
-            session = services.save_session(
-                by=civil,
-                data=services.SessionInput(
-                    course=course,
-                    organiser_level=OrganiserLevel.DISTRICT,
-                    region=district,
-                    date=DEMO_START,
-                    place=f"{district.name}民政局会议室",
-                    trainer=civil.real_name,
-                    invitees=invitees,
-                ),
-                today=DEMO_START,
-            )
-            for person in invitees:
-                services.record_result(
+            for title, day in sessions:
+                course = services.save_course(
                     by=civil,
-                    session=session,
-                    user=person,
-                    score=88,
-                    passed=True,
-                    assessor=civil.real_name,
-                    assessed_on=DEMO_START,
+                    title=title,
+                    topics=list(Topic.values),
+                    description="家庭走访、信息更新、强制报告、政策衔接、家庭监护主体责任、家庭教育。",
                 )
+                invitees = list(services.eligible_invitees(OrganiserLevel.DISTRICT, district, day))
+                session = services.save_session(
+                    by=civil,
+                    data=services.SessionInput(
+                        course=course,
+                        organiser_level=OrganiserLevel.DISTRICT,
+                        region=district,
+                        date=day,
+                        place=f"{district.name}民政局会议室",
+                        trainer=civil.real_name,
+                        invitees=invitees,
+                    ),
+                    today=today,
+                )
+                for person in invitees:
+                    services.record_result(
+                        by=civil,
+                        session=session,
+                        user=person,
+                        score=88,
+                        passed=True,
+                        assessor=civil.real_name,
+                        assessed_on=day,
+                    )
             self.stdout.write(
-                f"Training: {len(invitees)} workers of {district.name} passed the induction."
+                f"Training: {len(invitees)} workers of {district.name} passed the induction and "
+                "this year's training."
             )
 
     @transaction.atomic
     def _accounts(self, reset: bool) -> list[tuple[str, str, str, str]]:
+        appointed = demo_start(clock.today())
         regions = {
             r.code: r
             for r in Region.objects.filter(
@@ -319,7 +401,7 @@ class Command(BaseCommand):
                     real_name=real_name,
                     phone=phone,
                     position=position,
-                    appointed_on=DEMO_START,
+                    appointed_on=appointed,
                     managing_district=regions[district],
                 )
             if created or reset:
@@ -331,6 +413,6 @@ class Command(BaseCommand):
                 user=user,
                 region=regions[code],
                 role=role,
-                defaults={"start_date": DEMO_START},
+                defaults={"start_date": appointed},
             )
         return printed

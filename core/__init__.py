@@ -1,0 +1,1 @@
+"""The foundation every app stands on; it imports no app of the project."""
