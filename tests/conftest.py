@@ -114,6 +114,21 @@ def pytest_collection_modifyitems(items):
     items.sort(key=flushes)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _content_types_cached(request):
+    """Fill Django's process-wide content-type cache once, so that the query counts a test
+    asserts do not depend on whether an earlier test (in random order) happened to fill it."""
+    if "django_db_setup" not in request.fixturenames and not request.session.items:
+        return
+    request.getfixturevalue("django_db_setup")
+    from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
+
+    blocker = request.getfixturevalue("django_db_blocker")
+    with blocker.unblock():
+        ContentType.objects.get_for_models(*apps.get_models())
+
+
 @pytest.fixture
 def regions(db):
     load_regions()

@@ -20,8 +20,6 @@ from exports import services
 from exports.models import ExportJob, ExportStatus
 from tests.factories import BEIBEI, JINGGUAN, RONGXI, TIANSHENG, ZHIDA, make_child
 
-pytestmark = pytest.mark.calendar
-
 TODAY = timezone.localdate()
 NEW = reverse("exports:statistics_new")
 API = "/api/v1/exports/"

@@ -13,8 +13,6 @@ from reports import services
 from reports.models import Stage, StepKind
 from tests.reports.conftest import file
 
-pytestmark = pytest.mark.calendar
-
 HOUR = datetime.timedelta(hours=1)
 
 

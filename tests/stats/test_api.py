@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 
 from tests.factories import BEIBEI, JINGGUAN, TIANSHENG, XINGCHENG, ZHIDA
 
-pytestmark = [pytest.mark.django_db, pytest.mark.calendar]
+pytestmark = pytest.mark.django_db
 
 
 def api(user):

@@ -21,7 +21,7 @@ from tests.factories import BEIBEI, JINGGUAN, TIANSHENG, ZHIDA, make_child, regi
 
 from .conftest import backdate, visit
 
-pytestmark = [pytest.mark.django_db, pytest.mark.calendar]
+pytestmark = pytest.mark.django_db
 
 
 def minutes_ago(minutes: float) -> datetime.datetime:

@@ -20,7 +20,7 @@ from tests.supervision.conftest import at
 from visits import services as visit_services
 
 D = datetime.date
-pytestmark = [pytest.mark.django_db, pytest.mark.calendar]
+pytestmark = pytest.mark.django_db
 
 
 def log(user, child, kind, day):

@@ -20,7 +20,7 @@ from supervision.models import SpotCheck, SpotCheckItem, SpotCheckRectification
 from tests.factories import BEIBEI, CHENGUANG, XINGCHENG, XINXINGLU, ZHIDA, region
 
 D = datetime.date
-pytestmark = [pytest.mark.django_db, pytest.mark.calendar]
+pytestmark = pytest.mark.django_db
 
 
 def api(user):
@@ -93,6 +93,7 @@ def test_sample_size_rounds_up():
     assert services.sample_size(10, 0) == 0
 
 
+@pytest.mark.calendar
 def test_drawing_twice_for_a_year_is_refused(people, archives):
     draw(people)
     with pytest.raises(ValidationError) as exc:
@@ -242,6 +243,7 @@ def test_progress_per_town_for_each_role(people, archives):
     assert selectors.progress(people["other_supervisor"], spot_check, today).towns == []
 
 
+@pytest.mark.calendar
 def test_pages_draw_check_and_mark_done(people, login, archives):
     client = login(people["civil"])
     url = reverse("supervision:spot_check_draw")

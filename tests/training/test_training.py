@@ -33,8 +33,6 @@ from training.models import (
     TrainingStatus,
 )
 
-pytestmark = pytest.mark.calendar
-
 TODAY = suite_clock.today()
 DAY = TODAY - datetime.timedelta(days=22)  # the sessions' day
 
@@ -192,6 +190,7 @@ def test_a_correction_keeps_certification_from_another_pass(people, town_session
 # --- Rotation (R7) ---------------------------------------------------------------------------
 
 
+@pytest.mark.calendar
 def test_rotation_flags_at_11_and_13_months(people, client):
     director = people["director"]
     passed = trained_on()
@@ -290,6 +289,7 @@ def test_training_file_query_count_does_not_grow(people, town_session, django_as
 # --- District coverage -----------------------------------------------------------------------
 
 
+@pytest.mark.calendar
 def test_district_coverage_figures(people, uncertified, client, django_assert_max_num_queries):
     beibei = Region.objects.get(code=BEIBEI)
     report = selectors.coverage(beibei, trained_on().year)

@@ -19,8 +19,6 @@ from tests.visits.conftest import log, registered
 from visits import selectors, services
 from visits.models import FollowUp, Rectification, Visit
 
-pytestmark = pytest.mark.calendar
-
 D = datetime.date
 
 
