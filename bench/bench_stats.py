@@ -35,6 +35,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from core.calendar import add_months
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_children import USERNAME, configure, pad
@@ -82,7 +84,6 @@ def month_end_snapshots(today: Any) -> int:
     import datetime
 
     from stats.models import RegionSnapshot
-    from visits.cadence import add_months
 
     todays = list(RegionSnapshot.objects.filter(date=today).values_list("region_id", "figures"))
     rows = []

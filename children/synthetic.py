@@ -43,6 +43,7 @@ from children.choices import (
 from children.models import CategoryTag, Child, Parent
 from children.services import pinyin_keys
 from core import clock
+from core.calendar import years_before
 from org.models import Region, User
 from org.regions import Level, prefix_range
 
@@ -214,13 +215,6 @@ def _date_between(rng: random.Random, start: datetime.date, end: datetime.date) 
     return start + datetime.timedelta(days=rng.randrange(max(days, 0) + 1))
 
 
-def _years_before(day: datetime.date, years: int) -> datetime.date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
-
-
 class _Generator:
     def __init__(
         self,
@@ -263,8 +257,8 @@ class _Generator:
     # --- one child ------------------------------------------------------------------------
 
     def _birth(self, min_age: int, max_age: int) -> datetime.date:
-        latest = _years_before(self.today, min_age)
-        earliest = _years_before(self.today, max_age + 1) + datetime.timedelta(days=1)
+        latest = years_before(self.today, min_age)
+        earliest = years_before(self.today, max_age + 1) + datetime.timedelta(days=1)
         return _date_between(self.rng, earliest, latest)
 
     def _child_id(self, birth: datetime.date, male: bool) -> tuple[str, str] | None:
@@ -563,7 +557,7 @@ class _Generator:
                     CarerCapacity.values, weights=[0.87, 0.114, 0.008, 0.008]
                 )[0],
                 entrustment_signed_on=(
-                    _date_between(rng, _years_before(self.today, 3), self.today)
+                    _date_between(rng, years_before(self.today, 3), self.today)
                     if rng.random() < 0.9
                     else None
                 ),
@@ -580,7 +574,7 @@ class _Generator:
         reason = rng.choice(reasons).value
         child.status = Status.CLOSED.value
         child.close_reason = reason
-        child.closed_on = _date_between(rng, _years_before(self.today, 1), self.today)
+        child.closed_on = _date_between(rng, years_before(self.today, 1), self.today)
         if reason == CloseReason.MOVED_AWAY:
             child.new_address = f"{rng.choice(WORK_PLACES)[0]}省务工地随父母居住"
         elif reason == CloseReason.OTHER:

@@ -38,6 +38,7 @@ from django.db import IntegrityError, connection, transaction
 
 from children.choices import Status
 from core import clock
+from core.calendar import quarter_bounds, quarter_of
 from notifications.models import EscalationLevel, Kind, Reminder, SendStatus
 from notifications.rules import DEFAULTS, INSPECTION_REMINDER_DAYS, Rule, district_rules
 from org.models import Role, StaffStatus
@@ -159,7 +160,6 @@ def inspection_sql(today: datetime.date) -> tuple[str, list[Any]] | None:
     quarter's last day until that day (R16). One statement for every district: each village
     joins its district's rule row, if any. None when no district's window can be open."""
     from notifications.models import INSPECTION_REMINDER_MAX_DAYS
-    from visits.services import quarter_bounds, quarter_of
 
     _start, end = quarter_bounds(today)
     days_left = (end - today).days

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from carecase import access
 from children.models import Child
 from core import clock
+from core.calendar import add_months
 from org.models import DATA_ROLES, Assignment, Region, Role, User
 from org.regions import Level
 from reports.models import (
@@ -810,7 +811,6 @@ def r19_flags(
     may be asked to revoke guardianship)."""
     from children.choices import ParentStatus
     from children.models import Parent
-    from visits.cadence import add_months
 
     today = today or clock.today()
     flags: dict[int, list[Flag]] = {r.pk: [] for r in reports}

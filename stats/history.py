@@ -22,12 +22,11 @@ from django.utils import timezone
 from carecase.access import Scope
 from children.choices import Status
 from children.models import Child
+from core.calendar import add_months, pct
 from org.models import Region
 from org.regions import prefix_range
-from stats.figures import pct
 from stats.models import RegionSnapshot
 from visits import cadence
-from visits.cadence import add_months
 from visits.models import Visit
 
 MONTHS = 12

@@ -51,6 +51,7 @@ from children.choices import (
 )
 from children.models import Assistance, Child
 from core import clock
+from core.calendar import pct, years_before
 from org import selectors as org_selectors
 from org.models import Region
 from org.regions import PREFIX_LENGTH, Level, prefix_range
@@ -78,14 +79,6 @@ Progress = Callable[[int, str], None]
 class WorkbookResult:
     sheets: int
     rows: int
-
-
-def years_before(day: datetime.date, years: int) -> datetime.date:
-    """The same day `years` earlier (28 February for a 29 February)."""
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:
-        return day.replace(year=day.year - years, day=28)
 
 
 def end_of(day: datetime.date) -> datetime.datetime:
@@ -166,10 +159,6 @@ class _Book:
 
     def save(self, out: str | IO[bytes]) -> None:
         self.workbook.save(out)
-
-
-def _pct(part: int, total: int) -> float | None:
-    return round(100 * part / total, 1) if total else None
 
 
 def _area_label(area: Region) -> str:
@@ -488,9 +477,9 @@ class StatisticsWorkbook:
                 values = [town.village_count, town.villages_without_director, workers, trained]  # type: ignore[attr-defined]
                 sums = [s + v for s, v in zip(sums, values, strict=True)]
                 self.book.row(
-                    [town.name, *values[:2], holders or "—", *values[2:], _pct(trained, workers)]
+                    [town.name, *values[:2], holders or "—", *values[2:], pct(trained, workers)]
                 )
-            self.book.row([_("Total"), *sums[:2], "", *sums[2:], _pct(sums[3], sums[2])])
+            self.book.row([_("Total"), *sums[:2], "", *sums[2:], pct(sums[3], sums[2])])
             in_area = list(training.towns)
         else:
             villages = org_selectors.villages_overview(self.user, [self.area], on)
@@ -513,7 +502,7 @@ class StatisticsWorkbook:
                     "、".join(a.user.real_name or a.user.username for a in supervisors) or "—",
                     workers,
                     trained,
-                    _pct(trained, workers),
+                    pct(trained, workers),
                 ]
             )
             self.book.blank()

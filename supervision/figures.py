@@ -63,13 +63,13 @@ from django.utils.translation import gettext as _
 from carecase import access
 from children.choices import Status
 from children.models import Assistance, Child, Problem, Referral, WorkNote
+from core.calendar import add_months, pct, quarter_bounds, quarter_of
 from org.models import Assignment, Region, Role, User
 from org.regions import Level, prefix_range
 from reports.models import MandatoryReport, ReportStep, Stage, StepKind
 from training.models import TrainingStatus
 from visits import cadence
 from visits.models import Inspection, Visit, VisitKind
-from visits.services import quarter_bounds, quarter_of
 
 # --- The period ------------------------------------------------------------------------------
 
@@ -95,7 +95,7 @@ def period_errors(
 
 def records_window(end: datetime.date) -> tuple[datetime.date, datetime.date]:
     """The last quarter of a period ending on `end`: the three months ending on `end`."""
-    return cadence.add_months(end + datetime.timedelta(days=1), -3), end
+    return add_months(end + datetime.timedelta(days=1), -3), end
 
 
 def quarters_in(start: datetime.date, end: datetime.date) -> list[str]:
@@ -189,11 +189,11 @@ class WorkerFigures:
 
     @property
     def visits_on_time_pct(self) -> float | None:
-        return _pct(self.visits_on_time, self.visits)
+        return pct(self.visits_on_time, self.visits)
 
     @property
     def archives_current_pct(self) -> float | None:
-        return _pct(self.archives_current, self.archives)
+        return pct(self.archives_current, self.archives)
 
     @property
     def steps(self) -> int:
@@ -202,10 +202,6 @@ class WorkerFigures:
     @property
     def certified(self) -> bool:
         return self.training is not None and self.training.certified
-
-
-def _pct(part: int, total: int) -> float | None:
-    return round(100 * part / total, 1) if total else None
 
 
 def _previous_visit(kinds: Any) -> Subquery:

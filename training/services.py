@@ -8,7 +8,6 @@ organises town sessions for the child directors of the town's villages.
 
 from __future__ import annotations
 
-import calendar
 import datetime
 import logging
 import zipfile
@@ -25,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from carecase import access
 from core import clock
+from core.calendar import add_months
 from org.models import Assignment, Region, Role, User
 from org.regions import Level
 from training import gate
@@ -43,15 +43,6 @@ from training.models import (
 
 logger = logging.getLogger(__name__)
 PASS_MARK = 60
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    """`day` plus `months` calendar months (the 31st becomes the month's last day)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return day.replace(
-        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
-    )
 
 
 # --- Certification ---------------------------------------------------------------------------

@@ -12,7 +12,6 @@ Calendar months clamp to the month's end: 2026-01-31 + 1 month = 2026-02-28.
 
 from __future__ import annotations
 
-import calendar
 import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -32,17 +31,11 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncDate
 
 from children.choices import Status
+from core.calendar import add_months
 from org.regions import prefix_range
 from visits.models import IN_PERSON_KINDS, CadenceRule, Visit, VisitKind
 
 # --- Pure rule ------------------------------------------------------------------------------
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    """`day` + `months` calendar months, clamped to the last day of the target month."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from django.db.models.functions import Least, Substr
 from carecase import access
 from children.choices import Status
 from children.models import Child
+from core.calendar import month_bounds, pct, quarter_bounds, quarter_of
 from org.models import Region, Role
 from org.regions import PREFIX_LENGTH, Level, prefix_range
 from visits import cadence
@@ -23,7 +24,6 @@ from visits.models import (
     Visit,
     VisitKind,
 )
-from visits.services import month_bounds, quarter_bounds, quarter_of
 
 SOON_DAYS = 7
 OVERDUE, DUE_SOON, LATER = 0, 1, 2
@@ -183,17 +183,13 @@ def villages_with_inspection(user: Any, today: datetime.date) -> QuerySet[Region
 BREAKDOWN = {Level.TOWN: Level.VILLAGE, Level.DISTRICT: Level.TOWN}
 
 
-def _pct(part: int, total: int) -> float | None:
-    return round(100 * part / total, 1) if total else None
-
-
 def _figures(total: int, contacted: int, home_visited: int) -> dict[str, Any]:
     return {
         "total": total,
         "contacted": contacted,
         "home_visited": home_visited,
-        "month_pct": _pct(contacted, total),
-        "quarter_pct": _pct(home_visited, total),
+        "month_pct": pct(contacted, total),
+        "quarter_pct": pct(home_visited, total),
     }
 
 

@@ -17,6 +17,7 @@ from carecase import access
 from children.choices import Status
 from children.models import Child
 from core import clock
+from core.calendar import quarter_of
 from org.models import Region, Role, User
 from org.regions import Level
 from visits import cadence
@@ -52,21 +53,6 @@ class FollowUpInput:
 
 def registered_on(child: Child) -> datetime.date:
     return timezone.localdate(child.created_at)
-
-
-def quarter_of(day: datetime.date) -> str:
-    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
-
-
-def quarter_bounds(day: datetime.date) -> tuple[datetime.date, datetime.date]:
-    first_month = (day.month - 1) // 3 * 3 + 1
-    start = datetime.date(day.year, first_month, 1)
-    return start, cadence.add_months(start, 3) - datetime.timedelta(days=1)
-
-
-def month_bounds(day: datetime.date) -> tuple[datetime.date, datetime.date]:
-    start = day.replace(day=1)
-    return start, cadence.add_months(start, 1) - datetime.timedelta(days=1)
 
 
 def _validate_visit(

@@ -20,6 +20,7 @@ from carecase.forms import add_service_errors
 from children.choices import Status
 from children.models import Child
 from core import clock
+from core.calendar import quarter_of
 from org.models import Region, User
 from visits import selectors, services
 from visits.forms import (
@@ -70,7 +71,7 @@ def compliance(request: HttpRequest) -> HttpResponse:
         {
             "areas": [selectors.area_compliance(request.user, a, today) for a in areas],
             "month": today.strftime("%Y-%m"),
-            "quarter": services.quarter_of(today),
+            "quarter": quarter_of(today),
         },
     )
 
@@ -313,7 +314,7 @@ def inspections(request: HttpRequest) -> HttpResponse:
         {
             "villages": villages,
             "missing": len([v for v in villages if not getattr(v, "inspected", False)]),
-            "quarter": services.quarter_of(today),
+            "quarter": quarter_of(today),
             "recent": recent,
             "can_inspect": bool(villages) and not access.work_refusal(request.user),
             "rectifications": selectors.open_rectifications(request.user, today),

@@ -49,9 +49,9 @@ def villages_inspected(people, today):
     """Every village of the supervisors' towns inspected this quarter, so that a sweep run in
     the last days of a quarter (the inspection reminder window, R16) makes no inspection
     reminders: for the tests of the children's reminders, on whatever day they run."""
+    from core.calendar import quarter_of
     from org.models import Region
     from visits.models import Inspection
-    from visits.services import quarter_of
 
     towns = {"supervisor": "500109110", "other_supervisor": "500241104"}
     Inspection.objects.bulk_create(

@@ -138,7 +138,7 @@ def test_the_hourly_task_is_scheduled_and_idempotent(people, child, settings):
 
 def _parent_missing(child, months_ago, today):
     from children.models import Parent
-    from visits.cadence import add_months
+    from tests.clock import add_months
 
     since = add_months(today, -months_ago)
     parent = child.parents.first()
@@ -176,7 +176,7 @@ def test_a_missing_parent_reaches_the_r19_thresholds(people, child, months, expe
 def test_a_guardian_refusing_for_six_months_may_lead_to_revocation(people, child, months, flagged):
     from django.utils import timezone
 
-    from visits.cadence import add_months
+    from tests.clock import add_months
 
     report = file(
         people["director"],

@@ -64,7 +64,7 @@ def report(user, village_code, stage=Stage.REPORTED, due=None, child=None):
 
 
 def inspect(user, village_code, day):
-    from visits.services import quarter_of
+    from core.calendar import quarter_of
 
     return Inspection.objects.create(
         village=region(village_code),

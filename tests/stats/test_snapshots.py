@@ -14,8 +14,8 @@ from stats import history, services
 from stats.figures import area_dashboard
 from stats.models import RegionSnapshot
 from stats.tasks import snapshot_regions as snapshot_task
+from tests.clock import add_months
 from tests.factories import BEIBEI, JINGGUAN, ZHIDA, region
-from visits.cadence import add_months
 
 from .conftest import backdate, visit
 

@@ -15,7 +15,8 @@ from openpyxl import load_workbook
 from children.models import Assistance, Child
 from org.models import Region
 from reports.models import MandatoryReport
-from stats.workbook import build_statistics_workbook, years_before
+from stats.workbook import build_statistics_workbook
+from tests.clock import years_before
 from tests.factories import (
     BEIBEI,
     CHENGUANG,

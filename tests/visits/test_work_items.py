@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from tests.clock import add_months
 from tests.factories import JINGGUAN, TIANSHENG, XINGCHENG, ZHIDA, make_child, region
 from tests.visits.conftest import log, registered
 from visits import selectors, services
@@ -288,7 +289,7 @@ def test_api_correction_window_and_supervisor_reason(people, child):
     )
     assert response.status_code == 200, response.json()
     child.refresh_from_db()
-    assert child.next_home_visit_due == services.cadence.add_months(today(), 3)
+    assert child.next_home_visit_due == add_months(today(), 3)
     visit.refresh_from_db()
     assert visit.actions == "已联系学校" and visit.kind == "home_visit"
     assert visit.history.order_by("-history_date").first().history_change_reason == "补充记录"

@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from core import clock
+from core.calendar import add_months, quarter_bounds, years_before
 from org.importing import import_regions_file
 from org.models import Assignment, Region, Role, User
 from org.services import generate_password
@@ -41,20 +42,7 @@ REMOTE_KINDS = ("phone", "in_person", "video")
 
 def demo_start(today: datetime.date) -> datetime.date:
     """The day the demo workers were appointed: DEMO_YEARS before `today`."""
-    try:
-        return today.replace(year=today.year - DEMO_YEARS)
-    except ValueError:  # 29 February
-        return today.replace(year=today.year - DEMO_YEARS, day=28)
-
-
-def _months_before(day: datetime.date, months: int) -> datetime.date:
-    from visits.cadence import add_months
-
-    return add_months(day, -months)
-
-
-def _quarter_start(day: datetime.date) -> datetime.date:
-    return datetime.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    return years_before(today, DEMO_YEARS)
 
 
 def plan_visits(
@@ -73,7 +61,7 @@ def plan_visits(
     if state == "contacted":  # some day of this month, up to today
         latest = today - datetime.timedelta(days=rng.randint(0, min(today.day - 1, 20)))
     elif state == "due_soon":  # a few days short of a month ago: due within the coming week
-        latest = _months_before(today, 1) + datetime.timedelta(days=rng.randint(1, 6))
+        latest = add_months(today, -1) + datetime.timedelta(days=rng.randint(1, 6))
     else:
         latest = today - datetime.timedelta(days=rng.randint(35, 75))
     days = []
@@ -83,7 +71,7 @@ def plan_visits(
         day -= datetime.timedelta(days=rng.randint(24, 31))
     if not days:
         return []
-    quarter = _quarter_start(today)
+    quarter, _ = quarter_bounds(today)
     home_now = turn * STRIDE % HOME_EVERY != HOME_EVERY - 1
     phase = rng.randint(0, 2)
     planned: list[tuple[str, datetime.date]] = []
