@@ -42,7 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "guardian",
@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "carecase.middleware.LoginRequiredMiddleware",
+    "carecase.middleware.NoStoreMiddleware",
+    "carecase.middleware.BreakGlassAuditMiddleware",
     # Axes last: it turns a lockout into the Chinese lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -245,7 +247,7 @@ if env_str("EMAIL_URL", ""):
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so a bad or missing token is a 401 with WWW-Authenticate.
-        "rest_framework.authentication.TokenAuthentication",
+        "org.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -256,6 +258,16 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+}
+# API tokens (django-rest-knox): stored as hashes, one per device, expiring after
+# API_TOKEN_TTL_HOURS (1 hour to 30 days), revoked on password change, deactivation and the end
+# of an assignment (org/tokens.py).
+KNOX_TOKEN_MODEL = "org.ApiToken"  # noqa: S105 - a model name
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=env_int("API_TOKEN_TTL_HOURS", 72, minimum=1, maximum=720)),
+    "TOKEN_LIMIT_PER_USER": env_int("API_TOKENS_PER_USER", 5, minimum=1, maximum=50),
+    "AUTO_REFRESH": False,
+    "AUTH_HEADER_PREFIX": "Token",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "CareCase API",

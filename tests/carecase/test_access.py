@@ -96,8 +96,10 @@ def test_staff_pages_out_of_district_are_404(people, client):
 
 def test_staff_visible_to_a_district(people):
     visible = set(User.objects.visible_to(people["civil"]).values_list("username", flat=True))
-    assert {"civil", "centre", "supervisor", "director", "neighbour", "sysadmin"} <= visible
+    assert {"civil", "centre", "supervisor", "director", "neighbour"} <= visible
     assert not visible & {"other_civil", "other_supervisor", "other_director"}
+    # 三员分立: district staff never manage an administrator.
+    assert not visible & {"sysadmin", "secadmin", "auditadmin"}
     town = set(User.objects.visible_to(people["supervisor"]).values_list("username", flat=True))
     assert town == {"supervisor", "director", "neighbour"}
 
