@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
@@ -153,7 +153,8 @@ def get_visible_or_404(queryset: ScopedQuerySet[_M], user: Any, **lookup: Any) -
     or does not exist."""
     try:
         return queryset.visible_to(user).get(**lookup)
-    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
+    except (ObjectDoesNotExist, ValidationError, ValueError, TypeError) as exc:
+        # ValidationError: a malformed key (a UUID that is not one) is "does not exist" too.
         raise Http404 from exc
 
 
