@@ -17,7 +17,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from children import idnumber
-from children.choices import Category, ParentRelation, ParentStatus, Status
+from children.choices import Category, CloseReason, ParentRelation, ParentStatus, Status
 from children.models import Assistance, Child, Parent, Problem, Referral, WorkNote
 from org.models import Region
 
@@ -129,6 +129,11 @@ class ChildSerializer(serializers.ModelSerializer):
     categories = CategoriesField(required=False)
     parents = ParentSerializer(many=True, required=False)
     client_token = serializers.UUIDField(required=False, allow_null=True)
+
+    # Blank while the archive is open: documented as such (the schema's enum plus "").
+    close_reason = serializers.ChoiceField(
+        choices=CloseReason.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Child

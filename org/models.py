@@ -208,6 +208,10 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]  # knox is unt
 class AssignmentQuerySet(ScopedQuerySet["Assignment"]):
     scope_field = "region__code"
 
+    def scope_filter(self, scope: Scope) -> Q:
+        # Administrators' assignments are the security administrator's, not the district's.
+        return scope.q(self.scope_field) & ~Q(role__in=ADMIN_ROLES)
+
     def active(self, today: datetime.date | None = None) -> AssignmentQuerySet:
         """Assignments in force on `today` held by a person who is active and in post.
 

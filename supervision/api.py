@@ -223,6 +223,8 @@ class SpotCheckSerializer(serializers.ModelSerializer):
 
 
 class RectificationSerializer(serializers.ModelSerializer):
+    done_on = serializers.DateField(read_only=True, allow_null=True)
+
     class Meta:
         model = SpotCheckRectification
         fields = ["id", "text", "due_on", "done_on"]
