@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -126,7 +127,10 @@ class ChildSerializer(serializers.ModelSerializer):
     carer_id_number = IdentifierField(full=lambda c: c.carer_id)
     village = VillageField()
     village_name = serializers.CharField(source="village.name", read_only=True)
-    categories = CategoriesField(required=False)
+    # At least one category, as on the page (R10); a partial update may leave them as they are.
+    categories = CategoriesField(
+        allow_empty=False, error_messages={"empty": gettext_lazy("Choose at least one category.")}
+    )
     parents = ParentSerializer(many=True, required=False)
     client_token = serializers.UUIDField(required=False, allow_null=True)
 

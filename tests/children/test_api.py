@@ -330,3 +330,27 @@ def test_list_query_count_does_not_grow_with_rows(people):
     many, count = _list_queries(director)
     assert count == 20
     assert many == few <= 8
+
+
+def test_a_child_without_a_category_is_refused_as_on_the_page(people):
+    from rest_framework.test import APIClient
+
+    from children.models import Child
+
+    client = APIClient()
+    client.force_authenticate(people["director"])
+    before = Child.objects.count()
+    for categories in ([], None):
+        body = {"name": "王小明", "id_number": "500109201501010018", "village": ZHIDA_PK()}
+        if categories is not None:
+            body["categories"] = categories
+        response = client.post("/api/v1/children/", body, format="json")
+        assert response.status_code == 400 and "categories" in response.json()
+    assert Child.objects.count() == before
+
+
+def ZHIDA_PK():
+    from org.models import Region
+    from tests.factories import ZHIDA
+
+    return Region.objects.get(code=ZHIDA).pk

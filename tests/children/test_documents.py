@@ -21,6 +21,7 @@ from children.models import AccessAction, AccessLog, Attachment
 from children.services import save_child, save_record
 from tests.factories import child_input, make_child
 
+
 def _minimal_pdf() -> bytes:
     """A real one-page PDF (header, objects, cross-reference table, trailer)."""
     import io
