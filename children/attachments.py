@@ -230,7 +230,6 @@ __all__ = [
     "ACCEPT",
     "ALLOWED_TYPES",
     "IMAGE_TYPES",
-
     "clean_name",
     "read_image",
     "save_attachment",

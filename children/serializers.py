@@ -178,6 +178,7 @@ class ChildSerializer(serializers.ModelSerializer):
             "illness",
             "psychological_concern",
             "psychological_note",
+            "over_age_reason",
             "is_key",
             "key_reasons",
             "status",

@@ -100,6 +100,10 @@ class Region(models.Model):
             raise ValidationError({"code": errors})
 
 
+# The child-welfare posts CareCase keeps began long after this; earlier is a typing mistake.
+EARLIEST_APPOINTMENT = datetime.date(1980, 1, 1)
+
+
 class StaffStatus(models.TextChoices):
     ACTIVE = "active", _("In post")
     SUSPENDED = "suspended", _("Suspended")
@@ -198,6 +202,23 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]  # knox is unt
 
     def clean(self) -> None:
         super().clean()
+        from carecase.text import clean_name
+
+        errors: dict[str, Any] = {}
+        if self.real_name:
+            try:
+                self.real_name = clean_name(self.real_name)
+            except ValidationError as exc:
+                errors["real_name"] = exc.messages
+        today = timezone.localdate()
+        if self.appointed_on and not (
+            EARLIEST_APPOINTMENT <= self.appointed_on <= today + datetime.timedelta(days=366)
+        ):
+            errors["appointed_on"] = _(
+                "Give an appointment date between %(first)s and a year from today."
+            ) % {"first": EARLIEST_APPOINTMENT.isoformat()}
+        if errors:
+            raise ValidationError(errors)
         district = self.managing_district if self.managing_district_id else None
         if district is not None and district.level != Level.DISTRICT:
             raise ValidationError(
