@@ -170,12 +170,12 @@ def _validate(
             except ValidationError as exc:
                 if key == "name" or f.get(key, "").strip():
                     err(key, exc.messages[0])
-    for parent in (data.parents or {}).values():
+    for relation, parent in (data.parents or {}).items():
         if parent.get("name"):
             try:
                 parent["name"] = clean_name(parent["name"])
             except ValidationError as exc:
-                err("parents", exc.messages[0])
+                err(f"{relation}_name", exc.messages[0])
     if data.village.level != Level.VILLAGE:
         err("village", _("Choose a village or community."))
     elif not access.archive_villages(by).filter(pk=data.village.pk).exists():

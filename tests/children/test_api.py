@@ -354,3 +354,20 @@ def ZHIDA_PK():
     from tests.factories import ZHIDA
 
     return Region.objects.get(code=ZHIDA).pk
+
+
+def test_errors_on_parents_are_keyed_as_in_the_schema(people):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(people["director"])
+    body = payload()
+    body["parents"][0]["id_number"] = "123"
+    body["parents"][1] = {"relation": "mother", "name": "刘小芳", "status": "missing",
+                          "missing_since": "2999-01-01"}  # fmt: skip
+    response = client.post("/api/v1/children/", body, format="json")
+    assert response.status_code == 400
+    errors = response.json()
+    assert not any(key.startswith(("father_", "mother_")) for key in errors)
+    assert "id_number" in errors["parents"][0]
+    assert "missing_since" in errors["parents"][1]
