@@ -130,3 +130,20 @@ def test_a_too_short_password_is_explained_in_chinese(people, client):
     assert response.status_code == 200
     body = response.content.decode()
     assert "too short" not in body and "太短" in body
+
+
+@pytest.mark.parametrize("url", ["/reports/new/", "/visits/new/"])
+def test_a_form_without_its_hidden_id_says_so(people, client, url):
+    from tests.factories import make_child
+
+    child = make_child(people["director"])
+    client.force_login(people["director"])
+    response = client.post(f"{url}?child={child.pk}", {"child": child.pk})
+    assert response.status_code == 400
+    assert "表单提交不完整" in response.content.decode()
+
+
+def test_the_reminder_rules_page_answers_bad_input_with_400(people, client):
+    client.force_login(people["civil"])
+    response = client.post("/notifications/rules/", {"due_soon_days": "-3"})
+    assert response.status_code == 400
