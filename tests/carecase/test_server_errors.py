@@ -49,3 +49,12 @@ def test_impossible_spot_check_years_are_400(api, people, year):
     )
     assert response.status_code == 400 and "year" in response.json()
     assert not SpotCheck.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "params", [{"start": "0001-01-01"}, {"end": "0001-02-01"}, {"start": "1146-06-15"}]
+)
+def test_implausible_assessment_periods_are_400(api, params):
+    response = api.get("/api/v1/assessments/figures/", params)
+    assert response.status_code == 400
+    assert set(params) <= set(response.json())
