@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
@@ -83,15 +83,21 @@ def get_scope(user: Any, today: datetime.date | None = None) -> Scope:
     cacheable = today is None
     if cacheable and hasattr(user, _SCOPE_CACHE):
         return getattr(user, _SCOPE_CACHE)
-    from org.models import DATA_ROLES, Assignment
+    from org.models import ADMIN_ROLES, DATA_ROLES, Assignment
 
     assignments = tuple(
         Assignment.objects.active(today).filter(user=user).select_related("region__parent")
     )
+    roles = frozenset(a.role for a in assignments)
+    # 三员分立 by construction: an administrator (or the break-glass superuser) reaches no
+    # case data, whatever other assignment was recorded for them.
+    sees_data = not user.is_superuser and not roles.intersection(ADMIN_ROLES)
     scope = Scope(
         assignments=assignments,
-        prefixes=_collapse(a.region.prefix for a in assignments if a.role in DATA_ROLES),
-        roles=frozenset(a.role for a in assignments),
+        prefixes=_collapse(a.region.prefix for a in assignments if a.role in DATA_ROLES)
+        if sees_data
+        else (),
+        roles=roles,
     )
     if cacheable:
         setattr(user, _SCOPE_CACHE, scope)
@@ -136,7 +142,7 @@ class ScopedQuerySet(models.QuerySet[_M]):
     def visible_to(self, user: Any) -> Self:
         scope = get_scope(user)
         condition = self.scope_filter(scope)
-        granted = granted_pks(user, self.model)
+        granted = granted_pks(user, self.model) if scope.prefixes or not _is_admin(user) else []
         if granted:
             condition |= Q(pk__in=granted)
         return self.filter(condition)
@@ -147,7 +153,8 @@ def get_visible_or_404(queryset: ScopedQuerySet[_M], user: Any, **lookup: Any) -
     or does not exist."""
     try:
         return queryset.visible_to(user).get(**lookup)
-    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
+    except (ObjectDoesNotExist, ValidationError, ValueError, TypeError) as exc:
+        # ValidationError: a malformed key (a UUID that is not one) is "does not exist" too.
         raise Http404 from exc
 
 
@@ -169,22 +176,54 @@ def manages_region(user: Any, region: Region) -> bool:
     return any(region.code.startswith(d.prefix) for d in managed_districts(user))
 
 
-def admin_apps(user: Any) -> frozenset[str]:
-    """Django-admin app labels opened to the system administrator. The security and audit
-    administrators (三员分立) have pages of their own and no admin access."""
-    from org.models import Role
+# What each administrator may do in the Django admin (三员分立). The system administrator
+# keeps accounts and regions; the security administrator roles and assignments (and API
+# tokens and lockouts, on pages of their own); the audit administrator only reads logs, on
+# pages of their own. Nothing here reaches children's data, groups or object permissions.
+ADMIN_PERMISSIONS: dict[str, frozenset[str]] = {
+    "system_admin": frozenset(
+        {
+            "org.view_user",
+            "org.add_user",
+            "org.change_user",
+            "org.view_region",
+            "org.add_region",
+            "org.change_region",
+            "notifications.view_reminder",
+            "notifications.view_delivery",
+            "carecase.view_workerheartbeat",
+        }
+    ),
+    "security_admin": frozenset(
+        {"org.view_assignment", "org.add_assignment", "org.change_assignment"}
+    ),
+    "audit_admin": frozenset(),
+}
 
-    if get_scope(user).has_role(Role.SYSTEM_ADMIN):
-        return frozenset(
-            {"org", "auth", "authtoken", "guardian", "carecase", "training", "notifications"}
-        )
-    return frozenset()
+
+def admin_permissions(user: Any) -> frozenset[str]:
+    """The admin-site permissions `user` holds through an administrator assignment."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return frozenset()
+    held: set[str] = set()
+    for role in get_scope(user).roles:
+        held |= ADMIN_PERMISSIONS.get(role, frozenset())
+    return frozenset(held)
+
+
+def _is_admin(user: Any) -> bool:
+    return bool(getattr(user, "is_superuser", False)) or holds_admin_role(user)
 
 
 def holds_admin_role(user: Any) -> bool:
     from org.models import ADMIN_ROLES
 
     return get_scope(user).has_role(*ADMIN_ROLES)
+
+
+def is_administrator(user: Any) -> bool:
+    """An administrator (system, security, audit) or the break-glass superuser."""
+    return _is_admin(user)
 
 
 def is_system_admin(user: Any) -> bool:
@@ -196,26 +235,37 @@ def is_system_admin(user: Any) -> bool:
     )
 
 
+def may_use_admin_site(user: Any) -> bool:
+    """The system and security administrators (and the break-glass superuser)."""
+    return bool(user.is_active and (user.is_superuser or admin_permissions(user)))
+
+
 def is_security_admin(user: Any) -> bool:
     from org.models import Role
 
     return get_scope(user).has_role(Role.SECURITY_ADMIN)
 
 
+def is_audit_admin(user: Any) -> bool:
+    from org.models import Role
+
+    return get_scope(user).has_role(Role.AUDIT_ADMIN)
+
+
 class SystemAdminBackend:
-    """Gives the admin roles model permissions on their own apps, derived from assignments,
-    so no group or flag has to be kept in sync with them."""
+    """Gives the admin roles the model permissions listed in ADMIN_PERMISSIONS, derived from
+    assignments, so no group or flag has to be kept in sync with them."""
 
     def authenticate(self, request: Any, **credentials: Any) -> None:
         return None
 
     def has_perm(self, user_obj: Any, perm: str, obj: Any = None) -> bool:
-        if obj is not None or "." not in perm:
+        if obj is not None:
             return False
-        return perm.split(".", 1)[0] in admin_apps(user_obj)
+        return perm in admin_permissions(user_obj)
 
     def has_module_perms(self, user_obj: Any, app_label: str) -> bool:
-        return app_label in admin_apps(user_obj)
+        return any(p.startswith(f"{app_label}.") for p in admin_permissions(user_obj))
 
 
 def managed_scope(user: Any) -> Scope:
@@ -280,11 +330,11 @@ def can_import_rosters(user: Any) -> bool:
 
 
 def can_view_identifier(user: Any) -> bool:
-    return bool(user.has_perm("children.view_identifier"))
+    return not _is_admin(user) and bool(user.has_perm("children.view_identifier"))
 
 
 def can_export_identifier(user: Any) -> bool:
-    return bool(user.has_perm("children.export_identifier"))
+    return not _is_admin(user) and bool(user.has_perm("children.export_identifier"))
 
 
 def archive_villages(user: Any) -> models.QuerySet[Region]:

@@ -1,4 +1,5 @@
-"""The Django admin, for the admin roles only (system, security, audit: 三员分立)."""
+"""The Django admin, for the system and security administrators (三员分立) and the
+break-glass superuser; what each sees is `access.ADMIN_PERMISSIONS`."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ class CareCaseAdminSite(admin.AdminSite):
     index_title = _("Administration")
 
     def has_permission(self, request: HttpRequest) -> bool:
-        return access.is_system_admin(request.user)
+        return access.may_use_admin_site(request.user)
 
     def admin_view(self, view: Any, cacheable: bool = False) -> Any:
         inner = super().admin_view(view, cacheable)

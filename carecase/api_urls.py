@@ -1,11 +1,11 @@
 from django.urls import include, path
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from children.api import RECORD_VIEWSETS, ChildViewSet
 from exports.api import ExportJobViewSet
 from notifications.api import NotificationViewSet
 from org.api import AssignmentViewSet, RegionViewSet, StaffViewSet
+from org.token_api import ApiTokenViewSet, LogoutView, ObtainTokenView
 from reports.api import ReportViewSet
 from stats.api import StatsViewSet
 from supervision import api as supervision_api
@@ -16,6 +16,7 @@ router = DefaultRouter()
 router.register("regions", RegionViewSet, basename="region")
 router.register("staff", StaffViewSet, basename="staff")
 router.register("assignments", AssignmentViewSet, basename="assignment")
+router.register("tokens", ApiTokenViewSet, basename="api-token")
 router.register("children", ChildViewSet, basename="child")
 router.register("training/courses", training_api.CourseViewSet, basename="training-course")
 router.register("training/sessions", training_api.SessionViewSet, basename="training-session")
@@ -54,7 +55,8 @@ for segment, viewset in RECORD_VIEWSETS.items():
     ]
 
 urlpatterns = [
-    path("token/", obtain_auth_token, name="api-token"),
+    path("token/", ObtainTokenView.as_view(), name="api-token-obtain"),
+    path("token/logout/", LogoutView.as_view(), name="api-token-logout"),
     *child_record_urls,
     path("children/<int:child_pk>/schedule/", visits_api.child_schedule, name="child-schedule"),
     path("follow-ups/<int:pk>/done/", visits_api.follow_up_done, name="follow-up-done"),

@@ -6,6 +6,11 @@ class CareCaseConfig(AppConfig):
     name = "carecase"
     verbose_name = "CareCase"
 
+    def ready(self) -> None:
+        from carecase import api_fields
+
+        api_fields.install()
+
 
 class CareCaseAdminConfig(AdminConfig):
     default_site = "carecase.admin_site.CareCaseAdminSite"

@@ -52,7 +52,7 @@ class _LazyScope:
 
     @property
     def is_system_admin(self) -> bool:
-        return access.is_system_admin(self._user)
+        return access.may_use_admin_site(self._user)
 
     @property
     def is_security_admin(self) -> bool:

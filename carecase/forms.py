@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy
 
 
 def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
@@ -17,3 +18,11 @@ def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
     else:
         for message in error.messages:
             form.add_error(None, message)
+
+
+# The hidden id of a submission (client_uuid) missing or mangled: the person can only reload
+# the form, so say that, visibly (templates show hidden fields' errors above the form).
+RESUBMIT_MESSAGES = {
+    "required": gettext_lazy("The form was sent incomplete. Reload the page and submit it again."),
+    "invalid": gettext_lazy("The form was sent incomplete. Reload the page and submit it again."),
+}

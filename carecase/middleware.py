@@ -9,6 +9,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 
 # Paths reachable without signing in. The API answers 401/403 itself (token clients).
 PUBLIC_PREFIXES = ("/accounts/login/", "/health/", "/static/", "/api/", "/i18n/")
@@ -30,3 +31,47 @@ class LoginRequiredMiddleware:
             ):
                 return redirect(reverse("password_change"))
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store, private` on every page and API response: they carry
+    children's data, and an office computer is shared (static files keep their caching; the
+    phone's service worker keeps its own cache, so offline work is unaffected)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not request.path_info.startswith("/static/"):
+            patch_cache_control(response, no_store=True, private=True)
+        return response
+
+
+class BreakGlassAuditMiddleware:
+    """Every request of a superuser (the break-glass account, created only with
+    `manage.py createsuperuser`) goes into the administrators' log: method, path, status."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.is_superuser:
+            from org import adminlog
+            from org.models import AdminAction
+
+            adminlog.record(
+                by=user,
+                action=AdminAction.SUPERUSER,
+                target_type="request",
+                label=f"{request.method} {request.path}"[:200],
+                after={
+                    "method": request.method,
+                    "path": request.path[:500],
+                    "status": response.status_code,
+                },
+                request=request,
+            )
+        return response

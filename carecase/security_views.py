@@ -1,4 +1,6 @@
-"""The security administrator's page: accounts locked after failed sign-ins (django-axes)."""
+"""The security administrator's pages: accounts locked after failed sign-ins (django-axes) and
+every live API token (revocable); a person's own tokens; the audit administrator's reading of
+the administrators' log."""
 
 from __future__ import annotations
 
@@ -8,13 +10,16 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from carecase import access
 from core import clock
+from org import adminlog, tokens
+from org.models import AdminAction, AdminLogEntry, ApiToken
 
 
 def _require_security_admin(request: HttpRequest) -> None:
@@ -40,7 +45,60 @@ def unlock(request: HttpRequest, pk: int) -> HttpResponse:
     attempt = AccessAttempt.objects.filter(pk=pk).first()
     if attempt is not None:
         reset(ip=attempt.ip_address, username=attempt.username)
+        adminlog.record(
+            by=request.user,  # type: ignore[arg-type]
+            action=AdminAction.UNLOCK,
+            target_type="axes.accessattempt",
+            target_id=str(pk),
+            label=attempt.username or "",
+            before={"username": attempt.username, "ip": attempt.ip_address},
+            request=request,
+        )
         messages.success(
             request, _("%(username)s can sign in again.") % {"username": attempt.username}
         )
     return redirect("lockouts")
+
+
+def _live_tokens() -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(expiry__gt=clock.now()).select_related("user")
+
+
+def token_list(request: HttpRequest) -> HttpResponse:
+    """Every live API token (device, owner, created, expiry, last use; never the secret)."""
+    _require_security_admin(request)
+    page = Paginator(_live_tokens().order_by("-created"), 50).get_page(request.GET.get("page"))
+    return render(request, "security/tokens.html", {"page": page, "everyone": True})
+
+
+def my_tokens(request: HttpRequest) -> HttpResponse:
+    """The signed-in person's API tokens, one per device."""
+    rows = _live_tokens().filter(user_id=request.user.pk).order_by("-created")
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(request, "security/tokens.html", {"page": page, "everyone": False})
+
+
+@require_POST
+def token_revoke(request: HttpRequest, public_id: str) -> HttpResponse:
+    rows = _live_tokens()
+    if not access.is_security_admin(request.user):
+        rows = rows.filter(user_id=request.user.pk)
+    token = rows.filter(public_id=public_id).first()
+    if token is None:
+        raise Http404
+    tokens.token_revoke(by=request.user, token=token, request=request)  # type: ignore[arg-type]
+    messages.success(request, _("The token is revoked; that device must sign in again."))
+    if token.user_id == request.user.pk:
+        return redirect("my_tokens")
+    return redirect("security_tokens")
+
+
+def admin_log(request: HttpRequest) -> HttpResponse:
+    """The administrators' log, for the audit administrator."""
+    if not access.is_audit_admin(request.user):
+        raise PermissionDenied(_("The administrators' log is read by the audit administrator."))
+    rows = AdminLogEntry.objects.select_related("by").order_by("-at", "-pk")
+    if account := request.GET.get("user", "").strip():
+        rows = rows.filter(by_username=account)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(request, "security/admin_log.html", {"page": page, "account": account})

@@ -42,7 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "guardian",
@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "carecase.middleware.LoginRequiredMiddleware",
+    "carecase.middleware.NoStoreMiddleware",
+    "carecase.middleware.BreakGlassAuditMiddleware",
     # Axes last: it turns a lockout into the Chinese lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -245,17 +247,35 @@ if env_str("EMAIL_URL", ""):
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so a bad or missing token is a 401 with WWW-Authenticate.
-        "rest_framework.authentication.TokenAuthentication",
+        "org.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "carecase.api_schema.StrictPageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PARSER_CLASSES": [
+        "carecase.api_parsers.CareCaseJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+}
+# API tokens (django-rest-knox): stored as hashes, one per device, expiring after
+# API_TOKEN_TTL_HOURS (1 hour to 30 days), revoked on password change, deactivation and the end
+# of an assignment (org/tokens.py).
+KNOX_TOKEN_MODEL = "org.ApiToken"  # noqa: S105 - a model name
+# knox's own migrations would create its default token table even though the model is
+# swapped for org.ApiToken (and PostgreSQL's test flush then trips over its foreign key).
+MIGRATION_MODULES = {"knox": None}
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=env_int("API_TOKEN_TTL_HOURS", 72, minimum=1, maximum=720)),
+    "TOKEN_LIMIT_PER_USER": env_int("API_TOKENS_PER_USER", 5, minimum=1, maximum=50),
+    "AUTO_REFRESH": False,
+    "AUTH_HEADER_PREFIX": "Token",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "CareCase API",
@@ -265,6 +285,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "carecase.api_schema.add_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "StaffStatusEnum": "org.models.StaffStatus",
         "ChildStatusEnum": "children.choices.Status",
@@ -360,7 +384,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # ID numbers are masked in every log line (a search URL may carry one).
+    "filters": {"mask_ids": {"()": "carecase.logfilters.MaskIdentifiers"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["mask_ids"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }

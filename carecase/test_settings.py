@@ -26,3 +26,33 @@ ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}
+
+
+def _flush_with_purge_permits() -> None:
+    """SQLite flushes test databases with DELETE (PostgreSQL with TRUNCATE, which the row
+    triggers do not see): let the flush of transactional tests through the append-only
+    triggers the way `purge_logs` does, with permits inserted first and removed last."""
+    import django.db.backends.sqlite3.base  # noqa: F401 - loads operations without a cycle
+    from django.db.backends.sqlite3.operations import DatabaseOperations
+
+    from org import append_only
+
+    original = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, **kwargs):  # type: ignore[no-untyped-def]
+        statements = original(self, style, tables, **kwargs)
+        if append_only.PERMIT_TABLE not in tables:
+            return statements
+        permit = append_only.PERMIT_TABLE
+        grant = [
+            f"INSERT OR IGNORE INTO {permit} (table_name) VALUES ('{t}');"
+            for t in append_only.TABLES
+        ]
+        clear = [s for s in statements if f'"{permit}"' in s]
+        rest = [s for s in statements if f'"{permit}"' not in s]
+        return grant + rest + clear
+
+    DatabaseOperations.sql_flush = sql_flush  # type: ignore[method-assign]
+
+
+_flush_with_purge_permits()

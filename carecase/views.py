@@ -9,6 +9,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from carecase import access
@@ -115,15 +116,26 @@ def health(request: HttpRequest) -> JsonResponse:
     )
 
 
+def _is_api(request: HttpRequest) -> bool:
+    return request.path_info.startswith("/api/")
+
+
 def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     message = str(exception) if exception and str(exception) else ""
+    if _is_api(request):
+        return JsonResponse({"detail": message or _("You may not do this.")}, status=403)
     return render(request, "403.html", {"message": message}, status=403)
 
 
 def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    # An address the API does not have answers like the API (JSON), as its schema says.
+    if _is_api(request):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
     return render(request, "404.html", status=404)
 
 
 def error_500(request: HttpRequest) -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse({"detail": _("Server error; it has been logged.")}, status=500)
     # No request context: the database or a context processor may be what failed.
     return HttpResponse(loader.get_template("500.html").render(), status=500)

@@ -39,6 +39,28 @@ from children.serializers import (
 from org.api import as_drf_error
 
 
+def _child_errors(exc: DjangoValidationError, data: Any) -> serializers.ValidationError:
+    """The service's errors keyed as the API's schema: a parent's `father_id_number` becomes
+    `{"parents": [{"id_number": [...]}, ...]}`, at that parent's position in the request."""
+    if not hasattr(exc, "error_dict"):
+        return as_drf_error(exc)
+    sent = data.get("parents") if hasattr(data, "get") else None
+    order = (
+        [p.get("relation") for p in sent if isinstance(p, dict)] if isinstance(sent, list) else []
+    )
+    nested: list[dict[str, Any]] = [{} for _ in order]
+    errors: dict[str, Any] = {}
+    for key, messages in exc.message_dict.items():
+        relation, _sep, field = key.partition("_")
+        if relation in ParentRelation.values and field and relation in order:
+            nested[order.index(relation)][field] = messages
+        else:
+            errors[key] = messages
+    if any(nested):
+        errors["parents"] = nested
+    return serializers.ValidationError(errors)
+
+
 def _token_error() -> serializers.ValidationError:
     return serializers.ValidationError(
         {"client_token": [_("This client token has already been used for something else.")]}
@@ -137,7 +159,7 @@ class ChildViewSet(
             # Not a ValidationError: it would turn the id into a string.
             return Response(body, status=status.HTTP_400_BAD_REQUEST)
         except DjangoValidationError as exc:
-            raise as_drf_error(exc) from exc
+            raise _child_errors(exc, self.request.data) from exc
         except IntegrityError as exc:
             # Only the client token can still collide: used earlier on a child out of scope.
             raise _token_error() from exc

@@ -1,7 +1,8 @@
 """Attachments of a child's archive: photos, the signed entrusted-guardianship confirmation
 (委托监护确认书), certificates, scanned documents.
 
-The type of an upload is decided by its content (magic bytes, and Pillow opening images), never
+The type of an upload is decided by its whole content (magic bytes, Pillow decoding images,
+pypdf parsing PDFs), never
 by its name or the browser's claim. Files are stored under a random name (attachment_path) and
 are only ever served through the scoped view in children/document_views.py: there is no
 MEDIA_URL.
@@ -45,8 +46,8 @@ PNG = FileType("image/png", "png", b"\x89PNG\r\n\x1a\n", "PNG")
 PDF = FileType("application/pdf", "pdf", b"%PDF-", None)
 ALLOWED_TYPES = (JPEG, PNG, PDF)
 IMAGE_TYPES = frozenset(t.content_type for t in ALLOWED_TYPES if t.pillow_format)
-# Served inline (shown in the browser); anything else would be a download.
-INLINE_TYPES = frozenset(t.content_type for t in ALLOWED_TYPES)
+# Every attachment is served as a download (Content-Disposition: attachment), never shown
+# inline, under a name whose extension is the checked type's.
 ACCEPT = ",".join(t.content_type for t in ALLOWED_TYPES)
 
 
@@ -87,6 +88,39 @@ def _is_valid_image(stream: IO[bytes], expected_format: str) -> bool:
     return True
 
 
+def _is_valid_pdf(stream: IO[bytes]) -> bool:
+    """Whether pypdf parses `stream` as a whole PDF (a header, a cross-reference table or
+    stream, a trailer, at least one page), not just a file that starts with "%PDF-"."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        stream.seek(0)
+        reader = PdfReader(stream, strict=False)
+        return len(reader.pages) > 0
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError):
+        return False
+    except Exception:  # a malformed file can trip any parser path
+        logger.info("An uploaded PDF failed to parse", exc_info=True)
+        return False
+    finally:
+        stream.seek(0)
+
+
+def download_name(original_name: str, file_type_extension: str) -> str:
+    """The name a download is served under: the uploaded name's stem with the extension of the
+    type its content was checked to be (never the uploaded extension: evil.html → evil.pdf)."""
+    stem = clean_name(original_name).rsplit(".", 1)[0] or "file"
+    return f"{stem}.{file_type_extension}"
+
+
+def extension_for(content_type: str) -> str:
+    for file_type in ALLOWED_TYPES:
+        if file_type.content_type == content_type:
+            return file_type.extension
+    return "bin"
+
+
 def validate_upload(upload: UploadedFile) -> FileType:
     """The file's type, or a ValidationError on `file` saying what is wrong with it."""
 
@@ -114,6 +148,8 @@ def validate_upload(upload: UploadedFile) -> FileType:
         )
     if file_type.pillow_format and not _is_valid_image(upload, file_type.pillow_format):
         raise fail(_("The image is damaged or not a real JPEG or PNG file."), "bad_image")
+    if file_type is PDF and not _is_valid_pdf(upload):
+        raise fail(_("The PDF is damaged or not a real PDF file."), "bad_pdf")
     return file_type
 
 
@@ -194,7 +230,6 @@ __all__ = [
     "ACCEPT",
     "ALLOWED_TYPES",
     "IMAGE_TYPES",
-    "INLINE_TYPES",
     "clean_name",
     "read_image",
     "save_attachment",

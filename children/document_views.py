@@ -115,8 +115,10 @@ def attachment(request: HttpRequest, pk: int, attachment_pk: int) -> FileRespons
     response = FileResponse(
         stream,
         content_type=item.content_type,
-        as_attachment=item.content_type not in attachments.INLINE_TYPES,
-        filename=item.original_name,
+        as_attachment=True,
+        filename=attachments.download_name(
+            item.original_name, attachments.extension_for(item.content_type)
+        ),
     )
     for header, value in PRIVATE_HEADERS.items():
         response[header] = value

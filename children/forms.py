@@ -84,6 +84,12 @@ class ChildForm(forms.Form):
         help_text=_("18 characters; the date of birth and gender must agree with it."),
     )
     birth_date = forms.DateField(label=_("Date of birth"), widget=DateInput())
+    over_age_reason = forms.CharField(
+        label=_("reason for keeping past 18"),
+        max_length=200,
+        required=False,
+        help_text=_("Only for someone 18 or older whose archive is kept by a policy case."),
+    )
     hukou_registered = forms.BooleanField(
         label=_("Household registration done"), required=False, initial=True
     )
@@ -152,6 +158,7 @@ class ChildForm(forms.Form):
                 "ethnicity",
                 "id_number",
                 "birth_date",
+                "over_age_reason",
                 "hukou_registered",
                 "hukou_address",
                 "address",

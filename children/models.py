@@ -133,6 +133,12 @@ class Child(models.Model):
         _("psychological or behavioural concern"), default=False
     )
     psychological_note = models.CharField(_("about the concern"), max_length=200, blank=True)
+    over_age_reason = models.CharField(
+        _("reason for keeping past 18"),
+        max_length=200,
+        blank=True,
+        help_text=_("Only for someone 18 or older whose archive is kept by a policy case."),
+    )
 
     # Derived facts (R10, R15), stored for fast lists and the visit cadence.
     is_key = models.BooleanField(_("key child"), default=False, editable=False, db_index=True)

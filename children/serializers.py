@@ -12,12 +12,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from children import idnumber
-from children.choices import Category, ParentRelation, ParentStatus, Status
+from children.choices import Category, CloseReason, ParentRelation, ParentStatus, Status
 from children.models import Assistance, Child, Parent, Problem, Referral, WorkNote
 from org.models import Region
 
@@ -126,9 +127,17 @@ class ChildSerializer(serializers.ModelSerializer):
     carer_id_number = IdentifierField(full=lambda c: c.carer_id)
     village = VillageField()
     village_name = serializers.CharField(source="village.name", read_only=True)
-    categories = CategoriesField(required=False)
+    # At least one category, as on the page (R10); a partial update may leave them as they are.
+    categories = CategoriesField(
+        allow_empty=False, error_messages={"empty": gettext_lazy("Choose at least one category.")}
+    )
     parents = ParentSerializer(many=True, required=False)
     client_token = serializers.UUIDField(required=False, allow_null=True)
+
+    # Blank while the archive is open: documented as such (the schema's enum plus "").
+    close_reason = serializers.ChoiceField(
+        choices=CloseReason.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Child
@@ -169,6 +178,7 @@ class ChildSerializer(serializers.ModelSerializer):
             "illness",
             "psychological_concern",
             "psychological_note",
+            "over_age_reason",
             "is_key",
             "key_reasons",
             "status",

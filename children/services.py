@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
 from carecase import access
+from carecase.text import clean_name
 from children import crypto, idnumber, rules
 from children.choices import (
     ENTRUSTED,
@@ -33,6 +34,11 @@ from org.regions import Level
 from visits import cadence
 
 # Child fields a caller may set directly (identity numbers, categories and parents apart).
+# A registration is for a child: under 18, or up to MAX_AGE_WITH_REASON with the reason the
+# archive is kept past 18 (a policy case).
+ADULT_AGE = 18
+MAX_AGE_WITH_REASON = 25
+
 CHILD_FIELDS = (
     "name",
     "gender",
@@ -59,6 +65,7 @@ CHILD_FIELDS = (
     "illness",
     "psychological_concern",
     "psychological_note",
+    "over_age_reason",
 )
 PARENT_FIELDS = (
     "name",
@@ -156,6 +163,19 @@ def _validate(
         errors.setdefault(name, []).append(message)
 
     f = data.fields
+    for key in ("name", "carer_name"):
+        if f.get(key) or key == "name":
+            try:
+                f[key] = clean_name(f.get(key) or "")
+            except ValidationError as exc:
+                if key == "name" or f.get(key, "").strip():
+                    err(key, exc.messages[0])
+    for relation, parent in (data.parents or {}).items():
+        if parent.get("name"):
+            try:
+                parent["name"] = clean_name(parent["name"])
+            except ValidationError as exc:
+                err(f"{relation}_name", exc.messages[0])
     if data.village.level != Level.VILLAGE:
         err("village", _("Choose a village or community."))
     elif not access.archive_villages(by).filter(pk=data.village.pk).exists():
@@ -168,9 +188,26 @@ def _validate(
         except ValidationError as exc:
             for message in exc.messages:
                 err("id_number", message)
-    birth = f.get("birth_date")
+    birth = f.get("birth_date") or (facts.birth_date if facts else None)
     if birth and birth > today:
         err("birth_date", _("The date of birth cannot be in the future."))
+    if birth and (instance is None or instance.birth_date != birth):
+        age = today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+        if age >= MAX_AGE_WITH_REASON:
+            err(
+                "birth_date",
+                _("A child born on %(date)s would be %(age)d: check the date of birth.")
+                % {"date": birth.isoformat(), "age": age},
+            )
+        elif age >= ADULT_AGE and not (f.get("over_age_reason") or "").strip():
+            err(
+                "birth_date",
+                _(
+                    "This child is %(age)d, older than 18: record why the archive is kept "
+                    "(reason for keeping past 18), or check the date of birth."
+                )
+                % {"age": age},
+            )
     if facts:
         if birth and birth != facts.birth_date:
             err(

@@ -80,6 +80,7 @@ class ExportJobViewSet(
     """The caller's export jobs (in regions still in their scope)."""
 
     serializer_class = ExportJobSerializer
+    lookup_value_regex = "[0-9a-fA-F-]{32,36}"  # a job id is a UUID; anything else is a 404
 
     def get_queryset(self) -> QuerySet[ExportJob]:
         return services.jobs_for(self.request.user)

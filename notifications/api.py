@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -46,6 +47,10 @@ class NotificationViewSet(
             notification.save(update_fields=["read_at"])
         return Response(self.get_serializer(notification).data)
 
+    @extend_schema(
+        request=None,
+        responses=inline_serializer("MarkedRead", {"marked_read": serializers.IntegerField()}),
+    )
     @action(detail=False, methods=["post"], url_path="read-all")
     def read_all(self, request: Request) -> Response:
         count = Notification.objects.filter(

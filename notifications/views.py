@@ -88,4 +88,5 @@ def rules(request: HttpRequest, district_id: int | None = None) -> HttpResponse:
         request,
         "notifications/rules.html",
         {"form": form, "district": district, "districts": districts},
+        status=400 if form.is_bound and form.errors else 200,  # as the other forms answer
     )

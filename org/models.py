@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -11,6 +12,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from knox.models import AbstractAuthToken
 
 from carecase.access import ScopedQuerySet
 from core import clock
@@ -98,6 +100,10 @@ class Region(models.Model):
             raise ValidationError({"code": errors})
 
 
+# The child-welfare posts CareCase keeps began long after this; earlier is a typing mistake.
+EARLIEST_APPOINTMENT = datetime.date(1980, 1, 1)
+
+
 class StaffStatus(models.TextChoices):
     ACTIVE = "active", _("In post")
     SUSPENDED = "suspended", _("Suspended")
@@ -112,22 +118,34 @@ phone_validator = RegexValidator(
 
 class UserQuerySet(ScopedQuerySet["User"]):
     """Staff visible to a user: those their district manages, and anyone assigned inside
-    their scope (past or present)."""
+    their scope (past or present), never an administrator or a superuser (三员分立: district
+    staff manage their workers, not the people who run the deployment)."""
 
     scope_field = "managing_district__code"
 
     def scope_filter(self, scope: Scope) -> Q:
+        if not scope.prefixes:
+            return Q(pk__in=[])
         assigned_here = Assignment.objects.filter(user=models.OuterRef("pk")).filter(
             scope.q("region__code")
         )
-        return scope.q(self.scope_field) | Q(models.Exists(assigned_here))
+        administrator = Assignment.objects.filter(
+            Q(end_date__isnull=True) | Q(end_date__gt=clock.today()),
+            user=models.OuterRef("pk"),
+            role__in=ADMIN_ROLES,
+        )
+        return (
+            (scope.q(self.scope_field) | Q(models.Exists(assigned_here)))
+            & Q(is_superuser=False)
+            & ~Q(models.Exists(administrator))
+        )
 
 
 class StaffManager(UserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
     pass
 
 
-class User(AbstractUser):
+class User(AbstractUser):  # type: ignore[django-manager-missing]  # knox is untyped
     """A person who signs in: managed by real name (R3)."""
 
     real_name = models.CharField(_("real name"), max_length=50)
@@ -166,8 +184,41 @@ class User(AbstractUser):
     def get_short_name(self) -> str:
         return self.real_name or self.username
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Saving a new password, or taking the account out of service, revokes every API
+        token of the person (org.tokens): one place that every path (password page, reset,
+        admin, command line) goes through."""
+        update_fields = kwargs.get("update_fields")
+        password_changed = getattr(self, "_password", None) is not None
+        watched = {"is_active", "status", "password"}
+        out_of_service = (not self.is_active or self.status != StaffStatus.ACTIVE) and (
+            update_fields is None or bool(watched & set(update_fields))
+        )
+        super().save(*args, **kwargs)
+        if password_changed or out_of_service:
+            from org.tokens import revoke_all
+
+            revoke_all(self)
+
     def clean(self) -> None:
         super().clean()
+        from carecase.text import clean_name
+
+        errors: dict[str, Any] = {}
+        if self.real_name:
+            try:
+                self.real_name = clean_name(self.real_name)
+            except ValidationError as exc:
+                errors["real_name"] = exc.messages
+        today = clock.today()
+        if self.appointed_on and not (
+            EARLIEST_APPOINTMENT <= self.appointed_on <= today + datetime.timedelta(days=366)
+        ):
+            errors["appointed_on"] = _(
+                "Give an appointment date between %(first)s and a year from today."
+            ) % {"first": EARLIEST_APPOINTMENT.isoformat()}
+        if errors:
+            raise ValidationError(errors)
         district = self.managing_district if self.managing_district_id else None
         if district is not None and district.level != Level.DISTRICT:
             raise ValidationError(
@@ -177,6 +228,10 @@ class User(AbstractUser):
 
 class AssignmentQuerySet(ScopedQuerySet["Assignment"]):
     scope_field = "region__code"
+
+    def scope_filter(self, scope: Scope) -> Q:
+        # Administrators' assignments are the security administrator's, not the district's.
+        return scope.q(self.scope_field) & ~Q(role__in=ADMIN_ROLES)
 
     def active(self, today: datetime.date | None = None) -> AssignmentQuerySet:
         """Assignments in force on `today` held by a person who is active and in post.
@@ -260,3 +315,96 @@ class Assignment(models.Model):
             errors["end_date"] = _("The end date cannot be before the start date.")
         if errors:
             raise ValidationError(errors)
+
+
+class ApiToken(AbstractAuthToken):
+    """An API token (django-rest-knox, KNOX_TOKEN_MODEL): only a hash of the secret is stored,
+    it expires after API_TOKEN_TTL_HOURS, and a person holds one per device."""
+
+    public_id: models.UUIDField[uuid.UUID, uuid.UUID] = models.UUIDField(
+        _("token id"), default=uuid.uuid4, unique=True, editable=False
+    )
+    name: models.CharField[str, str] = models.CharField(_("device"), max_length=100, blank=True)
+    last_used_at: models.DateTimeField[datetime.datetime | None, datetime.datetime | None] = (
+        models.DateTimeField(_("last used"), null=True, blank=True)
+    )
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        # Never the digest: the token_key prefix identifies it for its owner.
+        return f"{self.name or self.token_key}"
+
+
+class AdminAction(models.TextChoices):
+    CREATE = "create", _("Created")
+    CHANGE = "change", _("Changed")
+    ASSIGN = "assign", _("Role assigned")
+    END_ASSIGNMENT = "end_assignment", _("Role ended")
+    REVOKE_TOKEN = "revoke_token", _("Token revoked")
+    UNLOCK = "unlock", _("Sign-in unlocked")
+    PASSWORD = "password", _("Password reset")
+    PURGE = "purge", _("Log purged")
+    SUPERUSER = "superuser", _("Break-glass superuser request")
+    REFUSED = "refused", _("Refused")
+
+
+class AdminLogQuerySet(models.QuerySet["AdminLogEntry"]):
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("The administrators' log is append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("The administrators' log is append-only.")
+
+
+class AdminLogEntry(models.Model):
+    """What an administrator (or the break-glass superuser) changed: who, what, before and
+    after. Rows are only inserted; database triggers refuse UPDATE and DELETE (org/append_only)."""
+
+    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    by = models.ForeignKey(
+        User, verbose_name=_("by"), on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    by_username = models.CharField(_("account"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=20, choices=AdminAction.choices)
+    target_type = models.CharField(_("object type"), max_length=60, blank=True)
+    target_id = models.CharField(_("object id"), max_length=64, blank=True)
+    target = models.CharField(_("object"), max_length=200, blank=True)
+    before = models.JSONField(_("before"), default=dict, blank=True)
+    after = models.JSONField(_("after"), default=dict, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    objects = AdminLogQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("administrators' log entry")
+        verbose_name_plural = _("administrators' log")
+        ordering = ["-at", "-pk"]
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"{self.by_username} {self.action} {self.target_type}:{self.target_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionError("The administrators' log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError("The administrators' log is append-only.")
+
+
+class PurgePermit(models.Model):
+    """Present only inside the transaction of `manage.py purge_logs`: the append-only triggers
+    let DELETE through on a table while a permit for it exists (nothing else writes here)."""
+
+    table_name = models.CharField(max_length=63, unique=True)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return self.table_name

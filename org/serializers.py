@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from org.models import DISTRICT_GRANTABLE_ROLES, Assignment, Region, Role, User
@@ -18,9 +19,8 @@ class RegionSerializer(serializers.ModelSerializer):
 class AssignmentSerializer(serializers.ModelSerializer):
     region_code = serializers.CharField(source="region.code", read_only=True)
     region_name = serializers.CharField(source="region.name", read_only=True)
-    role = serializers.ChoiceField(
-        choices=[(r.value, r.label) for r in Role if r in DISTRICT_GRANTABLE_ROLES]
-    )
+    # Every role can be read; district staff grant only the data roles (validate_role).
+    role = serializers.ChoiceField(choices=Role.choices)
     active = serializers.SerializerMethodField()
 
     class Meta:
@@ -46,6 +46,13 @@ class AssignmentSerializer(serializers.ModelSerializer):
         # Only people and regions in the caller's scope can be chosen (or even listed).
         self.fields["user"].queryset = User.objects.visible_to(user)  # type: ignore[attr-defined]
         self.fields["region"].queryset = Region.objects.visible_to(user)  # type: ignore[attr-defined]
+
+    def validate_role(self, value: str) -> str:
+        if value not in DISTRICT_GRANTABLE_ROLES:
+            raise serializers.ValidationError(
+                _("This role is granted by the security administrator.")
+            )
+        return value
 
     def get_active(self, obj: Assignment) -> bool:
         return obj.is_active_on(self.context["today"])

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from carecase import access
 from core import clock
+from org import separation, tokens
 from org.models import (
     DISTRICT_GRANTABLE_ROLES,
     Assignment,
@@ -49,6 +50,11 @@ def _require_district_manager(by: User, district: Region) -> None:
         raise ValidationError(
             {"managing_district": _("You can only manage staff of your own district.")}
         )
+
+
+def _refuse_administrator(staff: User) -> None:
+    if separation.is_administrator_account(staff):
+        raise PermissionDenied(_("Administrators' accounts are not managed by district staff."))
 
 
 @transaction.atomic
@@ -89,6 +95,7 @@ def staff_update(*, by: User, staff: User, **fields: object) -> User:
     unknown = set(fields) - allowed
     if unknown:
         raise ValueError(f"Cannot update {sorted(unknown)}")
+    _refuse_administrator(staff)
     if staff.pk == by.pk and fields.get("status", staff.status) != StaffStatus.ACTIVE:
         raise ValidationError({"status": _("You cannot suspend your own account.")})
     for name, value in fields.items():
@@ -110,9 +117,10 @@ def assignment_create(
     """Assign `user` to `region` in `role`, on the authority of `by` (civil-affairs staff of the
     district that contains the region)."""
     if role not in DISTRICT_GRANTABLE_ROLES:
-        raise ValidationError({"role": _("This role is granted by a system administrator.")})
+        raise ValidationError({"role": _("This role is granted by the security administrator.")})
     if not access.manages_region(by, region):
         raise ValidationError({"region": _("You can only assign regions inside your district.")})
+    separation.check_assignment(by=by, user=user, role=role)
     assignment = Assignment(
         user=user, region=region, role=role, start_date=start_date, created_by=by
     )
@@ -156,6 +164,8 @@ def assignment_end(
     locked.end_reason = reason.strip()
     locked.ended_by = by
     locked.save(update_fields=["end_date", "end_reason", "ended_by"])
+    # A device signed in under the old assignment signs in again.
+    tokens.revoke_all(locked.user)
     access.forget_scope(locked.user)
     return locked
 
@@ -173,6 +183,7 @@ __all__ = [
 @transaction.atomic
 def staff_reset_password(*, by: User, staff: User) -> str:
     """Give `staff` a new one-time password (to change at next sign-in) and return it."""
+    _refuse_administrator(staff)
     if staff.managing_district is None or not access.manages_region(by, staff.managing_district):
         raise PermissionDenied(_("Only the district that keeps this record can reset it."))
     password = generate_password()

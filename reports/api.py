@@ -25,7 +25,8 @@ from reports.models import MandatoryReport, ReportStep, Situation, Stage, StepKi
 
 
 class StepSerializer(serializers.ModelSerializer):
-    by = serializers.CharField(source="by.username", read_only=True)
+    # None where the caller may not see who reported (the first step of a shared case).
+    by = serializers.CharField(source="by.username", read_only=True, allow_null=True)
     corrects = serializers.PrimaryKeyRelatedField(
         queryset=ReportStep.objects.none(), required=False, allow_null=True
     )
@@ -66,7 +67,7 @@ class ReportSerializer(serializers.ModelSerializer):
         child=serializers.ChoiceField(choices=Situation.choices), allow_empty=True
     )
     found_at = serializers.DateTimeField(required=False, allow_null=True)
-    reporter = serializers.CharField(source="reporter.username", read_only=True)
+    reporter = serializers.CharField(source="reporter.username", read_only=True, allow_null=True)
     overdue = serializers.SerializerMethodField()
 
     class Meta:
@@ -200,8 +201,15 @@ class ReportViewSet(
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
-    @extend_schema(request=StepSerializer, responses={200: StepSerializer, 201: StepSerializer})
-    @action(detail=True, methods=["get", "post"], serializer_class=StepSerializer)
+    @extend_schema(methods=["GET"], request=None, responses=StepSerializer(many=True))
+    @extend_schema(
+        methods=["POST"],
+        request=StepSerializer,
+        responses={200: StepSerializer, 201: StepSerializer},
+    )
+    @action(
+        detail=True, methods=["get", "post"], serializer_class=StepSerializer, pagination_class=None
+    )
     def steps(self, request: Request, pk: str | None = None) -> Response:
         """The case's steps (GET), or append one (POST). Steps are never changed or deleted."""
         report = self.get_object()  # out of scope: 404

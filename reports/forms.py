@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from carecase.forms import RESUBMIT_MESSAGES
 from children.models import Child
 from children.picker import ChildPickerField, PickerWidget
 from org.models import Region, User
@@ -19,7 +20,7 @@ TEXT = forms.Textarea(attrs={"rows": 2})
 
 
 class ReportForm(forms.Form):
-    client_uuid = forms.UUIDField(widget=forms.HiddenInput)
+    client_uuid = forms.UUIDField(widget=forms.HiddenInput, error_messages=RESUBMIT_MESSAGES)
     child: forms.ModelChoiceField[Any] = ChildPickerField(
         label=_("Registered child"), queryset=Child.objects.none(), required=False
     )

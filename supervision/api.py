@@ -45,6 +45,8 @@ class AssessmentSerializer(serializers.ModelSerializer):
     author = serializers.CharField(source="author.username", read_only=True)
     region = serializers.CharField(source="region.code", read_only=True)
     rating = serializers.ChoiceField(choices=Rating.choices)
+    # Bounded here so that no impossible year reaches a date computation (year 0 or 10000).
+    year = serializers.IntegerField(min_value=services.FIRST_YEAR, max_value=2100)
 
     class Meta:
         model = WorkerAssessment
@@ -202,6 +204,7 @@ class SpotCheckSerializer(serializers.ModelSerializer):
     drawn_by = serializers.CharField(source="drawn_by.username", read_only=True)
     seed = serializers.IntegerField(required=False, allow_null=True)
     percentage = serializers.IntegerField()
+    year = serializers.IntegerField(min_value=services.FIRST_YEAR, max_value=2100)
 
     class Meta:
         model = SpotCheck
@@ -220,6 +223,8 @@ class SpotCheckSerializer(serializers.ModelSerializer):
 
 
 class RectificationSerializer(serializers.ModelSerializer):
+    done_on = serializers.DateField(read_only=True, allow_null=True)
+
     class Meta:
         model = SpotCheckRectification
         fields = ["id", "text", "due_on", "done_on"]

@@ -79,14 +79,24 @@ def default_period(today: datetime.date) -> tuple[datetime.date, datetime.date]:
     return datetime.date(today.year, 1, 1), today
 
 
+# Assessment periods start no earlier than this (CareCase's records begin long after; an older
+# date is a typing mistake, and year 1 would overflow the date arithmetic).
+EARLIEST_PERIOD = datetime.date(2000, 1, 1)
+
+
 def period_errors(
     start: datetime.date | None, end: datetime.date | None, today: datetime.date
 ) -> dict[str, list[str]]:
     """Why (start, end) is not a period one can assess, by field; empty when it is."""
     errors: dict[str, list[str]] = {}
+    earliest = _("Give a date from %(date)s on.") % {"date": EARLIEST_PERIOD.isoformat()}
     if start is not None and start > today:
         errors["start"] = [_("The start cannot be in the future.")]
-    if end is not None and end > today:
+    elif start is not None and start < EARLIEST_PERIOD:
+        errors["start"] = [earliest]
+    if end is not None and end < EARLIEST_PERIOD:
+        errors["end"] = [earliest]
+    elif end is not None and end > today:
         errors["end"] = [_("The end cannot be in the future.")]
     elif start is not None and end is not None and end < start:
         errors["end"] = [_("The end cannot be before the start.")]

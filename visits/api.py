@@ -24,7 +24,10 @@ from visits.models import FINDING_AREAS, FollowUp, Inspection, Rectification, Vi
 
 
 class FollowUpSerializer(serializers.ModelSerializer):
-    done_by = serializers.CharField(source="done_by.username", read_only=True, default=None)
+    done_by = serializers.CharField(
+        source="done_by.username", read_only=True, default=None, allow_null=True
+    )
+    done_on = serializers.DateField(read_only=True, allow_null=True)
 
     class Meta:
         model = FollowUp
@@ -254,7 +257,10 @@ def child_schedule(request: Request, child_pk: int) -> Response:
 
 
 class InspectionRectificationSerializer(serializers.ModelSerializer):
-    done_by = serializers.CharField(source="done_by.username", read_only=True, default=None)
+    done_by = serializers.CharField(
+        source="done_by.username", read_only=True, default=None, allow_null=True
+    )
+    done_on = serializers.DateField(read_only=True, allow_null=True)
 
     class Meta:
         model = Rectification

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from carecase.forms import RESUBMIT_MESSAGES
 from children.models import Child
 from children.picker import ChildPickerField
 from core import clock
@@ -71,7 +72,7 @@ class VisitFieldsMixin(forms.Form):
 
 
 class VisitForm(VisitFieldsMixin):
-    client_uuid = forms.UUIDField(widget=forms.HiddenInput)
+    client_uuid = forms.UUIDField(widget=forms.HiddenInput, error_messages=RESUBMIT_MESSAGES)
     # A search-as-you-type picker (children/picker.py): the queryset (active children in
     # scope, set by the view) still validates the chosen id.
     child: forms.ModelChoiceField[Any] = ChildPickerField(
@@ -141,7 +142,7 @@ class CorrectionForm(VisitFieldsMixin):
 
 
 class InspectionForm(forms.Form):
-    client_uuid = forms.UUIDField(widget=forms.HiddenInput)
+    client_uuid = forms.UUIDField(widget=forms.HiddenInput, error_messages=RESUBMIT_MESSAGES)
     village: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label=_("Village/community"), queryset=Region.objects.none()
     )

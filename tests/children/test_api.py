@@ -330,3 +330,44 @@ def test_list_query_count_does_not_grow_with_rows(people):
     many, count = _list_queries(director)
     assert count == 20
     assert many == few <= 8
+
+
+def test_a_child_without_a_category_is_refused_as_on_the_page(people):
+    from rest_framework.test import APIClient
+
+    from children.models import Child
+
+    client = APIClient()
+    client.force_authenticate(people["director"])
+    before = Child.objects.count()
+    for categories in ([], None):
+        body = {"name": "王小明", "id_number": "500109201501010018", "village": ZHIDA_PK()}
+        if categories is not None:
+            body["categories"] = categories
+        response = client.post("/api/v1/children/", body, format="json")
+        assert response.status_code == 400 and "categories" in response.json()
+    assert Child.objects.count() == before
+
+
+def ZHIDA_PK():
+    from org.models import Region
+    from tests.factories import ZHIDA
+
+    return Region.objects.get(code=ZHIDA).pk
+
+
+def test_errors_on_parents_are_keyed_as_in_the_schema(people):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(people["director"])
+    body = payload()
+    body["parents"][0]["id_number"] = "123"
+    body["parents"][1] = {"relation": "mother", "name": "刘小芳", "status": "missing",
+                          "missing_since": "2999-01-01"}  # fmt: skip
+    response = client.post("/api/v1/children/", body, format="json")
+    assert response.status_code == 400
+    errors = response.json()
+    assert not any(key.startswith(("father_", "mother_")) for key in errors)
+    assert "id_number" in errors["parents"][0]
+    assert "missing_since" in errors["parents"][1]

@@ -21,12 +21,21 @@ from children.models import AccessAction, AccessLog, Attachment
 from children.services import save_child, save_record
 from tests.factories import child_input, make_child
 
-MINIMAL_PDF = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\n"
-    b"trailer<</Root 1 0 R>>\n%%EOF\n"
-)
+
+def _minimal_pdf() -> bytes:
+    """A real one-page PDF (header, objects, cross-reference table, trailer)."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+MINIMAL_PDF = _minimal_pdf()
 OUTSIDERS = ["neighbour", "other_civil"]
 
 
@@ -241,7 +250,7 @@ def test_serving_returns_the_bytes_privately_and_logs_it(people, login, child):
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == content
     assert response["Content-Type"] == "image/png"
-    assert response["Content-Disposition"].startswith("inline")
+    assert response["Content-Disposition"].startswith("attachment")
     assert quote("照片.png") in response["Content-Disposition"]
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Cache-Control"] == "private, no-store"
@@ -434,3 +443,23 @@ def test_the_dossier_query_count_does_not_grow(
     url = reverse("children:dossier_pdf", args=[child.pk])
     with django_assert_max_num_queries(20):
         assert client.get(url).status_code == 200
+
+
+def _pdf_with_html(tmp_path):
+    return b"%PDF-1.4\n<html><script>alert(document.cookie)</script></html>\n"
+
+
+def test_a_pdf_header_followed_by_html_is_refused(people, login, child):
+    client = login(people["director"])
+    response = post_file(client, child, "evil.html", _pdf_with_html(None))
+    assert response.status_code == 400
+    assert _("The PDF is damaged or not a real PDF file.") in response.content.decode()
+    assert not Attachment.objects.exists()
+
+
+def test_attachments_download_under_the_checked_type(people, login, child):
+    item = _attach(people, child, MINIMAL_PDF, name="evil.html", kind="certificate")
+    response = login(people["civil"]).get(reverse("children:attachment", args=[child.pk, item.pk]))
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith("attachment") and "evil.pdf" in disposition
+    assert "html" not in disposition

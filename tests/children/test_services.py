@@ -121,7 +121,10 @@ def test_age_review_flags_left_behind_only_at_16_and_everyone_at_18(people):
         categories=["rural_left_behind", "poverty"],
     )  # fmt: skip
     at_18 = make_child(
-        people["director"], birth_date=datetime.date(2008, 11, 2), categories=["poverty"]
+        people["director"],
+        birth_date=datetime.date(2008, 11, 2),
+        categories=["poverty"],
+        over_age_reason="在校就读",  # 18 by today: registering needs the reason
     )
     young = make_child(people["director"])
     assert mark_age_reviews(today) == 2

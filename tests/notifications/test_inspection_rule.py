@@ -111,7 +111,7 @@ def test_bad_numbers_of_days_are_refused_with_a_clear_message(people, login, day
     response = login(people["civil"]).post(
         reverse("notifications:rules"), form(days), HTTP_ACCEPT_LANGUAGE="en"
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     errors = response.context["form"].errors
     assert list(errors) == ["inspection_reminder_days"]
     if days != "":

@@ -102,7 +102,7 @@ def test_civil_affairs_sets_the_districts_reminder_rule(people, login):
             "inspection_reminder_days": 14,
         },
     )
-    assert refused.status_code == 200
+    assert refused.status_code == 400
     assert refused.context["form"].errors.keys() == {"due_soon_days", "supervisor_after_days"}
     assert not ReminderRule.objects.exists()
     saved = client.post(

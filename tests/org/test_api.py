@@ -1,9 +1,9 @@
 import datetime
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from org import tokens
 from org.models import Assignment, Region, User
 from tests.factories import CHENGUANG, XINXINGLU, ZHIDA
 
@@ -16,9 +16,9 @@ def api(people):
 
 
 def test_token_authentication(people):
-    token = Token.objects.create(user=people["supervisor"])
+    _row, secret = tokens.token_create(user=people["supervisor"], name="phone")
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
     response = client.get("/api/v1/regions/", {"level": "village"})
     assert response.status_code == 200
     assert all(r["code"].startswith("500109110") for r in response.json()["results"])
@@ -30,10 +30,11 @@ def test_obtain_token_with_password(people):
     client = APIClient()
     response = client.post(
         "/api/v1/token/",
-        {"username": "director", "password": "Test-pass-2026"},
+        {"username": "director", "password": "Test-pass-2026", "device": "手机"},
         REMOTE_ADDR="10.1.1.1",
     )
     assert response.status_code == 200 and response.json()["token"]
+    assert response.json()["name"] == "手机" and response.json()["expiry"]
 
 
 def test_region_filters_and_bad_filters(api):

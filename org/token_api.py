@@ -1,0 +1,105 @@
+"""The token endpoint and the owner's tokens: POST /api/v1/token/ (username, password, device)
+signs a device in; GET /api/v1/tokens/ lists one's tokens (a security administrator: everyone's)
+with their last use and never the secret; DELETE /api/v1/tokens/{id}/ revokes one;
+POST /api/v1/token/logout/ revokes the token making the request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import authenticate
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from carecase import access
+from org import tokens
+from org.models import ApiToken, StaffStatus
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+    device = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    user = serializers.CharField(source="user.username", read_only=True)
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "user", "name", "created", "expiry", "last_used_at"]
+        read_only_fields = fields
+
+
+class IssuedTokenSerializer(ApiTokenSerializer):
+    token = serializers.CharField(read_only=True)
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = [*ApiTokenSerializer.Meta.fields, "token"]
+        read_only_fields = fields
+
+
+class ObtainTokenView(APIView):
+    """Sign a device in. django-axes counts failures here exactly as on the sign-in page."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+    serializer_class = TokenRequestSerializer
+
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={200: IssuedTokenSerializer, 403: OpenApiResponse(description="Too many")},
+    )
+    def post(self, request: Request) -> Response:
+        payload = TokenRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        # The DRF request (as DRF's own token view passes it): a lockout raised by axes is
+        # then answered as JSON (403) instead of the sign-in page's HTML.
+        user = authenticate(request=request, username=data["username"], password=data["password"])
+        if user is None or not user.is_active or user.status != StaffStatus.ACTIVE:
+            raise serializers.ValidationError(
+                {"non_field_errors": [_("Wrong account name or password.")]}
+            )
+        try:
+            token, secret = tokens.token_create(user=user, name=data.get("device", ""))
+        except tokens.TokenLimitReached:
+            return Response(
+                {"detail": _("Too many devices are signed in; revoke one of your tokens first.")},
+                status=status.HTTP_403_FORBIDDEN,
+            )
+        token.token = secret
+        return Response(IssuedTokenSerializer(token).data)
+
+
+class LogoutView(APIView):
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request: Request) -> Response:
+        if isinstance(request.auth, ApiToken):
+            tokens.token_revoke(by=request.user, token=request.auth)  # type: ignore[arg-type]
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ApiTokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """One's own tokens (a security administrator: everyone's). Secrets are never shown."""
+
+    serializer_class = ApiTokenSerializer
+    lookup_field = "public_id"
+    lookup_url_kwarg = "id"
+    lookup_value_regex = "[0-9a-fA-F-]{36}"
+
+    def get_queryset(self) -> QuerySet[ApiToken]:
+        live = ApiToken.objects.filter(expiry__gt=tokens.clock.now()).select_related("user")
+        if access.is_security_admin(self.request.user):
+            return live.order_by("-created")
+        return live.filter(user_id=self.request.user.pk).order_by("-created")
+
+    def perform_destroy(self, instance: ApiToken) -> None:
+        tokens.token_revoke(by=self.request.user, token=instance, request=self.request)  # type: ignore[arg-type]
