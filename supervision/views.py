@@ -235,7 +235,7 @@ def spot_check_draw(request: HttpRequest) -> HttpResponse:
         "back": "supervision:spot_checks",
     }
     return render(
-        request, "supervision/simple_form.html", context, status=400 if form.errors else 200
+        request, "includes/simple_form.html", context, status=400 if form.errors else 200
     )
 
 

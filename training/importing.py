@@ -188,10 +188,6 @@ def parse(file: Any, session: Session, today: datetime.date | None = None) -> Pa
     return result
 
 
-class _Rollback(Exception):
-    pass
-
-
 def apply(parsed: Parse, session: Session, by: User, today: datetime.date | None = None) -> None:
     """Write every row through the services in one transaction (all or nothing)."""
     with transaction.atomic():

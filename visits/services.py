@@ -88,12 +88,6 @@ def _validate_visit(
         raise ValidationError(errors)
 
 
-def on_danger_found(visit: Visit) -> None:
-    """Hook for issue 5 (mandatory reports, R17): a visit that found danger carries an urgent
-    follow-up item, and its page offers the mandatory-report form prefilled with the child
-    (reports:create?child=…); the view redirects there (visits.views.visit_create)."""
-
-
 def record_visit(
     *,
     by: User,
@@ -146,8 +140,6 @@ def record_visit(
                 ]
             )
             cadence.recompute(child)
-            if visit.danger_found:
-                on_danger_found(visit)
     except IntegrityError:
         # The same client_uuid won a concurrent race, or belongs to a visit out of scope.
         if client_uuid is None:
@@ -231,15 +223,6 @@ def correct_visit(
         visit.save()
         cadence.recompute(child)
     return visit
-
-
-# --- Hooks from children.services -------------------------------------------------------------
-
-
-def child_changed(child: Child) -> None:
-    """Called by children.services when a child is registered, its key status changes, or it is
-    closed or reopened: its due dates follow in the same transaction."""
-    cadence.recompute(child)
 
 
 # --- Inspections (R16) -----------------------------------------------------------------------

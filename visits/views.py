@@ -353,7 +353,7 @@ def inspection_create(request: HttpRequest) -> HttpResponse:
             return redirect("visits:inspection_detail", pk=inspection.pk)
     return render(
         request,
-        "visits/simple_form.html",
+        "includes/simple_form.html",
         {"form": form, "title": _("Record a village inspection"), "back": "visits:inspections"},
         status=400 if form.errors else 200,
     )
@@ -409,7 +409,7 @@ def cadence_rule(request: HttpRequest) -> HttpResponse:
                 return redirect(request.get_full_path())
     return render(
         request,
-        "visits/simple_form.html",
+        "includes/simple_form.html",
         {
             "form": form,
             "title": _("Visit cadence of %(district)s") % {"district": district.name},
