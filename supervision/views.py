@@ -234,9 +234,7 @@ def spot_check_draw(request: HttpRequest) -> HttpResponse:
         "title": _("Draw the annual archive spot-check"),
         "back": "supervision:spot_checks",
     }
-    return render(
-        request, "includes/simple_form.html", context, status=400 if form.errors else 200
-    )
+    return render(request, "includes/simple_form.html", context, status=400 if form.errors else 200)
 
 
 def spot_check_detail(request: HttpRequest, pk: int) -> HttpResponse:
