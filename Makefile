@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run install test test-calendar test-real-clock lint typecheck migrations-check check messages compilemessages clean bench
+.PHONY: run install test test-calendar test-real-clock lint imports typecheck migrations-check check messages compilemessages clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,14 +39,18 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+## The import contracts of ARCHITECTURE.md (import-linter, configured in pyproject.toml).
+imports: $(STAMP)
+	$(BIN)/lint-imports
+
 typecheck: $(STAMP)
-	$(BIN)/mypy core carecase org children training visits notifications reports stats exports supervision
+	$(BIN)/mypy core carecase org children training visits notifications reports stats exports supervision casefile
 
 migrations-check: $(STAMP)
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 
 ## Every quality gate: lint, types, migrations, tests.
-check: lint typecheck migrations-check test test-calendar
+check: lint imports typecheck migrations-check test test-calendar
 
 ## Refresh the Chinese catalogue after changing user-facing strings (needs gettext).
 messages: $(STAMP)

@@ -103,8 +103,8 @@ class PopulationInfo:
 
 def staff(district_code: str) -> None:
     """A director per village, a supervisor per town, civil affairs for the district."""
+    from core.regions import Level
     from org.models import Assignment, Region, Role, User
-    from org.regions import Level
 
     roles: dict[str, str] = {Level.VILLAGE: Role.CHILD_DIRECTOR, Level.TOWN: Role.SUPERVISOR}
     regions = list(Region.objects.filter(code__startswith=district_code[:6]))
@@ -145,7 +145,7 @@ def _scalar(sql: str, params: Any = None) -> Any:
 
 
 def _district_range(district: str) -> tuple[str, str]:
-    from org.regions import prefix_range
+    from core.regions import prefix_range
 
     low, high = prefix_range(district[:6])
     return low, high

@@ -1,5 +1,5 @@
 """The Django admin, for the system and security administrators (三员分立) and the
-break-glass superuser; what each sees is `access.ADMIN_PERMISSIONS`."""
+break-glass superuser; what each sees is `permissions.ADMIN_PERMISSIONS`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
-from carecase import access
+from core import permissions
 
 
 class CareCaseAdminSite(admin.AdminSite):
@@ -21,7 +21,7 @@ class CareCaseAdminSite(admin.AdminSite):
     index_title = _("Administration")
 
     def has_permission(self, request: HttpRequest) -> bool:
-        return access.may_use_admin_site(request.user)
+        return permissions.may_use_admin_site(request.user)
 
     def admin_view(self, view: Any, cacheable: bool = False) -> Any:
         inner = super().admin_view(view, cacheable)

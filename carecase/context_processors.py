@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from carecase import access
+from core import permissions, scoping
 
 
 def scope(request: HttpRequest) -> dict[str, Any]:
@@ -21,8 +21,8 @@ class _LazyScope:
     def __init__(self, user: Any) -> None:
         self._user = user
 
-    def _scope(self) -> access.Scope:
-        return access.get_scope(self._user)
+    def _scope(self) -> scoping.Scope:
+        return scoping.get_scope(self._user)
 
     @property
     def roles(self) -> frozenset[str]:
@@ -30,7 +30,7 @@ class _LazyScope:
 
     @property
     def can_manage_staff(self) -> bool:
-        return access.can_manage_staff(self._user)
+        return permissions.can_manage_staff(self._user)
 
     @property
     def can_see_coverage(self) -> bool:
@@ -52,8 +52,8 @@ class _LazyScope:
 
     @property
     def is_system_admin(self) -> bool:
-        return access.may_use_admin_site(self._user)
+        return permissions.may_use_admin_site(self._user)
 
     @property
     def is_security_admin(self) -> bool:
-        return access.is_security_admin(self._user)
+        return permissions.is_security_admin(self._user)

@@ -16,14 +16,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from carecase import access
-from core import clock
+from core import clock, permissions
 from org import adminlog, tokens
 from org.models import AdminAction, AdminLogEntry, ApiToken
 
 
 def _require_security_admin(request: HttpRequest) -> None:
-    if not access.is_security_admin(request.user):
+    if not permissions.is_security_admin(request.user):
         raise PermissionDenied(_("Sign-in lockouts are managed by the security administrator."))
 
 
@@ -81,7 +80,7 @@ def my_tokens(request: HttpRequest) -> HttpResponse:
 @require_POST
 def token_revoke(request: HttpRequest, public_id: str) -> HttpResponse:
     rows = _live_tokens()
-    if not access.is_security_admin(request.user):
+    if not permissions.is_security_admin(request.user):
         rows = rows.filter(user_id=request.user.pk)
     token = rows.filter(public_id=public_id).first()
     if token is None:
@@ -95,7 +94,7 @@ def token_revoke(request: HttpRequest, public_id: str) -> HttpResponse:
 
 def admin_log(request: HttpRequest) -> HttpResponse:
     """The administrators' log, for the audit administrator."""
-    if not access.is_audit_admin(request.user):
+    if not permissions.is_audit_admin(request.user):
         raise PermissionDenied(_("The administrators' log is read by the audit administrator."))
     rows = AdminLogEntry.objects.select_related("by").order_by("-at", "-pk")
     if account := request.GET.get("user", "").strip():

@@ -13,7 +13,7 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
-from carecase.env import env_bool, env_int, env_list, env_str
+from core.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CARECASE_VAR_DIR", str(BASE_DIR / "var")))
@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "stats",
     "exports",
     "supervision",
+    "casefile",
 ]
 
 MIDDLEWARE = [
@@ -127,11 +128,14 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Authentication and security -----------------------------------------------------------
+# The certification gate every write permission asks (core.permissions.work_refusal).
+WORK_GATE = "training.gate.work_refusal"
+
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
-    "carecase.access.SystemAdminBackend",
+    "core.permissions.SystemAdminBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -233,6 +237,17 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "carecase@localhost")
 # only logs. SITE_URL makes links in email absolute.
 SMS_PROVIDER = env_str("SMS_PROVIDER", "notifications.channels.ConsoleSmsProvider")
 SITE_URL = env_str("SITE_URL", "")
+# Delivery: a failed send is retried after NOTIFICATIONS_RETRY_BASE_SECONDS, doubling each
+# time, and marked failed after NOTIFICATIONS_MAX_ATTEMPTS attempts.
+NOTIFICATIONS_MAX_ATTEMPTS = env_int("NOTIFICATIONS_MAX_ATTEMPTS", 5, minimum=1)
+NOTIFICATIONS_RETRY_BASE_SECONDS = env_int("NOTIFICATIONS_RETRY_BASE_SECONDS", 300, minimum=1)
+# The default number of days before a quarter's last day a supervisor is reminded of the
+# villages not yet inspected (a district may set its own, 1 to 60).
+NOTIFICATIONS_INSPECTION_REMINDER_DAYS = env_int(
+    "NOTIFICATIONS_INSPECTION_REMINDER_DAYS", 14, minimum=1
+)
+# Database connections the reminder sweep uses at once on PostgreSQL.
+NOTIFICATIONS_SWEEP_WORKERS = env_int("NOTIFICATIONS_SWEEP_WORKERS", 2, minimum=1)
 if env_str("EMAIL_URL", ""):
     _email = _env.email_url("EMAIL_URL")
     EMAIL_BACKEND = _email["EMAIL_BACKEND"]

@@ -5,7 +5,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from carecase import security_views, views
 from carecase.auth_views import LoginView, PasswordChangeView
+from casefile import urls as casefile_urls
 from children import audit_views
+from children import urls as children_urls
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -20,7 +22,11 @@ urlpatterns = [
     ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("org/", include("org.urls")),
-    path("children/", include("children.urls")),
+    # The archive's pages and, in the same namespace, the archive page of one child (casefile).
+    path(
+        "children/",
+        include((children_urls.urlpatterns + casefile_urls.urlpatterns, children_urls.app_name)),
+    ),
     path("training/", include("training.urls")),
     path("notifications/", include("notifications.urls")),
     path("visits/", include("visits.urls")),

@@ -12,9 +12,8 @@ from django.template import loader
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from carecase import access
 from carecase.models import WorkerHeartbeat
-from core import clock
+from core import clock, permissions, scoping
 from org import selectors
 from org.models import DATA_ROLES, Role
 
@@ -35,11 +34,11 @@ def archive_summary(user: Any) -> dict[str, int]:
 def home(request: HttpRequest) -> HttpResponse:
     """One page, a panel per kind of assignment the user holds, each limited to its region."""
     user = request.user
-    scope = access.get_scope(user)
+    scope = scoping.get_scope(user)
     today = clock.today()
     context: dict[str, Any] = {"scope": scope, "today": today}
     # The certification gate first (R6): why this person cannot change anything yet.
-    context["work_refusal"] = access.work_refusal(user)
+    context["work_refusal"] = permissions.work_refusal(user)
     if not context["work_refusal"]:
         from training.gate import rotation_notice
 

@@ -1,7 +1,7 @@
 """REST endpoints of the child archive and the records hanging off a child.
 
 Rows come only from `children.selectors.children_for` (children) or from a child resolved
-through `access.get_visible_or_404` (records), so out of scope is a 404. Writes go through
+through `scoping.get_visible_or_404` (records), so out of scope is a 404. Writes go through
 `children.services`; its ValidationError becomes a 400 with field errors.
 """
 
@@ -21,7 +21,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from carecase import access
 from children import services
 from children.audit import log_access
 from children.choices import ParentRelation
@@ -36,7 +35,9 @@ from children.serializers import (
     WorkNoteSerializer,
     is_masked,
 )
-from org.api import as_drf_error
+from core import permissions, scoping
+from core.api import as_drf_error
+from org.models import Region
 
 
 def _child_errors(exc: DjangoValidationError, data: Any) -> serializers.ValidationError:
@@ -106,13 +107,13 @@ class ChildViewSet(
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()
         user = self.request.user
-        context["show_ids"] = access.can_view_identifier(user)
-        context["villages"] = access.archive_villages(user)
+        context["show_ids"] = permissions.can_view_identifier(user)
+        context["villages"] = Region.objects.villages_in(permissions.archive_scope(user))
         return context
 
     def _require_editor(self) -> None:
-        access.require_work(self.request.user)  # the certification gate: a 403 with its reason
-        if not access.can_edit_archives(self.request.user):
+        permissions.require_work(self.request.user)  # the certification gate: a 403 with its reason
+        if not permissions.can_edit_archives(self.request.user):
             raise PermissionDenied(
                 _("Only village child directors and district civil affairs edit archives.")
             )
@@ -235,7 +236,7 @@ class ChildRecordViewSet(
 
     def get_child(self) -> Child:
         if self._child is None:
-            self._child = access.get_visible_or_404(
+            self._child = scoping.get_visible_or_404(
                 Child.objects.all(), self.request.user, pk=self.kwargs["child_pk"]
             )
         return self._child
@@ -245,8 +246,8 @@ class ChildRecordViewSet(
 
     def _require_recorder(self) -> None:
         self.get_child()  # 404 before 403: out of scope looks like "does not exist"
-        access.require_work(self.request.user)
-        if not access.can_add_records(self.request.user):
+        permissions.require_work(self.request.user)
+        if not permissions.can_add_records(self.request.user):
             raise PermissionDenied(_("You cannot add records to this archive."))
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -24,10 +24,9 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
-from carecase import access
 from children.choices import AttachmentKind
 from children.models import Attachment, Child
-from core import clock
+from core import clock, permissions
 from org.models import User
 
 logger = logging.getLogger(__name__)
@@ -164,7 +163,7 @@ def save_attachment(
 ) -> Attachment:
     """Validate `upload` and add it to `child`'s archive. Raises ValidationError keyed by field
     (nothing is stored then); the same client token twice returns the first attachment."""
-    if not access.can_add_records(by) or not (
+    if not permissions.can_add_records(by) or not (
         Child.objects.visible_to(by).filter(pk=child.pk).exists()
     ):
         raise PermissionDenied(_("You cannot add attachments to this archive."))

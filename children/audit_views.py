@@ -11,8 +11,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from carecase import access
 from children.models import AccessAction, AccessLog
+from core import permissions
 from org.forms import DateInput
 
 
@@ -34,7 +34,7 @@ class AccessLogFilter(forms.Form):
 
 
 def access_log(request: HttpRequest) -> HttpResponse:
-    scope = access.audit_scope(request.user)
+    scope = permissions.audit_scope(request.user)
     if not scope.prefixes:
         raise PermissionDenied(_("The access log is read by the audit administrator."))
     # Rows about a child in the audited regions, and exports or imports by staff those

@@ -21,13 +21,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from carecase import access
-from carecase.forms import add_service_errors
 from children import attachments, dossier
 from children.audit import log_access
 from children.choices import AttachmentKind
 from children.models import AccessAction, Attachment, Child
-from core import clock
+from core import clock, permissions, scoping
+from core.forms import add_service_errors
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +61,7 @@ class AttachmentForm(forms.Form):
 
 
 def _visible_child(request: HttpRequest, pk: int) -> Child:
-    return access.get_visible_or_404(Child.objects.all(), request.user, pk=pk)
+    return scoping.get_visible_or_404(Child.objects.all(), request.user, pk=pk)
 
 
 def _limit_mb() -> str:
@@ -72,8 +71,8 @@ def _limit_mb() -> str:
 @require_http_methods(["GET", "POST"])
 def attachment_new(request: HttpRequest, pk: int) -> HttpResponse:
     child = _visible_child(request, pk)
-    access.require_work(request.user)
-    if not access.can_add_records(request.user):
+    permissions.require_work(request.user)
+    if not permissions.can_add_records(request.user):
         raise PermissionDenied(_("Your role does not add records to archives."))
     form = AttachmentForm(request.POST or None, request.FILES or None, limit_mb=_limit_mb())
     if request.method == "POST" and form.is_valid():
@@ -127,7 +126,7 @@ def attachment(request: HttpRequest, pk: int, attachment_pk: int) -> FileRespons
 
 @require_GET
 def dossier_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    child = access.get_visible_or_404(dossier.dossier_queryset(), request.user, pk=pk)
+    child = scoping.get_visible_or_404(dossier.dossier_queryset(), request.user, pk=pk)
     now = clock.now()
     pdf = dossier.render_pdf(child, request.user, now=now)
     log_access(request, AccessAction.PDF, child=child)

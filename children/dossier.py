@@ -27,7 +27,6 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
-from carecase import access
 from children import idnumber
 from children.attachments import IMAGE_TYPES, read_image
 from children.choices import AttachmentKind, Category
@@ -40,7 +39,7 @@ from children.models import (
     Referral,
     WorkNote,
 )
-from core import clock
+from core import clock, permissions
 
 if TYPE_CHECKING:
     from org.models import Region
@@ -273,7 +272,7 @@ def photo_data_uri(child: Child) -> str | None:
 def identifiers(child: Child, user: Any) -> dict[str, Any]:
     """ID numbers as `user` may read them: in full with the view_identifier permission,
     masked otherwise."""
-    full = access.can_view_identifier(user)
+    full = permissions.can_view_identifier(user)
     carer_id = child.carer_id
     return {
         "full": full,

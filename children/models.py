@@ -14,7 +14,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from carecase.access import ScopedQuerySet
 from children import crypto, idnumber
 from children.choices import ETHNICITIES as ETHNICITY_CHOICES
 from children.choices import (
@@ -36,6 +35,7 @@ from children.choices import (
     Schooling,
     Status,
 )
+from core.scoping import ScopedQuerySet
 
 
 class EncryptedIdentifier:

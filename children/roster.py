@@ -28,7 +28,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from carecase import access
 from children import crypto, idnumber
 from children.choices import (
     ETHNICITIES,
@@ -49,6 +48,7 @@ from children.choices import (
 )
 from children.models import Child, Parent
 from children.services import CHILD_FIELDS, PARENT_FIELDS, ChildInput, save_child
+from core import permissions
 from org.models import Region, User
 
 # --- The columns ----------------------------------------------------------------------------
@@ -552,7 +552,10 @@ def _parse_cell(column: Column, raw: Any, lookups: _Lookups) -> Any:
 def _check_villages(result: RosterParse, user: User) -> None:
     codes = {row.values.get("village") for row in result.rows} - {"", None}
     villages = {
-        region.code: region for region in access.archive_villages(user).filter(code__in=codes)
+        region.code: region
+        for region in Region.objects.villages_in(permissions.archive_scope(user)).filter(
+            code__in=codes
+        )
     }
     header = COLUMNS_BY_KEY["village"].header
     for row in result.rows:

@@ -28,14 +28,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from carecase import access
 from children import idnumber, roster
 from children.audit import log_access
 from children.choices import Category, Status
 from children.models import AccessAction, Child
 from children.models_roster import RosterImport, RosterImportStatus
 from children.selectors import DEFAULT_SORT, SORTS, ChildFilter, children_for
-from core import clock
+from core import clock, permissions, scoping
 from org.models import DATA_ROLES, User
 
 TEMPLATE_FILENAME = "儿童名册导入模板.xlsx"
@@ -48,7 +47,7 @@ EXPORT_CHUNK = 2000
 
 
 def _require_importer(request: HttpRequest) -> None:
-    if not access.can_import_rosters(request.user):
+    if not permissions.can_import_rosters(request.user):
         raise PermissionDenied(_("Only district civil-affairs staff import rosters."))
 
 
@@ -107,7 +106,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             result = roster.apply_roster(parsed, by=user, today=today, commit=False)
             record = RosterImport(
                 uploaded_by=user,
-                district=access.managed_districts(user)[0],
+                district=permissions.managed_districts(user)[0],
                 original_name=upload.name[:200],
             )
             _store_result(record, result, parsed.row_count)
@@ -211,7 +210,7 @@ def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _require_children_role(request: HttpRequest) -> None:
-    if not access.get_scope(request.user).has_role(*DATA_ROLES):
+    if not scoping.get_scope(request.user).has_role(*DATA_ROLES):
         raise PermissionDenied(_("Your roles do not include children's archives."))
 
 
@@ -248,7 +247,7 @@ def describe_filter(flt: ChildFilter, fmt: str, full_ids: bool) -> str:
 def _export(request: HttpRequest, fmt: str) -> tuple[Any, bool, str, int]:
     _require_children_role(request)
     flt = _filter_from(request)
-    full_ids = access.can_export_identifier(request.user)
+    full_ids = permissions.can_export_identifier(request.user)
     queryset = children_for(request.user, flt)
     count = queryset.count()
     log_access(

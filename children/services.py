@@ -14,8 +14,6 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
-from carecase import access
-from carecase.text import clean_name
 from children import crypto, idnumber, rules
 from children.choices import (
     ENTRUSTED,
@@ -28,9 +26,10 @@ from children.choices import (
     Status,
 )
 from children.models import Assistance, CategoryTag, Child, Parent, Problem, Referral, WorkNote
-from core import clock
+from core import clock, permissions
+from core.regions import Level
+from core.text import clean_name
 from org.models import Region, User, phone_validator
-from org.regions import Level
 from visits import cadence
 
 # Child fields a caller may set directly (identity numbers, categories and parents apart).
@@ -178,7 +177,11 @@ def _validate(
                 err(f"{relation}_name", exc.messages[0])
     if data.village.level != Level.VILLAGE:
         err("village", _("Choose a village or community."))
-    elif not access.archive_villages(by).filter(pk=data.village.pk).exists():
+    elif (
+        not Region.objects.villages_in(permissions.archive_scope(by))
+        .filter(pk=data.village.pk)
+        .exists()
+    ):
         err("village", _("This village is outside the regions where you keep archives."))
 
     facts = None

@@ -44,8 +44,8 @@ from children.models import CategoryTag, Child, Parent
 from children.services import pinyin_keys
 from core import clock
 from core.calendar import years_before
+from core.regions import Level, prefix_range
 from org.models import Region, User
-from org.regions import Level, prefix_range
 
 BATCH_SIZE = 2000
 

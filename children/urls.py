@@ -1,15 +1,15 @@
-from django.urls import include, path, re_path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 
 from children import picker, views
 
 app_name = "children"
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.child_list, name="list"),
     path("new/", views.child_create, name="create"),
     path("age-review/", views.age_review, name="age_review"),
     path("picker/", picker.child_picker, name="picker"),
-    path("<int:pk>/", views.child_detail, name="detail"),
+    # "<int:pk>/" (the archive page, children:detail) is casefile/urls.py.
     path("<int:pk>/edit/", views.child_edit, name="edit"),
     path("<int:pk>/close/", views.child_close, name="close"),
     path("<int:pk>/reopen/", views.child_reopen, name="reopen"),

@@ -1,9 +1,8 @@
-"""Pages of the child archive: list and search, registration and editing, the archive page
-with its timeline, closing and reopening, and the records that hang off a child."""
+"""Pages of the child archive: list and search, registration and editing, closing and
+reopening, and the records that hang off a child (the archive page itself, with its timeline,
+is casefile.views)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,10 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from carecase import access
-from carecase.forms import add_service_errors
 from children import selectors, services
-from children.audit import log_access
 from children.forms import (
     RECORD_FORMS,
     RECORD_TITLES,
@@ -25,37 +21,38 @@ from children.forms import (
     CloseForm,
     ReopenForm,
 )
-from children.models import AccessAction, Child
-from core import clock
+from children.models import Child
+from core import permissions, scoping
+from core.forms import add_service_errors
+from core.regions import Level
 from org.models import Region
-from org.regions import Level
 
 PAGE_SIZE = 25
 
 
 def _require_editor(request: HttpRequest) -> None:
-    access.require_work(request.user)  # the certification gate explains itself
-    if not access.can_edit_archives(request.user):
+    permissions.require_work(request.user)  # the certification gate explains itself
+    if not permissions.can_edit_archives(request.user):
         raise PermissionDenied(
             _("Archives are kept by village child directors and district civil affairs.")
         )
 
 
 def _require_records(request: HttpRequest) -> None:
-    access.require_work(request.user)
-    if not access.can_add_records(request.user):
+    permissions.require_work(request.user)
+    if not permissions.can_add_records(request.user):
         raise PermissionDenied(_("Your role does not add records to archives."))
 
 
 def _visible_child(request: HttpRequest, pk: int) -> Child:
-    return access.get_visible_or_404(
+    return scoping.get_visible_or_404(
         Child.objects.select_related("village__parent", "created_by"), request.user, pk=pk
     )
 
 
 def _filter_regions(request: HttpRequest) -> list[Region]:
     """Districts, towns and villages a user may filter by: those inside their scope."""
-    scope = access.get_scope(request.user)
+    scope = scoping.get_scope(request.user)
     levels = [Level.DISTRICT, Level.TOWN, Level.VILLAGE]
     regions = Region.objects.filter(scope.q("code"), level__in=levels)
     return list(regions.order_by("code").only("code", "name", "level"))
@@ -74,8 +71,8 @@ def child_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "sort": flt.sort,
-        "can_edit": access.can_edit_archives(request.user),
-        "can_import": access.can_import_rosters(request.user),
+        "can_edit": permissions.can_edit_archives(request.user),
+        "can_import": permissions.can_import_rosters(request.user),
         "query": request.GET.urlencode(),
     }
     return render(request, "children/child_list.html", context)
@@ -84,7 +81,7 @@ def child_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def child_create(request: HttpRequest) -> HttpResponse:
     _require_editor(request)
-    villages = access.archive_villages(request.user)
+    villages = Region.objects.villages_in(permissions.archive_scope(request.user))
     form = ChildForm(request.POST or None, villages=villages)
     if not request.POST and villages.count() == 1:
         form.initial["village"] = villages.get().pk
@@ -114,43 +111,19 @@ def child_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    child = _visible_child(request, pk)
-    log_access(request, AccessAction.VIEW, child=child)
-    show_id = access.can_view_identifier(request.user)
-    context: dict[str, Any] = {
-        "child": child,
-        "parents": list(child.parents.all()),
-        "categories": child.categories.all(),
-        "assistance": child.assistances.select_related("created_by"),
-        "referrals": child.referrals.select_related("created_by"),
-        "notes": child.worknotes.select_related("created_by")[:20],
-        "problems": child.problems.select_related("created_by"),
-        "attachments": child.attachments.select_related("created_by"),
-        "visits": child.visits.select_related("author").order_by("-visit_date", "-pk")[:10],
-        "timeline": selectors.timeline(child, viewer=request.user),
-        "warnings": services.warnings_for(child),
-        "show_id": show_id,
-        "id_number": child.id_number if show_id else child.id_masked,
-        "can_edit": access.can_edit_archives(request.user),
-        "can_add": access.can_add_records(request.user),
-        "record_titles": RECORD_TITLES,
-        "today": clock.today(),
-    }
-    return render(request, "children/child_detail.html", context)
-
-
 @require_http_methods(["GET", "POST"])
 def child_edit(request: HttpRequest, pk: int) -> HttpResponse:
     _require_editor(request)
     child = _visible_child(request, pk)
     # An archive can move between villages the editor serves, and keep its own village.
-    villages = access.archive_villages(request.user) | Region.objects.filter(pk=child.village_id)
+    villages = Region.objects.villages_in(
+        permissions.archive_scope(request.user)
+    ) | Region.objects.filter(pk=child.village_id)
     form = ChildForm(
         request.POST or None,
         villages=villages,
         instance=child,
-        show_identifiers=access.can_view_identifier(request.user),
+        show_identifiers=permissions.can_view_identifier(request.user),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -277,5 +250,5 @@ def age_review(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "children/age_review.html",
-        {"page": page, "can_edit": access.can_edit_archives(request.user)},
+        {"page": page, "can_edit": permissions.can_edit_archives(request.user)},
     )

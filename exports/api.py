@@ -18,9 +18,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core import clock
+from core.api import as_drf_error
 from exports import services
 from exports.models import ExportJob, ExportKind
-from org.api import as_drf_error
 
 
 class ExportRequestSerializer(serializers.Serializer):

@@ -7,8 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.regions import Level
 from org.models import Region
-from org.regions import Level
 
 
 class StatisticsExportForm(forms.Form):

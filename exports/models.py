@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from carecase.access import ScopedQuerySet
+from core.scoping import ScopedQuerySet
 
 # How long a finished export stays downloadable.
 EXPORT_LIFETIME = datetime.timedelta(days=7)

@@ -27,10 +27,10 @@ from django.http import Http404, HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from carecase import access
 from children.audit import log_access
 from children.models import AccessAction, AccessLog
-from core import clock
+from core import clock, scoping
+from core.regions import Level
 from exports.models import (
     EXPORT_LIFETIME,
     ExportJob,
@@ -39,7 +39,6 @@ from exports.models import (
     ExportStatus,
 )
 from org.models import Region, Role
-from org.regions import Level
 
 logger = logging.getLogger(__name__)
 
@@ -55,18 +54,18 @@ class ExportRefused(Exception):
 
 
 def may_export(user: Any) -> bool:
-    return access.get_scope(user).has_role(*EXPORT_ROLES)
+    return scoping.get_scope(user).has_role(*EXPORT_ROLES)
 
 
 def export_areas(user: Any) -> list[Region]:
     """The areas `user` may export: civil-affairs staff their districts and the towns of them,
     supervisors their towns. All inside `user`'s scope."""
-    scope = access.get_scope(user)
+    scope = scoping.get_scope(user)
     districts = scope.regions(Role.CIVIL_AFFAIRS)
     towns = scope.regions(Role.SUPERVISOR)
     condition = Q(pk__in=[r.pk for r in (*districts, *towns)])
     if districts:
-        district_scope = access.Scope(prefixes=tuple(d.prefix for d in districts))
+        district_scope = scoping.Scope(prefixes=tuple(d.prefix for d in districts))
         condition |= district_scope.q("code") & Q(level=Level.TOWN)
     return list(
         Region.objects.visible_to(user)
@@ -169,7 +168,7 @@ def _build_statistics(job: ExportJob, out: Any, progress: Callable[[int, str], N
     from stats.workbook import build_statistics_workbook
 
     user = job.requested_by
-    access.forget_scope(user)
+    scoping.forget_scope(user)
     if not user.is_active or job.area_id not in {a.pk for a in export_areas(user)}:
         raise ExportRefused(_("You no longer serve this region, so it cannot be exported."))
     on = datetime.date.fromisoformat(job.params["date"])
@@ -262,7 +261,7 @@ def jobs_for(user: Any) -> ExportJobQuerySet:
 
 
 def job_or_404(user: Any, job_id: Any) -> ExportJob:
-    return access.get_visible_or_404(jobs_for(user), user, pk=job_id)
+    return scoping.get_visible_or_404(jobs_for(user), user, pk=job_id)
 
 
 def download(request: HttpRequest, job_id: Any, *, now: datetime.datetime) -> ExportJob:

@@ -12,8 +12,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from carecase.forms import add_service_errors
 from core import clock
+from core.forms import add_service_errors
 from exports import services
 from exports.forms import StatisticsExportForm
 from exports.models import ExportKind

@@ -65,11 +65,11 @@ def _provider(path: str) -> SmsProvider:
 
 
 def sms_provider() -> SmsProvider:
-    return _provider(getattr(settings, "SMS_PROVIDER", "") or DEFAULT_SMS_PROVIDER)
+    return _provider(settings.SMS_PROVIDER or DEFAULT_SMS_PROVIDER)
 
 
 def _absolute(link: str) -> str:
-    base = getattr(settings, "SITE_URL", "").rstrip("/")
+    base = settings.SITE_URL.rstrip("/")
     return f"{base}{link}" if link and base else link
 
 

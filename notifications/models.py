@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from org.regions import Level as RegionLevel
+from core.regions import Level as RegionLevel
 
 
 class Kind(models.TextChoices):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 # The default of Rule.inspection_reminder_days (a district may set 1 to 60 days).
-INSPECTION_REMINDER_DAYS: int = getattr(settings, "NOTIFICATIONS_INSPECTION_REMINDER_DAYS", 14)
+INSPECTION_REMINDER_DAYS: int = settings.NOTIFICATIONS_INSPECTION_REMINDER_DAYS
 
 
 @dataclass(frozen=True)
@@ -31,8 +31,8 @@ FIELDS = (
 )
 
 # Delivery retries: attempt n (1-based) failing waits RETRY_BASE_SECONDS * 2**(n-1).
-MAX_ATTEMPTS: int = getattr(settings, "NOTIFICATIONS_MAX_ATTEMPTS", 5)
-RETRY_BASE_SECONDS: int = getattr(settings, "NOTIFICATIONS_RETRY_BASE_SECONDS", 300)
+MAX_ATTEMPTS: int = settings.NOTIFICATIONS_MAX_ATTEMPTS
+RETRY_BASE_SECONDS: int = settings.NOTIFICATIONS_RETRY_BASE_SECONDS
 # A claim older than this is taken to belong to a worker that died.
 STALE_CLAIM_SECONDS: int = 15 * 60
 

@@ -39,11 +39,11 @@ from django.db import IntegrityError, connection, transaction
 from children.choices import Status
 from core import clock
 from core.calendar import quarter_bounds, quarter_of
+from core.regions import Level as RegionLevel
+from core.regions import prefix_range
 from notifications.models import EscalationLevel, Kind, Reminder, SendStatus
 from notifications.rules import DEFAULTS, INSPECTION_REMINDER_DAYS, Rule, district_rules
 from org.models import Role, StaffStatus
-from org.regions import Level as RegionLevel
-from org.regions import prefix_range
 
 BATCH_SIZE = 5000
 
@@ -266,7 +266,7 @@ _PG_SETTINGS = (
 def workers() -> int:
     """Connections the sweep may use at once on PostgreSQL (NOTIFICATIONS_SWEEP_WORKERS,
     default 2: each inserts the reminders of its share of the children)."""
-    return max(int(getattr(settings, "NOTIFICATIONS_SWEEP_WORKERS", 2)), 1)
+    return settings.NOTIFICATIONS_SWEEP_WORKERS
 
 
 def _postgres() -> bool:

@@ -11,8 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from carecase import access
-from core import clock
+from core import clock, scoping
 from notifications.forms import ReminderRuleForm
 from notifications.models import Notification, ReminderRule
 from notifications.rules import DEFAULTS, FIELDS
@@ -65,7 +64,7 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
 
 def rules(request: HttpRequest, district_id: int | None = None) -> HttpResponse:
     """The reminder rule of a district the user serves as civil-affairs staff."""
-    districts = access.get_scope(request.user).regions(Role.CIVIL_AFFAIRS)
+    districts = scoping.get_scope(request.user).regions(Role.CIVIL_AFFAIRS)
     if not districts:
         raise Http404
     district = districts[0]

@@ -14,8 +14,8 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from carecase import access
-from core import clock
+from core import clock, permissions
+from core.api import as_drf_error
 from org import services
 from org.models import Assignment, Region, User
 from org.serializers import (
@@ -25,19 +25,6 @@ from org.serializers import (
     StaffCreatedSerializer,
     StaffSerializer,
 )
-
-
-def as_drf_error(
-    exc: DjangoValidationError, rename: dict[str, str] | None = None
-) -> serializers.ValidationError:
-    """A service's ValidationError as a DRF 400 with field errors; `rename` maps a service's
-    field names to the API's where they differ."""
-    if hasattr(exc, "error_dict"):
-        names = rename or {}
-        return serializers.ValidationError(
-            {names.get(field, field): messages for field, messages in exc.message_dict.items()}
-        )
-    return serializers.ValidationError({"non_field_errors": exc.messages})
 
 
 class RegionViewSet(viewsets.ReadOnlyModelViewSet):
@@ -64,7 +51,7 @@ class RegionViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 def _require_staff_manager(request: Request) -> None:
-    if not access.can_manage_staff(request.user):
+    if not permissions.can_manage_staff(request.user):
         raise PermissionDenied(_("Only district civil-affairs staff manage staff."))
 
 
@@ -94,7 +81,7 @@ class StaffViewSet(
         try:
             staff, password = services.staff_create(
                 by=request.user,  # type: ignore[arg-type]
-                district=access.managed_districts(request.user)[0],
+                district=permissions.managed_districts(request.user)[0],
                 **data,
             )
         except DjangoValidationError as exc:

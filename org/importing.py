@@ -10,8 +10,8 @@ from pathlib import Path
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.regions import LEVEL_ORDER, Level, code_errors, infer_level, parent_code
 from org.models import Region
-from org.regions import LEVEL_ORDER, Level, code_errors, infer_level, parent_code
 
 LEVEL_ALIASES = {
     # Accept the Chinese level names a user may type into a spreadsheet.

@@ -14,22 +14,13 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from knox.models import AbstractAuthToken
 
-from carecase.access import ScopedQuerySet
 from core import clock
-from org.regions import PREFIX_LENGTH, Level, code_errors, parent_level, scope_prefix
+from core.regions import PREFIX_LENGTH, Level, code_errors, parent_level, scope_prefix
+from core.roles import ADMIN_ROLES, DATA_ROLES, Role
+from core.scoping import ScopedQuerySet
 
 if TYPE_CHECKING:
-    from carecase.access import Scope
-
-
-class Role(models.TextChoices):
-    CHILD_DIRECTOR = "child_director", _("Child director")
-    SUPERVISOR = "supervisor", _("Child supervisor")
-    CIVIL_AFFAIRS = "civil_affairs", _("Civil-affairs staff")
-    PROTECTION_CENTRE = "protection_centre", _("Protection centre")
-    SYSTEM_ADMIN = "system_admin", _("System administrator")
-    SECURITY_ADMIN = "security_admin", _("Security administrator")
-    AUDIT_ADMIN = "audit_admin", _("Audit administrator")
+    from core.scoping import Scope
 
 
 _ADMIN_LEVELS = frozenset({Level.PROVINCE, Level.CITY, Level.DISTRICT})
@@ -43,18 +34,16 @@ ROLE_LEVELS: dict[str, frozenset[str]] = {
     Role.SECURITY_ADMIN: _ADMIN_LEVELS,
     Role.AUDIT_ADMIN: _ADMIN_LEVELS,
 }
-# Roles whose region is a scope over children's data. The three admin roles (三员分立) manage
-# the deployment and never see case data through their assignment.
-DATA_ROLES = frozenset(
-    {Role.CHILD_DIRECTOR, Role.SUPERVISOR, Role.CIVIL_AFFAIRS, Role.PROTECTION_CENTRE}
-)
-ADMIN_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
 # Roles a district's civil-affairs staff may hand out inside their district.
 DISTRICT_GRANTABLE_ROLES = DATA_ROLES
 
 
 class RegionQuerySet(ScopedQuerySet["Region"]):
     scope_field = "code"
+
+    def villages_in(self, scope: Scope) -> RegionQuerySet:
+        """The villages inside `scope` (e.g. `permissions.archive_scope(user)`)."""
+        return self.filter(scope.q("code"), level=Level.VILLAGE)
 
 
 class Region(models.Model):
@@ -202,7 +191,7 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]  # knox is unt
 
     def clean(self) -> None:
         super().clean()
-        from carecase.text import clean_name
+        from core.text import clean_name
 
         errors: dict[str, Any] = {}
         if self.real_name:

@@ -11,8 +11,8 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sub
 from django.db.models.functions import Coalesce
 
 from core import clock
+from core.regions import Level
 from org.models import Assignment, Region, Role
-from org.regions import Level
 
 
 def _active_in(role: str, today: datetime.date) -> QuerySet[Assignment]:

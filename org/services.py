@@ -12,8 +12,8 @@ from django.db.models import Q
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from carecase import access
-from core import clock
+from core import clock, permissions, scoping
+from core.regions import Level
 from org import separation, tokens
 from org.models import (
     DISTRICT_GRANTABLE_ROLES,
@@ -23,7 +23,6 @@ from org.models import (
     StaffStatus,
     User,
 )
-from org.regions import Level
 
 
 def generate_password(length: int = 12) -> str:
@@ -46,7 +45,7 @@ def generate_password(length: int = 12) -> str:
 
 
 def _require_district_manager(by: User, district: Region) -> None:
-    if district.level != Level.DISTRICT or not access.manages_region(by, district):
+    if district.level != Level.DISTRICT or not permissions.manages_region(by, district):
         raise ValidationError(
             {"managing_district": _("You can only manage staff of your own district.")}
         )
@@ -118,7 +117,7 @@ def assignment_create(
     district that contains the region)."""
     if role not in DISTRICT_GRANTABLE_ROLES:
         raise ValidationError({"role": _("This role is granted by the security administrator.")})
-    if not access.manages_region(by, region):
+    if not permissions.manages_region(by, region):
         raise ValidationError({"region": _("You can only assign regions inside your district.")})
     separation.check_assignment(by=by, user=user, role=role)
     assignment = Assignment(
@@ -135,7 +134,7 @@ def assignment_create(
             _("%(user)s already holds this role in %(region)s.") % {"user": user, "region": region}
         )
     assignment.save()
-    access.forget_scope(user)
+    scoping.forget_scope(user)
     return assignment
 
 
@@ -149,7 +148,7 @@ def assignment_end(
 ) -> Assignment:
     """End an assignment on `end_date` (today by default). The row stays as history."""
     end_date = end_date or clock.today()
-    if not access.manages_region(by, assignment.region):
+    if not permissions.manages_region(by, assignment.region):
         raise ValidationError(_("You can only end assignments inside your district."))
     locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
     if locked.end_date is not None:
@@ -166,7 +165,7 @@ def assignment_end(
     locked.save(update_fields=["end_date", "end_reason", "ended_by"])
     # A device signed in under the old assignment signs in again.
     tokens.revoke_all(locked.user)
-    access.forget_scope(locked.user)
+    scoping.forget_scope(locked.user)
     return locked
 
 
@@ -184,7 +183,9 @@ __all__ = [
 def staff_reset_password(*, by: User, staff: User) -> str:
     """Give `staff` a new one-time password (to change at next sign-in) and return it."""
     _refuse_administrator(staff)
-    if staff.managing_district is None or not access.manages_region(by, staff.managing_district):
+    if staff.managing_district is None or not permissions.manages_region(
+        by, staff.managing_district
+    ):
         raise PermissionDenied(_("Only the district that keeps this record can reset it."))
     password = generate_password()
     staff.set_password(password)

@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from carecase import access
+from core import permissions
 from org import tokens
 from org.models import ApiToken, StaffStatus
 
@@ -97,7 +97,7 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.
 
     def get_queryset(self) -> QuerySet[ApiToken]:
         live = ApiToken.objects.filter(expiry__gt=tokens.clock.now()).select_related("user")
-        if access.is_security_admin(self.request.user):
+        if permissions.is_security_admin(self.request.user):
             return live.order_by("-created")
         return live.filter(user_id=self.request.user.pk).order_by("-created")
 

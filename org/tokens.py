@@ -66,11 +66,11 @@ def token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
 def token_revoke(*, by: User, token: ApiToken, request: Any = None) -> None:
     """Revoke one token: its owner, or a security administrator (recorded in the
     administrators' log)."""
-    from carecase import access
+    from core import permissions
     from org import adminlog
 
     if token.user_id != by.pk:
-        if not access.is_security_admin(by):
+        if not permissions.is_security_admin(by):
             raise PermissionError("Only the owner or a security administrator revokes a token.")
         adminlog.record(
             by=by,

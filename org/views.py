@@ -11,9 +11,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from carecase import access
-from carecase.forms import add_service_errors
-from core import clock
+from core import clock, permissions, scoping
+from core.forms import add_service_errors
+from core.regions import Level
 from org import selectors, services
 from org.forms import (
     AssignmentEndForm,
@@ -23,7 +23,6 @@ from org.forms import (
     StaffForm,
 )
 from org.models import Assignment, Region, Role, User
-from org.regions import Level
 
 STAFF_SORTS = {
     "name": ("real_name", "username"),
@@ -34,12 +33,12 @@ STAFF_SORTS = {
 
 
 def _require_staff_manager(request: HttpRequest) -> None:
-    if not access.can_manage_staff(request.user):
+    if not permissions.can_manage_staff(request.user):
         raise PermissionDenied(_("Only district civil-affairs staff manage staff."))
 
 
 def coverage(request: HttpRequest) -> HttpResponse:
-    scope = access.get_scope(request.user)
+    scope = scoping.get_scope(request.user)
     if not scope.has_role(Role.SUPERVISOR, Role.CIVIL_AFFAIRS, Role.PROTECTION_CENTRE):
         raise PermissionDenied(_("Coverage is reviewed by supervisors and district staff."))
     gaps = selectors.coverage_gaps(request.user)
@@ -86,7 +85,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def staff_create(request: HttpRequest) -> HttpResponse:
     _require_staff_manager(request)
-    districts = access.managed_districts(request.user)
+    districts = permissions.managed_districts(request.user)
     form = StaffForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -104,7 +103,7 @@ def staff_create(request: HttpRequest) -> HttpResponse:
 
 
 def _visible_staff(request: HttpRequest, pk: int) -> User:
-    return access.get_visible_or_404(User.objects.all(), request.user, pk=pk)
+    return scoping.get_visible_or_404(User.objects.all(), request.user, pk=pk)
 
 
 def _render_staff_detail(
@@ -154,7 +153,7 @@ def staff_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _assignable_regions(request: HttpRequest) -> QuerySet[Region]:
-    scope = access.managed_scope(request.user)
+    scope = permissions.managed_scope(request.user)
     return Region.objects.filter(scope.q("code")).filter(
         level__in=[Level.DISTRICT, Level.TOWN, Level.VILLAGE]
     )
@@ -183,7 +182,7 @@ def assignment_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def assignment_end(request: HttpRequest, pk: int) -> HttpResponse:
     _require_staff_manager(request)
-    assignment = access.get_visible_or_404(
+    assignment = scoping.get_visible_or_404(
         Assignment.objects.select_related("user", "region"), request.user, pk=pk
     )
     form = AssignmentEndForm(request.POST or None)

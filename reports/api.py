@@ -15,10 +15,9 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from carecase import access
 from children.models import Child
-from core import clock
-from org.api import as_drf_error
+from core import clock, permissions
+from core.api import as_drf_error
 from org.models import Region, User
 from reports import selectors, services
 from reports.models import MandatoryReport, ReportStep, Situation, Stage, StepKind
@@ -220,7 +219,7 @@ class ReportViewSet(
                     if row["kind"] == StepKind.REPORT:
                         row["by"] = None
             return Response(steps)
-        access.require_work(request.user)
+        permissions.require_work(request.user)
         serializer = StepSerializer(data=request.data)
         serializer.fields["corrects"].queryset = ReportStep.objects.filter(report=report)  # type: ignore[attr-defined]
         serializer.is_valid(raise_exception=True)
@@ -250,7 +249,7 @@ class ReportViewSet(
         """Link a report about an unregistered child to the child's archive (a child in the
         caller's scope; once). Recorded as a step."""
         report = self.get_object()
-        access.require_work(request.user)
+        permissions.require_work(request.user)
         serializer = LinkSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         try:

@@ -8,9 +8,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from carecase.forms import RESUBMIT_MESSAGES
 from children.models import Child
 from children.picker import ChildPickerField, PickerWidget
+from core.forms import RESUBMIT_MESSAGES
 from org.models import Region, User
 from reports.models import ReportDeadlineRule, ReportStep, Situation, Stage, StepKind
 from reports.services import RULE_FIELDS, ReportInput, StepInput

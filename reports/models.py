@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from carecase.access import ScopedQuerySet
+from core.scoping import ScopedQuerySet
 
 
 class Situation(models.TextChoices):
@@ -274,7 +274,7 @@ class ReportEscalation(models.Model):
 
 
 def _default_escalation_delay() -> int:
-    return int(getattr(settings, "REPORT_ESCALATION_DELAY_HOURS", 24))
+    return settings.REPORT_ESCALATION_DELAY_HOURS
 
 
 class ReportDeadlineRule(models.Model):

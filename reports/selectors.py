@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 
-from carecase.access import get_scope
+from core.scoping import get_scope
 from reports.models import MandatoryReport, MandatoryReportQuerySet, ReportStep, Stage
 
 
@@ -54,7 +54,7 @@ def filter_cases(
     """Narrow a list of cases by the dashboards' drill-down parameters: `area` (a district,
     town or village code: its prefix), `stage` and `overdue=1` (the next expected step is past
     its deadline). Unknown values are ignored. Returns the queryset and the filters applied."""
-    from org.regions import infer_level, prefix_range, scope_prefix
+    from core.regions import infer_level, prefix_range, scope_prefix
 
     applied: dict[str, str] = {}
     area = str(params.get("area") or "")

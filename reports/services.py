@@ -15,12 +15,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from carecase import access
 from children.models import Child
-from core import clock
+from core import clock, permissions, scoping
 from core.calendar import add_months
+from core.regions import Level
 from org.models import DATA_ROLES, Assignment, Region, Role, User
-from org.regions import Level
 from reports.models import (
     STAGE_ORDER,
     MandatoryReport,
@@ -152,8 +151,8 @@ def default_due(
 
 def may_file(user: User) -> bool:
     """Any data-role user may file (R17): the certification gate never blocks a report."""
-    access.require_work(user, mandatory_report=True)  # documents the bypass; never raises
-    return access.get_scope(user).has_role(*DATA_ROLES)
+    permissions.require_work(user, mandatory_report=True)  # documents the bypass; never raises
+    return scoping.get_scope(user).has_role(*DATA_ROLES)
 
 
 def _validate(user: User, data: ReportInput, now: datetime.datetime) -> Region | None:
@@ -170,7 +169,7 @@ def _validate(user: User, data: ReportInput, now: datetime.datetime) -> Region |
             ]
         if data.village is None:
             errors["village"] = [_("Choose the village where the child was found.")]
-        elif data.village.level != Level.VILLAGE or not access.get_scope(user).covers(
+        elif data.village.level != Level.VILLAGE or not scoping.get_scope(user).covers(
             data.village.code
         ):
             errors["village"] = [_("Choose a village in your regions.")]
@@ -386,12 +385,12 @@ def is_district_staff_of(user: Any, report: MandatoryReport) -> bool:
     return any(
         a.role in (Role.CIVIL_AFFAIRS, Role.PROTECTION_CENTRE)
         and report.region_code.startswith(a.region.prefix)
-        for a in access.get_scope(user).assignments
+        for a in scoping.get_scope(user).assignments
     )
 
 
 def may_add_steps(user: User) -> bool:
-    return access.can_add_records(user)
+    return permissions.can_add_records(user)
 
 
 def _append(
@@ -421,7 +420,7 @@ def link_child(
     shows on the child's timeline. Refused for a child outside `by`'s scope or a report
     already linked. The report stays in the region where the child was found."""
     now = now or clock.now()
-    access.require_work(by)
+    permissions.require_work(by)
     if not may_add_steps(by):
         raise PermissionDenied(_("Your role does not record steps of a case."))
     if not Child.objects.visible_to(by).filter(pk=child.pk).exists():
@@ -449,7 +448,7 @@ def link_child(
 
 def may_share(user: Any, report: MandatoryReport) -> bool:
     """District civil-affairs staff and the protection centre of the report's district."""
-    return is_district_staff_of(user, report) and not access.work_refusal(user)
+    return is_district_staff_of(user, report) and not permissions.work_refusal(user)
 
 
 def share_candidates(text: str = "") -> Any:
@@ -517,7 +516,7 @@ def share_report(
             "reason": reason,
         }
         step = _append(locked, StepKind.SHARE, what, by, now)
-    access.forget_scope(grantee)
+    scoping.forget_scope(grantee)
     return step
 
 
@@ -547,7 +546,7 @@ def revoke_share(
         if reason:
             what = f"{what} {reason}"
         step = _append(locked, StepKind.UNSHARE, what, by, now)
-    access.forget_scope(grantee)
+    scoping.forget_scope(grantee)
     return step
 
 
@@ -557,7 +556,7 @@ def add_step(
     """Append a step to `report` (resolved through the user's scope by the caller). Stage
     order is enforced; corrections are new steps referencing the corrected one."""
     now = now or clock.now()
-    access.require_work(by)  # only the filing itself bypasses the certification gate
+    permissions.require_work(by)  # only the filing itself bypasses the certification gate
     if not may_add_steps(by):
         raise PermissionDenied(_("Your role does not record steps of a case."))
     errors: dict[str, list[str]] = {}
@@ -586,7 +585,7 @@ def add_step(
             refusal = stage_refusal(locked, data.stage)
             if refusal:
                 raise ValidationError({"stage": [refusal]})
-            if data.stage == Stage.CLOSED and not access.get_scope(by).has_role(*CLOSING_ROLES):
+            if data.stage == Stage.CLOSED and not scoping.get_scope(by).has_role(*CLOSING_ROLES):
                 raise PermissionDenied(_("A case is closed by a supervisor or district staff."))
             stage = data.stage
             next_stage = expected_after(stage) if stage != Stage.CLOSED else ""
@@ -597,7 +596,7 @@ def add_step(
         elif data.kind == StepKind.REOPEN:
             if locked.stage != Stage.CLOSED:
                 raise ValidationError({"kind": [_("Only a closed case can be reopened.")]})
-            if not access.get_scope(by).has_role(*CLOSING_ROLES):
+            if not scoping.get_scope(by).has_role(*CLOSING_ROLES):
                 raise PermissionDenied(_("A case is reopened by a supervisor or district staff."))
             stage = Stage.ASSESSMENT
         elif data.kind == StepKind.CORRECTION:
@@ -653,7 +652,7 @@ def escalation_delay() -> datetime.timedelta:
     """The default delay (settings.REPORT_ESCALATION_DELAY_HOURS); districts override it."""
     from django.conf import settings
 
-    return datetime.timedelta(hours=getattr(settings, "REPORT_ESCALATION_DELAY_HOURS", 24))
+    return datetime.timedelta(hours=settings.REPORT_ESCALATION_DELAY_HOURS)
 
 
 def escalate_overdue(now: datetime.datetime | None = None) -> int:

@@ -14,14 +14,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from carecase import access
-from carecase.forms import add_service_errors
 from children.audit import log_access
 from children.models import AccessAction, Child
 from children.picker import PICKER_LIMIT
-from core import clock
+from core import clock, permissions, scoping
+from core.forms import add_service_errors
+from core.regions import Level
 from org.models import Region, Role
-from org.regions import Level
 from reports import selectors, services
 from reports.forms import (
     DeadlineRuleForm,
@@ -43,7 +42,7 @@ def report_create(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(_("Your role does not file reports here."))
     child = None
     if request.GET.get("child"):
-        child = access.get_visible_or_404(Child.objects.all(), user, pk=request.GET["child"])
+        child = scoping.get_visible_or_404(Child.objects.all(), user, pk=request.GET["child"])
     form = ReportForm(
         request.POST or None,
         children=Child.objects.visible_to(user),
@@ -76,7 +75,7 @@ def report_create(request: HttpRequest) -> HttpResponse:
 
 
 def _visible_report(request: HttpRequest, pk: int) -> MandatoryReport:
-    return access.get_visible_or_404(selectors.reports_for(request.user), request.user, pk=pk)
+    return scoping.get_visible_or_404(selectors.reports_for(request.user), request.user, pk=pk)
 
 
 @require_http_methods(["GET", "POST"])
@@ -86,7 +85,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     steps = selectors.timeline(report)
     form = StepForm(request.POST or None, steps=ReportStep.objects.filter(report=report))
     if request.method == "POST":
-        access.require_work(user)
+        permissions.require_work(user)
         if form.is_valid():
             try:
                 services.add_step(by=user, report=report, data=form.step_input())
@@ -107,7 +106,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "now": now,
             "overdue": report.next_due_at is not None and report.next_due_at < now,
-            "can_add": services.may_add_steps(user) and not access.work_refusal(user),
+            "can_add": services.may_add_steps(user) and not permissions.work_refusal(user),
             "can_see_reporter": services.may_see_reporter(user, report),
             "flags": services.r19_flags([report])[report.pk],
             "link_form": (
@@ -149,7 +148,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
 def rules(request: HttpRequest, district_id: int | None = None) -> HttpResponse:
     """The deadlines and escalation delay of a district the user serves as civil-affairs
     staff (like the reminder rule at /notifications/rules/)."""
-    districts = access.get_scope(request.user).regions(Role.CIVIL_AFFAIRS)
+    districts = scoping.get_scope(request.user).regions(Role.CIVIL_AFFAIRS)
     if not districts:
         raise Http404
     district = districts[0]
@@ -186,7 +185,7 @@ def rules(request: HttpRequest, district_id: int | None = None) -> HttpResponse:
 def report_link(request: HttpRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     report = _visible_report(request, pk)
-    access.require_work(user)
+    permissions.require_work(user)
     form = LinkChildForm(request.POST, children=Child.objects.visible_to(user))
     if form.is_valid():
         try:

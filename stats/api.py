@@ -12,8 +12,8 @@ from rest_framework import serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from carecase.access import get_scope
 from core import clock
+from core.scoping import get_scope
 from org.models import Region
 from stats import figures, history
 from stats.figures import Dashboard, Row

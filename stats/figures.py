@@ -37,12 +37,12 @@ from django.db import connection, transaction
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
-from carecase.access import Scope, get_scope
 from children.choices import Category, Status
 from children.models import Child
 from core.calendar import pct, quarter_bounds
+from core.regions import PREFIX_LENGTH, Level, prefix_range
+from core.scoping import Scope, get_scope
 from org.models import Assignment, Region, Role
-from org.regions import PREFIX_LENGTH, Level, prefix_range
 from reports.models import MandatoryReport, Stage
 from stats.models import RegionSnapshot
 from training.models import Rotation
@@ -150,7 +150,7 @@ def bulk_settings() -> Iterator[None]:
 
 
 def snapshot_minutes() -> int:
-    return int(getattr(settings, "STATS_SNAPSHOT_MINUTES", 15))
+    return settings.STATS_SNAPSHOT_MINUTES
 
 
 def snapshot_village_figures(

@@ -19,12 +19,12 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from carecase.access import Scope
 from children.choices import Status
 from children.models import Child
 from core.calendar import add_months, pct
+from core.regions import prefix_range
+from core.scoping import Scope
 from org.models import Region
-from org.regions import prefix_range
 from stats.models import RegionSnapshot
 from visits import cadence
 from visits.models import Visit

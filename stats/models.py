@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from carecase.access import ScopedQuerySet
+from core.scoping import ScopedQuerySet
 
 
 class RegionSnapshotQuerySet(ScopedQuerySet["RegionSnapshot"]):

@@ -8,9 +8,9 @@ from typing import Any
 
 from django.db import transaction
 
-from carecase.access import Scope
+from core.regions import PREFIX_LENGTH, Level
+from core.scoping import Scope
 from org.models import Region
-from org.regions import PREFIX_LENGTH, Level
 from stats.figures import empty_figures, roll_up, village_figures
 from stats.models import RegionSnapshot
 

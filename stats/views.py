@@ -8,9 +8,9 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from carecase.access import get_scope
 from children.choices import Category
 from core import clock
+from core.scoping import get_scope
 from org.models import Region
 from stats import figures, history
 from training.selectors import can_see_files

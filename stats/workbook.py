@@ -38,7 +38,6 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
-from carecase import access
 from children.choices import (
     AssistanceStatus,
     AssistanceType,
@@ -50,11 +49,11 @@ from children.choices import (
     Status,
 )
 from children.models import Assistance, Child
-from core import clock
+from core import clock, scoping
 from core.calendar import pct, years_before
+from core.regions import PREFIX_LENGTH, Level, prefix_range
 from org import selectors as org_selectors
 from org.models import Region
-from org.regions import PREFIX_LENGTH, Level, prefix_range
 from reports.models import MandatoryReport, Situation, Stage
 from training import selectors as training_selectors
 from visits import selectors as visit_selectors
@@ -404,7 +403,7 @@ class StatisticsWorkbook:
     def assistance(self) -> None:
         self.book.new_sheet(_("Assistance"))
         records = Assistance.objects.filter(
-            access.get_scope(self.user).q("child__region_code"),
+            scoping.get_scope(self.user).q("child__region_code"),
             child__region_code__range=prefix_range(self.area.prefix),
             started_on__lte=self.on,
         )

@@ -21,11 +21,10 @@ from rest_framework.decorators import action, api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from carecase import access
 from children.audit import log_access
 from children.models import AccessAction, Child
-from core import clock
-from org.api import as_drf_error
+from core import clock, permissions, scoping
+from core.api import as_drf_error
 from supervision import figures, selectors, services
 from supervision.models import (
     CHECKLIST_FIELDS,
@@ -307,7 +306,7 @@ class SpotCheckViewSet(
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         # Out of the caller's districts (or no such district): 404.
-        managed = {d.pk: d for d in access.managed_districts(request.user)}
+        managed = {d.pk: d for d in permissions.managed_districts(request.user)}
         district = managed.get(data["district_id"])
         if district is None:
             raise Http404
@@ -388,7 +387,7 @@ class SpotCheckItemViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
 def rectification_done(request: Request, pk: int) -> Response:
     """Mark a spot-check rectification item done (`done_on`, default today): the town's
     supervisor or district civil affairs."""
-    rect = access.get_visible_or_404(
+    rect = scoping.get_visible_or_404(
         selectors.rectifications_for(request.user).select_related("item"), request.user, pk=pk
     )
     serializer = DoneSerializer(data=request.data)

@@ -60,12 +60,12 @@ from django.db.models import (
 from django.db.models.functions import Cast, Concat, TruncDate
 from django.utils.translation import gettext as _
 
-from carecase import access
 from children.choices import Status
 from children.models import Assistance, Child, Problem, Referral, WorkNote
+from core import scoping
 from core.calendar import add_months, pct, quarter_bounds, quarter_of
+from core.regions import Level, prefix_range
 from org.models import Assignment, Region, Role, User
-from org.regions import Level, prefix_range
 from reports.models import MandatoryReport, ReportStep, Stage, StepKind
 from training.models import TrainingStatus
 from visits import cadence
@@ -124,7 +124,7 @@ def quarters_in(start: datetime.date, end: datetime.date) -> list[str]:
 def assessment_areas(user: Any) -> list[Region]:
     """The areas whose workers `user` assesses: a supervisor's towns, civil affairs'
     districts."""
-    scope = access.get_scope(user)
+    scope = scoping.get_scope(user)
     return [
         r
         for r in scope.regions(Role.SUPERVISOR, Role.CIVIL_AFFAIRS)

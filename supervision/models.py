@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from carecase.access import ScopedQuerySet
+from core.scoping import ScopedQuerySet
 
 
 class Rating(models.TextChoices):

@@ -11,9 +11,9 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet,
 from django.db.models.functions import Coalesce, Substr
 from django.utils.translation import gettext as _
 
-from carecase import access
 from children.choices import ENTRUSTED, Category, Status
 from children.models import Assistance, Child, Parent, Problem
+from core import permissions, scoping
 from org.models import Region, Role
 from supervision.models import (
     CHECKLIST_FIELDS,
@@ -28,10 +28,10 @@ from supervision.models import (
 )
 
 
-def role_scope(user: Any, *roles: str) -> access.Scope:
+def role_scope(user: Any, *roles: str) -> scoping.Scope:
     """The part of `user`'s scope held through `roles`."""
-    regions = access.get_scope(user).regions(*roles)
-    return access.Scope(prefixes=tuple(sorted({r.prefix for r in regions})))
+    regions = scoping.get_scope(user).regions(*roles)
+    return scoping.Scope(prefixes=tuple(sorted({r.prefix for r in regions})))
 
 
 # --- Written assessments ---------------------------------------------------------------------
@@ -62,10 +62,10 @@ SPOT_CHECK_ROLES = (Role.CIVIL_AFFAIRS, Role.SUPERVISOR, Role.CHILD_DIRECTOR)
 
 
 def sees_spot_checks(user: Any) -> bool:
-    return access.get_scope(user).has_role(*SPOT_CHECK_ROLES)
+    return scoping.get_scope(user).has_role(*SPOT_CHECK_ROLES)
 
 
-def spot_check_scope(user: Any) -> access.Scope:
+def spot_check_scope(user: Any) -> scoping.Scope:
     """Where `user` reads spot-check results: civil affairs their district, a supervisor their
     town, a director their villages. The protection centre and admins: nowhere."""
     return role_scope(user, *SPOT_CHECK_ROLES)
@@ -75,7 +75,7 @@ def spot_checks_for(user: Any) -> QuerySet[SpotCheck]:
     """Draws of the districts in which `user` holds a spot-check role (a supervisor or
     director then sees only their part of it)."""
     districts = {
-        r.code[:6].ljust(12, "0") for r in access.get_scope(user).regions(*SPOT_CHECK_ROLES)
+        r.code[:6].ljust(12, "0") for r in scoping.get_scope(user).regions(*SPOT_CHECK_ROLES)
     }
     return (
         SpotCheck.objects.filter(region_code__in=sorted(districts))
@@ -95,19 +95,19 @@ def rectifications_for(user: Any) -> SpotCheckRectificationQuerySet:
 
 
 def may_draw(user: Any) -> bool:
-    return bool(access.managed_districts(user))
+    return bool(permissions.managed_districts(user))
 
 
 def may_check(user: Any, item: SpotCheckItem) -> bool:
     """The checklist is kept by the district's civil-affairs staff."""
-    return any(item.region_code.startswith(d.prefix) for d in access.managed_districts(user))
+    return any(item.region_code.startswith(d.prefix) for d in permissions.managed_districts(user))
 
 
 def may_complete(user: Any, rectification: SpotCheckRectification) -> bool:
     """A rectification is marked done by the supervisor of the child's town or district civil
     affairs; directors see it."""
     code = rectification.item.region_code
-    regions = access.get_scope(user).regions(Role.SUPERVISOR, Role.CIVIL_AFFAIRS)
+    regions = scoping.get_scope(user).regions(Role.SUPERVISOR, Role.CIVIL_AFFAIRS)
     return any(code.startswith(r.prefix) for r in regions)
 
 

@@ -16,12 +16,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from carecase import access
 from children.choices import Status
 from children.models import Child
-from core import clock
+from core import clock, permissions, scoping
+from core.regions import Level, prefix_range
 from org.models import Assignment, Region, Role, User
-from org.regions import Level, prefix_range
 from supervision import selectors
 from supervision.models import (
     CHECKLIST_FIELDS,
@@ -55,12 +54,12 @@ def assessable(by: Any, year: int) -> dict[int, Assignment]:
     assignment that makes it so: a supervisor's directors (an assignment in one of the town's
     villages during the year), civil affairs' supervisors (a town of the district)."""
     first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
-    scope = access.get_scope(by)
+    scope = scoping.get_scope(by)
     condition = Q(pk__in=[])
     towns = selectors.role_scope(by, Role.SUPERVISOR)
     if towns.prefixes:
         condition |= towns.q("region__code") & Q(role=Role.CHILD_DIRECTOR)
-    districts = access.Scope(prefixes=tuple(d.prefix for d in scope.regions(Role.CIVIL_AFFAIRS)))
+    districts = scoping.Scope(prefixes=tuple(d.prefix for d in scope.regions(Role.CIVIL_AFFAIRS)))
     if districts.prefixes:
         condition |= districts.q("region__code") & Q(role=Role.SUPERVISOR)
     result: dict[int, Assignment] = {}
@@ -97,7 +96,7 @@ def write_assessment(
     """A worker's annual written assessment, once per worker and year, by a supervisor of
     the director's town or civil affairs of the supervisor's district."""
     today = today or clock.today()
-    access.require_work(by)
+    permissions.require_work(by)
     errors = _assessment_errors(rating, text)
     year_errors = _year_errors(year, today)
     if year_errors:
@@ -149,7 +148,7 @@ def correct_assessment(
     *, by: User, assessment: WorkerAssessment, rating: str, text: str
 ) -> WorkerAssessment:
     """Its author corrects an assessment; the earlier version stays in its history."""
-    access.require_work(by)
+    permissions.require_work(by)
     if assessment.author_id != by.pk:
         raise PermissionDenied(_("Only the author corrects an assessment."))
     errors = _assessment_errors(rating, text)
@@ -220,8 +219,8 @@ def draw_spot_check(
     archives, at random from `seed` (generated and recorded when not given). All in one
     transaction; a district draws once a year."""
     today = today or clock.today()
-    access.require_work(by)
-    if not any(d.pk == district.pk for d in access.managed_districts(by)):
+    permissions.require_work(by)
+    if not any(d.pk == district.pk for d in permissions.managed_districts(by)):
         raise PermissionDenied(_("Spot-checks are drawn by the district's civil-affairs staff."))
     errors = _draw_errors(year, percentage, seed, today)
     if "year" not in errors:
@@ -308,7 +307,7 @@ def record_check(
     that moment are kept beside the answers; the earlier version stays in the history."""
     today = today or clock.today()
     rectifications = list(rectifications or [])
-    access.require_work(by)
+    permissions.require_work(by)
     if not selectors.may_check(by, item):
         raise PermissionDenied(_("Archives are checked by the district's civil-affairs staff."))
     errors: dict[str, list[str]] = {}
@@ -358,7 +357,7 @@ def complete_rectification(
     """Mark a spot-check rectification item done: the town's supervisor (or civil affairs)."""
     today = today or clock.today()
     done_on = done_on or today
-    access.require_work(by)
+    permissions.require_work(by)
     if not selectors.may_complete(by, rectification):
         raise PermissionDenied(_("Rectification items are closed by the town's supervisor."))
     if rectification.done:

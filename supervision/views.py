@@ -16,11 +16,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from carecase import access
-from carecase.forms import add_service_errors
 from children.audit import log_access
 from children.models import AccessAction, Child
-from core import clock
+from core import clock, permissions, scoping
+from core.forms import add_service_errors
 from org.models import Region, Role, User
 from supervision import figures, selectors, services
 from supervision.forms import AssessmentForm, CheckForm, DrawForm, PeriodForm
@@ -43,7 +42,7 @@ def assessment(request: HttpRequest) -> HttpResponse:
     assessments the user may read. A director sees only their own written assessments."""
     today = clock.today()
     areas = figures.assessment_areas(request.user)
-    scope = access.get_scope(request.user)
+    scope = scoping.get_scope(request.user)
     if not areas and not scope.has_role(Role.CHILD_DIRECTOR):
         raise Http404
     area = figures.area_for(request.user, request.GET.get("area")) if areas else None
@@ -55,7 +54,7 @@ def assessment(request: HttpRequest) -> HttpResponse:
     if area is not None and form.is_valid():
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
         rows = figures.assessment(request.user, area, start, end, today)
-        if not access.work_refusal(request.user):
+        if not permissions.work_refusal(request.user):
             writable = services.assessable(request.user, end.year)
             for row in rows:
                 row.can_write = row.worker.pk in writable
@@ -201,7 +200,7 @@ def spot_checks(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def spot_check_draw(request: HttpRequest) -> HttpResponse:
-    districts = access.managed_districts(request.user)
+    districts = permissions.managed_districts(request.user)
     if not districts:
         raise Http404
     today = clock.today()
@@ -267,7 +266,7 @@ def spot_check_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def spot_check_item(request: HttpRequest, pk: int) -> HttpResponse:
-    item = access.get_visible_or_404(
+    item = scoping.get_visible_or_404(
         selectors.items_for(request.user).select_related(
             "spot_check__district", "child__village", "checked_by"
         ),
@@ -275,7 +274,9 @@ def spot_check_item(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     today = clock.today()
-    can_check = selectors.may_check(request.user, item) and not access.work_refusal(request.user)
+    can_check = selectors.may_check(request.user, item) and not permissions.work_refusal(
+        request.user
+    )
     child = selectors.with_archive_facts(Child.objects.filter(pk=item.child_id)).get()
     suggested = selectors.suggestions(child, today)
     if item.checked_on is not None:
@@ -330,7 +331,7 @@ def spot_check_item(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["POST"])
 def rectification_done(request: HttpRequest, pk: int) -> HttpResponse:
-    rect = access.get_visible_or_404(
+    rect = scoping.get_visible_or_404(
         selectors.rectifications_for(request.user).select_related("item"), request.user, pk=pk
     )
     back = request.POST.get("next") or ""

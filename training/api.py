@@ -14,8 +14,8 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from carecase import access
-from org.api import as_drf_error
+from core import permissions
+from core.api import as_drf_error
 from training import selectors, services
 from training.models import Attendance, Course, Result, Session
 from training.serializers import (
@@ -186,7 +186,7 @@ def training_file(request: Request, user_id: int) -> Response:
             "real_name": owner.real_name,
             "certified": bool(file.status and file.status.certified_on),
             "status": TrainingStatusSerializer(file.status).data if file.status else None,
-            "work_refusal": access.work_refusal(owner),
+            "work_refusal": permissions.work_refusal(owner),
             "sessions": FileRowSerializer(file.rows, many=True).data,
         }
     )

@@ -1,8 +1,9 @@
 """The certification gate (R6, and R7 where a district switches it on).
 
 `work_refusal(user)` is the one answer to "may this person create or change work?" as far as
-training goes. It is exposed as `carecase.access.work_refusal` and applied there (in
-`can_edit_archives`, `can_add_records` and `require_work`), never copied into views.
+training goes. The foundation reaches it through settings.WORK_GATE as
+`core.permissions.work_refusal` and applies it there (in `can_edit_archives`,
+`can_add_records` and `require_work`), never copied into views.
 
 Who is gated: a person whose only data roles are child director and/or supervisor. District
 civil-affairs staff and protection-centre staff organise the training and are not gated.
@@ -20,16 +21,18 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from core import clock
+from core.regions import district_code
+from core.roles import DATA_ROLES, GATED_ROLES
+from core.scoping import get_scope
+from org.models import Region
+from training.models import Rotation, TrainingPolicy, TrainingStatus
 
 _CACHE = "_carecase_training_status"
-GATED_ROLES = frozenset({"child_director", "supervisor"})
 
 
 def is_gated_role_set(roles: frozenset[str]) -> bool:
     """Whether a person holding `roles` is subject to the gate: data roles only among the
     child director and supervisor."""
-    from org.models import DATA_ROLES
-
     data_roles = roles & DATA_ROLES
     return bool(data_roles) and data_roles <= GATED_ROLES
 
@@ -38,8 +41,6 @@ def training_status(user: Any) -> Any:
     """The user's stored TrainingStatus or None (cached on the user for the request)."""
     if hasattr(user, _CACHE):
         return getattr(user, _CACHE)
-    from training.models import TrainingStatus
-
     status = TrainingStatus.objects.filter(user_id=user.pk).first()
     setattr(user, _CACHE, status)
     return status
@@ -52,16 +53,11 @@ def forget(user: Any) -> None:
 
 def _office(user: Any) -> str:
     """The civil-affairs office to contact: the district that keeps the person's record."""
-    from org.models import Region
-
     district = None
     if getattr(user, "managing_district_id", None):
         district = Region.objects.filter(pk=user.managing_district_id).first()
     if district is None:
-        from carecase.access import get_scope
-
-        scope = get_scope(user)
-        codes = {p[:6] + "000000" for p in scope.prefixes}
+        codes = {district_code(p) for p in get_scope(user).prefixes}
         district = Region.objects.filter(code__in=codes).order_by("code").first()
     if district is None:
         return _("your district civil-affairs office")
@@ -69,10 +65,7 @@ def _office(user: Any) -> str:
 
 
 def _lapsed_blocks(user: Any) -> bool:
-    from carecase.access import get_scope
-    from training.models import TrainingPolicy
-
-    codes = {p[:6] + "000000" for p in get_scope(user).prefixes}
+    codes = {district_code(p) for p in get_scope(user).prefixes}
     return TrainingPolicy.objects.filter(district__code__in=codes, lapsed_blocks_work=True).exists()
 
 
@@ -87,8 +80,6 @@ def work_refusal(
         return None
     if user is None or not user.is_authenticated or not user.is_active:
         return None  # not signed in: the role checks refuse, not the gate
-    from carecase.access import get_scope
-
     if not is_gated_role_set(get_scope(user, today).roles):
         return None
     status = training_status(user)
@@ -109,9 +100,6 @@ def work_refusal(
 
 def rotation_notice(user: Any, today: datetime.date | None = None) -> str | None:
     """A warning (not a refusal) about the user's own annual training, if due or lapsed."""
-    from carecase.access import get_scope
-    from training.models import Rotation
-
     if not get_scope(user).has_role(*GATED_ROLES):
         return None
     status = training_status(user)

@@ -17,10 +17,10 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from carecase.access import ScopedQuerySet, get_scope
+from core.scoping import ScopedQuerySet, get_scope
 
 if TYPE_CHECKING:
-    from carecase.access import Scope
+    from core.scoping import Scope
 
 
 class Topic(models.TextChoices):

@@ -16,10 +16,9 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Substr
 from django.http import Http404
 
-from carecase import access
-from core import clock
+from core import clock, scoping
+from core.regions import Level
 from org.models import Assignment, Region, Role, User
-from org.regions import Level
 from training.models import Attendance, Result, Session, TrainingStatus
 
 WORKER_ROLES = (Role.CHILD_DIRECTOR, Role.SUPERVISOR)
@@ -27,21 +26,21 @@ WORKER_ROLES = (Role.CHILD_DIRECTOR, Role.SUPERVISOR)
 
 def _worker_condition(viewer: Any, today: datetime.date | None = None) -> Q:
     """Which assignments make a worker's file visible to `viewer`."""
-    scope = access.get_scope(viewer)
+    scope = scoping.get_scope(viewer)
     condition = Q(pk__in=[])
     districts = scope.regions(Role.CIVIL_AFFAIRS)
     if districts:
-        district_scope = access.Scope(prefixes=tuple(d.prefix for d in districts))
+        district_scope = scoping.Scope(prefixes=tuple(d.prefix for d in districts))
         condition |= district_scope.q("region__code") & Q(role__in=WORKER_ROLES)
     towns = scope.regions(Role.SUPERVISOR)
     if towns:
-        town_scope = access.Scope(prefixes=tuple(t.prefix for t in towns))
+        town_scope = scoping.Scope(prefixes=tuple(t.prefix for t in towns))
         condition |= town_scope.q("region__code") & Q(role=Role.CHILD_DIRECTOR)
     return condition
 
 
 def can_see_files(viewer: Any) -> bool:
-    return access.get_scope(viewer).has_role(Role.CIVIL_AFFAIRS, Role.SUPERVISOR)
+    return scoping.get_scope(viewer).has_role(Role.CIVIL_AFFAIRS, Role.SUPERVISOR)
 
 
 def workers_for(viewer: Any, today: datetime.date | None = None) -> QuerySet[User]:
@@ -104,7 +103,7 @@ def training_file(person: User) -> TrainingFile:
 def session_rows_q(viewer: Any) -> Q:
     """Attendance and result rows `viewer` may read: every row of sessions organised in their
     scope; only their own in a session they were merely invited to."""
-    in_scope = Session.objects.filter(access.get_scope(viewer).q("region__code"))
+    in_scope = Session.objects.filter(scoping.get_scope(viewer).q("region__code"))
     return Q(session__in=in_scope) | Q(user_id=viewer.pk)
 
 

@@ -22,11 +22,10 @@ from django.db import transaction
 from django.db.models import Max, Min
 from django.utils.translation import gettext as _
 
-from carecase import access
-from core import clock
+from core import clock, permissions, scoping
 from core.calendar import add_months
+from core.regions import Level
 from org.models import Assignment, Region, Role, User
-from org.regions import Level
 from training import gate
 from training.models import (
     Attendance,
@@ -94,7 +93,7 @@ def sweep_rotation(today: datetime.date | None = None) -> dict[str, int]:
 def organiser_regions(user: User) -> list[Region]:
     """Regions where `user` may organise sessions: districts (civil affairs) and towns
     (supervisors)."""
-    scope = access.get_scope(user)
+    scope = scoping.get_scope(user)
     return scope.regions(Role.CIVIL_AFFAIRS) + scope.regions(Role.SUPERVISOR)
 
 
@@ -105,7 +104,7 @@ def can_organise(user: User) -> bool:
 def manages_session(user: User, session: Session) -> bool:
     """Whether `user` records attendance and results for `session`: the district's civil
     affairs for every session in the district; the town's supervisor for a town session."""
-    scope = access.get_scope(user)
+    scope = scoping.get_scope(user)
     code = session.region.code
     if any(code.startswith(d.prefix) for d in scope.regions(Role.CIVIL_AFFAIRS)):
         return True
@@ -115,7 +114,7 @@ def manages_session(user: User, session: Session) -> bool:
 
 
 def _require_organiser(by: User) -> None:
-    access.require_work(by)  # an untrained supervisor does not organise training either
+    permissions.require_work(by)  # an untrained supervisor does not organise training either
     if not can_organise(by):
         raise PermissionDenied(
             _("Training is organised by district civil affairs and town supervisors.")
@@ -123,7 +122,7 @@ def _require_organiser(by: User) -> None:
 
 
 def _require_manager(by: User, session: Session) -> None:
-    access.require_work(by)
+    permissions.require_work(by)
     if not manages_session(by, session):
         raise PermissionDenied(_("Only the organiser of this session records its results."))
 
@@ -304,7 +303,7 @@ def save_session(
     at a level they do not organise, or inviting people it does not train (R8)."""
     _require_organiser(by)
     errors: dict[str, list[str]] = {}
-    scope = access.get_scope(by)
+    scope = scoping.get_scope(by)
     region = data.region
     if data.organiser_level == OrganiserLevel.DISTRICT:
         if region.level != Level.DISTRICT:
@@ -445,7 +444,7 @@ def record_result(
 
 @transaction.atomic
 def set_policy(*, by: User, district: Region, lapsed_blocks_work: bool) -> TrainingPolicy:
-    if not access.manages_region(by, district) or district.level != Level.DISTRICT:
+    if not permissions.manages_region(by, district) or district.level != Level.DISTRICT:
         raise PermissionDenied(_("Only the district's civil-affairs staff change its setting."))
     policy, _created = TrainingPolicy.objects.update_or_create(
         district=district, defaults={"lapsed_blocks_work": lapsed_blocks_work}

@@ -16,9 +16,8 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from carecase import access
-from carecase.forms import add_service_errors
-from core import clock
+from core import clock, permissions, scoping
+from core.forms import add_service_errors
 from org.models import Region, Role, User
 from training import importing, selectors, services
 from training.forms import (
@@ -36,7 +35,7 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _require_organiser(request: HttpRequest) -> None:
-    access.require_work(request.user)
+    permissions.require_work(request.user)
     if not services.can_organise(request.user):  # type: ignore[arg-type]
         raise PermissionDenied(
             _("Training is organised by district civil affairs and town supervisors.")
@@ -44,14 +43,14 @@ def _require_organiser(request: HttpRequest) -> None:
 
 
 def _visible_session(request: HttpRequest, pk: int) -> Session:
-    return access.get_visible_or_404(
+    return scoping.get_visible_or_404(
         Session.objects.select_related("course", "region", "organised_by"), request.user, pk=pk
     )
 
 
 def _managed_session(request: HttpRequest, pk: int) -> Session:
     session = _visible_session(request, pk)
-    access.require_work(request.user)
+    permissions.require_work(request.user)
     if not services.manages_session(request.user, session):  # type: ignore[arg-type]
         raise PermissionDenied(_("Only the organiser of this session records its results."))
     return session
@@ -64,7 +63,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "sessions": sessions,
         "can_organise": services.can_organise(request.user),  # type: ignore[arg-type]
         "can_see_files": selectors.can_see_files(request.user),
-        "is_district": access.get_scope(request.user).has_role(Role.CIVIL_AFFAIRS),
+        "is_district": scoping.get_scope(request.user).has_role(Role.CIVIL_AFFAIRS),
     }
     return render(request, "training/index.html", context)
 
@@ -108,7 +107,7 @@ def course_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    course = access.get_visible_or_404(
+    course = scoping.get_visible_or_404(
         Course.objects.select_related("district"), request.user, pk=pk
     )
     can_organise = services.can_organise(request.user)  # type: ignore[arg-type]
@@ -208,7 +207,7 @@ def session_create(request: HttpRequest) -> HttpResponse:
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     session = _visible_session(request, pk)
     invitees = list(session.invitees.order_by("real_name", "pk"))
-    if not access.get_scope(request.user).covers(session.region.code):
+    if not scoping.get_scope(request.user).covers(session.region.code):
         # Invited only: a worker sees their own line, not their colleagues' scores.
         invitees = [p for p in invitees if p.pk == request.user.pk]
     attendance = {a.user_id: a for a in session.attendance.all()}
@@ -221,7 +220,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "session": session,
         "rows": rows,
-        "manages": manages and not access.work_refusal(request.user),
+        "manages": manages and not permissions.work_refusal(request.user),
         "materials": session.course.materials.all(),
         "in_future": session.date > clock.today(),
     }
@@ -445,7 +444,7 @@ def due(request: HttpRequest) -> HttpResponse:
 
 
 def _district_param(request: HttpRequest) -> Region:
-    districts = access.managed_districts(request.user)
+    districts = permissions.managed_districts(request.user)
     if not districts:
         raise PermissionDenied(_("Training coverage is reviewed by district civil affairs."))
     code = request.GET.get("district")

@@ -14,10 +14,9 @@ from rest_framework.decorators import action, api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from carecase import access
 from children.models import Child
-from core import clock
-from org.api import as_drf_error
+from core import clock, permissions, scoping
+from core.api import as_drf_error
 from org.models import Region
 from visits import selectors, services
 from visits.models import FINDING_AREAS, FollowUp, Inspection, Rectification, Visit, VisitKind
@@ -137,7 +136,7 @@ class VisitViewSet(
                 earlier = None
             if earlier is not None:
                 return Response(self.get_serializer(earlier).data, status=status.HTTP_200_OK)
-        access.require_work(request.user)  # the certification gate: a 403 with its reason
+        permissions.require_work(request.user)  # the certification gate: a 403 with its reason
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -165,7 +164,7 @@ class VisitViewSet(
         """Correct a visit: its author within 7 days; afterwards the town supervisor, with a
         reason. The earlier version stays in the visit's history."""
         visit = self.get_object()  # out of scope: 404
-        access.require_work(request.user)
+        permissions.require_work(request.user)
         serializer = VisitCorrectionSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -209,7 +208,7 @@ class VisitViewSet(
 def follow_up_done(request: Request, pk: int) -> Response:
     """Mark a follow-up item done (`done_on`, default today; `done_note`, what was done): the
     visit's author or the child's director. Marking it again changes nothing (200)."""
-    item = access.get_visible_or_404(
+    item = scoping.get_visible_or_404(
         FollowUp.objects.select_related("visit__child", "done_by"), request.user, pk=pk
     )
     serializer = WorkItemDoneSerializer(data=request.data)
@@ -230,7 +229,7 @@ def follow_up_done(request: Request, pk: int) -> Response:
 @api_view(["GET"])
 def child_schedule(request: Request, child_pk: int) -> Response:
     """A child's next due dates and recent visits."""
-    child = access.get_visible_or_404(Child.objects.all(), request.user, pk=child_pk)
+    child = scoping.get_visible_or_404(Child.objects.all(), request.user, pk=child_pk)
     recent = (
         Visit.objects.filter(child=child)
         .select_related("author")

@@ -32,7 +32,7 @@ from django.db.models.functions import Coalesce, TruncDate
 
 from children.choices import Status
 from core.calendar import add_months
-from org.regions import prefix_range
+from core.regions import prefix_range
 from visits.models import IN_PERSON_KINDS, CadenceRule, Visit, VisitKind
 
 # --- Pure rule ------------------------------------------------------------------------------

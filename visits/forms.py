@@ -8,10 +8,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from carecase.forms import RESUBMIT_MESSAGES
 from children.models import Child
 from children.picker import ChildPickerField
 from core import clock
+from core.forms import RESUBMIT_MESSAGES
 from org.models import Region
 from visits.models import FINDING_AREAS, Finding, VisitKind
 from visits.services import (

@@ -10,7 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from carecase.access import ScopedQuerySet
+from core.scoping import ScopedQuerySet
 
 
 class VisitKind(models.TextChoices):

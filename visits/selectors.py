@@ -9,12 +9,12 @@ from typing import Any
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Least, Substr
 
-from carecase import access
 from children.choices import Status
 from children.models import Child
+from core import scoping
 from core.calendar import month_bounds, pct, quarter_bounds, quarter_of
+from core.regions import PREFIX_LENGTH, Level, prefix_range
 from org.models import Region, Role
-from org.regions import PREFIX_LENGTH, Level, prefix_range
 from visits import cadence
 from visits.models import (
     IN_PERSON_KINDS,
@@ -32,7 +32,7 @@ OVERDUE, DUE_SOON, LATER = 0, 1, 2
 def work_villages(user: Any) -> list[Region]:
     """The villages of "my work": a director's own villages; for other roles, none (they see
     their whole scope)."""
-    return access.get_scope(user).regions(Role.CHILD_DIRECTOR)
+    return scoping.get_scope(user).regions(Role.CHILD_DIRECTOR)
 
 
 def work_children(user: Any, today: datetime.date) -> QuerySet[Child]:
@@ -163,10 +163,10 @@ def visits_for(user: Any, params: dict[str, Any]) -> QuerySet[Visit]:
 
 
 def supervised_villages(user: Any) -> QuerySet[Region]:
-    towns = access.get_scope(user).regions(Role.SUPERVISOR)
+    towns = scoping.get_scope(user).regions(Role.SUPERVISOR)
     if not towns:
         return Region.objects.none()
-    scope = access.Scope(prefixes=tuple(t.prefix for t in towns))
+    scope = scoping.Scope(prefixes=tuple(t.prefix for t in towns))
     return Region.objects.filter(scope.q("code"), level=Level.VILLAGE).order_by("code")
 
 
@@ -227,7 +227,7 @@ def area_compliance(user: Any, area: Region, today: datetime.date) -> dict[str, 
 
 def compliance_areas(user: Any) -> list[Region]:
     """The areas whose compliance `user` reads: a supervisor's towns, civil affairs' districts."""
-    scope = access.get_scope(user)
+    scope = scoping.get_scope(user)
     areas = scope.regions(Role.SUPERVISOR, Role.CIVIL_AFFAIRS)
     return [a for a in areas if a.level in BREAKDOWN]
 
@@ -256,10 +256,10 @@ def open_rectifications(
 ) -> QuerySet[Rectification]:
     """Open rectification items of the inspections of a supervisor's towns and a director's
     villages (those who close them), overdue first."""
-    areas = access.get_scope(user).regions(Role.SUPERVISOR, Role.CHILD_DIRECTOR)
+    areas = scoping.get_scope(user).regions(Role.SUPERVISOR, Role.CHILD_DIRECTOR)
     if not areas:
         return Rectification.objects.none()
-    areas_q = access.Scope(prefixes=tuple(a.prefix for a in areas)).q("inspection__region_code")
+    areas_q = scoping.Scope(prefixes=tuple(a.prefix for a in areas)).q("inspection__region_code")
     return (
         Rectification.objects.visible_to(user)
         .filter(areas_q, done=False)

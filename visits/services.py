@@ -13,13 +13,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from carecase import access
 from children.choices import Status
 from children.models import Child
-from core import clock
+from core import clock, permissions, scoping
 from core.calendar import quarter_of
+from core.regions import Level
 from org.models import Region, Role, User
-from org.regions import Level
 from visits import cadence
 from visits.models import (
     FINDING_AREAS,
@@ -107,8 +106,8 @@ def record_visit(
         earlier = Visit.objects.visible_to(by).filter(client_uuid=client_uuid).first()
         if earlier is not None:  # a phone retrying the same submission
             return earlier, False
-    access.require_work(by)
-    if not access.can_add_records(by):
+    permissions.require_work(by)
+    if not permissions.can_add_records(by):
         raise PermissionDenied(_("Your role does not log visits."))
     if not Child.objects.visible_to(by).filter(pk=child.pk).exists():
         raise ValidationError({"child": [_("This child is not in your regions.")]})
@@ -155,7 +154,7 @@ def record_visit(
 
 def is_town_supervisor(user: User, code: str) -> bool:
     return any(
-        code.startswith(town.prefix) for town in access.get_scope(user).regions(Role.SUPERVISOR)
+        code.startswith(town.prefix) for town in scoping.get_scope(user).regions(Role.SUPERVISOR)
     )
 
 
@@ -191,7 +190,7 @@ def correct_visit(
 ) -> Visit:
     """Correct a visit; the earlier version stays in its history with `reason`."""
     today = today or clock.today()
-    access.require_work(by)
+    permissions.require_work(by)
     needs_reason, refusal = correction_refusal(by, visit, today)
     if refusal:
         raise PermissionDenied(refusal)
@@ -244,11 +243,11 @@ class RectificationInput:
 
 def inspectable_villages(user: User) -> Any:
     """Villages of the towns `user` supervises."""
-    towns = access.get_scope(user).regions(Role.SUPERVISOR)
+    towns = scoping.get_scope(user).regions(Role.SUPERVISOR)
     if not towns:
         return Region.objects.none()
     return Region.objects.filter(
-        access.Scope(prefixes=tuple(t.prefix for t in towns)).q("code"), level=Level.VILLAGE
+        scoping.Scope(prefixes=tuple(t.prefix for t in towns)).q("code"), level=Level.VILLAGE
     )
 
 
@@ -269,7 +268,7 @@ def record_inspection(
         earlier = Inspection.objects.visible_to(by).filter(client_uuid=client_uuid).first()
         if earlier is not None:
             return earlier, False
-    access.require_work(by)
+    permissions.require_work(by)
     if not inspectable_villages(by).filter(pk=village.pk).exists():
         raise PermissionDenied(_("Village inspections are recorded by the town's supervisor."))
     errors: dict[str, list[str]] = {}
@@ -329,8 +328,8 @@ MAX_INTERVAL = {"contact_months": 12, "home_visit_months": 12, "key_home_visit_m
 def save_cadence_rule(*, by: User, district: Region, values: dict[str, Any]) -> CadenceRule:
     """Change a district's cadence and apply it to every child of the district (one UPDATE),
     in one transaction."""
-    access.require_work(by)
-    if not any(d.pk == district.pk for d in access.managed_districts(by)):
+    permissions.require_work(by)
+    if not any(d.pk == district.pk for d in permissions.managed_districts(by)):
         raise PermissionDenied(_("The cadence is set by the district's civil-affairs staff."))
     errors: dict[str, list[str]] = {}
     for name in NUMBER_FIELDS:
@@ -373,7 +372,7 @@ def _check_done_on(done_on: datetime.date, earliest: datetime.date, today: datet
 def _directs(user: User, code: str) -> bool:
     """`user` is a child director of the village with division code `code`."""
     return any(
-        code.startswith(v.prefix) for v in access.get_scope(user).regions(Role.CHILD_DIRECTOR)
+        code.startswith(v.prefix) for v in scoping.get_scope(user).regions(Role.CHILD_DIRECTOR)
     )
 
 
@@ -408,7 +407,7 @@ def add_follow_up(
     director): due on or after the visit, for a child whose archive is open. The caller
     resolved `visit` through the user's scope."""
     today = today or clock.today()
-    access.require_work(by)
+    permissions.require_work(by)
     if not may_complete_follow_ups_of(by, visit):
         raise PermissionDenied(_("Follow-up items are added by the child's director."))
     errors: dict[str, list[str]] = {}
@@ -441,7 +440,7 @@ def complete_follow_up(
     nothing (the first date and note stay)."""
     today = today or clock.today()
     done_on = done_on or today
-    access.require_work(by)
+    permissions.require_work(by)
     if not may_complete_follow_up(by, item):
         raise PermissionDenied(_("Follow-up items are closed by the child's director."))
     if item.done:
@@ -468,7 +467,7 @@ def complete_rectification(
     the user's scope. Marking a done item again changes nothing."""
     today = today or clock.today()
     done_on = done_on or today
-    access.require_work(by)
+    permissions.require_work(by)
     if not may_complete_rectification(by, item.inspection):
         raise PermissionDenied(
             _("Rectification items are closed by the town's supervisor or the village's director.")

@@ -15,12 +15,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from carecase import access
-from carecase.forms import add_service_errors
 from children.choices import Status
 from children.models import Child
-from core import clock
+from core import clock, permissions, scoping
 from core.calendar import quarter_of
+from core.forms import add_service_errors
 from org.models import Region, User
 from visits import selectors, services
 from visits.forms import (
@@ -44,7 +43,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
         "page": page,
         "today": today,
         "compliance": selectors.compliance(selectors.work_villages(request.user), today),
-        "can_add": access.can_add_records(request.user),
+        "can_add": permissions.can_add_records(request.user),
         "OVERDUE": selectors.OVERDUE,
         "DUE_SOON": selectors.DUE_SOON,
         "follow_ups": selectors.open_follow_ups(request.user, today),
@@ -54,7 +53,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
             if selectors.work_villages(request.user)
             else []
         ),
-        "can_close": not access.work_refusal(request.user),
+        "can_close": not permissions.work_refusal(request.user),
     }
     return render(request, "visits/my_work.html", context)
 
@@ -80,7 +79,7 @@ def compliance(request: HttpRequest) -> HttpResponse:
 def follow_up_done(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark a follow-up item done (visits.services.complete_follow_up). Without JavaScript:
     back to `next` (or "my work") with a message; through htmx: the item's row, re-rendered."""
-    item = access.get_visible_or_404(
+    item = scoping.get_visible_or_404(
         FollowUp.objects.select_related("visit__child", "done_by"), request.user, pk=pk
     )
     return _complete(
@@ -92,7 +91,7 @@ def follow_up_done(request: HttpRequest, pk: int) -> HttpResponse:
 def rectification_done(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark a rectification item done (visits.services.complete_rectification): the town's
     supervisor or the village's director; otherwise as follow_up_done."""
-    item = access.get_visible_or_404(
+    item = scoping.get_visible_or_404(
         Rectification.objects.select_related("inspection__village", "done_by"),
         request.user,
         pk=pk,
@@ -151,8 +150,8 @@ def _complete(
 
 
 def _require_visits(request: HttpRequest) -> None:
-    access.require_work(request.user)  # the certification gate explains itself
-    if not access.can_add_records(request.user):
+    permissions.require_work(request.user)  # the certification gate explains itself
+    if not permissions.can_add_records(request.user):
         raise PermissionDenied(_("Your role does not log visits."))
 
 
@@ -162,7 +161,7 @@ def visit_create(request: HttpRequest) -> HttpResponse:
     children = Child.objects.visible_to(request.user).filter(status=Status.ACTIVE)
     child = None
     if request.GET.get("child"):
-        child = access.get_visible_or_404(
+        child = scoping.get_visible_or_404(
             Child.objects.all(), request.user, pk=request.GET["child"]
         )
     initial: dict[str, Any] = {"child": child.pk} if child else {}
@@ -207,7 +206,7 @@ def visit_create(request: HttpRequest) -> HttpResponse:
 
 
 def _visible_visit(request: HttpRequest, pk: int) -> Visit:
-    return access.get_visible_or_404(
+    return scoping.get_visible_or_404(
         Visit.objects.select_related("child__village", "author"), request.user, pk=pk
     )
 
@@ -222,7 +221,7 @@ def _render_visit(
     user: User = request.user  # type: ignore[assignment]
     _needs_reason, refusal = services.correction_refusal(user, visit)
     history = visit.history.select_related("history_user").order_by("-history_date")[:20]
-    may_work = not access.work_refusal(user)
+    may_work = not permissions.work_refusal(user)
     return render(
         request,
         "visits/visit_detail.html",
@@ -267,7 +266,7 @@ def visit_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def visit_correct(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visible_visit(request, pk)
-    access.require_work(request.user)
+    permissions.require_work(request.user)
     needs_reason, refusal = services.correction_refusal(request.user, visit)  # type: ignore[arg-type]
     if refusal:
         raise PermissionDenied(refusal)
@@ -316,10 +315,10 @@ def inspections(request: HttpRequest) -> HttpResponse:
             "missing": len([v for v in villages if not getattr(v, "inspected", False)]),
             "quarter": quarter_of(today),
             "recent": recent,
-            "can_inspect": bool(villages) and not access.work_refusal(request.user),
+            "can_inspect": bool(villages) and not permissions.work_refusal(request.user),
             "rectifications": selectors.open_rectifications(request.user, today),
             # Listed items are those of the user's towns (supervisor) or villages (director).
-            "can_close_rectifications": not access.work_refusal(request.user),
+            "can_close_rectifications": not permissions.work_refusal(request.user),
             "today": today,
         },
     )
@@ -327,7 +326,7 @@ def inspections(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def inspection_create(request: HttpRequest) -> HttpResponse:
-    access.require_work(request.user)
+    permissions.require_work(request.user)
     villages = selectors.supervised_villages(request.user)
     if not villages.exists():
         raise PermissionDenied(_("Village inspections are recorded by the town's supervisor."))
@@ -360,10 +359,10 @@ def inspection_create(request: HttpRequest) -> HttpResponse:
 
 
 def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    inspection = access.get_visible_or_404(
+    inspection = scoping.get_visible_or_404(
         Inspection.objects.select_related("village", "supervisor"), request.user, pk=pk
     )
-    may_work = not access.work_refusal(request.user)
+    may_work = not permissions.work_refusal(request.user)
     user: User = request.user  # type: ignore[assignment]
     return render(
         request,
@@ -379,7 +378,7 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def cadence_rule(request: HttpRequest) -> HttpResponse:
-    districts = access.managed_districts(request.user)
+    districts = permissions.managed_districts(request.user)
     if not districts:
         raise Http404
     district: Region = districts[0]
@@ -391,7 +390,7 @@ def cadence_rule(request: HttpRequest) -> HttpResponse:
     initial = {name: getattr(rule, name) for name in services.RULE_FIELDS}
     form = CadenceRuleForm(request.POST or None, initial=initial)
     if request.method == "POST":
-        access.require_work(request.user)
+        permissions.require_work(request.user)
         if form.is_valid():
             try:
                 services.save_cadence_rule(

@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 from guardian.shortcuts import assign_perm
 
-from carecase import access
+from core import scoping
 from org.models import ADMIN_ROLES, Assignment, Region, User
 from tests.factories import CHENGUANG, JINGGUAN, ZHIDA
 
@@ -113,7 +113,7 @@ def test_staff_visible_to_a_district(people):
 
 def test_nobody_sees_nothing(people):
     nobody = people["nobody"]
-    assert access.get_scope(nobody).prefixes == ()
+    assert scoping.get_scope(nobody).prefixes == ()
     assert not Region.objects.visible_to(nobody).exists()
     assert not Assignment.objects.visible_to(nobody).exists()
     assert not User.objects.visible_to(nobody).exists()
@@ -130,10 +130,10 @@ def test_an_explicit_grant_shares_one_object_outside_the_region(people):
     far_village = Region.objects.get(code=CHENGUANG)
     assert not Region.objects.visible_to(director).filter(pk=far_village.pk).exists()
     assign_perm("view_region", director, far_village)
-    access.forget_scope(director)
+    scoping.forget_scope(director)
     visible = Region.objects.visible_to(director)
     assert set(visible.values_list("code", flat=True)) == {ZHIDA, CHENGUANG}
-    assert access.get_visible_or_404(Region.objects.all(), director, pk=far_village.pk)
+    assert scoping.get_visible_or_404(Region.objects.all(), director, pk=far_village.pk)
 
 
 def test_scope_collapses_nested_assignments(people):
@@ -145,13 +145,13 @@ def test_scope_collapses_nested_assignments(people):
         role="child_director",
         start_date="2026-01-01",
     )
-    access.forget_scope(supervisor)
-    assert access.get_scope(supervisor).prefixes == (JINGGUAN[:9],)
+    scoping.forget_scope(supervisor)
+    assert scoping.get_scope(supervisor).prefixes == (JINGGUAN[:9],)
 
 
 def test_scope_query_count_is_constant(people, django_assert_num_queries):
     civil = people["civil"]
-    access.forget_scope(civil)
+    scoping.forget_scope(civil)
     with django_assert_num_queries(3):  # assignments, explicit grants, the rows
         list(Region.objects.visible_to(civil))
     with django_assert_num_queries(1):  # both cached for the rest of the request

@@ -3,7 +3,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from carecase import access
+from core import scoping
 from org import services
 from org.models import Assignment, Region, Role
 from tests.factories import BEIBEI, CHENGUANG, JINGGUAN, XINXINGLU, ZHIDA, make_user, region
@@ -100,7 +100,7 @@ def test_a_person_may_serve_two_villages(civil, newcomer):
             role=Role.CHILD_DIRECTOR,
             start_date=TODAY,
         )
-    assert access.get_scope(newcomer).prefixes == (XINXINGLU, ZHIDA)
+    assert scoping.get_scope(newcomer).prefixes == (XINXINGLU, ZHIDA)
 
 
 def test_ending_keeps_history_and_stops_access(civil, newcomer):
@@ -113,7 +113,7 @@ def test_ending_keeps_history_and_stops_access(civil, newcomer):
     )
     assert Region.objects.visible_to(newcomer).filter(code=ZHIDA).exists()
     services.assignment_end(by=civil, assignment=assignment, reason="调任")
-    access.forget_scope(newcomer)
+    scoping.forget_scope(newcomer)
     assert not Region.objects.visible_to(newcomer).exists()
     kept = Assignment.objects.get(pk=assignment.pk)
     assert kept.end_date is not None and kept.end_reason == "调任" and kept.ended_by == civil
@@ -158,8 +158,8 @@ def test_suspended_staff_lose_their_scope(civil, newcomer):
         user=newcomer, region=region(ZHIDA), role=Role.CHILD_DIRECTOR, start_date=TODAY
     )
     services.staff_update(by=civil, staff=newcomer, status="suspended")
-    access.forget_scope(newcomer)
-    assert access.get_scope(newcomer).prefixes == ()
+    scoping.forget_scope(newcomer)
+    assert scoping.get_scope(newcomer).prefixes == ()
 
 
 def test_staff_outside_the_district_cannot_be_created(civil):

@@ -1,7 +1,7 @@
 import pytest
 
+from core.regions import Level
 from org.models import Region, Role
-from org.regions import Level
 from org.selectors import coverage_gaps
 from tests.factories import BEIBEI, JINGGUAN, RONGXI, XINGCHENG, XIUSHAN, ZHIDA, make_user
 

@@ -4,9 +4,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
+from core.regions import Level
 from org.importing import import_regions
 from org.models import Region
-from org.regions import Level
 from tests.factories import DEMO_CSV
 
 

@@ -2,8 +2,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
+from core.regions import Level, code_errors, infer_level, parent_code, prefix_range, scope_prefix
 from org.models import Region
-from org.regions import Level, code_errors, infer_level, parent_code, prefix_range, scope_prefix
 
 
 @pytest.mark.parametrize(

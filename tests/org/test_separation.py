@@ -7,8 +7,8 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from carecase import access
 from children.models import Child
+from core import permissions, scoping
 from org import tokens
 from org.models import AdminLogEntry, ApiToken, Assignment, Region, Role, User
 from tests.factories import BEIBEI, ZHIDA
@@ -209,9 +209,9 @@ def test_a_data_role_recorded_for_an_administrator_grants_nothing(people, child,
         role=Role.CIVIL_AFFAIRS,
         start_date="2026-01-01",
     )
-    access.forget_scope(people[admin])
+    scoping.forget_scope(people[admin])
     assert Child.objects.visible_to(people[admin]).count() == 0
-    assert not access.can_view_identifier(people[admin])
+    assert not permissions.can_view_identifier(people[admin])
 
 
 @pytest.mark.parametrize("admin", ADMINS)

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from children.selectors import timeline
+from casefile.timeline import timeline
 from reports import services
 from reports.models import MandatoryReport, ReportStep, StepKind
 from tests.factories import CHENGUANG, ZHIDA, make_child, make_user, region

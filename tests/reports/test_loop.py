@@ -8,7 +8,7 @@ import datetime
 import pytest
 from guardian.shortcuts import assign_perm
 
-from children.selectors import timeline
+from casefile.timeline import timeline
 from reports import services
 from reports.models import Stage, StepKind
 from tests.reports.conftest import file

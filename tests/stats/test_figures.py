@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from core.regions import Level
 from org.models import Region, Role
-from org.regions import Level
 from stats import figures
 from stats.figures import TrainingState
 from tests.factories import (

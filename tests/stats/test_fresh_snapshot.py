@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from carecase.access import get_scope
+from core.scoping import get_scope
 from stats import services
 from stats.figures import FRESH_FACTOR, area_dashboard, snapshot_village_figures
 from stats.models import RegionSnapshot

@@ -7,9 +7,9 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from carecase.access import get_scope
+from core.regions import Level
+from core.scoping import get_scope
 from org.models import Region
-from org.regions import Level
 from stats import history, services
 from stats.figures import area_dashboard
 from stats.models import RegionSnapshot

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from rest_framework.test import APIClient
 
-from carecase import access
+from core import permissions, scoping
 from tests import clock as suite_clock
 from tests.factories import BEIBEI, certify, make_child, trained_on
 from training import gate
@@ -37,26 +37,26 @@ def child(people):
 @pytest.mark.parametrize("who", ["director", "supervisor"])
 def test_uncertified_worker_is_refused_and_told_whom_to_contact(uncertified, who):
     user = uncertified[who]
-    refusal = access.work_refusal(user)
+    refusal = permissions.work_refusal(user)
     assert refusal and refusal.startswith(_(REFUSAL).split("%(")[0])
     assert "北碚区" in refusal  # names the district civil-affairs office to contact
-    assert not access.can_add_records(user)
-    assert not access.can_edit_archives(user)
+    assert not permissions.can_add_records(user)
+    assert not permissions.can_edit_archives(user)
 
 
 def test_certified_workers_and_district_staff_are_not_gated(people):
     for who in ("director", "supervisor", "civil", "centre"):
-        assert access.work_refusal(people[who]) is None, who
-    assert access.can_edit_archives(people["director"])
-    assert access.can_add_records(people["supervisor"])
+        assert permissions.work_refusal(people[who]) is None, who
+    assert permissions.can_edit_archives(people["director"])
+    assert permissions.can_add_records(people["supervisor"])
 
 
 def test_the_mandatory_report_bypass_exists(uncertified):
     """Issue 5 (mandatory reports) must call the gate with mandatory_report=True: never refused."""
     user = uncertified["director"]
-    assert access.work_refusal(user) is not None
-    assert access.work_refusal(user, mandatory_report=True) is None
-    access.require_work(user, mandatory_report=True)  # does not raise
+    assert permissions.work_refusal(user) is not None
+    assert permissions.work_refusal(user, mandatory_report=True) is None
+    permissions.require_work(user, mandatory_report=True)  # does not raise
 
 
 def test_passing_certifies_and_lifts_the_gate(uncertified):
@@ -64,15 +64,15 @@ def test_passing_certifies_and_lifts_the_gate(uncertified):
     status = certify(user, BEIBEI, on=datetime.date(2026, 3, 1))
     assert status.certified_on == datetime.date(2026, 3, 1)
     gate.forget(user)
-    access.forget_scope(user)
-    assert access.work_refusal(user) is None
+    scoping.forget_scope(user)
+    assert permissions.work_refusal(user) is None
 
 
 @pytest.mark.parametrize("who", ["director", "supervisor"])
 def test_gate_on_every_child_page_write(uncertified, people, client, child, who):
     user = uncertified[who]
     client.force_login(user)
-    message = access.work_refusal(user)
+    message = permissions.work_refusal(user)
     posts = [
         reverse("children:create"),
         reverse("children:edit", args=[child.pk]),
@@ -95,7 +95,7 @@ def test_gate_on_every_child_page_write(uncertified, people, client, child, who)
 def test_gate_on_every_child_api_write(uncertified, people, child, who):
     user = uncertified[who]
     api = api_for(user)
-    message = access.work_refusal(user)
+    message = permissions.work_refusal(user)
     calls = [
         api.post("/api/v1/children/", {}, format="json"),
         api.patch(f"/api/v1/children/{child.pk}/", {"name": "x"}, format="json"),
@@ -147,9 +147,11 @@ def test_lapsed_training_warns_by_default_and_blocks_when_the_district_says_so(p
     director = people["director"]
     passed = trained_on()
     late = suite_clock.add_months(passed, 13)  # 13 months after the pass
-    assert access.work_refusal(director, late) is None  # default: warn only
+    assert permissions.work_refusal(director, late) is None  # default: warn only
     assert gate.rotation_notice(director, late)
     TrainingPolicy.objects.create(district=director.managing_district, lapsed_blocks_work=True)
-    assert suite_clock.add_months(passed, 12).isoformat() in access.work_refusal(director, late)
+    assert suite_clock.add_months(passed, 12).isoformat() in permissions.work_refusal(
+        director, late
+    )
     due = suite_clock.add_months(passed, 11) + datetime.timedelta(days=14)
-    assert access.work_refusal(director, due) is None  # due, not lapsed
+    assert permissions.work_refusal(director, due) is None  # due, not lapsed

@@ -168,14 +168,14 @@ def test_passing_certifies_and_a_corrected_fail_uncertifies(people, uncertified,
     result(sup, town_session, new, 85)
     status = TrainingStatus.objects.get(user=new)
     assert status.certified_on == DAY and status.renewal_due_on == suite_clock.add_months(DAY, 12)
-    from carecase import access
+    from core import permissions
 
     new = type(new).objects.get(pk=new.pk)
-    assert access.work_refusal(new) is None
+    assert permissions.work_refusal(new) is None
     result(sup, town_session, new, 40)  # corrected: it was a fail
     status.refresh_from_db()
     assert status.certified_on is None and status.last_passed_on is None
-    assert access.work_refusal(new) is not None
+    assert permissions.work_refusal(new) is not None
     assert Result.objects.filter(user=new).count() == 1  # corrected, not duplicated
 
 
@@ -577,10 +577,10 @@ def test_demo_training_certifies_the_demo_workers(db, monkeypatch):
     monkeypatch.setattr(load_demo, "DEMO_CHILDREN", 6)
 
     call_command("load_demo", stdout=io.StringIO())
-    from carecase import access
+    from core import permissions
 
     for username in ("bb_zhuren", "bb_zhuren2", "bb_dudao", "xs_dudao"):
-        assert access.work_refusal(User.objects.get(username=username)) is None, username
+        assert permissions.work_refusal(User.objects.get(username=username)) is None, username
 
 
 def test_certify_helper_matches_the_service(people):

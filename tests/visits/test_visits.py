@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from carecase import access
 from children.models import Child
+from core import permissions
 from tests import clock as suite_clock
 from tests.factories import BEIBEI, CHENGUANG, XINGCHENG, ZHIDA, make_child, region
 from tests.visits.conftest import TODAY, log, registered, visit_values
@@ -194,7 +194,7 @@ def test_out_of_scope_is_404(people, child, login):
 
 def test_gate_blocks_an_uncertified_director(uncertified, people, child, login):
     user = uncertified["director"]
-    message = access.work_refusal(user)
+    message = permissions.work_refusal(user)
     client = login(user)
     response = client.post(reverse("visits:create"), form_data(child))
     assert response.status_code == 403 and message in response.content.decode()

@@ -12,8 +12,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from children.synthetic import generate
+from core.regions import Level
 from org.models import Region, User
-from org.regions import Level
 
 
 class Command(BaseCommand):

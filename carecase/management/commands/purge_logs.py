@@ -18,9 +18,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from carecase import access
 from children.models import AccessLog
-from core import clock
+from core import clock, permissions
 from org import adminlog, append_only
 from org.models import AdminAction, AdminLogEntry, PurgePermit, User
 
@@ -33,7 +32,7 @@ MIN_AGE_DAYS = 180
 
 
 def purge(*, by: User, log: str, before: datetime.date, dry_run: bool = False) -> int:
-    if not (by.is_superuser or access.is_security_admin(by) or access.is_audit_admin(by)):
+    if not (by.is_superuser or permissions.is_security_admin(by) or permissions.is_audit_admin(by)):
         raise PermissionError("Only a security or audit administrator purges logs.")
     model, table, field = LOGS[log]
     today = clock.today()

@@ -47,6 +47,32 @@ def scope_prefix(code: str, level: str) -> str:
     return code[: PREFIX_LENGTH[level]]
 
 
+def code_at(code: str, level: str) -> str:
+    """The 12-digit code of the region of `level` that contains `code` (a code or a prefix):
+    `code_at("500109101203", Level.DISTRICT) == "500109000000"`."""
+    return code[: PREFIX_LENGTH[level]].ljust(CODE_LENGTH, "0")
+
+
+def district_code(code: str) -> str:
+    """The code of the district/county containing `code`."""
+    return code_at(code, Level.DISTRICT)
+
+
+def town_code(code: str) -> str:
+    """The code of the town/street containing `code` (a town or village code)."""
+    return code_at(code, Level.TOWN)
+
+
+def district_prefix(code: str) -> str:
+    """The 6-digit scope prefix of the district containing `code`."""
+    return code[: PREFIX_LENGTH[Level.DISTRICT]]
+
+
+def town_prefix(code: str) -> str:
+    """The 9-digit scope prefix of the town containing `code`."""
+    return code[: PREFIX_LENGTH[Level.TOWN]]
+
+
 def prefix_range(prefix: str) -> tuple[str, str]:
     """The inclusive range of 12-digit codes that start with `prefix`.
 

@@ -1,0 +1,35 @@
+"""What the child's archive page shows: the child's records, recent visits and timeline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from casefile.timeline import timeline
+from children import services
+from children.forms import RECORD_TITLES
+from children.models import Child
+from core import clock, permissions
+
+
+def child_page(child: Child, viewer: Any) -> dict[str, Any]:
+    """The context of the archive page of `child` as `viewer` (who may see it) reads it."""
+    show_id = permissions.can_view_identifier(viewer)
+    return {
+        "child": child,
+        "parents": list(child.parents.all()),
+        "categories": child.categories.all(),
+        "assistance": child.assistances.select_related("created_by"),
+        "referrals": child.referrals.select_related("created_by"),
+        "notes": child.worknotes.select_related("created_by")[:20],
+        "problems": child.problems.select_related("created_by"),
+        "attachments": child.attachments.select_related("created_by"),
+        "visits": child.visits.select_related("author").order_by("-visit_date", "-pk")[:10],
+        "timeline": timeline(child, viewer=viewer),
+        "warnings": services.warnings_for(child),
+        "show_id": show_id,
+        "id_number": child.id_number if show_id else child.id_masked,
+        "can_edit": permissions.can_edit_archives(viewer),
+        "can_add": permissions.can_add_records(viewer),
+        "record_titles": RECORD_TITLES,
+        "today": clock.today(),
+    }
