@@ -9,9 +9,10 @@ default 10,000, filed over the past 90 days with the emergency response due 24 h
 filing, so nearly all are overdue). Every bench staff member gets a phone number, so each
 escalation also writes its SMS copy. Then times:
 
-- the first escalation sweep (reports.services.escalate_overdue): every overdue case alerts the
-  town supervisor, and those past the district's escalation delay also district civil affairs;
-  escalation rows, in-app notifications and SMS deliveries, with the number of queries;
+- the first escalation sweep (reports.escalation.report_escalate_overdue): every overdue case
+  alerts the town supervisor, and those past the district's escalation delay also district
+  civil affairs; escalation rows, in-app notifications and SMS deliveries, with the number
+  of queries;
 - a second sweep at the same moment (idempotent: nothing new, nothing sent twice);
 - sending the SMS copies on commit through the channel interface (a recording provider, so
   nothing leaves the machine);
@@ -62,8 +63,8 @@ def main() -> None:
 
     from notifications.channels import RecordingSmsProvider
     from notifications.models import Delivery
+    from reports.escalation import report_escalate_overdue
     from reports.models import MandatoryReport, ReportEscalation
-    from reports.services import escalate_overdue
 
     vendor = connection.vendor
     default = 1_000_000 if vendor == "postgresql" else 100_000
@@ -91,7 +92,7 @@ def main() -> None:
     sends: list[object] = []
     started = time.perf_counter()
     with CaptureQueriesContext(connection) as captured, transaction.atomic():
-        created = escalate_overdue(now=now)
+        created = report_escalate_overdue(now=now)
         # The SMS copies leave on commit: keep the callback to time it apart.
         callbacks = list(connection.run_on_commit)
         connection.run_on_commit = []
@@ -105,7 +106,7 @@ def main() -> None:
     )
     started = time.perf_counter()
     with CaptureQueriesContext(connection) as again_queries:
-        again = escalate_overdue(now=now)
+        again = report_escalate_overdue(now=now)
     print(
         f"second sweep: {again:,} new alerts in {time.perf_counter() - started:.2f} s, "
         f"{len(again_queries.captured_queries)} queries (idempotent)"

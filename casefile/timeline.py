@@ -18,7 +18,7 @@ from children.choices import Category, ParentRelation
 from children.models import Assistance, Attachment, Child, Parent, Problem, Referral, WorkNote
 from core.scoping import visible_q
 from reports.models import MandatoryReport, ReportStep, StepKind
-from reports.services import may_see_reporter
+from reports.sharing import may_see_reporter
 from visits.models import Visit
 
 HIDDEN_IN_DIFF = {"id_cipher", "carer_id_cipher", "id_hash", "client_token", "key_reasons"}

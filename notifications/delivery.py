@@ -15,7 +15,7 @@ import datetime
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
@@ -32,7 +32,6 @@ from notifications import channels
 from notifications.models import (
     Channel,
     Delivery,
-    Kind,
     Notification,
     NotificationKind,
     Reminder,
@@ -93,10 +92,10 @@ def claim(queryset: QuerySet[Any], now: datetime.datetime, limit: int) -> uuid.U
 
 def _titles() -> dict[str, str]:
     return {
-        Kind.CONTACT_DUE_SOON: _("Contact due soon: %(child)s"),
-        Kind.CONTACT_OVERDUE: _("Contact overdue: %(child)s"),
-        Kind.VISIT_DUE_SOON: _("Home visit due soon: %(child)s"),
-        Kind.VISIT_OVERDUE: _("Home visit overdue: %(child)s"),
+        NotificationKind.CONTACT_DUE_SOON: _("Contact due soon: %(child)s"),
+        NotificationKind.CONTACT_OVERDUE: _("Contact overdue: %(child)s"),
+        NotificationKind.VISIT_DUE_SOON: _("Home visit due soon: %(child)s"),
+        NotificationKind.VISIT_OVERDUE: _("Home visit overdue: %(child)s"),
     }
 
 
@@ -189,18 +188,23 @@ def _notifications_for(
     return result
 
 
-def _deliveries_for(user: User, notifications: Iterable[Notification]) -> list[Delivery]:
-    rows = []
-    for notification in notifications:
-        if user.email:
-            rows.append(
-                Delivery(notification=notification, channel=Channel.EMAIL, address=user.email)
-            )
-        if user.phone:
-            rows.append(
-                Delivery(notification=notification, channel=Channel.SMS, address=user.phone)
-            )
-    return rows
+ALL_CHANNELS: tuple[str, ...] = (Channel.EMAIL, Channel.SMS)
+
+
+def deliveries_for(
+    notification: Notification,
+    *,
+    email: str,
+    phone: str,
+    channels: Sequence[str] = ALL_CHANNELS,
+) -> list[Delivery]:
+    """The email and SMS copies of `notification` on `channels`, to the addresses given."""
+    addresses: dict[str, str] = {Channel.EMAIL: email, Channel.SMS: phone}
+    return [
+        Delivery(notification=notification, channel=channel, address=addresses[channel])
+        for channel in ALL_CHANNELS
+        if channel in channels and addresses[channel]
+    ]
 
 
 # A batch of one delivery run: each person with their claimed reminders and digest threshold.
@@ -312,7 +316,12 @@ def _write(groups: Batch, now: datetime.datetime) -> int:
     with transaction.atomic():
         Notification.objects.bulk_create(notifications, batch_size=2000)
         Delivery.objects.bulk_create(
-            [d for user, mine in deliveries_by_user for d in _deliveries_for(user, mine)],
+            [
+                d
+                for user, mine in deliveries_by_user
+                for notification in mine
+                for d in deliveries_for(notification, email=user.email, phone=user.phone)
+            ],
             batch_size=2000,
         )
         pairs = [

@@ -14,25 +14,34 @@ from django.utils.translation import gettext_lazy as _
 from core.regions import Level as RegionLevel
 
 
-class Kind(models.TextChoices):
-    CONTACT_DUE_SOON = "contact_due_soon", _("Contact due soon")
-    CONTACT_OVERDUE = "contact_overdue", _("Contact overdue")
-    VISIT_DUE_SOON = "visit_due_soon", _("Home visit due soon")
-    VISIT_OVERDUE = "visit_overdue", _("Home visit overdue")
-    INSPECTION_DUE = "inspection_due", _("Village inspection due")
-
-
 class NotificationKind(models.TextChoices):
+    """What a notification is about; the first five are also the kinds of reminders."""
+
     CONTACT_DUE_SOON = "contact_due_soon", _("Contact due soon")
     CONTACT_OVERDUE = "contact_overdue", _("Contact overdue")
     VISIT_DUE_SOON = "visit_due_soon", _("Home visit due soon")
     VISIT_OVERDUE = "visit_overdue", _("Home visit overdue")
     INSPECTION_DUE = "inspection_due", _("Village inspection due")
     DIGEST = "digest", _("Reminder digest")
+    REPORT_FILED = "report_filed", _("Mandatory report")
+    REPORT_OVERDUE = "report_overdue", _("Overdue steps")
     OTHER = "other", _("Other")
 
 
+# The kinds a Reminder row may have (the sweep raises them; delivery turns them into
+# notifications of the same kind).
+REMINDER_KINDS = (
+    NotificationKind.CONTACT_DUE_SOON,
+    NotificationKind.CONTACT_OVERDUE,
+    NotificationKind.VISIT_DUE_SOON,
+    NotificationKind.VISIT_OVERDUE,
+    NotificationKind.INSPECTION_DUE,
+)
+
+
 class EscalationLevel(models.IntegerChoices):
+    """Who is told: a reminder's or an overdue report step's level (reports use the last two)."""
+
     DIRECTOR = 0, _("Child director")
     SUPERVISOR = 1, _("Town supervisor")
     DISTRICT = 2, _("District civil affairs")
@@ -116,7 +125,9 @@ class Reminder(models.Model):
         db_index=False,
         db_constraint=False,
     )
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=[(k.value, k.label) for k in REMINDER_KINDS]
+    )
     due_date = models.DateField(_("due date"))
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,

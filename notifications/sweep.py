@@ -41,7 +41,7 @@ from core import clock
 from core.calendar import quarter_bounds, quarter_of
 from core.regions import Level as RegionLevel
 from core.regions import prefix_range
-from notifications.models import EscalationLevel, Kind, Reminder, SendStatus
+from notifications.models import EscalationLevel, NotificationKind, Reminder, SendStatus
 from notifications.rules import DEFAULTS, INSPECTION_REMINDER_DAYS, Rule, district_rules
 from org.models import Role, StaffStatus
 
@@ -49,8 +49,8 @@ BATCH_SIZE = 5000
 
 # The due-date fields and the kinds they raise (due soon, overdue).
 DUE_FIELDS: dict[str, tuple[str, str]] = {
-    "next_contact_due": (Kind.CONTACT_DUE_SOON, Kind.CONTACT_OVERDUE),
-    "next_home_visit_due": (Kind.VISIT_DUE_SOON, Kind.VISIT_OVERDUE),
+    "next_contact_due": (NotificationKind.CONTACT_DUE_SOON, NotificationKind.CONTACT_OVERDUE),
+    "next_home_visit_due": (NotificationKind.VISIT_DUE_SOON, NotificationKind.VISIT_OVERDUE),
 }
 # The assignment region that covers a child's village, as an SQL expression per level.
 LEVEL_REGION: dict[int, tuple[str, str]] = {
@@ -181,7 +181,7 @@ def inspection_sql(today: datetime.date) -> tuple[str, list[Any]] | None:
         "WHERE i.village_id = v.id AND i.quarter = %s)"
     )
     params: list[Any] = [
-        str(Kind.INSPECTION_DUE),
+        str(NotificationKind.INSPECTION_DUE),
         end,
         int(EscalationLevel.SUPERVISOR),
         str(RegionLevel.VILLAGE),

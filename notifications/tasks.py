@@ -1,5 +1,5 @@
-"""Celery tasks: the daily sweep (beat, 08:00 Asia/Shanghai by default) and the frequent retry
-of pending deliveries."""
+"""Celery tasks: the daily sweep (beat, 08:00 Asia/Shanghai by default), the frequent retry
+of pending deliveries, and the sending of the copies notify() queued on commit."""
 
 from __future__ import annotations
 
@@ -36,3 +36,13 @@ def retry_deliveries() -> dict[str, int]:
         "messages_sent": external.notifications,
         "failed": in_app.failed + external.failed,
     }
+
+
+@shared_task(name="notifications.tasks.send_deliveries")
+def send_deliveries() -> dict[str, int]:
+    """Send the pending email and SMS copies now (queued by notify() on commit); a failure
+    stays pending and the periodic retry sends it later."""
+    from notifications.delivery import deliver_external
+
+    result = deliver_external()
+    return {"messages_sent": result.notifications, "failed": result.failed}

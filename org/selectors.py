@@ -4,6 +4,7 @@ per-role overviews on the home page. All start from `visible_to` and are set-bas
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,8 +12,8 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sub
 from django.db.models.functions import Coalesce
 
 from core import clock
-from core.regions import Level
-from org.models import Assignment, Region, Role
+from core.regions import Level, prefix_range
+from org.models import Assignment, AssignmentQuerySet, Region, Role
 
 
 def _active_in(role: str, today: datetime.date) -> QuerySet[Assignment]:
@@ -101,3 +102,29 @@ def town_contacts(
     ):
         result[assignment.region_id].append(assignment)
     return result
+
+
+def staff_serving(
+    *,
+    roles: Iterable[str],
+    codes: Iterable[str] = (),
+    prefixes: Iterable[str] = (),
+    day: datetime.date | None = None,
+    until: datetime.date | None = None,
+) -> AssignmentQuerySet:
+    """The staff who serve these regions: assignments in `roles` whose region is one of
+    `codes` (12-digit, exactly) or lies under one of `prefixes` (a region's code prefix, so a
+    district's covers its towns and villages). Those in force on `day` (today by default)
+    and held by a person active and in post; with `until`, every assignment in force at some
+    time from `day` to `until` (a past year's staff, whoever has left since)."""
+    where = Q(region__code__in=list(codes))
+    for prefix in prefixes:
+        where |= Q(region__code__range=prefix_range(prefix))
+    if until is None:
+        served = Assignment.objects.active(day)
+    else:
+        start = day or clock.today()
+        served = Assignment.objects.filter(
+            Q(end_date__isnull=True) | Q(end_date__gt=start), start_date__lte=until
+        )
+    return served.filter(where, role__in=list(roles))

@@ -1,6 +1,6 @@
 """REST endpoints: /api/v1/reports/ (file, idempotent on client_uuid; list scoped, filterable
 by stage; retrieve) and /api/v1/reports/<id>/steps/ (list, append). Rows come from the scoping
-module; writes from reports.services."""
+module; writes from reports.filing, reports.workflow and reports.sharing."""
 
 from __future__ import annotations
 
@@ -10,144 +10,17 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from children.models import Child
-from core import clock, permissions
+from core import permissions
 from core.api import as_drf_error
-from org.models import Region, User
-from reports import selectors, services
-from reports.models import MandatoryReport, ReportStep, Situation, Stage, StepKind
-
-
-class StepSerializer(serializers.ModelSerializer):
-    # None where the caller may not see who reported (the first step of a shared case).
-    by = serializers.CharField(source="by.username", read_only=True, allow_null=True)
-    corrects = serializers.PrimaryKeyRelatedField(
-        queryset=ReportStep.objects.none(), required=False, allow_null=True
-    )
-    stage = serializers.ChoiceField(
-        choices=[s for s in Stage.choices if s[0] != Stage.REPORTED], required=False
-    )
-    kind = serializers.ChoiceField(choices=[k for k in StepKind.choices if k[0] != StepKind.REPORT])
-    what = serializers.CharField(required=False, allow_blank=True)
-
-    class Meta:
-        model = ReportStep
-        fields = [
-            "id",
-            "stage",
-            "kind",
-            "what",
-            "by",
-            "done_at",
-            "child_location",
-            "next_step",
-            "next_due_at",
-            "corrects",
-            "created_at",
-        ]
-        read_only_fields = ["id", "by", "created_at"]
-        extra_kwargs = {"done_at": {"required": False}}
-
-
-class ReportSerializer(serializers.ModelSerializer):
-    client_uuid = serializers.UUIDField()
-    child = serializers.PrimaryKeyRelatedField(
-        queryset=Child.objects.none(), required=False, allow_null=True
-    )
-    village = serializers.PrimaryKeyRelatedField(
-        queryset=Region.objects.none(), required=False, allow_null=True
-    )
-    situations = serializers.ListField(
-        child=serializers.ChoiceField(choices=Situation.choices), allow_empty=True
-    )
-    found_at = serializers.DateTimeField(required=False, allow_null=True)
-    reporter = serializers.CharField(source="reporter.username", read_only=True, allow_null=True)
-    overdue = serializers.SerializerMethodField()
-
-    class Meta:
-        model = MandatoryReport
-        fields = [
-            "id",
-            "client_uuid",
-            "child",
-            "child_description",
-            "location",
-            "village",
-            "region_code",
-            "situations",
-            "found_at",
-            "how_found",
-            "what_seen",
-            "immediate_danger",
-            "police_station",
-            "police_reported_at",
-            "police_officer",
-            "police_receipt",
-            "civil_affairs_informed",
-            "education_informed",
-            "reporter",
-            "stage",
-            "stage_since",
-            "acknowledged_at",
-            "next_step",
-            "next_due_at",
-            "overdue",
-            "created_at",
-        ]
-        read_only_fields = [
-            "id",
-            "region_code",
-            "reporter",
-            "stage",
-            "stage_since",
-            "acknowledged_at",
-            "next_step",
-            "next_due_at",
-            "created_at",
-        ]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            self.fields["child"].queryset = Child.objects.visible_to(request.user)  # type: ignore[attr-defined]
-            self.fields["village"].queryset = Region.objects.visible_to(request.user)  # type: ignore[attr-defined]
-
-    def to_representation(self, instance: MandatoryReport) -> dict[str, Any]:
-        data = super().to_representation(instance)
-        request = self.context.get("request")
-        if request is not None and not services.may_see_reporter(request.user, instance):
-            data["reporter"] = None  # shown to district staff and the protection centre only
-        return data
-
-    def get_overdue(self, obj: MandatoryReport) -> bool:
-        return obj.next_due_at is not None and obj.next_due_at < clock.now()
-
-
-class LinkSerializer(serializers.Serializer):
-    child = serializers.PrimaryKeyRelatedField(queryset=Child.objects.none())
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            self.fields["child"].queryset = Child.objects.visible_to(request.user)  # type: ignore[attr-defined]
-
-
-class ShareSerializer(serializers.Serializer):
-    user = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.none())
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=300)
-
-    def __init__(self, *args: Any, people: Any = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = (  # type: ignore[attr-defined]
-            people if people is not None else services.share_candidates()
-        )
+from org.models import User
+from reports import filing, selectors, sharing, workflow
+from reports.models import MandatoryReport, ReportStep, StepKind
+from reports.serializers import LinkSerializer, ReportSerializer, ShareSerializer, StepSerializer
 
 
 @extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("stage", str)]))
@@ -188,9 +61,9 @@ class ReportViewSet(
         data = dict(serializer.validated_data)
         client_uuid = data.pop("client_uuid")
         try:
-            report, created = services.file_report(
+            report, created = filing.report_file(
                 by=request.user,  # type: ignore[arg-type]
-                data=services.ReportInput(**data),
+                data=filing.ReportInput(**data),
                 client_uuid=client_uuid,
             )
         except DjangoValidationError as exc:
@@ -214,7 +87,7 @@ class ReportViewSet(
         report = self.get_object()  # out of scope: 404
         if request.method == "GET":
             steps = StepSerializer(selectors.timeline(report), many=True).data
-            if not services.may_see_reporter(request.user, report):
+            if not sharing.may_see_reporter(request.user, report):
                 for row in steps:
                     if row["kind"] == StepKind.REPORT:
                         row["by"] = None
@@ -225,10 +98,10 @@ class ReportViewSet(
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         try:
-            step = services.add_step(
+            step = workflow.report_add_step(
                 by=request.user,  # type: ignore[arg-type]
                 report=report,
-                data=services.StepInput(
+                data=workflow.StepInput(
                     kind=data["kind"],
                     what=data.get("what", ""),
                     stage=data.get("stage", ""),
@@ -253,7 +126,7 @@ class ReportViewSet(
         serializer = LinkSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         try:
-            services.link_child(
+            workflow.report_link_child(
                 by=request.user,  # type: ignore[arg-type]
                 report=report,
                 child=serializer.validated_data["child"],
@@ -265,7 +138,7 @@ class ReportViewSet(
 
     def _shareable(self) -> MandatoryReport:
         report = self.get_object()
-        if not services.may_share(self.request.user, report):
+        if not sharing.may_share(self.request.user, report):
             raise Http404
         return report
 
@@ -278,7 +151,7 @@ class ReportViewSet(
         serializer = ShareSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            step = services.share_report(
+            step = sharing.report_share(
                 by=request.user,  # type: ignore[arg-type]
                 report=report,
                 grantee=serializer.validated_data["user"],
@@ -296,7 +169,7 @@ class ReportViewSet(
         serializer = ShareSerializer(data=request.data, people=User.objects.all())
         serializer.is_valid(raise_exception=True)
         try:
-            step = services.revoke_share(
+            step = sharing.report_unshare(
                 by=request.user,  # type: ignore[arg-type]
                 report=report,
                 grantee=serializer.validated_data["user"],

@@ -1,4 +1,5 @@
-"""Forms of the report pages: short and phone-first; the rules are in reports.services."""
+"""Forms of the report pages: short and phone-first; the rules are in reports.filing and
+reports.workflow."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from children.models import Child
 from children.picker import ChildPickerField, PickerWidget
 from core.forms import RESUBMIT_MESSAGES
 from org.models import Region, User
+from reports.filing import ReportInput
 from reports.models import ReportDeadlineRule, ReportStep, Situation, Stage, StepKind
-from reports.services import RULE_FIELDS, ReportInput, StepInput
+from reports.workflow import RULE_FIELDS, StepInput
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 TEXT = forms.Textarea(attrs={"rows": 2})

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.scoping import ScopedQuerySet
+from notifications.models import EscalationLevel
 
 
 class Situation(models.TextChoices):
@@ -237,11 +238,6 @@ class ReportStep(models.Model):
         raise PermissionError("Report steps are append-only.")
 
 
-class EscalationLevel(models.IntegerChoices):
-    SUPERVISOR = 1, _("Town supervisor")
-    DISTRICT = 2, _("District civil affairs and protection centre")
-
-
 class ReportEscalation(models.Model):
     """One alert about an overdue expected step, to one person at one level. The unique key
     makes the sweep idempotent: a deadline escalates once per person and level, however
@@ -280,7 +276,7 @@ def _default_escalation_delay() -> int:
 class ReportDeadlineRule(models.Model):
     """A district's deadlines for the closed loop (R18) and the delay before an overdue step
     escalates from the town supervisor to the district; without a row the defaults apply
-    (reports.services.DEFAULT_RULE). A change applies to deadlines set from then on: the
+    (reports.workflow.DEFAULT_DEADLINES). A change applies to deadlines set from then on: the
     deadlines already given to open cases stay as their steps recorded them."""
 
     district = models.OneToOneField(

@@ -1,5 +1,6 @@
 """Pages of mandatory reports: filing from a phone, the case page with its timeline, and the
-open-cases list. Rules are in reports.services; reads in reports.selectors."""
+open-cases list. Rules are in reports.filing, reports.workflow and reports.sharing; reads in
+reports.selectors."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from core import clock, permissions, scoping
 from core.forms import add_service_errors
 from core.regions import Level
 from org.models import Region, Role
-from reports import selectors, services
+from reports import filing, selectors, sharing, workflow
 from reports.forms import (
     DeadlineRuleForm,
     LinkChildForm,
@@ -38,7 +39,7 @@ PAGE_SIZE = 50
 @require_http_methods(["GET", "POST"])
 def report_create(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
-    if not services.may_file(user):
+    if not filing.may_file(user):
         raise PermissionDenied(_("Your role does not file reports here."))
     child = None
     if request.GET.get("child"):
@@ -51,7 +52,7 @@ def report_create(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            report, created = services.file_report(
+            report, created = filing.report_file(
                 by=user, data=form.report_input(), client_uuid=form.cleaned_data["client_uuid"]
             )
         except ValidationError as exc:
@@ -88,7 +89,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
         permissions.require_work(user)
         if form.is_valid():
             try:
-                services.add_step(by=user, report=report, data=form.step_input())
+                workflow.report_add_step(by=user, report=report, data=form.step_input())
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
@@ -106,15 +107,15 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "now": now,
             "overdue": report.next_due_at is not None and report.next_due_at < now,
-            "can_add": services.may_add_steps(user) and not permissions.work_refusal(user),
-            "can_see_reporter": services.may_see_reporter(user, report),
-            "flags": services.r19_flags([report])[report.pk],
+            "can_add": workflow.may_add_steps(user) and not permissions.work_refusal(user),
+            "can_see_reporter": sharing.may_see_reporter(user, report),
+            "flags": selectors.r19_flags([report])[report.pk],
             "link_form": (
                 LinkChildForm(children=Child.objects.visible_to(user))
                 if report.child_id is None
                 else None
             ),
-            "can_share": services.may_share(user, report),
+            "can_share": sharing.may_share(user, report),
         },
         status=400 if form.errors and request.method == "POST" else 200,
     )
@@ -126,7 +127,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
     )
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
-    flags = services.r19_flags(rows)
+    flags = selectors.r19_flags(rows)
     for row in rows:
         row.r19_flags = flags[row.pk]
     return render(
@@ -136,7 +137,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": rows,
             "now": clock.now(),
-            "can_file": services.may_file(request.user),  # type: ignore[arg-type]
+            "can_file": filing.may_file(request.user),  # type: ignore[arg-type]
             "filters": filters,
         },
     )
@@ -159,9 +160,9 @@ def rules(request: HttpRequest, district_id: int | None = None) -> HttpResponse:
         district = chosen
     rule = ReportDeadlineRule.objects.filter(district=district).first()
     if rule is None:
-        defaults = services.default_rule()
+        defaults = workflow.default_rule()
         rule = ReportDeadlineRule(
-            district=district, **{f: getattr(defaults, f) for f in services.RULE_FIELDS}
+            district=district, **{f: getattr(defaults, f) for f in workflow.RULE_FIELDS}
         )
     form = DeadlineRuleForm(request.POST or None, instance=rule)
     if request.method == "POST" and form.is_valid():
@@ -189,7 +190,7 @@ def report_link(request: HttpRequest, pk: int) -> HttpResponse:
     form = LinkChildForm(request.POST, children=Child.objects.visible_to(user))
     if form.is_valid():
         try:
-            services.link_child(by=user, report=report, child=form.cleaned_data["child"])
+            workflow.report_link_child(by=user, report=report, child=form.cleaned_data["child"])
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -206,7 +207,7 @@ def report_link(request: HttpRequest, pk: int) -> HttpResponse:
 def _shareable(request: HttpRequest, pk: int) -> MandatoryReport:
     """A report the user may share: otherwise 404, like anything out of reach."""
     report = _visible_report(request, pk)
-    if not services.may_share(request.user, report):
+    if not sharing.may_share(request.user, report):
         raise Http404
     return report
 
@@ -217,12 +218,12 @@ def report_share(request: HttpRequest, pk: int) -> HttpResponse:
     report = _shareable(request, pk)
     form = ShareForm(
         request.POST or None,
-        people=services.share_candidates(),
+        people=sharing.share_candidates(),
         search_url=reverse("reports:share_people", args=[report.pk]),
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.share_report(
+            sharing.report_share(
                 by=user,
                 report=report,
                 grantee=form.cleaned_data["grantee"],
@@ -239,7 +240,7 @@ def report_share(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "report": report,
             "form": form,
-            "shared_with": services.shared_with(report),
+            "shared_with": sharing.shared_with(report),
             "revoke_form": RevokeForm(),
         },
         status=400 if form.errors else 200,
@@ -251,7 +252,7 @@ def share_people(request: HttpRequest, pk: int) -> HttpResponse:
     """The picker's results: at most PICKER_LIMIT active staff by username or real name."""
     _shareable(request, pk)
     people = list(
-        services.share_candidates(request.GET.get("q", "")).only("pk", "username", "real_name")[
+        sharing.share_candidates(request.GET.get("q", "")).only("pk", "username", "real_name")[
             :PICKER_LIMIT
         ]
     )
@@ -261,12 +262,12 @@ def share_people(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def report_revoke(request: HttpRequest, pk: int, user_id: int) -> HttpResponse:
     report = _shareable(request, pk)
-    grantee = next((u for u in services.shared_with(report) if u.pk == user_id), None)
+    grantee = next((u for u in sharing.shared_with(report) if u.pk == user_id), None)
     if grantee is None:
         raise Http404
     form = RevokeForm(request.POST)
     form.is_valid()
-    services.revoke_share(
+    sharing.report_unshare(
         by=request.user,  # type: ignore[arg-type]
         report=report,
         grantee=grantee,

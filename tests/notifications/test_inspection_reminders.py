@@ -8,7 +8,7 @@ import datetime
 import pytest
 
 from notifications.delivery import deliver_in_app
-from notifications.models import EscalationLevel, Kind, Notification, Reminder
+from notifications.models import EscalationLevel, Notification, NotificationKind, Reminder
 from notifications.rules import INSPECTION_REMINDER_DAYS
 from notifications.sweep import sweep
 from org.models import Region
@@ -31,7 +31,7 @@ def town_villages(town: str) -> set[int]:
 
 def inspection_keys(**filters):
     return set(
-        Reminder.objects.filter(kind=Kind.INSPECTION_DUE, **filters).values_list(
+        Reminder.objects.filter(kind=NotificationKind.INSPECTION_DUE, **filters).values_list(
             "village_id", "due_date", "recipient__username", "level"
         )
     )
@@ -51,7 +51,7 @@ def test_fourteen_days_is_the_default():
 
 def test_the_supervisor_is_reminded_on_day_minus_14_not_before(people):
     sweep(DAY_MINUS_14 - datetime.timedelta(days=1))
-    assert not Reminder.objects.filter(kind=Kind.INSPECTION_DUE).exists()
+    assert not Reminder.objects.filter(kind=NotificationKind.INSPECTION_DUE).exists()
 
     sweep(DAY_MINUS_14)
     villages = town_villages(JINGGUAN)
@@ -59,7 +59,9 @@ def test_the_supervisor_is_reminded_on_day_minus_14_not_before(people):
     assert inspection_keys(recipient=people["supervisor"]) == {
         (pk, QUARTER_END, "supervisor", EscalationLevel.SUPERVISOR) for pk in villages
     }
-    assert not Reminder.objects.filter(kind=Kind.INSPECTION_DUE, child__isnull=False).exists()
+    assert not Reminder.objects.filter(
+        kind=NotificationKind.INSPECTION_DUE, child__isnull=False
+    ).exists()
 
 
 def test_an_inspected_village_is_not_reminded(people):
@@ -98,7 +100,7 @@ def test_the_reminder_reaches_the_inbox(people):
     sweep(DAY_MINUS_14)
     deliver_in_app(threshold=1000)
     zhida = Notification.objects.get(recipient=people["supervisor"], title__contains="志达")
-    assert zhida.kind == Kind.INSPECTION_DUE
+    assert zhida.kind == NotificationKind.INSPECTION_DUE
     assert zhida.child_id is None
     assert zhida.link == "/visits/inspections/"
     assert "2026-12-31" in zhida.body

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from notifications.models import Kind, Reminder, ReminderRule
+from notifications.models import NotificationKind, Reminder, ReminderRule
 from notifications.rules import DEFAULTS, rule_for
 from notifications.sweep import inspection_sql, sweep
 from tests.factories import BEIBEI, XIUSHAN, region
@@ -39,7 +39,7 @@ def set_days(district: str, days: int) -> ReminderRule:
 def reminded() -> set[str]:
     """Usernames of the supervisors holding an inspection reminder."""
     return set(
-        Reminder.objects.filter(kind=Kind.INSPECTION_DUE).values_list(
+        Reminder.objects.filter(kind=NotificationKind.INSPECTION_DUE).values_list(
             "recipient__username", flat=True
         )
     )

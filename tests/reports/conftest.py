@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from notifications.channels import RecordingSmsProvider
-from reports import services
+from reports import filing
 from tests.factories import make_child
 
 
@@ -37,11 +37,11 @@ def report_input(child=None, **extra):
         "police_receipt": "R-001",
     }
     values.update(extra)
-    return services.ReportInput(**values)
+    return filing.ReportInput(**values)
 
 
 def file(user, child=None, client_uuid=None, **extra):
-    report, _created = services.file_report(
+    report, _created = filing.report_file(
         by=user, data=report_input(child, **extra), client_uuid=client_uuid or uuid.uuid4()
     )
     return report

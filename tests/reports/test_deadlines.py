@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from notifications.models import Delivery, Notification
-from reports import services
+from reports import escalation, workflow
 from reports.models import ReportDeadlineRule, ReportEscalation, Stage, StepKind
 from tests.factories import BEIBEI, CHENGUANG, XIUSHAN, make_child, region
 from tests.reports.conftest import file
@@ -23,8 +23,8 @@ DAY = datetime.timedelta(days=1)
 
 
 def step(user, report, kind=StepKind.STAGE, stage="", what="做了处置", **extra):
-    return services.add_step(
-        by=user, report=report, data=services.StepInput(kind=kind, stage=stage, what=what, **extra)
+    return workflow.report_add_step(
+        by=user, report=report, data=workflow.StepInput(kind=kind, stage=stage, what=what, **extra)
     )
 
 
@@ -47,7 +47,7 @@ def set_rule(code=BEIBEI, **values):
 
 def test_without_a_rule_the_defaults_apply(people, child, settings):
     settings.REPORT_ESCALATION_DELAY_HOURS = 5
-    rule = services.deadline_rule(child.region_code)
+    rule = workflow.deadline_rule(child.region_code)
     assert (rule.emergency_response_hours, rule.assessment_days, rule.assistance_plan_days) == (
         24,
         7,
@@ -92,7 +92,7 @@ def test_the_district_escalation_delay_applies_to_that_districts_cases(people, c
     filed = set(Notification.objects.values_list("pk", flat=True))
     due = report.next_due_at
     # 3 hours late: 北碚区 (2-hour delay) reaches its district; 秀山县 (24 hours) does not.
-    services.escalate_overdue(now=max(due, other.next_due_at) + 3 * HOUR)
+    escalation.report_escalate_overdue(now=max(due, other.next_due_at) + 3 * HOUR)
     alerted = set(
         Notification.objects.exclude(pk__in=filed).values_list("recipient__username", flat=True)
     )
@@ -182,22 +182,22 @@ def test_escalations_are_sent_by_sms_on_commit_and_never_twice(
     sms.reset()
     due = report.next_due_at
     with django_capture_on_commit_callbacks(execute=False) as pending:
-        assert services.escalate_overdue(now=due + HOUR) == 1
+        assert escalation.report_escalate_overdue(now=due + HOUR) == 1
     assert sms.sent == []  # not before the commit
     for callback in pending:
         callback()
     assert [phone for phone, _text in sms.sent] == [people["supervisor"].phone]
     assert child.name in sms.sent[0][1]
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.escalate_overdue(now=due + 2 * HOUR) == 0
+        assert escalation.report_escalate_overdue(now=due + 2 * HOUR) == 0
     assert len(sms.sent) == 1  # a second run sends nothing again
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.escalate_overdue(now=due + 25 * HOUR) == 2
+        assert escalation.report_escalate_overdue(now=due + 25 * HOUR) == 2
     assert sorted(phone for phone, _text in sms.sent[1:]) == sorted(
         [people["civil"].phone, people["centre"].phone]
     )
     with django_capture_on_commit_callbacks(execute=True):
-        services.escalate_overdue(now=due + 26 * HOUR)
+        escalation.report_escalate_overdue(now=due + 26 * HOUR)
     assert len(sms.sent) == 3
     escalation_notes = ReportEscalation.objects.values_list("notification_id", flat=True)
     assert Delivery.objects.filter(notification_id__in=escalation_notes).count() == 3

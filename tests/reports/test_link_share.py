@@ -9,7 +9,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from casefile.timeline import timeline
-from reports import services
+from reports import sharing, workflow
 from reports.models import MandatoryReport, ReportStep, StepKind
 from tests.factories import CHENGUANG, ZHIDA, make_child, make_user, region
 from tests.reports.conftest import file
@@ -38,7 +38,7 @@ def test_a_report_is_linked_to_the_childs_archive_by_an_appended_step(people, ch
     report = unregistered(people)
     before = list(ReportStep.objects.filter(report=report).values_list("pk", "what"))
     assert [e for e in timeline(child, viewer=people["civil"]) if e.kind == "report"] == []
-    step = services.link_child(by=people["supervisor"], report=report, child=child)
+    step = workflow.report_link_child(by=people["supervisor"], report=report, child=child)
     assert step.kind == StepKind.LINK and child.name in step.what
     report.refresh_from_db()
     assert report.child_id == child.pk
@@ -53,15 +53,15 @@ def test_linking_twice_or_to_a_child_out_of_scope_is_refused(people, child):
     report = unregistered(people)
     elsewhere = make_child(people["other_director"], CHENGUANG, id_number=None)
     with pytest.raises(ValidationError) as refused:
-        services.link_child(by=people["supervisor"], report=report, child=elsewhere)
+        workflow.report_link_child(by=people["supervisor"], report=report, child=elsewhere)
     assert "child" in refused.value.message_dict
-    services.link_child(by=people["supervisor"], report=report, child=child)
+    workflow.report_link_child(by=people["supervisor"], report=report, child=child)
     with pytest.raises(ValidationError) as twice:
-        services.link_child(by=people["supervisor"], report=report, child=child)
+        workflow.report_link_child(by=people["supervisor"], report=report, child=child)
     assert "child" in twice.value.message_dict
     registered = file(people["director"], child)
     with pytest.raises(ValidationError):
-        services.link_child(by=people["civil"], report=registered, child=child)
+        workflow.report_link_child(by=people["civil"], report=registered, child=child)
     assert ReportStep.objects.filter(kind=StepKind.LINK).count() == 1
 
 
@@ -115,14 +115,14 @@ def test_district_staff_share_a_case_with_a_named_person_in_another_district(peo
     report = file(people["director"], child)
     outsider = people["other_civil"]
     assert not MandatoryReport.objects.visible_to(outsider).filter(pk=report.pk).exists()
-    step = services.share_report(
+    step = sharing.report_share(
         by=people["civil"], report=report, grantee=outsider, reason="秀山县救助站收留了孩子"
     )
     assert step.kind == StepKind.SHARE and "秀山县救助站收留了孩子" in step.what
     fresh = type(outsider).objects.get(pk=outsider.pk)
     assert MandatoryReport.objects.visible_to(fresh).filter(pk=report.pk).exists()
-    assert services.shared_with(report) == [outsider]
-    services.revoke_share(by=people["centre"], report=report, grantee=outsider, reason="已返回")
+    assert sharing.shared_with(report) == [outsider]
+    sharing.report_unshare(by=people["centre"], report=report, grantee=outsider, reason="已返回")
     fresh = type(outsider).objects.get(pk=outsider.pk)
     assert not MandatoryReport.objects.visible_to(fresh).filter(pk=report.pk).exists()
     kinds = list(ReportStep.objects.filter(report=report).values_list("kind", flat=True))
@@ -137,7 +137,7 @@ def test_the_grantee_sees_the_case_page_api_and_open_cases_but_not_the_reporter(
     detail = reverse("reports:detail", args=[report.pk])
     assert login(outsider).get(detail).status_code == 404
     assert api_for(outsider).get(f"/api/v1/reports/{report.pk}/").status_code == 404
-    services.share_report(by=people["civil"], report=report, grantee=outsider, reason="协助")
+    sharing.report_share(by=people["civil"], report=report, grantee=outsider, reason="协助")
     page = login(outsider).get(detail)
     assert page.status_code == 200
     body = page.content.decode()
@@ -157,32 +157,32 @@ def test_the_grantee_sees_the_case_page_api_and_open_cases_but_not_the_reporter(
     )
     # A protection centre of another district holding the child: not the reporter either.
     far_centre = make_user("protection_centre", "500241000000", username="far_centre")
-    services.share_report(by=people["centre"], report=report, grantee=far_centre, reason="接收")
+    sharing.report_share(by=people["centre"], report=report, grantee=far_centre, reason="接收")
     assert api_for(far_centre).get(f"/api/v1/reports/{report.pk}/").json()["reporter"] is None
 
 
 def test_sharing_is_refused_with_reasons(people, child):
     report = file(people["director"], child)
     with pytest.raises(PermissionDenied):
-        services.share_report(
+        sharing.report_share(
             by=people["supervisor"], report=report, grantee=people["other_civil"], reason="x"
         )
     with pytest.raises(PermissionDenied):
-        services.share_report(
+        sharing.report_share(
             by=people["other_civil"], report=report, grantee=people["other_civil"], reason="x"
         )
     with pytest.raises(ValidationError) as no_reason:
-        services.share_report(
+        sharing.report_share(
             by=people["civil"], report=report, grantee=people["other_civil"], reason=" "
         )
     assert "reason" in no_reason.value.message_dict
     for grantee in (people["nobody"], people["sysadmin"], people["supervisor"]):
         with pytest.raises(ValidationError) as refused:
-            services.share_report(by=people["civil"], report=report, grantee=grantee, reason="x")
+            sharing.report_share(by=people["civil"], report=report, grantee=grantee, reason="x")
         assert "grantee" in refused.value.message_dict
     with pytest.raises(ValidationError):
-        services.revoke_share(by=people["civil"], report=report, grantee=people["other_civil"])
-    assert services.shared_with(report) == []
+        sharing.report_unshare(by=people["civil"], report=report, grantee=people["other_civil"])
+    assert sharing.shared_with(report) == []
     assert not ReportStep.objects.filter(kind=StepKind.SHARE).exists()
 
 
@@ -209,7 +209,7 @@ def test_the_share_page_shares_and_revokes(people, child, login):
     assert 'data-grantee="other_civil"' in body
     revoke = reverse("reports:revoke", args=[report.pk, people["other_civil"].pk])
     assert client.post(revoke, {"reason": "结束"}).status_code == 302
-    assert services.shared_with(report) == []
+    assert sharing.shared_with(report) == []
 
 
 @pytest.mark.parametrize("who", ["supervisor", "director", "other_civil", "nobody"])
@@ -221,7 +221,7 @@ def test_the_share_page_is_a_404_for_those_who_may_not_share(people, child, logi
     url = f"/api/v1/reports/{report.pk}/share/"
     payload = {"user": "other_civil", "reason": "x"}
     assert api_for(people[who]).post(url, payload).status_code in (403, 404)
-    assert services.shared_with(report) == []
+    assert sharing.shared_with(report) == []
 
 
 def test_the_api_shares_and_unshares_by_username(people, child):

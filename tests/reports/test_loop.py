@@ -9,7 +9,7 @@ import pytest
 from guardian.shortcuts import assign_perm
 
 from casefile.timeline import timeline
-from reports import services
+from reports import escalation, selectors, workflow
 from reports.models import Stage, StepKind
 from tests.reports.conftest import file
 
@@ -17,8 +17,8 @@ HOUR = datetime.timedelta(hours=1)
 
 
 def step(user, report, kind=StepKind.STAGE, stage="", what="做了处置", **extra):
-    return services.add_step(
-        by=user, report=report, data=services.StepInput(kind=kind, stage=stage, what=what, **extra)
+    return workflow.report_add_step(
+        by=user, report=report, data=workflow.StepInput(kind=kind, stage=stage, what=what, **extra)
     )
 
 
@@ -89,22 +89,22 @@ def _filing_alerts():
 
 
 def test_an_overdue_step_escalates_to_the_supervisor_then_the_district_once(people, child):
-    from notifications.models import Notification
-    from reports.models import EscalationLevel, ReportEscalation
+    from notifications.models import EscalationLevel, Notification
+    from reports.models import ReportEscalation
 
     report = file(people["director"], child)
     _FILING.clear()
     _FILING.update(Notification.objects.values_list("pk", flat=True))
     due = report.next_due_at
-    assert services.escalate_overdue(now=due - HOUR) == 0
-    assert services.escalate_overdue(now=due + HOUR) == 1
+    assert escalation.report_escalate_overdue(now=due - HOUR) == 0
+    assert escalation.report_escalate_overdue(now=due + HOUR) == 1
     assert len(overdue_notes(people["supervisor"])) == 1
     assert overdue_notes(people["civil"]) == []
-    assert services.escalate_overdue(now=due + 2 * HOUR) == 0  # never twice
-    assert services.escalate_overdue(now=due + 25 * HOUR) == 2
+    assert escalation.report_escalate_overdue(now=due + 2 * HOUR) == 0  # never twice
+    assert escalation.report_escalate_overdue(now=due + 25 * HOUR) == 2
     assert len(overdue_notes(people["civil"])) == 1
     assert len(overdue_notes(people["centre"])) == 1
-    assert services.escalate_overdue(now=due + 26 * HOUR) == 0
+    assert escalation.report_escalate_overdue(now=due + 26 * HOUR) == 0
     assert len(overdue_notes(people["supervisor"])) == 1
     assert overdue_notes(people["other_civil"]) == []
     assert ReportEscalation.objects.filter(level=EscalationLevel.DISTRICT).count() == 2
@@ -114,9 +114,9 @@ def test_the_delay_is_configurable_and_a_recorded_step_stops_escalation(people, 
     settings.REPORT_ESCALATION_DELAY_HOURS = 2
     report = file(people["director"], child)
     due = report.next_due_at
-    assert services.escalate_overdue(now=due + 3 * HOUR) == 3
+    assert escalation.report_escalate_overdue(now=due + 3 * HOUR) == 3
     step(people["supervisor"], report, stage=Stage.EMERGENCY_RESPONSE)
-    assert services.escalate_overdue(now=due + 4 * HOUR) == 0
+    assert escalation.report_escalate_overdue(now=due + 4 * HOUR) == 0
 
 
 def test_the_hourly_task_is_scheduled_and_idempotent(people, child, settings):
@@ -151,16 +151,16 @@ def _parent_missing(child, months_ago, today):
 
 
 def codes(report, today):
-    return [f.code for f in services.r19_flags([report], today=today)[report.pk]]
+    return [f.code for f in selectors.r19_flags([report], today=today)[report.pk]]
 
 
 @pytest.mark.parametrize(
     ("months", "expected"),
     [
         (5, []),
-        (7, [services.FLAG_TELL_CIVIL_AFFAIRS]),
-        (11, [services.FLAG_TELL_CIVIL_AFFAIRS]),
-        (13, [services.FLAG_TELL_CIVIL_AFFAIRS, services.FLAG_REVOCATION]),
+        (7, [selectors.FLAG_TELL_CIVIL_AFFAIRS]),
+        (11, [selectors.FLAG_TELL_CIVIL_AFFAIRS]),
+        (13, [selectors.FLAG_TELL_CIVIL_AFFAIRS, selectors.FLAG_REVOCATION]),
     ],
 )
 def test_a_missing_parent_reaches_the_r19_thresholds(people, child, months, expected):
@@ -193,7 +193,7 @@ def test_a_guardian_refusing_for_six_months_may_lead_to_revocation(people, child
         what="监护人拒不履行监护职责",
         done_at=timezone.make_aware(datetime.datetime.combine(began, datetime.time(12))),
     )
-    assert (services.FLAG_REVOCATION in codes(report, today)) is flagged
+    assert (selectors.FLAG_REVOCATION in codes(report, today)) is flagged
 
 
 def test_the_flags_show_on_the_case_page_and_the_open_cases_list(people, child, client):
@@ -206,5 +206,5 @@ def test_the_flags_show_on_the_case_page_and_the_open_cases_list(people, child, 
     case = client.get(reverse("reports:detail", args=[report.pk])).content.decode()
     assert case.count('data-testid="r19-flag"') == 2
     listing = client.get(reverse("reports:list")).content.decode()
-    assert f'data-flag="{services.FLAG_REVOCATION}"' in listing
-    assert f'data-flag="{services.FLAG_TELL_CIVIL_AFFAIRS}"' in listing
+    assert f'data-flag="{selectors.FLAG_REVOCATION}"' in listing
+    assert f'data-flag="{selectors.FLAG_TELL_CIVIL_AFFAIRS}"' in listing

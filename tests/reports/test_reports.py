@@ -15,7 +15,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from notifications.models import Delivery, Notification
-from reports import services
+from reports import filing, workflow
 from reports.models import MandatoryReport, ReportStep, Stage, StepKind
 from tests.factories import CHENGUANG, ZHIDA, make_child, make_user, region
 from tests.reports.conftest import file, report_input
@@ -30,10 +30,10 @@ def api_for(user):
 
 
 def step(user, report, kind=StepKind.STAGE, stage="", what="做了处置", **extra):
-    return services.add_step(
+    return workflow.report_add_step(
         by=user,
         report=report,
-        data=services.StepInput(kind=kind, stage=stage, what=what, **extra),
+        data=workflow.StepInput(kind=kind, stage=stage, what=what, **extra),
     )
 
 
@@ -98,7 +98,7 @@ def test_an_unregistered_child_is_reported_with_a_description_and_village(people
 def test_filing_is_idempotent_on_client_uuid(people, child):
     token = uuid.uuid4()
     first = file(people["director"], child, client_uuid=token)
-    again, created = services.file_report(
+    again, created = filing.report_file(
         by=people["director"], data=report_input(child), client_uuid=token
     )
     assert (again.pk, created) == (first.pk, False)

@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from children.choices import Status
 from children.models import Assistance, Child
 from org.models import Region
-from reports import services as report_services
+from reports import filing, workflow
 from supervision import figures
 from tests.factories import JINGGUAN, XINGCHENG, ZHIDA, make_user, region
 from tests.supervision.conftest import at
@@ -124,9 +124,9 @@ def test_records_kept_current(people, child_factory):
 
 def _report(user, child):
     now = timezone.now()
-    report, _created = report_services.file_report(
+    report, _created = filing.report_file(
         by=user,
-        data=report_services.ReportInput(
+        data=filing.ReportInput(
             situations=["domestic_violence"],
             found_at=now - datetime.timedelta(hours=2),
             child=child,
@@ -149,16 +149,16 @@ def test_reports_filed_and_steps_on_time(people, child_factory, settings):
     _report(director, child)
     _report(people["neighbour"], child_factory(XINGCHENG, by=people["neighbour"]))
     now = timezone.now()
-    step = report_services.StepInput
+    step = workflow.StepInput
     # S1: the filing's deadline (in the future) is in force: on time; it sets a deadline two
     # days ago. S2 comes after that deadline: late; it sets one in five days. S3: on time.
-    report_services.add_step(by=supervisor, report=report, data=step(
+    workflow.report_add_step(by=supervisor, report=report, data=step(
         kind="progress", what="电话了解", done_at=now - datetime.timedelta(days=3),
         next_step="入户评估", next_due_at=now - datetime.timedelta(days=2)))  # fmt: skip
-    report_services.add_step(by=supervisor, report=report, data=step(
+    workflow.report_add_step(by=supervisor, report=report, data=step(
         kind="progress", what="入户", next_step="复查",
         next_due_at=now + datetime.timedelta(days=5)))  # fmt: skip
-    report_services.add_step(by=supervisor, report=report, data=step(
+    workflow.report_add_step(by=supervisor, report=report, data=step(
         kind="progress", what="复查"))  # fmt: skip
     today = timezone.localdate()
     rows = rows_by_username(people["civil"], "500109000000", D(today.year, 1, 1), today, today)

@@ -1,0 +1,136 @@
+"""Escalation of overdue steps (R18): the hourly sweep alerts the town supervisor once a
+case's next expected step is past its deadline, then district civil affairs and the
+protection centre once the district's further delay has passed. Set-based and idempotent."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db import connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core import clock
+from notifications.models import Channel, EscalationLevel, NotificationKind
+from notifications.services import Message, notify_each
+from org.models import Role
+from reports.models import MandatoryReport, ReportEscalation, Stage
+from reports.selectors import alert_staff
+from reports.workflow import deadline_rules
+
+
+def report_escalate_overdue(*, now: datetime.datetime | None = None) -> int:
+    """Alert about every open report whose next expected step is past its deadline: the town
+    supervisor at once, then district civil affairs and the protection centre once the
+    further delay has passed. Set-based (a fixed number of queries however many cases) and
+    idempotent: the (report, deadline, recipient, level) key is inserted once, and only rows
+    inserted without a notification yet get one. Returns the notifications created."""
+    now = now or clock.now()
+    overdue = list(
+        MandatoryReport.objects.exclude(stage=Stage.CLOSED)
+        .filter(next_due_at__lt=now)
+        .values_list("pk", "region_code", "next_due_at")
+    )
+    if not overdue:
+        return 0
+    towns = {code[:9] + "000" for _pk, code, _due in overdue}
+    districts = {code[:6] + "000000" for _pk, code, _due in overdue}
+    people: dict[tuple[str, str], set[int]] = {}
+    for role, code, user_id in alert_staff(towns=towns, districts=districts).values_list(
+        "role", "region__code", "user_id"
+    ):
+        people.setdefault((role, code), set()).add(user_id)
+    later = {code: now - rule.escalation_delay for code, rule in deadline_rules(districts).items()}
+    rows = []
+    for pk, code, due in overdue:
+        if due is None:  # pragma: no cover - filtered by next_due_at__lt
+            continue
+        recipients = {
+            (uid, EscalationLevel.SUPERVISOR)
+            for uid in people.get((Role.SUPERVISOR, code[:9] + "000"), ())
+        }
+        district = code[:6] + "000000"
+        if due < later[district]:
+            for role in (Role.CIVIL_AFFAIRS, Role.PROTECTION_CENTRE):
+                recipients |= {
+                    (uid, EscalationLevel.DISTRICT) for uid in people.get((role, district), ())
+                }
+        rows += [
+            ReportEscalation(report_id=pk, deadline=due, recipient_id=uid, level=level)
+            for uid, level in recipients
+        ]
+    with transaction.atomic():
+        ReportEscalation.objects.bulk_create(rows, ignore_conflicts=True)
+        pending: list[Any] = list(
+            ReportEscalation.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(notification__isnull=True, report_id__in=[pk for pk, _c, _d in overdue])
+            .values_list(
+                "pk",
+                "recipient_id",
+                "recipient__phone",
+                "deadline",
+                "report_id",
+                "report__next_step",
+                "report__stage",
+                "report__child_id",
+                "report__child__name",
+                "report__child_description",
+                "report__village__name",
+            )
+        )
+        link = reverse("reports:detail", args=[0]).replace("/0/", "/{}/")
+        messages = []
+        for _pk, recipient_id, phone, deadline, report_id, *case in pending:
+            next_step, stage, child_id, child_name, description, village = case
+            title = _("Overdue: %(step)s for %(child)s (%(village)s)") % {
+                "step": next_step or str(Stage(stage).label),
+                "child": child_name or _description_label(description),
+                "village": village,
+            }
+            messages.append(
+                Message(
+                    recipient_id=recipient_id,
+                    title=title,
+                    body=_("Due %(due)s.")
+                    % {"due": f"{timezone.localtime(deadline):%Y-%m-%d %H:%M}"},
+                    link=link.format(report_id),
+                    child_id=child_id,
+                    phone=phone or "",
+                )
+            )
+        # Only the escalations inserted now get a notification (and its SMS copy, sent on
+        # commit), so a second run of the sweep sends nothing again.
+        notes = notify_each(
+            kind=NotificationKind.REPORT_OVERDUE, messages=messages, channels=(Channel.SMS,)
+        )
+        _attach_notifications([(row[0], note.pk) for row, note in zip(pending, notes, strict=True)])
+    return len(notes)
+
+
+def _description_label(description: str) -> str:
+    """How a report about an unregistered child names the child (MandatoryReport.child_label)."""
+    return (description or "").splitlines()[0][:40] if description else "—"
+
+
+def _attach_notifications(pairs: list[tuple[int, int]], batch: int = 400) -> None:
+    """Set ReportEscalation.notification_id for (escalation id, notification id) pairs: one
+    UPDATE … FROM (VALUES …) per batch (PostgreSQL, SQLite 3.33+), instead of a CASE per row."""
+    table = connection.ops.quote_name(ReportEscalation._meta.db_table)
+    for start in range(0, len(pairs), batch):
+        chunk = pairs[start : start + batch]
+        values = ", ".join(["(%s, %s)"] * len(chunk))
+        params = [value for pair in chunk for value in pair]
+        if connection.vendor == "postgresql":
+            sql = (
+                f"UPDATE {table} AS e SET notification_id = v.nid "  # noqa: S608
+                f"FROM (VALUES {values}) AS v(id, nid) WHERE e.id = v.id"
+            )
+        else:
+            sql = (
+                f"UPDATE {table} SET notification_id = v.column2 "  # noqa: S608
+                f"FROM (VALUES {values}) AS v WHERE {table}.id = v.column1"
+            )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
