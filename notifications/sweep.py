@@ -24,6 +24,11 @@ quarter (village, kind, quarter's last day, recipient, level), deduplicated the 
 `sweep(..., via_python=True)` selects with the same SQL but inserts through
 `bulk_create(ignore_conflicts=True)` in batches (same dedupe, rows travel through Python);
 the benchmark compares the two.
+
+The active staff are read in SQL, not through Assignment.objects.active(), because they are
+joined inside the same INSERT … SELECT as the children (one statement, no rows through
+Python); the condition itself comes from org.models.active_assignment_sql, written next to
+active().
 """
 
 from __future__ import annotations
@@ -43,7 +48,7 @@ from core.regions import Level as RegionLevel
 from core.regions import prefix_range
 from notifications.models import EscalationLevel, NotificationKind, Reminder, SendStatus
 from notifications.rules import DEFAULTS, INSPECTION_REMINDER_DAYS, Rule, district_rules
-from org.models import Role, StaffStatus
+from org.models import Role, active_assignment_sql
 
 BATCH_SIZE = 5000
 
@@ -84,14 +89,14 @@ def staff_sql(today: datetime.date) -> tuple[str, list[Any]]:
     cases = " ".join(
         f"WHEN %s THEN {int(level)}" for level in LEVEL_REGION
     )  # levels are our own integers; the roles are parameters
+    active, active_params = active_assignment_sql(today)
     sql = (
         f"SELECT r.code AS code, a.user_id AS user_id, CASE a.role {cases} END AS level "  # noqa: S608
         "FROM org_assignment a JOIN org_region r ON r.id = a.region_id "
         "JOIN org_user u ON u.id = a.user_id "
-        "WHERE a.role IN (%s, %s, %s) AND a.start_date <= %s "
-        "AND (a.end_date IS NULL OR a.end_date > %s) AND u.is_active = %s AND u.status = %s"
+        f"WHERE a.role IN (%s, %s, %s) AND {active}"
     )
-    return sql, [*roles, *roles, today, today, True, str(StaffStatus.ACTIVE)]
+    return sql, [*roles, *roles, *active_params]
 
 
 def selection_sql(
@@ -165,8 +170,10 @@ def inspection_sql(today: datetime.date) -> tuple[str, list[Any]] | None:
     days_left = (end - today).days
     if days_left > max(INSPECTION_REMINDER_MAX_DAYS, INSPECTION_REMINDER_DAYS):
         return None
+    active, active_params = active_assignment_sql(today)
+    # The active condition is our own SQL; every value is a parameter.
     sql = (
-        "SELECT v.id, %s, %s, a.user_id, %s "
+        "SELECT v.id, %s, %s, a.user_id, %s "  # noqa: S608
         "FROM org_region v "
         "JOIN org_region t ON t.code = SUBSTR(v.code, 1, 9) || '000' "
         "JOIN org_assignment a ON a.region_id = t.id "
@@ -174,8 +181,7 @@ def inspection_sql(today: datetime.date) -> tuple[str, list[Any]] | None:
         "LEFT JOIN (SELECT d.code, rr.inspection_reminder_days AS days "
         "FROM notifications_reminderrule rr JOIN org_region d ON d.id = rr.district_id) dr "
         "ON dr.code = SUBSTR(v.code, 1, 6) || '000000' "
-        "WHERE v.level = %s AND a.role = %s AND a.start_date <= %s "
-        "AND (a.end_date IS NULL OR a.end_date > %s) AND u.is_active = %s AND u.status = %s "
+        f"WHERE v.level = %s AND a.role = %s AND {active} "
         "AND COALESCE(dr.days, %s) >= %s "
         "AND NOT EXISTS (SELECT 1 FROM visits_inspection i "
         "WHERE i.village_id = v.id AND i.quarter = %s)"
@@ -186,10 +192,7 @@ def inspection_sql(today: datetime.date) -> tuple[str, list[Any]] | None:
         int(EscalationLevel.SUPERVISOR),
         str(RegionLevel.VILLAGE),
         str(Role.SUPERVISOR),
-        today,
-        today,
-        True,
-        str(StaffStatus.ACTIVE),
+        *active_params,
         INSPECTION_REMINDER_DAYS,
         days_left,
         quarter_of(today),

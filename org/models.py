@@ -237,6 +237,21 @@ class AssignmentQuerySet(ScopedQuerySet["Assignment"]):
         )
 
 
+def active_assignment_sql(
+    today: datetime.date, *, assignment: str = "a", user: str = "u"
+) -> tuple[str, list[Any]]:
+    """AssignmentQuerySet.active() as a raw SQL condition over the table aliases
+    `assignment` (org_assignment) and `user` (org_user), with its parameters: for set-based
+    statements written in SQL (the reminder sweep joins it inside one INSERT … SELECT), so the
+    rule stays written next to active(). Change both together."""
+    a, u = assignment, user
+    return (
+        f"{a}.start_date <= %s AND ({a}.end_date IS NULL OR {a}.end_date > %s) "
+        f"AND {u}.is_active = %s AND {u}.status = %s",
+        [today, today, True, str(StaffStatus.ACTIVE)],
+    )
+
+
 class Assignment(models.Model):
     user = models.ForeignKey(
         User, verbose_name=_("staff member"), on_delete=models.PROTECT, related_name="assignments"

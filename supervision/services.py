@@ -12,7 +12,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,6 +20,7 @@ from children.models import Child
 from core import clock, permissions, scoping
 from core.regions import Level, prefix_range
 from org.models import Assignment, Region, Role, User
+from org.selectors import staff_serving
 from supervision import selectors
 from supervision.models import (
     CHECKLIST_FIELDS,
@@ -54,19 +54,14 @@ def assessable(by: Any, year: int) -> dict[int, Assignment]:
     assignment that makes it so: a supervisor's directors (an assignment in one of the town's
     villages during the year), civil affairs' supervisors (a town of the district)."""
     first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
-    scope = scoping.get_scope(by)
-    condition = Q(pk__in=[])
-    towns = selectors.role_scope(by, Role.SUPERVISOR)
-    if towns.prefixes:
-        condition |= towns.q("region__code") & Q(role=Role.CHILD_DIRECTOR)
-    districts = scoping.Scope(prefixes=tuple(d.prefix for d in scope.regions(Role.CIVIL_AFFAIRS)))
-    if districts.prefixes:
-        condition |= districts.q("region__code") & Q(role=Role.SUPERVISOR)
+    towns = scoping.role_scope(by, Role.SUPERVISOR).prefixes
+    districts = scoping.role_scope(by, Role.CIVIL_AFFAIRS).prefixes
+    served = staff_serving(
+        roles=[Role.CHILD_DIRECTOR], prefixes=towns, day=first, until=last
+    ) | staff_serving(roles=[Role.SUPERVISOR], prefixes=districts, day=first, until=last)
     result: dict[int, Assignment] = {}
     for assignment in (
-        Assignment.objects.visible_to(by)
-        .filter(condition)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gt=first), start_date__lte=last)
+        served.visible_to(by)
         .exclude(user_id=by.pk)
         .select_related("user", "region")
         .order_by("region__code", "pk")

@@ -18,25 +18,21 @@ from django.http import Http404
 
 from core import clock, scoping
 from core.regions import Level
-from org.models import Assignment, Region, Role, User
+from org.models import Assignment, AssignmentQuerySet, Region, Role, User
+from org.selectors import staff_serving
 from training.models import Attendance, Result, Session, TrainingStatus
 
 WORKER_ROLES = (Role.CHILD_DIRECTOR, Role.SUPERVISOR)
 
 
-def _worker_condition(viewer: Any, today: datetime.date | None = None) -> Q:
-    """Which assignments make a worker's file visible to `viewer`."""
-    scope = scoping.get_scope(viewer)
-    condition = Q(pk__in=[])
-    districts = scope.regions(Role.CIVIL_AFFAIRS)
-    if districts:
-        district_scope = scoping.Scope(prefixes=tuple(d.prefix for d in districts))
-        condition |= district_scope.q("region__code") & Q(role__in=WORKER_ROLES)
-    towns = scope.regions(Role.SUPERVISOR)
-    if towns:
-        town_scope = scoping.Scope(prefixes=tuple(t.prefix for t in towns))
-        condition |= town_scope.q("region__code") & Q(role=Role.CHILD_DIRECTOR)
-    return condition
+def _served_by(viewer: Any, today: datetime.date | None = None) -> AssignmentQuerySet:
+    """The assignments that make a worker's file visible to `viewer`: the directors and
+    supervisors of a civil-affairs district, the directors of a supervisor's town."""
+    districts = scoping.role_scope(viewer, Role.CIVIL_AFFAIRS).prefixes
+    towns = scoping.role_scope(viewer, Role.SUPERVISOR).prefixes
+    return staff_serving(roles=WORKER_ROLES, prefixes=districts, day=today) | staff_serving(
+        roles=[Role.CHILD_DIRECTOR], prefixes=towns, day=today
+    )
 
 
 def can_see_files(viewer: Any) -> bool:
@@ -45,11 +41,7 @@ def can_see_files(viewer: Any) -> bool:
 
 def workers_for(viewer: Any, today: datetime.date | None = None) -> QuerySet[User]:
     """Supervisors and directors (with an active assignment) whose files `viewer` sees."""
-    assigned = (
-        Assignment.objects.active(today)
-        .filter(_worker_condition(viewer, today))
-        .filter(user=OuterRef("pk"))
-    )
+    assigned = _served_by(viewer, today).filter(user=OuterRef("pk"))
     return User.objects.filter(Exists(assigned))
 
 
