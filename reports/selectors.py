@@ -16,6 +16,7 @@ from children.choices import ParentStatus
 from children.models import Parent
 from core import clock
 from core.calendar import add_months
+from core.regions import infer_level, prefix_range, scope_prefix
 from core.scoping import get_scope
 from org.models import AssignmentQuerySet, Role, User
 from org.selectors import staff_serving
@@ -72,8 +73,6 @@ def filter_cases(
     """Narrow a list of cases by the dashboards' drill-down parameters: `area` (a district,
     town or village code: its prefix), `stage` and `overdue=1` (the next expected step is past
     its deadline). Unknown values are ignored. Returns the queryset and the filters applied."""
-    from core.regions import infer_level, prefix_range, scope_prefix
-
     applied: dict[str, str] = {}
     area = str(params.get("area") or "")
     if len(area) == 12 and area.isdigit():
