@@ -46,8 +46,9 @@ from children.choices import (
     Schooling,
     Status,
 )
+from children.fields import CHILD_FIELDS, PARENT_FIELDS
 from children.models import Child, Parent
-from children.services import CHILD_FIELDS, PARENT_FIELDS, ChildInput, save_child
+from children.services import ChildInput, save_child
 from core import permissions
 from org.models import Region, User
 
