@@ -24,6 +24,7 @@ from rest_framework.reverse import reverse
 from children import services
 from children.audit import log_access
 from children.choices import ParentRelation
+from children.fields import CHILD_FIELDS
 from children.models import AccessAction, Assistance, Child, Problem, Referral, WorkNote
 from children.selectors import ChildFilter, children_for
 from children.serializers import (
@@ -202,7 +203,7 @@ class ChildViewSet(
                 parents[item["relation"]] = values
         return services.ChildInput(
             village=village,
-            fields={k: v for k, v in data.items() if k in services.CHILD_FIELDS},
+            fields={k: v for k, v in data.items() if k in CHILD_FIELDS},
             id_number=identifier("id_number", instance.id_number if instance else ""),
             carer_id_number=identifier("carer_id_number", instance.carer_id if instance else ""),
             categories=(

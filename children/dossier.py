@@ -30,6 +30,7 @@ from PIL import Image, ImageOps
 from children import idnumber
 from children.attachments import IMAGE_TYPES, read_image
 from children.choices import AttachmentKind, Category
+from children.fields import GUARDIANSHIP, HEALTH, IDENTITY, SCHOOLING
 from children.models import (
     Assistance,
     Attachment,
@@ -50,43 +51,16 @@ EMPTY = "—"
 PHOTO_MAX_PIXELS = (480, 600)  # enough for a 4 cm x 5 cm photo at 300 dpi
 _DATA_URI = re.compile(r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?P<params>(;[^,;]*)*?),", re.S)
 
-# Sections of the identity page: (section title msgid, field names).
-IDENTITY_FIELDS = (
-    "name",
-    "gender",
-    "ethnicity",
-    "birth_date",
-    "hukou_registered",
-    "hukou_address",
-    "address",
-)
-GUARDIANSHIP_FIELDS = (
-    "guardian_type",
-    "carer_name",
-    "carer_relation",
-    "carer_phone",
-    "carer_address",
-    "carer_capacity",
-    "entrustment_signed_on",
-    "guardianship_quality",
-)
-SCHOOLING_FIELDS = ("schooling", "school_name", "grade", "boarding")
-HEALTH_FIELDS = (
-    "health",
-    "disability_type",
-    "disability_grade",
-    "illness",
-    "psychological_concern",
-    "psychological_note",
-)
 STATUS_FIELDS = ("status", "close_reason", "closed_on", "close_note", "new_address")
-# Child fields compared between history records (diff_against compares editable fields).
+# Child fields compared between history records (diff_against compares editable fields): the
+# sections of children.fields with the village, but not the reason for keeping past 18, and the
+# closing fields.
 HISTORY_FIELDS = (
-    *IDENTITY_FIELDS,
+    *IDENTITY,
     "village",
-    *GUARDIANSHIP_FIELDS,
-    *SCHOOLING_FIELDS,
-    *HEALTH_FIELDS,
+    *GUARDIANSHIP,
+    *SCHOOLING,
+    *HEALTH,
     *STATUS_FIELDS,
 )
 # Identity numbers are not editable fields and are compared here. They are never shown in
@@ -300,9 +274,10 @@ def region_path(child: Child) -> str:
 def context(child: Child, user: Any, now: datetime.datetime) -> dict[str, Any]:
     ids = identifiers(child, user)
     parents = [(parent, ids["parents"][parent.pk]) for parent in child.parents.all()]
-    identity = _rows(child, IDENTITY_FIELDS)
+    # The identity and guardianship sections of children.fields, with the identity numbers.
+    identity = _rows(child, IDENTITY)
     identity.insert(4, (_label("id_hash"), ids["child"]))
-    guardianship = _rows(child, GUARDIANSHIP_FIELDS)
+    guardianship = _rows(child, GUARDIANSHIP)
     guardianship.insert(4, (_label("carer_id_cipher"), ids["carer"]))
     return {
         "child": child,
@@ -316,8 +291,8 @@ def context(child: Child, user: Any, now: datetime.datetime) -> dict[str, Any]:
         "key_reasons": child.key_reason_labels(),
         "parents": parents,
         "guardianship": guardianship,
-        "schooling": _rows(child, SCHOOLING_FIELDS),
-        "health": _rows(child, HEALTH_FIELDS),
+        "schooling": _rows(child, SCHOOLING),
+        "health": _rows(child, HEALTH),
         "status": _rows(child, STATUS_FIELDS),
         "assistance": list(child.assistances.all()),
         "referrals": list(child.referrals.all()),

@@ -29,9 +29,19 @@ from children.choices import (
     Schooling,
     Status,
 )
+from children.fields import (
+    CHILD_FIELDS,
+    GUARDIANSHIP,
+    HEALTH,
+    IDENTITY,
+    OVER_AGE_REASON,
+    PARENT_FIELDS,
+    SCHOOLING,
+    inserted,
+)
 from children.models import Assistance, Child, Problem, Referral, WorkNote
 from children.selectors import SORTS, ChildFilter
-from children.services import CHILD_FIELDS, PARENT_FIELDS, ChildInput
+from children.services import ChildInput
 from org.forms import DateInput
 from org.models import Region
 
@@ -149,49 +159,21 @@ class ChildForm(forms.Form):
         help_text=_("Optional; kept in the history."),
     )
 
+    # The sections of the child's fields, with the identity numbers, the reason for keeping
+    # past 18, the village and the categories placed among them.
     SECTIONS = (
         (
             _("Identity"),
-            (
-                "name",
-                "gender",
-                "ethnicity",
-                "id_number",
-                "birth_date",
-                "over_age_reason",
-                "hukou_registered",
-                "hukou_address",
-                "address",
-                "village",
-                "categories",
+            inserted(
+                IDENTITY,
+                ethnicity=("id_number",),
+                birth_date=(OVER_AGE_REASON,),
+                address=("village", "categories"),
             ),
         ),
-        (
-            _("Guardianship"),
-            (
-                "guardian_type",
-                "carer_name",
-                "carer_relation",
-                "carer_phone",
-                "carer_id_number",
-                "carer_address",
-                "carer_capacity",
-                "entrustment_signed_on",
-                "guardianship_quality",
-            ),
-        ),
-        (_("Schooling"), ("schooling", "school_name", "grade", "boarding")),
-        (
-            _("Health"),
-            (
-                "health",
-                "disability_type",
-                "disability_grade",
-                "illness",
-                "psychological_concern",
-                "psychological_note",
-            ),
-        ),
+        (_("Guardianship"), inserted(GUARDIANSHIP, carer_phone=("carer_id_number",))),
+        (_("Schooling"), SCHOOLING),
+        (_("Health"), HEALTH),
     )
 
     def __init__(

@@ -12,9 +12,9 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import (
     FileResponse,
+    Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseBase,
@@ -28,18 +28,20 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from children import idnumber, roster
+from children import idnumber, roster_writing
 from children.audit import log_access
 from children.choices import Category, Status
 from children.models import AccessAction, Child
-from children.models_roster import RosterImport, RosterImportStatus
+from children.models_roster import RosterImport
+from children.roster_columns import EXPORT_HEADERS
+from children.roster_import import roster_dry_run, roster_import
 from children.selectors import DEFAULT_SORT, SORTS, ChildFilter, children_for
 from core import clock, permissions, scoping
+from core.spreadsheets import XLSX_TYPE, SheetError, csv_safe
 from org.models import DATA_ROLES, User
 
 TEMPLATE_FILENAME = "儿童名册导入模板.xlsx"
 EXPORT_FILENAME = "儿童名册-{date:%Y%m%d}.{suffix}"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_CHUNK = 2000
 
 
@@ -80,15 +82,6 @@ class RosterUploadForm(forms.Form):
         return upload
 
 
-def _store_result(record: RosterImport, result: roster.RosterResult, row_count: int) -> None:
-    record.row_count = row_count
-    record.new_count = result.created
-    record.updated_count = result.updated
-    record.unchanged_count = result.unchanged
-    record.errors = [error.as_dict() for error in result.errors]
-    record.warnings = [warning.as_dict() for warning in result.warnings]
-
-
 @require_http_methods(["GET", "POST"])
 def import_upload(request: HttpRequest) -> HttpResponse:
     """Upload a roster; it is checked at once (a dry run) and shown for confirmation."""
@@ -96,23 +89,11 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     form = RosterUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        today = clock.today()
         try:
-            parsed = roster.parse_workbook(upload, user, today)
-        except roster.RosterFileError as exc:
+            record = roster_dry_run(by=user, upload=form.cleaned_data["file"], today=clock.today())
+        except SheetError as exc:
             form.add_error("file", exc.messages[0])
         else:
-            result = roster.apply_roster(parsed, by=user, today=today, commit=False)
-            record = RosterImport(
-                uploaded_by=user,
-                district=permissions.managed_districts(user)[0],
-                original_name=upload.name[:200],
-            )
-            _store_result(record, result, parsed.row_count)
-            upload.seek(0)
-            record.file.save("roster.xlsx", upload, save=False)
-            record.save()
             return redirect("children:import_preview", pk=record.pk)
     recent = RosterImport.objects.filter(uploaded_by=user).select_related("district")[:10]
     return render(
@@ -126,18 +107,16 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 def import_template(request: HttpRequest) -> HttpResponseBase:
     _require_importer(request)
     buffer = io.BytesIO()
-    roster.write_template(buffer)
+    roster_writing.write_template(buffer)
     buffer.seek(0)
     return FileResponse(
         buffer, as_attachment=True, filename=TEMPLATE_FILENAME, content_type=XLSX_TYPE
     )
 
 
-def _own_import(request: HttpRequest, pk: int, *, lock: bool = False) -> RosterImport:
+def _own_import(request: HttpRequest, pk: int) -> RosterImport:
     """An import of the requesting user; anyone else's is a 404, like a child out of scope."""
     queryset = RosterImport.objects.filter(uploaded_by=request.user)  # type: ignore[misc]
-    if lock:
-        queryset = queryset.select_for_update()
     return get_object_or_404(queryset.select_related("district"), pk=pk)
 
 
@@ -164,27 +143,13 @@ def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
     archive may have changed since the preview."""
     _require_importer(request)
     user: User = request.user  # type: ignore[assignment]
-    with transaction.atomic():
-        record = _own_import(request, pk, lock=True)
-        if not record.can_commit:
-            messages.error(request, _("This roster cannot be imported: see the problems below."))
-            return redirect("children:import_preview", pk=record.pk)
-        today = clock.today()
-        try:
-            with record.file.open("rb") as stream:
-                parsed = roster.parse_workbook(stream, user, today)
-        except (roster.RosterFileError, OSError):
-            parsed = roster.RosterParse(
-                errors=[roster.RowError(0, "", _("The uploaded file can no longer be read."))]
-            )
-        result = roster.apply_roster(parsed, by=user, today=today, commit=True)
-        _store_result(record, result, parsed.row_count)
-        if result.committed:
-            record.status = RosterImportStatus.COMMITTED
-            record.committed_at = clock.now()
-        else:
-            record.status = RosterImportStatus.FAILED
-        record.save()
+    try:
+        record, result = roster_import(by=user, pk=pk, today=clock.today())
+    except RosterImport.DoesNotExist as exc:
+        raise Http404 from exc
+    if result is None:
+        messages.error(request, _("This roster cannot be imported: see the problems below."))
+        return redirect("children:import_preview", pk=record.pk)
     if not result.committed:
         messages.error(
             request,
@@ -196,7 +161,7 @@ def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         AccessAction.IMPORT,
         scope=f"{district.name} ({district.code}) · {record.original_name}",
-        row_count=parsed.row_count,
+        row_count=record.row_count,
     )
     messages.success(
         request,
@@ -268,9 +233,9 @@ class _Echo:
 def _csv_lines(children: Iterator[Child], full_ids: bool) -> Iterator[bytes]:
     writer = csv.writer(_Echo())
     yield "\ufeff".encode()
-    yield writer.writerow(roster.EXPORT_HEADERS).encode()
-    for values in roster.rows_for_export(children, full_ids):
-        yield writer.writerow([roster.csv_safe(v) for v in values]).encode()
+    yield writer.writerow(EXPORT_HEADERS).encode()
+    for values in roster_writing.rows_for_export(children, full_ids):
+        yield writer.writerow([csv_safe(v) for v in values]).encode()
 
 
 @require_GET
@@ -292,8 +257,8 @@ def export_xlsx(request: HttpRequest) -> HttpResponseBase:
     """The roster as .xlsx, written row by row (openpyxl write-only) to a temporary file."""
     queryset, full_ids, filename, _count = _export(request, "xlsx")
     stream = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - FileResponse closes it
-    roster.write_xlsx(
-        roster.rows_for_export(queryset.iterator(chunk_size=EXPORT_CHUNK), full_ids), stream
+    roster_writing.write_xlsx(
+        roster_writing.rows_for_export(queryset.iterator(chunk_size=EXPORT_CHUNK), full_ids), stream
     )
     stream.seek(0)
     response = FileResponse(stream, as_attachment=True, filename=filename, content_type=XLSX_TYPE)

@@ -19,6 +19,7 @@ from rest_framework import serializers
 
 from children import idnumber
 from children.choices import Category, CloseReason, ParentRelation, ParentStatus, Status
+from children.fields import GUARDIANSHIP, HEALTH, IDENTITY, OVER_AGE_REASON, SCHOOLING, inserted
 from children.models import Assistance, Child, Parent, Problem, Referral, WorkNote
 from org.models import Region
 
@@ -141,44 +142,20 @@ class ChildSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Child
+        # The child's fields with the derived, identifier and related ones placed among them.
         fields = [
             "id",
             "url",
-            "name",
-            "name_pinyin",
-            "name_initials",
-            "gender",
-            "ethnicity",
-            "id_number",
-            "birth_date",
-            "hukou_registered",
-            "hukou_address",
-            "address",
-            "village",
-            "village_name",
-            "region_code",
-            "categories",
-            "parents",
-            "guardian_type",
-            "carer_name",
-            "carer_relation",
-            "carer_phone",
-            "carer_id_number",
-            "carer_address",
-            "carer_capacity",
-            "entrustment_signed_on",
-            "guardianship_quality",
-            "schooling",
-            "school_name",
-            "grade",
-            "boarding",
-            "health",
-            "disability_type",
-            "disability_grade",
-            "illness",
-            "psychological_concern",
-            "psychological_note",
-            "over_age_reason",
+            *inserted(
+                IDENTITY,
+                name=("name_pinyin", "name_initials"),
+                ethnicity=("id_number",),
+                address=("village", "village_name", "region_code", "categories", "parents"),
+            ),
+            *inserted(GUARDIANSHIP, carer_phone=("carer_id_number",)),
+            *SCHOOLING,
+            *HEALTH,
+            OVER_AGE_REASON,
             "is_key",
             "key_reasons",
             "status",

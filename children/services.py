@@ -25,6 +25,7 @@ from children.choices import (
     ParentStatus,
     Status,
 )
+from children.fields import CHILD_FIELDS, PARENT_FIELDS
 from children.models import Assistance, CategoryTag, Child, Parent, Problem, Referral, WorkNote
 from core import clock, permissions
 from core.regions import Level
@@ -32,49 +33,11 @@ from core.text import clean_name
 from org.models import Region, User, phone_validator
 from visits import cadence
 
-# Child fields a caller may set directly (identity numbers, categories and parents apart).
 # A registration is for a child: under 18, or up to MAX_AGE_WITH_REASON with the reason the
 # archive is kept past 18 (a policy case).
 ADULT_AGE = 18
 MAX_AGE_WITH_REASON = 25
 
-CHILD_FIELDS = (
-    "name",
-    "gender",
-    "ethnicity",
-    "birth_date",
-    "hukou_registered",
-    "hukou_address",
-    "address",
-    "guardian_type",
-    "carer_name",
-    "carer_relation",
-    "carer_phone",
-    "carer_address",
-    "carer_capacity",
-    "entrustment_signed_on",
-    "guardianship_quality",
-    "schooling",
-    "school_name",
-    "grade",
-    "boarding",
-    "health",
-    "disability_type",
-    "disability_grade",
-    "illness",
-    "psychological_concern",
-    "psychological_note",
-    "over_age_reason",
-)
-PARENT_FIELDS = (
-    "name",
-    "id_number",
-    "phone",
-    "status",
-    "work_province",
-    "work_city",
-    "missing_since",
-)
 # Real province-level codes (GB/T 2260): an ID's area code outside them is worth a warning.
 PROVINCE_CODES = frozenset(
     [

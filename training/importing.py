@@ -1,7 +1,8 @@
 """Attendance and results of one session from an Excel sheet: template, dry run, commit.
 
-Like the roster import: the dry run lists every bad row (row number, column, reason) and saves
-nothing; the commit writes every row through `training.services` in one transaction, or none.
+Built on core.spreadsheets, like the roster import: the dry run lists every bad row (row
+number, column, reason) and saves nothing about people (only the upload and its report); the
+commit writes every row through `training.services` in one transaction, or none.
 Rows are matched on the person's account name (账号), so importing the same sheet twice changes
 nothing the second time.
 """
@@ -9,15 +10,15 @@ nothing the second time.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
+from openpyxl import Workbook
 
-from core import clock
+from core import clock, spreadsheets
+from core.spreadsheets import RowError, SheetError
 from org.models import User
 from training import services
 from training.models import ImportStatus, ResultImport, Session
@@ -51,7 +52,7 @@ class Row:
 @dataclass
 class Parse:
     rows: list[Row] = field(default_factory=list)
-    errors: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -59,35 +60,7 @@ class Parse:
 
 
 def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, datetime.datetime):
-        value = value.date()
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def _rows(file: Any) -> Generator[tuple[Any, ...], None, None]:
-    from zipfile import BadZipFile
-
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        workbook = load_workbook(file, read_only=True, data_only=True)
-    except (BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError) as exc:
-        raise ValidationError(
-            {"file": [_("The file cannot be read as an Excel workbook (.xlsx).")]}
-        ) from exc
-    try:
-        if not workbook.worksheets:
-            raise ValidationError({"file": [_("The workbook has no sheet.")]})
-        yield from workbook.worksheets[0].iter_rows(values_only=True)
-    finally:
-        workbook.close()
+    return spreadsheets.cell_text(value, bool_words=False)
 
 
 def parse(file: Any, session: Session, today: datetime.date | None = None) -> Parse:
@@ -96,10 +69,13 @@ def parse(file: Any, session: Session, today: datetime.date | None = None) -> Pa
     result = Parse()
 
     def err(row: int, column: str, message: str) -> None:
-        result.errors.append({"row": row, "column": column, "message": message})
+        result.errors.append(RowError(row, column, message))
 
-    rows = _rows(file)
-    header = next(rows, None)
+    rows = spreadsheets.open_rows(file)
+    try:
+        header = next(rows, None)
+    except SheetError as exc:
+        raise ValidationError({"file": exc.messages}) from exc
     positions = {_text(h): i for i, h in enumerate(header or ()) if _text(h)}
     missing = [h for h in (USERNAME, SCORE) if h not in positions]
     if missing:
@@ -188,25 +164,26 @@ def parse(file: Any, session: Session, today: datetime.date | None = None) -> Pa
     return result
 
 
-def apply(parsed: Parse, session: Session, by: User, today: datetime.date | None = None) -> None:
-    """Write every row through the services in one transaction (all or nothing)."""
-    with transaction.atomic():
-        for row in parsed.rows:
-            if row.score is None:
-                services.record_attendance(
-                    by=by, session=session, user=row.user, attended=row.attended, today=today
-                )
-            else:
-                services.record_result(
-                    by=by,
-                    session=session,
-                    user=row.user,
-                    score=row.score,
-                    passed=row.passed,
-                    assessor=row.assessor,
-                    assessed_on=row.assessed_on,
-                    today=today,
-                )
+def _write_rows(
+    parsed: Parse, session: Session, by: User, today: datetime.date | None = None
+) -> None:
+    """Write every row through the services (in the caller's transaction)."""
+    for row in parsed.rows:
+        if row.score is None:
+            services.record_attendance(
+                by=by, session=session, user=row.user, attended=row.attended, today=today
+            )
+        else:
+            services.record_result(
+                by=by,
+                session=session,
+                user=row.user,
+                score=row.score,
+                passed=row.passed,
+                assessor=row.assessor,
+                assessed_on=row.assessed_on,
+                today=today,
+            )
 
 
 def dry_run(*, by: User, session: Session, upload: Any) -> ResultImport:
@@ -218,8 +195,8 @@ def dry_run(*, by: User, session: Session, upload: Any) -> ResultImport:
         session=session,
         uploaded_by=by,
         original_name=(upload.name or "results.xlsx")[:200],
-        row_count=len(parsed.rows) + len({e["row"] for e in parsed.errors if e["row"]}),
-        errors=parsed.errors,
+        row_count=len(parsed.rows) + len({e.row for e in parsed.errors if e.row}),
+        errors=[e.as_dict() for e in parsed.errors],
     )
     record.file.save("results.xlsx", upload, save=False)
     record.save()
@@ -234,11 +211,11 @@ def commit(*, by: User, record: ResultImport) -> ResultImport:
     with record.file.open("rb") as stream:
         parsed = parse(stream, record.session)
     if not parsed.ok:
-        record.errors = parsed.errors
+        record.errors = [e.as_dict() for e in parsed.errors]
         record.save(update_fields=["errors"])
         raise ValidationError(_("The file no longer passes the check."))
-    with transaction.atomic():
-        apply(parsed, record.session, by)
+    with spreadsheets.all_or_nothing(commit=True, errors=parsed.errors):
+        _write_rows(parsed, record.session, by)
         record.status = ImportStatus.COMMITTED
         record.committed_at = clock.now()
         record.save(update_fields=["status", "committed_at"])
@@ -247,20 +224,11 @@ def commit(*, by: User, record: ResultImport) -> ResultImport:
 
 def write_template(session: Session, file: IO[bytes]) -> None:
     """A sheet listing the session's invitees, ready to fill in."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None  # noqa: S101 - a new workbook has a sheet
-    sheet.title = "出勤和考核"
-    sheet.append(list(HEADERS))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
+    sheet = spreadsheets.new_sheet(workbook, "出勤和考核")
+    spreadsheets.write_header(sheet, HEADERS, (16, 12, 10, 8, 10, 12, 12))
     for person in session.invitees.order_by("real_name", "pk"):
         sheet.append([person.username, person.real_name, "是", None, None, None, None])
-    for column, width in zip("ABCDEFG", (16, 12, 10, 8, 10, 12, 12), strict=True):
-        sheet.column_dimensions[column].width = width
     notes = workbook.create_sheet("填写说明")
     for line in (
         "账号：系统登录账号，按此匹配人员；只能填写本期受邀人员。",

@@ -18,6 +18,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.scoping import ScopedQuerySet, get_scope
+from core.spreadsheets import PREVIEWED, ImportRecord
 
 if TYPE_CHECKING:
     from core.scoping import Scope
@@ -303,7 +304,7 @@ class TrainingPolicy(models.Model):
 
 
 class ImportStatus(models.TextChoices):
-    PREVIEWED = "previewed", _("Checked, not yet imported")
+    PREVIEWED = PREVIEWED, _("Checked, not yet imported")
     COMMITTED = "committed", _("Imported")
 
 
@@ -311,31 +312,15 @@ def import_path(instance: ResultImport, filename: str) -> str:
     return f"training-imports/{uuid.uuid4().hex}.xlsx"
 
 
-class ResultImport(models.Model):
+class ResultImport(ImportRecord):
     """An attendance and results workbook for one session, kept between dry run and commit."""
 
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="imports")
     file = models.FileField(_("file"), upload_to=import_path)
-    original_name = models.CharField(_("file name"), max_length=200)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
-    )
     status = models.CharField(
         _("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.PREVIEWED
     )
-    row_count = models.PositiveIntegerField(_("rows"), default=0)
-    errors = models.JSONField(default=list, blank=True)
-    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
-    committed_at = models.DateTimeField(_("imported at"), null=True, blank=True)
 
-    class Meta:
+    class Meta(ImportRecord.Meta):
         verbose_name = _("results import")
         verbose_name_plural = _("results imports")
-        ordering = ["-created_at", "-pk"]
-
-    def __str__(self) -> str:
-        return self.original_name
-
-    @property
-    def can_commit(self) -> bool:
-        return self.status == ImportStatus.PREVIEWED and not self.errors

@@ -10,19 +10,17 @@ from __future__ import annotations
 
 import datetime
 import logging
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max, Min
 from django.utils.translation import gettext as _
 
-from core import clock, permissions, scoping
+from core import clock, permissions, scoping, uploads
 from core.calendar import add_months
 from core.regions import Level
 from org.models import Assignment, Region, Role, User
@@ -185,63 +183,22 @@ def save_course(
     return course
 
 
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .doc/.xls/.ppt
-OOXML_PARTS = {"word/": "docx", "xl/": "xlsx", "ppt/": "pptx"}
-OOXML_TYPES = {
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-}
-
-
-@dataclass(frozen=True)
-class MaterialType:
-    content_type: str
-    extension: str
-
-
-def detect_material(upload: UploadedFile) -> MaterialType:
-    """The type of a course material, decided by content: PDF, JPEG/PNG (opened by Pillow),
-    Office Open XML (a zip with [Content_Types].xml and a word/, xl/ or ppt/ part) or a legacy
-    Office file. Raises ValidationError on `file` otherwise, or when too large."""
-    from children.attachments import ALLOWED_TYPES, _is_valid_image, sniff
-
-    def fail(message: str, code: str) -> ValidationError:
-        return ValidationError({"file": [ValidationError(message, code=code)]})
-
-    size = upload.size or 0
-    if size <= 0:
-        raise fail(_("The file is empty."), "empty")
-    limit = settings.ATTACHMENT_MAX_BYTES
-    if size > limit:
-        raise fail(
-            _("The file is too large: at most %(limit)s MB is allowed.")
-            % {"limit": f"{limit / (1024 * 1024):.3g}"},
-            "too_large",
-        )
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    known = sniff(head)
-    if known is not None and known in ALLOWED_TYPES:
-        if known.pillow_format and not _is_valid_image(upload, known.pillow_format):
-            raise fail(_("The image is damaged or not a real JPEG or PNG file."), "bad_image")
-        return MaterialType(known.content_type, known.extension)
-    if head.startswith(OLE_MAGIC):
-        return MaterialType("application/octet-stream", "ole")
-    if head.startswith(b"PK\x03\x04"):
-        try:
-            with zipfile.ZipFile(upload) as archive:
-                names = archive.namelist()
-        except (zipfile.BadZipFile, OSError, ValueError):
-            names = []
-        finally:
-            upload.seek(0)
-        if "[Content_Types].xml" in names:
-            for part, extension in OOXML_PARTS.items():
-                if any(n.startswith(part) for n in names):
-                    return MaterialType(OOXML_TYPES[extension], extension)
-    raise fail(
+def detect_material(upload: UploadedFile) -> uploads.FileType:
+    """The type of a course material, decided by content: PDF (by its signature), JPEG/PNG
+    (opened by Pillow), Office Open XML (a zip with [Content_Types].xml and a word/, xl/ or
+    ppt/ part) or a legacy Office file. Raises ValidationError on `file` otherwise, or when
+    too large."""
+    known = uploads.image_or_pdf(upload, verify_pdf=False)
+    if known is not None:
+        return known
+    head = uploads.read_head(upload)
+    if head.startswith(uploads.OLE.magic):
+        return uploads.OLE
+    if head.startswith(uploads.ZIP_MAGIC):
+        office = uploads.ooxml_type(upload)
+        if office is not None:
+            return office
+    raise uploads.upload_error(
         _(
             "This type of file is not accepted: upload a PDF, a Word, Excel or PowerPoint "
             "document, or a JPEG or PNG image."
@@ -252,13 +209,11 @@ def detect_material(upload: UploadedFile) -> MaterialType:
 
 def add_material(*, by: User, course: Course, upload: UploadedFile) -> Material:
     """Validate and store a course material; nothing is kept when anything fails."""
-    from children.attachments import clean_name
-
     _require_organiser(by)
     if not Course.objects.visible_to(by).filter(pk=course.pk).exists():
         raise PermissionDenied(_("You cannot change this course."))
     kind = detect_material(upload)
-    name = clean_name(upload.name or "")
+    name = uploads.clean_filename(upload.name or "")
     material = Material(
         course=course,
         uploaded_by=by,

@@ -18,8 +18,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core import clock, permissions, scoping
 from core.forms import add_service_errors
+from core.spreadsheets import XLSX_TYPE
 from org.models import Region, Role, User
 from training import importing, selectors, services
+from training.file_workbook import training_file_write
 from training.forms import (
     AttendanceForm,
     CourseForm,
@@ -30,8 +32,6 @@ from training.forms import (
     SessionForm,
 )
 from training.models import Course, Material, ResultImport, Session, TrainingPolicy
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _require_organiser(request: HttpRequest) -> None:
@@ -361,63 +361,9 @@ def training_file(request: HttpRequest, user_id: int) -> HttpResponse:
 
 
 def training_file_export(request: HttpRequest, user_id: int) -> HttpResponse:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     owner = selectors.file_owner_or_404(request.user, user_id)
-    file = selectors.training_file(owner)
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None  # noqa: S101 - a new workbook has a sheet
-    sheet.title = _("Training file")[:31]
-    status = file.status
-    sheet.append([_("Name"), owner.real_name, _("Account"), owner.username])
-    sheet.append(
-        [
-            _("Certified on"),
-            status.certified_on.isoformat()
-            if status and status.certified_on
-            else _("Not certified"),
-            _("Last passed on"),
-            status.last_passed_on.isoformat() if status and status.last_passed_on else "",
-            _("Annual training due"),
-            status.renewal_due_on.isoformat() if status and status.renewal_due_on else "",
-        ]
-    )
-    sheet.append([])
-    header = [
-        _("Date"),
-        _("Course"),
-        _("Organised by"),
-        _("Place"),
-        _("Trainer"),
-        _("Attended"),
-        _("Score"),
-        _("Result"),
-        _("Assessor"),
-        _("Assessed on"),
-    ]
-    sheet.append(header)
-    for cell in sheet[4]:
-        cell.font = Font(bold=True)
-    for row in file.rows:
-        session, attendance, result = row["session"], row["attendance"], row["result"]
-        sheet.append(
-            [
-                session.date.isoformat(),
-                session.course.title,
-                session.region.name,
-                session.place,
-                session.trainer,
-                (_("Yes") if attendance.attended else _("No")) if attendance else "",
-                result.score if result else "",
-                (_("Passed") if result.passed else _("Failed")) if result else "",
-                result.assessor if result else "",
-                result.assessed_on.isoformat() if result else "",
-            ]
-        )
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    training_file_write(file=selectors.training_file(owner), stream=buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
     response["Content-Disposition"] = (
         content_disposition_header(

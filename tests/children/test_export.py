@@ -13,13 +13,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from children import roster
+from children import roster_columns
 from children.models import AccessAction, AccessLog, Child
 from children.models_roster import RosterImport
 from tests.factories import CHENGUANG, XINGCHENG, make_child, make_id
 
-ID_COLUMN = roster.EXPORT_HEADERS.index(roster.COLUMNS_BY_KEY["id_number"].header)
-NAME_COLUMN = roster.EXPORT_HEADERS.index(roster.COLUMNS_BY_KEY["name"].header)
+ID_COLUMN = roster_columns.EXPORT_HEADERS.index(roster_columns.COLUMNS_BY_KEY["id_number"].header)
+NAME_COLUMN = roster_columns.EXPORT_HEADERS.index(roster_columns.COLUMNS_BY_KEY["name"].header)
 
 
 def grant_full_ids(user) -> None:
@@ -34,7 +34,7 @@ def csv_rows(response) -> list[list[str]]:
 
 def xlsx_rows(response) -> list[list[object]]:
     book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
-    return [list(row) for row in book[roster.ROSTER_SHEET].iter_rows(values_only=True)]
+    return [list(row) for row in book[roster_columns.ROSTER_SHEET].iter_rows(values_only=True)]
 
 
 @pytest.fixture(autouse=True)
@@ -61,7 +61,7 @@ def test_csv_has_a_bom_the_headers_and_masked_ids(client, people, two_children):
     assert "attachment" in disposition and "filename*=utf-8''" in disposition
     assert urllib.parse.quote(".csv") in disposition or ".csv" in disposition
     rows = csv_rows(response)
-    assert tuple(rows[0]) == roster.EXPORT_HEADERS
+    assert tuple(rows[0]) == roster_columns.EXPORT_HEADERS
     assert len(rows) == 3
     by_name = {row[NAME_COLUMN]: row for row in rows[1:]}
     for child in two_children:
@@ -85,9 +85,9 @@ def test_xlsx_opens_with_text_ids(client, people, two_children):
     assert response.status_code == 200
     assert ".xlsx" in urllib.parse.unquote(response["Content-Disposition"])
     content = b"".join(response.streaming_content)
-    sheet = load_workbook(io.BytesIO(content))[roster.ROSTER_SHEET]
+    sheet = load_workbook(io.BytesIO(content))[roster_columns.ROSTER_SHEET]
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-    assert tuple(rows[0]) == roster.EXPORT_HEADERS
+    assert tuple(rows[0]) == roster_columns.EXPORT_HEADERS
     assert {row[ID_COLUMN] for row in rows[1:]} == {c.id_masked for c in two_children}
     id_cell = sheet.cell(row=2, column=ID_COLUMN + 1)
     assert id_cell.data_type == "s" and id_cell.number_format == "@"
@@ -153,7 +153,7 @@ def test_a_masked_export_does_not_import_by_mistake(client, people, two_children
     content = b"".join(client.get(reverse("children:export_xlsx")).streaming_content)
     client.post(reverse("children:import"), {"file": SimpleUploadedFile("导出.xlsx", content)})
     record = RosterImport.objects.get()
-    id_header = roster.COLUMNS_BY_KEY["id_number"].header
+    id_header = roster_columns.COLUMNS_BY_KEY["id_number"].header
     assert {(e["row"], e["column"]) for e in record.errors} == {(2, id_header), (3, id_header)}
 
 
@@ -185,4 +185,6 @@ def csv_rows_from(content: bytes) -> list[list[str]]:
 
 
 def xlsx_from(content: bytes) -> list[tuple[object, ...]]:
-    return list(load_workbook(io.BytesIO(content))[roster.ROSTER_SHEET].iter_rows(values_only=True))
+    return list(
+        load_workbook(io.BytesIO(content))[roster_columns.ROSTER_SHEET].iter_rows(values_only=True)
+    )

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
-from children import crypto, idnumber, roster
+from children import crypto, idnumber, roster_columns
 from children.choices import (
     CarerCapacity,
     Category,
@@ -25,16 +25,19 @@ from children.choices import (
     ParentStatus,
     Schooling,
 )
+from children.fields import CHILD_FIELDS, PARENT_FIELDS
 from children.models import AccessAction, AccessLog, Child, Parent
 from children.models_roster import RosterImport, RosterImportStatus
+from children.roster_reading import Lookups
+from core import spreadsheets
 from tests.factories import CHENGUANG, XINGCHENG, ZHIDA, make_child, make_id
 
 BIRTH = datetime.date(2015, 3, 8)
-H = {c.key: c.header for c in roster.COLUMNS}
+H = {c.key: c.header for c in roster_columns.COLUMNS}
 
 
 def zh(choices: Any, code: str) -> str:
-    return roster.zh_labels(choices)[code]
+    return roster_columns.zh_labels(choices)[code]
 
 
 def good_row(id_number: str | None = None, **overrides: Any) -> dict[str, Any]:
@@ -46,7 +49,7 @@ def good_row(id_number: str | None = None, **overrides: Any) -> dict[str, Any]:
         "id_number": id_number if id_number is not None else make_id(BIRTH, "M"),
         "birth_date": BIRTH.isoformat(),
         "hukou_address": "重庆市北碚区静观镇",
-        "hukou_registered": roster.YES,
+        "hukou_registered": spreadsheets.YES,
         "address": "重庆市北碚区静观镇志达社区3组",
         "village": ZHIDA,
         "categories": zh(Category, "rural_left_behind"),
@@ -69,16 +72,16 @@ def good_row(id_number: str | None = None, **overrides: Any) -> dict[str, Any]:
         "schooling": zh(Schooling, "primary"),
         "school_name": "静观镇中心小学",
         "grade": "五年级",
-        "boarding": roster.NO,
+        "boarding": spreadsheets.NO,
         "health": zh(Health, "healthy"),
-        "psychological_concern": roster.NO,
+        "psychological_concern": spreadsheets.NO,
     }
     row.update(overrides)
     return row
 
 
 def workbook(rows: list[dict[str, Any]], keys: list[str] | None = None) -> bytes:
-    keys = keys or [c.key for c in roster.COLUMNS]
+    keys = keys or [c.key for c in roster_columns.COLUMNS]
     book = Workbook()
     sheet = book.active
     sheet.append([H[k] for k in keys])
@@ -125,13 +128,15 @@ def test_template_downloads_with_the_headers(civil):
     assert response.status_code == 200
     assert "attachment" in response["Content-Disposition"]
     book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
-    sheet = book[roster.ROSTER_SHEET]
-    assert [cell.value for cell in sheet[1]] == [c.header for c in roster.COLUMNS]
-    id_letter = sheet.cell(row=1, column=[c.key for c in roster.COLUMNS].index("id_number") + 1)
+    sheet = book[roster_columns.ROSTER_SHEET]
+    assert [cell.value for cell in sheet[1]] == [c.header for c in roster_columns.COLUMNS]
+    id_letter = sheet.cell(
+        row=1, column=[c.key for c in roster_columns.COLUMNS].index("id_number") + 1
+    )
     assert sheet.cell(row=2, column=id_letter.column).number_format == "@"
-    notes = book[roster.NOTES_SHEET]
+    notes = book[roster_columns.NOTES_SHEET]
     listed = {row[0] for row in notes.iter_rows(min_row=2, values_only=True)}
-    assert {c.header for c in roster.COLUMNS} <= listed
+    assert {c.header for c in roster_columns.COLUMNS} <= listed
     assert sheet.data_validations.dataValidation  # drop-down lists for the choice columns
 
 
@@ -195,7 +200,7 @@ def test_dry_run_lists_every_bad_row_and_saves_nothing(civil):
 
 
 def test_a_missing_column_is_named(civil):
-    keys = [c.key for c in roster.COLUMNS if c.key != "guardian_type"]
+    keys = [c.key for c in roster_columns.COLUMNS if c.key != "guardian_type"]
     record = preview(civil, workbook([good_row()], keys=keys))
     assert record.errors[0]["row"] == 0
     assert H["guardian_type"] in record.errors[0]["column"]
@@ -284,7 +289,7 @@ def test_importing_the_same_file_again_changes_nothing(civil):
 def test_a_changed_row_updates_the_child_and_keeps_what_the_file_leaves_out(civil, people):
     number = make_id(BIRTH, "M")
     child = make_child(people["director"], id_number=number, carer_address="志达社区3组")
-    keys = [c.key for c in roster.COLUMNS if not c.key.startswith("mother_")]
+    keys = [c.key for c in roster_columns.COLUMNS if not c.key.startswith("mother_")]
     row = good_row(id_number=number, school_name="静观中学", grade="初一", schooling=zh(
         Schooling, "junior"
     ))  # fmt: skip
@@ -347,17 +352,24 @@ def test_the_stored_upload_is_private(civil):
     assert civil.get("/" + record.file.name).status_code == 404  # no URL serves uploads
 
 
-def test_labels_codes_and_english_labels_are_all_accepted(people):
-    from children.roster import _Lookups
+def test_the_columns_are_the_childs_fields_but_the_named_ones():
+    child_keys = {c.key for c in roster_columns.COLUMNS if not c.relation}
+    assert child_keys - {"id_number", "village", "categories"} == set(CHILD_FIELDS) - set(
+        roster_columns.NOT_IN_ROSTER
+    )
+    parent_attrs = {c.attr for c in roster_columns.COLUMNS if c.relation}
+    assert parent_attrs == set(PARENT_FIELDS) - {"missing_since"}
 
-    lookups = _Lookups()
-    column = roster.COLUMNS_BY_KEY["guardian_type"]
+
+def test_labels_codes_and_english_labels_are_all_accepted(people):
+    lookups = Lookups()
+    column = roster_columns.COLUMNS_BY_KEY["guardian_type"]
     with translation.override("en"):
         english = str(GuardianType.GRANDPARENTS.label)
     assert lookups.choice(column, english) == "grandparents"
     assert lookups.choice(column, "grandparents") == "grandparents"
     assert lookups.choice(column, zh(GuardianType, "grandparents")) == "grandparents"
-    multi = roster.COLUMNS_BY_KEY["categories"]
+    multi = roster_columns.COLUMNS_BY_KEY["categories"]
     both = f"{zh(Category, 'poverty')}、{zh(Category, 'orphan')}"
     assert lookups.multi(multi, both) == ["poverty", "orphan"]
 
@@ -373,7 +385,7 @@ def test_children_without_an_id_number_match_by_name_birth_and_village(civil, pe
 
 
 def test_a_title_row_above_the_headers_and_unknown_columns_are_tolerated(civil):
-    keys = [c.key for c in roster.COLUMNS]
+    keys = [c.key for c in roster_columns.COLUMNS]
     book = Workbook()
     sheet = book.active
     sheet.append(["农村留守儿童基本情况登记表"])

@@ -1,0 +1,321 @@
+"""Importing a child roster: the dry run and the commit, with the same code path.
+
+The dry run runs every row through `services.save_child` inside a transaction that is rolled
+back (`core.spreadsheets.all_or_nothing(commit=False)`): the one exception to "writes at entry
+points are kept in one transaction", so that the report lists every bad row and what would
+change exactly as the commit would find them. The commit repeats it on the kept file and keeps
+the result only when no row fails: nothing is half-imported.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from children import crypto
+from children.choices import Health, ParentRelation
+from children.fields import CHILD_FIELDS, PARENT_FIELDS
+from children.models import Child, Parent
+from children.models_roster import RosterImport, RosterImportStatus
+from children.roster_columns import COLUMNS, COLUMNS_BY_KEY, column_position
+from children.roster_reading import RosterParse, RosterRow, parse_workbook
+from children.services import ChildInput, save_child
+from core import clock, permissions
+from core.spreadsheets import RowError, SheetError, all_or_nothing
+from org.models import Region, User
+
+# Errors save_child reports on fields without a column of their own.
+_ERROR_COLUMN_ALIASES = {
+    "father_missing_since": "father_status",
+    "mother_missing_since": "mother_status",
+    "carer_id_number": "carer_name",
+}
+# Defaults of a new child for the columns a file leaves out (or leaves blank).
+NEW_CHILD_DEFAULTS: dict[str, Any] = {
+    "ethnicity": "01",
+    "birth_date": None,
+    "hukou_registered": True,
+    "entrustment_signed_on": None,
+    "boarding": False,
+    "health": Health.HEALTHY.value,
+    "psychological_concern": False,
+}
+BOOL_DEFAULTS = {"hukou_registered": True, "boarding": False, "psychological_concern": False}
+
+
+@dataclass
+class RosterResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)
+    committed: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _parent_values(parent: Parent | None) -> dict[str, Any]:
+    """A parent as services.save_child compares it (the same keys and empty values)."""
+    if parent is None:
+        return {k: (None if k == "missing_since" else "") for k in PARENT_FIELDS}
+    values = {k: getattr(parent, k) for k in PARENT_FIELDS if k != "id_number"}
+    values["id_number"] = parent.id_number
+    return values
+
+
+def _existing_children(rows: list[RosterRow], user: User) -> dict[str, Child]:
+    """Children matched by ID number among those `user` may see, by lookup hash. One out of
+    scope is not matched: save_child then refuses the duplicate without revealing it."""
+    hashes = [crypto.lookup_hash(row.id_number) for row in rows if row.id_number]
+    found: dict[str, Child] = {}
+    for start in range(0, len(hashes), 500):
+        queryset = (
+            Child.objects.visible_to(user)
+            .filter(id_hash__in=hashes[start : start + 500])
+            .select_related("village")
+            .prefetch_related("categories", "parents")
+        )
+        found.update({child.id_hash: child for child in queryset if child.id_hash})
+    return found
+
+
+class _Ambiguous(Exception):
+    pass
+
+
+def _match_without_id(row: RosterRow, user: User) -> Child | None:
+    """A child without an ID number (unregistered household): the one with the same name,
+    date of birth and village among those `user` may see. More than one is ambiguous."""
+    if row.village is None or not row.values.get("birth_date"):
+        return None
+    matches = list(
+        Child.objects.visible_to(user)
+        .filter(
+            id_hash__isnull=True,
+            name=row.values.get("name", ""),
+            birth_date=row.values["birth_date"],
+            village=row.village,
+        )
+        .prefetch_related("categories", "parents")[:2]
+    )
+    if len(matches) > 1:
+        raise _Ambiguous
+    return matches[0] if matches else None
+
+
+def _child_input(
+    row: RosterRow, instance: Child | None, keys: frozenset[str], errors: list[RowError]
+) -> ChildInput | None:
+    """The row over the child's current values (an update) or the defaults (a new child):
+    columns not in the file keep what is stored."""
+    if instance is not None:
+        fields = {key: getattr(instance, key) for key in CHILD_FIELDS}
+        categories = [tag.code for tag in instance.categories.all()]
+        current_parents = {parent.relation: parent for parent in instance.parents.all()}
+        carer_id = instance.carer_id
+        village: Region | None = instance.village
+    else:
+        fields = {key: NEW_CHILD_DEFAULTS.get(key, "") for key in CHILD_FIELDS}
+        categories, current_parents, carer_id, village = [], {}, "", None
+    for key, value in row.values.items():
+        if key in fields:
+            if value is None and key in BOOL_DEFAULTS:
+                value = BOOL_DEFAULTS[key]
+            elif key == "ethnicity" and not value:
+                value = "01"
+            elif key == "health" and not value:
+                value = Health.HEALTHY.value
+            fields[key] = value
+    if "categories" in row.values:
+        categories = row.values["categories"]
+    if row.village is not None:
+        village = row.village
+    if village is None:
+        return None
+
+    parents: dict[str, dict[str, Any]] = {}
+    for relation in ParentRelation.values:
+        given = {
+            c.attr: row.values[c.key] for c in COLUMNS if c.relation == relation and c.key in keys
+        }
+        if not any(given.values()):
+            continue  # nothing about this parent in the file: what is stored stays
+        current = current_parents.get(relation)
+        values = _parent_values(current)
+        masked = given.get("id_number", "")
+        if "*" in masked:
+            if current is not None and current.id_masked == masked:
+                given["id_number"] = values["id_number"]  # the stored number, unchanged
+            else:
+                errors.append(
+                    RowError(
+                        row.number,
+                        COLUMNS_BY_KEY[f"{relation}_id_number"].header,
+                        _("The ID number is masked. Enter the full number or leave it empty."),
+                    )
+                )
+                return None
+        values.update(given)
+        parents[relation] = values
+    return ChildInput(
+        village=village,
+        fields=fields,
+        id_number=row.id_number,
+        carer_id_number=carer_id,
+        categories=categories,
+        parents=parents,
+    )
+
+
+def _service_errors(number: int, exc: ValidationError) -> list[RowError]:
+    if not hasattr(exc, "error_dict"):
+        return [RowError(number, "", message) for message in exc.messages]
+    found = []
+    for key, messages in exc.message_dict.items():
+        column = COLUMNS_BY_KEY.get(_ERROR_COLUMN_ALIASES.get(key, key))
+        header = column.header if column else ""
+        found += [RowError(number, header, message) for message in messages]
+    return found
+
+
+def apply_roster(
+    parsed: RosterParse, *, by: User, today: datetime.date, commit: bool
+) -> RosterResult:
+    """Run every good row through save_child in one transaction. A dry run (commit False)
+    always rolls back; a commit keeps the result only when no row fails (nothing is
+    half-imported). Rows already failing the parse are not tried."""
+    result = RosterResult(errors=list(parsed.errors), warnings=list(parsed.warnings))
+    if commit and parsed.errors:
+        return result
+    failed_rows = {error.row for error in parsed.errors}
+    rows = [row for row in parsed.rows if row.number not in failed_rows]
+    with all_or_nothing(commit=commit, errors=result.errors) as run:
+        existing = _existing_children(rows, by)
+        for row in rows:
+            _import_row(row, parsed.keys, existing, by=by, today=today, result=result)
+    result.committed = run.committed
+    result.errors.sort(key=lambda e: (e.row, column_position(e.column)))
+    result.warnings.sort(key=lambda e: (e.row, column_position(e.column)))
+    return result
+
+
+def _import_row(
+    row: RosterRow,
+    keys: frozenset[str],
+    existing: dict[str, Child],
+    *,
+    by: User,
+    today: datetime.date,
+    result: RosterResult,
+) -> None:
+    """Match one row to a child and save it in a savepoint, counting it or reporting why not."""
+    if row.id_number:
+        instance = existing.get(crypto.lookup_hash(row.id_number))
+    else:
+        try:
+            instance = _match_without_id(row, by)
+        except _Ambiguous:
+            result.errors.append(
+                RowError(
+                    row.number,
+                    COLUMNS_BY_KEY["id_number"].header,
+                    _(
+                        "Several children without an ID number have this name, "
+                        "date of birth and village: update them on their archive "
+                        "pages, or give the ID number."
+                    ),
+                )
+            )
+            return
+    data = _child_input(row, instance, keys, result.errors)
+    if data is None:
+        return
+    try:
+        with transaction.atomic():
+            saved = save_child(by=by, data=data, instance=instance, today=today)
+    except ValidationError as exc:
+        result.errors += _service_errors(row.number, exc)
+        return
+    except IntegrityError:
+        result.errors.append(RowError(row.number, "", _("This row clashes with another archive.")))
+        return
+    if saved.created:
+        result.created += 1
+    elif saved.changed:
+        result.updated += 1
+    else:
+        result.unchanged += 1
+    result.warnings += [RowError(row.number, "", w) for w in saved.warnings]
+
+
+# --- The dry run and the commit of an uploaded roster ----------------------------------------
+
+
+def _store_result(record: RosterImport, result: RosterResult, row_count: int) -> None:
+    record.row_count = row_count
+    record.new_count = result.created
+    record.updated_count = result.updated
+    record.unchanged_count = result.unchanged
+    record.errors = [error.as_dict() for error in result.errors]
+    record.warnings = [warning.as_dict() for warning in result.warnings]
+
+
+def roster_dry_run(*, by: User, upload: UploadedFile, today: datetime.date) -> RosterImport:
+    """Check an uploaded roster (every row through save_child, rolled back) and keep the file
+    with the report, for confirmation. Raises SheetError when it is not a readable workbook;
+    nothing is kept then."""
+    parsed = parse_workbook(upload, by, today)
+    result = apply_roster(parsed, by=by, today=today, commit=False)
+    record = RosterImport(
+        uploaded_by=by,
+        district=permissions.managed_districts(by)[0],
+        original_name=(upload.name or "")[:200],
+    )
+    _store_result(record, result, parsed.row_count)
+    upload.seek(0)
+    record.file.save("roster.xlsx", upload, save=False)
+    record.save()
+    return record
+
+
+def roster_import(
+    *, by: User, pk: int, today: datetime.date
+) -> tuple[RosterImport, RosterResult | None]:
+    """Import the checked roster `pk` of `by`, every row in one transaction or nothing. The
+    kept file is checked again: the archive may have changed since the dry run. The result is
+    None when the record cannot be imported (it has errors, or was imported already). Raises
+    RosterImport.DoesNotExist for an import of someone else."""
+    with transaction.atomic():
+        record = (
+            RosterImport.objects.filter(uploaded_by=by)
+            .select_for_update()
+            .select_related("district")
+            .get(pk=pk)
+        )
+        if not record.can_commit:
+            return record, None
+        try:
+            with record.file.open("rb") as stream:
+                parsed = parse_workbook(stream, by, today)
+        except (SheetError, OSError):
+            parsed = RosterParse(
+                errors=[RowError(0, "", _("The uploaded file can no longer be read."))]
+            )
+        result = apply_roster(parsed, by=by, today=today, commit=True)
+        _store_result(record, result, parsed.row_count)
+        if result.committed:
+            record.status = RosterImportStatus.COMMITTED
+            record.committed_at = clock.now()
+        else:
+            record.status = RosterImportStatus.FAILED
+        record.save()
+    return record, result

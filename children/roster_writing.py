@@ -1,0 +1,146 @@
+"""Writing child rosters: the import template and the exports (.xlsx and CSV rows)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import IO, Any
+
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from children.choices import ETHNICITY_NAMES, Category, Status
+from children.models import Child, Parent
+from children.roster_columns import (
+    BOOL,
+    CHOICE,
+    COLUMNS,
+    DATE,
+    ETHNICITY,
+    EXPORT_HEADERS,
+    ID,
+    LIST_SEPARATOR,
+    NOTES_SHEET,
+    ROSTER_SHEET,
+    allowed_values,
+    zh_labels,
+)
+from core import spreadsheets
+from core.spreadsheets import NO, YES
+
+
+class Writer:
+    """Turns children into rows of cell values in the order of `EXPORT_HEADERS`."""
+
+    def __init__(self, full_ids: bool) -> None:
+        self.full_ids = full_ids
+        self.labels = {c.choices: zh_labels(c.choices) for c in COLUMNS if c.choices is not None}
+        self.status_labels = zh_labels(Status)
+
+    def _id(self, owner: Child | Parent | None) -> str:
+        if owner is None:
+            return ""
+        return owner.id_number if self.full_ids else owner.id_masked
+
+    def row(self, child: Child) -> list[Any]:
+        parents = {parent.relation: parent for parent in child.parents.all()}
+        values: list[Any] = []
+        for column in COLUMNS:
+            owner: Any = parents.get(column.relation) if column.relation else child
+            if column.key == "village":
+                value: Any = child.village.code
+            elif column.key == "categories":
+                labels = self.labels[Category]
+                codes = {tag.code for tag in child.categories.all()}
+                value = LIST_SEPARATOR.join(labels[c] for c in Category.values if c in codes)
+            elif owner is None:
+                value = ""
+            elif column.kind == ID:
+                value = self._id(owner)
+            else:
+                value = getattr(owner, column.attr)
+                if column.kind == BOOL:
+                    value = YES if value else NO
+                elif column.kind == ETHNICITY:
+                    value = ETHNICITY_NAMES.get(value, value)
+                elif column.kind == CHOICE and column.choices is not None:
+                    value = self.labels[column.choices].get(value, value)
+                elif value is None:
+                    value = ""
+            values.append(value)
+        updated = timezone.localtime(child.updated_at).strftime("%Y-%m-%d %H:%M")
+        values += [self.status_labels.get(child.status, child.status),
+                   YES if child.is_key else NO, updated]  # fmt: skip
+        return values
+
+
+def rows_for_export(children: Iterable[Child], full_ids: bool) -> Iterator[list[Any]]:
+    writer = Writer(full_ids)
+    for child in children:
+        yield writer.row(child)
+
+
+def write_template(file: IO[bytes]) -> None:
+    """The import template: the roster sheet (identity numbers, phones and codes formatted as
+    text, drop-down lists where they fit) and the instructions sheet."""
+    workbook = Workbook()
+    sheet = spreadsheets.new_sheet(workbook, ROSTER_SHEET)
+    spreadsheets.write_header(sheet, [c.header for c in COLUMNS], [c.width for c in COLUMNS])
+    required_fill = PatternFill("solid", fgColor="FFF2CC")
+    last_row = 1000
+    for index, column in enumerate(COLUMNS, start=1):
+        letter = get_column_letter(index)
+        head = sheet.cell(row=1, column=index)
+        head.alignment = Alignment(wrap_text=True, vertical="center")
+        if column.required:
+            head.fill = required_fill
+        if column.as_text:
+            sheet.column_dimensions[letter].number_format = "@"
+            for row in range(2, last_row + 1):
+                sheet.cell(row=row, column=index).number_format = "@"
+        elif column.kind == DATE:
+            for row in range(2, last_row + 1):
+                sheet.cell(row=row, column=index).number_format = "yyyy-mm-dd"
+        allowed = allowed_values(column).split(LIST_SEPARATOR)
+        formula = '"' + ",".join(allowed) + '"'
+        if (
+            column.kind in (CHOICE, BOOL)
+            and len(formula) <= 255
+            and not any("," in v or '"' in v for v in allowed)
+        ):
+            validation = DataValidation(type="list", formula1=formula, allow_blank=True)
+            validation.error = "请从下拉列表中选择"
+            validation.showErrorMessage = True
+            sheet.add_data_validation(validation)
+            validation.add(f"{letter}2:{letter}{last_row}")
+    sheet.freeze_panes = "B2"
+
+    notes = workbook.create_sheet(NOTES_SHEET)
+    spreadsheets.write_header(notes, ["列名", "是否必填", "可填的值", "说明"], (24, 10, 60, 60))
+    for column in COLUMNS:
+        notes.append(
+            [column.header, YES if column.required else "", allowed_values(column), column.note]
+        )
+    notes.append([])
+    notes.append(["一行一名儿童；同一儿童（同一身份证号码）只能出现一次。"])
+    notes.append(["身份证号码列须设为文本格式，否则会被存为数字而丢失末几位。"])
+    notes.append(["导入前系统会先检查全部行并列出问题；全部无误才会一次性导入。"])
+    for row in notes.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    workbook.save(file)
+
+
+def write_xlsx(rows: Iterable[list[Any]], file: IO[bytes]) -> int:
+    """An export workbook written in constant memory; returns the number of rows."""
+    return spreadsheets.write_xlsx(
+        rows,
+        file,
+        sheet=ROSTER_SHEET,
+        headers=EXPORT_HEADERS,
+        widths=[c.width for c in COLUMNS] + [8, 8, 16],
+        text_columns=frozenset(i for i, c in enumerate(COLUMNS) if c.as_text),
+        date_columns=frozenset(i for i, c in enumerate(COLUMNS) if c.kind == DATE),
+    )
