@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.scoping import ScopedQuerySet
+from core.workitems import WorkItem
 
 
 class VisitKind(models.TextChoices):
@@ -112,23 +113,10 @@ class FollowUpQuerySet(ScopedQuerySet["FollowUp"]):
     scope_field = "visit__child__region_code"
 
 
-class FollowUp(models.Model):
+class FollowUp(WorkItem):
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="follow_ups")
     text = models.CharField(_("follow-up"), max_length=300)
-    due_on = models.DateField(_("due on"))
     urgent = models.BooleanField(_("urgent"), default=False)
-    done = models.BooleanField(_("done"), default=False)
-    done_on = models.DateField(_("done on"), null=True, blank=True)
-    done_note = models.CharField(_("what was done"), max_length=300, blank=True)
-    done_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("done by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
-    )
 
     history = HistoricalRecords()
     objects = FollowUpQuerySet.as_manager()
@@ -232,24 +220,11 @@ class RectificationQuerySet(ScopedQuerySet["Rectification"]):
     scope_field = "inspection__region_code"
 
 
-class Rectification(models.Model):
+class Rectification(WorkItem):
     inspection = models.ForeignKey(
         Inspection, on_delete=models.CASCADE, related_name="rectifications"
     )
     text = models.CharField(_("rectification"), max_length=300)
-    due_on = models.DateField(_("due on"))
-    done = models.BooleanField(_("done"), default=False)
-    done_on = models.DateField(_("done on"), null=True, blank=True)
-    done_note = models.CharField(_("what was done"), max_length=300, blank=True)
-    done_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("done by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
-    )
 
     objects = RectificationQuerySet.as_manager()
 
