@@ -17,7 +17,7 @@ from org.models import Region
 from visits.followups import FollowUpInput
 from visits.inspections import CHECKLIST, RectificationInput
 from visits.models import FINDING_AREAS, Finding, VisitKind
-from visits.services import RULE_FIELDS, VISIT_FIELDS
+from visits.services import VISIT_FIELDS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 FOLLOW_UP_ROWS = 2
@@ -200,9 +200,6 @@ class CadenceRuleForm(forms.Form):
     first_home_visit_days = forms.IntegerField(
         label=_("First home visit within (days of registration)")
     )
-
-    def values(self) -> dict[str, Any]:
-        return {name: self.cleaned_data.get(name) for name in RULE_FIELDS}
 
 
 class DoneForm(forms.Form):

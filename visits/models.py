@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.district_rules import DistrictRule
 from core.scoping import ScopedQuerySet
 from core.workitems import WorkItem
 
@@ -131,12 +132,9 @@ class FollowUp(WorkItem):
         return self.text
 
 
-class CadenceRule(models.Model):
+class CadenceRule(DistrictRule):
     """A district's visit cadence (R14/R15). Without a row, the defaults apply."""
 
-    district = models.OneToOneField(
-        "org.Region", on_delete=models.PROTECT, related_name="cadence_rule"
-    )
     contact_months = models.PositiveSmallIntegerField(_("contact every (months)"), default=1)
     home_visit_months = models.PositiveSmallIntegerField(_("home visit every (months)"), default=3)
     key_home_visit_months = models.PositiveSmallIntegerField(
@@ -148,11 +146,6 @@ class CadenceRule(models.Model):
     first_home_visit_days = models.PositiveSmallIntegerField(
         _("first home visit within (days of registration)"), default=30
     )
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
-    )
-    updated_at = models.DateTimeField(auto_now=True)
-
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
@@ -167,9 +160,6 @@ class CadenceRule(models.Model):
                 name="cadence_rule_positive",
             )
         ]
-
-    def __str__(self) -> str:
-        return str(self.district)
 
 
 class InspectionQuerySet(ScopedQuerySet["Inspection"]):

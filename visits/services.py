@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from children.choices import Status
 from children.models import Child
 from core import clock, permissions
+from core.district_rules import district_rule_save
 from org.models import Region, User
 from visits import cadence, followups, selectors
 from visits.models import FINDING_AREAS, CadenceRule, FollowUp, Visit, VisitKind
@@ -206,13 +207,6 @@ def visit_correct(
 
 # --- The district's cadence rule -------------------------------------------------------------
 
-RULE_FIELDS = (
-    "contact_months",
-    "home_visit_months",
-    "key_home_visit_months",
-    "key_remote_counts",
-    "first_home_visit_days",
-)
 NUMBER_FIELDS = (
     "contact_months",
     "home_visit_months",
@@ -239,13 +233,6 @@ def cadence_rule_save(*, by: User, district: Region, values: dict[str, Any]) -> 
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        rule = CadenceRule.objects.select_for_update().filter(district=district).first()
-        rule = rule or CadenceRule(district=district)
-        for name in RULE_FIELDS:
-            if name in values:
-                setattr(rule, name, values[name])
-        rule.updated_by = by
-        rule._history_user = by  # type: ignore[attr-defined]
-        rule.save()
+        rule = district_rule_save(rule=CadenceRule(district=district), by=by, data=values)
         cadence.apply_rule_to_district(district)
     return rule

@@ -3,8 +3,10 @@ district's cadence rule. Rules are in visits.services; reads in visits.selectors
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -13,12 +15,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from children.choices import Status
 from children.models import Child
 from core import clock, permissions, scoping
 from core.calendar import quarter_of
+from core.district_rules import DistrictRule, DistrictRuleView
 from core.forms import add_service_errors
 from org.models import Region, User
 from visits import followups, selectors, services
@@ -378,47 +382,44 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
-def cadence_rule(request: HttpRequest) -> HttpResponse:
-    districts = permissions.managed_districts(request.user)
-    if not districts:
-        raise Http404
-    district: Region = districts[0]
-    if request.GET.get("district"):
-        district = next((d for d in districts if str(d.pk) == request.GET["district"]), None) or (
-            _raise_404()
+class CadenceRulePage(DistrictRuleView):
+    """The visit cadence of a district the user manages; saving applies it to every child of
+    the district (visits.services.cadence_rule_save)."""
+
+    model = CadenceRule
+    form_class = CadenceRuleForm
+    template_name = "includes/simple_form.html"
+    saved_message = gettext_lazy(
+        "The cadence has been saved and applied to every child of the district."
+    )
+
+    def districts(self) -> list[Region]:
+        return permissions.managed_districts(self.request.user)
+
+    def chosen(self) -> str:
+        return self.request.GET.get("district") or ""
+
+    def check_post(self) -> None:
+        permissions.require_work(self.request.user)
+
+    def save(self, rule: DistrictRule, form: forms.BaseForm) -> None:
+        services.cadence_rule_save(
+            by=self.request.user,  # type: ignore[arg-type]
+            district=rule.district,
+            values=form.cleaned_data,
         )
-    rule = CadenceRule.objects.filter(district=district).first() or CadenceRule(district=district)
-    initial = {name: getattr(rule, name) for name in services.RULE_FIELDS}
-    form = CadenceRuleForm(request.POST or None, initial=initial)
-    if request.method == "POST":
-        permissions.require_work(request.user)
-        if form.is_valid():
-            try:
-                services.cadence_rule_save(
-                    by=request.user,  # type: ignore[arg-type]
-                    district=district,
-                    values=form.values(),
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(
-                    request,
-                    _("The cadence has been saved and applied to every child of the district."),
-                )
-                return redirect(request.get_full_path())
-    return render(
-        request,
-        "includes/simple_form.html",
-        {
+
+    def success_url(self, district: Region) -> str:
+        return self.request.get_full_path()
+
+    def context(
+        self, form: forms.BaseForm, district: Region, districts: Sequence[Region]
+    ) -> dict[str, Any]:
+        return {
             "form": form,
             "title": _("Visit cadence of %(district)s") % {"district": district.name},
             "back": "visits:my_work",
-        },
-        status=400 if form.errors else 200,
-    )
+        }
 
 
-def _raise_404() -> Region:
-    raise Http404
+cadence_rule = CadenceRulePage.as_view()

@@ -376,5 +376,5 @@ def test_cadence_rule_page_saves_and_is_civil_affairs_only(people, login, child)
     child.refresh_from_db()
     assert child.next_contact_due == D(2025, 3, 1)
     assert login(people["director"]).get(reverse("visits:cadence")).status_code == 404
-    assert region(BEIBEI).cadence_rule.contact_months == 2
+    assert region(BEIBEI).cadencerule.contact_months == 2
     assert CHENGUANG  # another district's staff manage their own rule
