@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.regions import Level as RegionLevel
+from core.district_rules import DistrictRule
 
 
 class NotificationKind(models.TextChoices):
@@ -238,16 +238,9 @@ def _positive(upper: int) -> list[Any]:
     return [MinValueValidator(1), MaxValueValidator(upper)]
 
 
-class ReminderRule(models.Model):
+class ReminderRule(DistrictRule):
     """A district's override of the reminder defaults (notifications.rules.DEFAULTS)."""
 
-    district = models.OneToOneField(
-        "org.Region",
-        verbose_name=_("district/county"),
-        on_delete=models.PROTECT,
-        related_name="reminder_rule",
-        limit_choices_to={"level": RegionLevel.DISTRICT},
-    )
     due_soon_days = models.PositiveSmallIntegerField(
         _("days before the due date for a due-soon reminder"), validators=_positive(90)
     )
@@ -265,15 +258,6 @@ class ReminderRule(models.Model):
         validators=_positive(INSPECTION_REMINDER_MAX_DAYS),
         default=14,
     )
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("updated by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("reminder rule")
@@ -292,6 +276,3 @@ class ReminderRule(models.Model):
                 name="reminder_rule_inspection_days_range",
             ),
         ]
-
-    def __str__(self) -> str:
-        return str(self.district)

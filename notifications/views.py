@@ -5,17 +5,20 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Value, When
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core import clock, scoping
+from core.district_rules import DistrictRuleView
 from notifications.forms import ReminderRuleForm
 from notifications.models import Notification, ReminderRule
 from notifications.rules import DEFAULTS, FIELDS
-from org.models import Role
+from org.models import Region, Role
 
 PAGE_SIZE = 25
 
@@ -62,30 +65,23 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
     return redirect("notifications:inbox")
 
 
-def rules(request: HttpRequest, district_id: int | None = None) -> HttpResponse:
+class ReminderRulePage(DistrictRuleView):
     """The reminder rule of a district the user serves as civil-affairs staff."""
-    districts = scoping.get_scope(request.user).regions(Role.CIVIL_AFFAIRS)
-    if not districts:
-        raise Http404
-    district = districts[0]
-    if district_id is not None:
-        chosen = next((d for d in districts if d.pk == district_id), None)
-        if chosen is None:
-            raise Http404
-        district = chosen
-    rule = ReminderRule.objects.filter(district=district).first()
-    if rule is None:
-        rule = ReminderRule(district=district, **{f: getattr(DEFAULTS, f) for f in FIELDS})
-    form = ReminderRuleForm(request.POST or None, instance=rule)
-    if request.method == "POST" and form.is_valid():
-        saved = form.save(commit=False)
-        saved.updated_by = request.user
-        saved.save()
-        messages.success(request, _("The reminder rule is saved."))
-        return redirect("notifications:rules_district", district_id=district.pk)
-    return render(
-        request,
-        "notifications/rules.html",
-        {"form": form, "district": district, "districts": districts},
-        status=400 if form.is_bound and form.errors else 200,  # as the other forms answer
-    )
+
+    model = ReminderRule
+    form_class = ReminderRuleForm
+    template_name = "notifications/rules.html"
+    saved_message = gettext_lazy("The reminder rule is saved.")
+
+    def districts(self) -> list[Region]:
+        return scoping.get_scope(self.request.user).regions(Role.CIVIL_AFFAIRS)
+
+    def current(self, district: Region) -> ReminderRule:
+        rule = ReminderRule.objects.filter(district=district).first()
+        return rule or ReminderRule(district=district, **{f: getattr(DEFAULTS, f) for f in FIELDS})
+
+    def success_url(self, district: Region) -> str:
+        return reverse("notifications:rules_district", kwargs={"district_id": district.pk})
+
+
+rules = ReminderRulePage.as_view()

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.district_rules import DistrictRule
 from core.scoping import ScopedQuerySet
 from notifications.models import EscalationLevel
 
@@ -273,18 +274,12 @@ def _default_escalation_delay() -> int:
     return settings.REPORT_ESCALATION_DELAY_HOURS
 
 
-class ReportDeadlineRule(models.Model):
+class ReportDeadlineRule(DistrictRule):
     """A district's deadlines for the closed loop (R18) and the delay before an overdue step
     escalates from the town supervisor to the district; without a row the defaults apply
     (reports.workflow.DEFAULT_DEADLINES). A change applies to deadlines set from then on: the
     deadlines already given to open cases stay as their steps recorded them."""
 
-    district = models.OneToOneField(
-        "org.Region",
-        verbose_name=_("district/county"),
-        on_delete=models.PROTECT,
-        related_name="report_deadline_rule",
-    )
     emergency_response_hours = models.PositiveSmallIntegerField(
         _("hours after the report to record the emergency response"),
         default=24,
@@ -305,15 +300,6 @@ class ReportDeadlineRule(models.Model):
         default=_default_escalation_delay,
         validators=[MinValueValidator(1), MaxValueValidator(24 * 60)],
     )
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("updated by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("report deadline rule")

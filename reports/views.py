@@ -13,12 +13,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from children.audit import log_access
 from children.models import AccessAction, Child
 from children.picker import PICKER_LIMIT
 from core import clock, permissions, scoping
+from core.district_rules import DistrictRuleView
 from core.forms import add_service_errors
 from core.regions import Level
 from org.models import Region, Role
@@ -146,37 +148,32 @@ def report_list(request: HttpRequest) -> HttpResponse:
 # --- The district's deadlines ----------------------------------------------------------------
 
 
-def rules(request: HttpRequest, district_id: int | None = None) -> HttpResponse:
+class DeadlineRulePage(DistrictRuleView):
     """The deadlines and escalation delay of a district the user serves as civil-affairs
     staff (like the reminder rule at /notifications/rules/)."""
-    districts = scoping.get_scope(request.user).regions(Role.CIVIL_AFFAIRS)
-    if not districts:
-        raise Http404
-    district = districts[0]
-    if district_id is not None:
-        chosen = next((d for d in districts if d.pk == district_id), None)
-        if chosen is None:
-            raise Http404
-        district = chosen
-    rule = ReportDeadlineRule.objects.filter(district=district).first()
-    if rule is None:
-        defaults = workflow.default_rule()
-        rule = ReportDeadlineRule(
-            district=district, **{f: getattr(defaults, f) for f in workflow.RULE_FIELDS}
-        )
-    form = DeadlineRuleForm(request.POST or None, instance=rule)
-    if request.method == "POST" and form.is_valid():
-        saved = form.save(commit=False)
-        saved.updated_by = request.user
-        saved.save()
-        messages.success(request, _("The deadlines are saved."))
-        return redirect("reports:rules_district", district_id=district.pk)
-    return render(
-        request,
-        "reports/rules.html",
-        {"form": form, "district": district, "districts": districts},
-        status=400 if form.errors else 200,
-    )
+
+    model = ReportDeadlineRule
+    form_class = DeadlineRuleForm
+    template_name = "reports/rules.html"
+    saved_message = gettext_lazy("The deadlines are saved.")
+
+    def districts(self) -> list[Region]:
+        return scoping.get_scope(self.request.user).regions(Role.CIVIL_AFFAIRS)
+
+    def current(self, district: Region) -> ReportDeadlineRule:
+        rule = ReportDeadlineRule.objects.filter(district=district).first()
+        if rule is None:
+            defaults = workflow.default_rule()
+            rule = ReportDeadlineRule(
+                district=district, **{f: getattr(defaults, f) for f in workflow.RULE_FIELDS}
+            )
+        return rule
+
+    def success_url(self, district: Region) -> str:
+        return reverse("reports:rules_district", kwargs={"district_id": district.pk})
+
+
+rules = DeadlineRulePage.as_view()
 
 
 # --- Linking an unregistered child's report to an archive ------------------------------------

@@ -393,7 +393,7 @@ def rectification_done(request: Request, pk: int) -> Response:
     serializer = DoneSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
     try:
-        rect = services.complete_rectification(
+        rect = services.spot_rectification_done(
             by=request.user,  # type: ignore[arg-type]
             rectification=rect,
             done_on=serializer.validated_data.get("done_on"),

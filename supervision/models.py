@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.scoping import ScopedQuerySet
+from core.workitems import WorkItem
 
 
 class Rating(models.TextChoices):
@@ -228,19 +229,9 @@ class SpotCheckRectificationQuerySet(ScopedQuerySet["SpotCheckRectification"]):
     scope_field = "item__region_code"
 
 
-class SpotCheckRectification(models.Model):
+class SpotCheckRectification(WorkItem):
     item = models.ForeignKey(SpotCheckItem, on_delete=models.CASCADE, related_name="rectifications")
     text = models.CharField(_("rectification"), max_length=300)
-    due_on = models.DateField(_("due on"))
-    done_on = models.DateField(_("done on"), null=True, blank=True)
-    done_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("done by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
     )
@@ -257,7 +248,3 @@ class SpotCheckRectification(models.Model):
 
     def __str__(self) -> str:
         return self.text
-
-    @property
-    def done(self) -> bool:
-        return self.done_on is not None

@@ -19,6 +19,7 @@ from children.choices import Status
 from children.models import Child
 from core import clock, permissions, scoping
 from core.regions import Level, prefix_range
+from core.workitems import workitem_done
 from org.models import Assignment, Region, Role, User
 from org.selectors import staff_serving
 from supervision import selectors
@@ -342,30 +343,24 @@ def record_check(
     return locked
 
 
-def complete_rectification(
+def spot_rectification_done(
     *,
     by: User,
     rectification: SpotCheckRectification,
     done_on: datetime.date | None = None,
+    note: str = "",
     today: datetime.date | None = None,
 ) -> SpotCheckRectification:
     """Mark a spot-check rectification item done: the town's supervisor (or civil affairs)."""
     today = today or clock.today()
-    done_on = done_on or today
     permissions.require_work(by)
     if not selectors.may_complete(by, rectification):
         raise PermissionDenied(_("Rectification items are closed by the town's supervisor."))
-    if rectification.done:
-        return rectification
-    set_on = timezone.localdate(rectification.created_at)
-    if done_on > today:
-        raise ValidationError({"done_on": [_("This date cannot be in the future.")]})
-    if done_on < set_on:
-        raise ValidationError(
-            {"done_on": [_("An item cannot be done before it was set (%(date)s).")
-                         % {"date": set_on.isoformat()}]}
-        )  # fmt: skip
-    rectification.done_on, rectification.done_by = done_on, by
-    rectification._history_user = by  # type: ignore[attr-defined]
-    rectification.save(update_fields=["done_on", "done_by"])
-    return rectification
+    return workitem_done(
+        item=rectification,
+        by=by,
+        done_on=done_on or today,
+        earliest=timezone.localdate(rectification.created_at),
+        today=today,
+        note=note,
+    )

@@ -342,7 +342,7 @@ def rectification_done(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Give a date as YYYY-MM-DD."))
     else:
         try:
-            services.complete_rectification(by=request.user, rectification=rect, done_on=done_on)  # type: ignore[arg-type]
+            services.spot_rectification_done(by=request.user, rectification=rect, done_on=done_on)  # type: ignore[arg-type]
         except ValidationError as exc:
             for message in exc.messages:
                 messages.error(request, message)

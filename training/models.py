@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from core.district_rules import DistrictRule
 from core.scoping import ScopedQuerySet, get_scope
 from core.spreadsheets import PREVIEWED, ImportRecord
 
@@ -276,15 +277,9 @@ class TrainingStatus(models.Model):
         return Rotation.CURRENT
 
 
-class TrainingPolicy(models.Model):
+class TrainingPolicy(DistrictRule):
     """A district's setting for the annual rotation: whether lapsed training blocks work."""
 
-    district = models.OneToOneField(
-        "org.Region",
-        verbose_name=_("district"),
-        on_delete=models.CASCADE,
-        related_name="training_policy",
-    )
     lapsed_blocks_work = models.BooleanField(
         _("lapsed annual training blocks work"),
         default=False,
@@ -293,14 +288,10 @@ class TrainingPolicy(models.Model):
             "On: they can read but not change records until trained again."
         ),
     )
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("training policy")
         verbose_name_plural = _("training policies")
-
-    def __str__(self) -> str:
-        return str(self.district)
 
 
 class ImportStatus(models.TextChoices):

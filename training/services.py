@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from core import clock, permissions, scoping, uploads
 from core.calendar import add_months
+from core.district_rules import district_rule_save
 from core.regions import Level
 from org.models import Assignment, Region, Role, User
 from training import gate
@@ -397,11 +398,11 @@ def record_result(
     return result
 
 
-@transaction.atomic
-def set_policy(*, by: User, district: Region, lapsed_blocks_work: bool) -> TrainingPolicy:
+def training_policy_save(*, by: User, district: Region, lapsed_blocks_work: bool) -> TrainingPolicy:
     if not permissions.manages_region(by, district) or district.level != Level.DISTRICT:
         raise PermissionDenied(_("Only the district's civil-affairs staff change its setting."))
-    policy, _created = TrainingPolicy.objects.update_or_create(
-        district=district, defaults={"lapsed_blocks_work": lapsed_blocks_work}
+    return district_rule_save(
+        rule=TrainingPolicy(district=district),
+        by=by,
+        data={"lapsed_blocks_work": lapsed_blocks_work},
     )
-    return policy

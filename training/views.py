@@ -6,17 +6,22 @@ through training.services."""
 from __future__ import annotations
 
 import io
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NoReturn
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core import clock, permissions, scoping
+from core.district_rules import DistrictRule, DistrictRuleView
 from core.forms import add_service_errors
 from core.spreadsheets import XLSX_TYPE
 from org.models import Region, Role, User
@@ -413,27 +418,43 @@ def coverage(request: HttpRequest) -> HttpResponse:
     return render(request, "training/coverage.html", {"report": report})
 
 
-@require_http_methods(["GET", "POST"])
-def policy(request: HttpRequest) -> HttpResponse:
-    district = _district_param(request)
-    current = TrainingPolicy.objects.filter(district=district).first()
-    form = PolicyForm(
-        request.POST or None,
-        initial={"lapsed_blocks_work": bool(current and current.lapsed_blocks_work)},
-    )
-    if request.method == "POST" and form.is_valid():
-        services.set_policy(
-            by=request.user,  # type: ignore[arg-type]
-            district=district,
+class PolicyPage(DistrictRuleView):
+    """The annual training setting of a district the user manages."""
+
+    model = TrainingPolicy
+    form_class = PolicyForm
+    template_name = "training/form.html"
+    saved_message = gettext_lazy("The setting has been saved.")
+
+    def districts(self) -> list[Region]:
+        return permissions.managed_districts(self.request.user)
+
+    def no_district(self) -> NoReturn:
+        raise PermissionDenied(_("Training coverage is reviewed by district civil affairs."))
+
+    def chosen(self) -> str:
+        return self.request.GET.get("district") or ""
+
+    def key(self, district: Region) -> str:
+        return district.code
+
+    def save(self, rule: DistrictRule, form: forms.BaseForm) -> None:
+        services.training_policy_save(
+            by=self.request.user,  # type: ignore[arg-type]
+            district=rule.district,
             lapsed_blocks_work=form.cleaned_data["lapsed_blocks_work"],
         )
-        messages.success(request, _("The setting has been saved."))
-        return redirect("training:index")
-    return render(
-        request,
-        "training/form.html",
-        {
+
+    def success_url(self, district: Region) -> str:
+        return reverse("training:index")
+
+    def context(
+        self, form: forms.BaseForm, district: Region, districts: Sequence[Region]
+    ) -> dict[str, Any]:
+        return {
             "form": form,
             "title": _("Annual training setting of %(district)s") % {"district": district.name},
-        },
-    )
+        }
+
+
+policy = PolicyPage.as_view()

@@ -15,10 +15,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from children.models import Child
-from core import clock, permissions, scoping
+from core import clock, permissions, scoping, workitems
 from core.api import as_drf_error
 from org.models import Region
-from visits import selectors, services
+from visits import followups, inspections, selectors, services
 from visits.models import FINDING_AREAS, FollowUp, Inspection, Rectification, Visit, VisitKind
 
 
@@ -86,7 +86,7 @@ class WorkItemDoneSerializer(serializers.Serializer):
 
     done_on = serializers.DateField(required=False)
     done_note = serializers.CharField(
-        required=False, allow_blank=True, max_length=services.DONE_NOTE_LENGTH
+        required=False, allow_blank=True, max_length=workitems.DONE_NOTE_LENGTH
     )
 
 
@@ -141,11 +141,11 @@ class VisitViewSet(
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         follow_ups = [
-            services.FollowUpInput(f["text"], f["due_on"], f.get("urgent", False))
+            followups.FollowUpInput(f["text"], f["due_on"], f.get("urgent", False))
             for f in data.pop("follow_ups", [])
         ]
         try:
-            visit, created = services.record_visit(
+            visit, created = services.visit_record(
                 by=request.user,  # type: ignore[arg-type]
                 child=data.pop("child"),
                 values=data,
@@ -170,7 +170,7 @@ class VisitViewSet(
         data = dict(serializer.validated_data)
         reason = data.pop("reason", "")
         try:
-            services.correct_visit(
+            services.visit_correct(
                 by=request.user,  # type: ignore[arg-type]
                 visit=visit,
                 values=data,
@@ -191,10 +191,10 @@ class VisitViewSet(
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:
-            item = services.add_follow_up(
+            item = followups.followup_add(
                 by=request.user,  # type: ignore[arg-type]
                 visit=visit,
-                item=services.FollowUpInput(
+                item=followups.FollowUpInput(
                     data["text"], data["due_on"], data.get("urgent", False)
                 ),
             )
@@ -214,7 +214,7 @@ def follow_up_done(request: Request, pk: int) -> Response:
     serializer = WorkItemDoneSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
     try:
-        item = services.complete_follow_up(
+        item = followups.followup_done(
             by=request.user,  # type: ignore[arg-type]
             item=item,
             done_on=serializer.validated_data.get("done_on"),
@@ -282,7 +282,7 @@ class InspectionSerializer(serializers.ModelSerializer):
             "supervisor",
             "inspected_on",
             "quarter",
-            *services.CHECKLIST,
+            *inspections.CHECKLIST,
             "findings",
             "rectifications",
             "created_at",
@@ -320,14 +320,14 @@ class InspectionViewSet(
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         try:
-            inspection, created = services.record_inspection(
+            inspection, created = inspections.inspection_record(
                 by=request.user,  # type: ignore[arg-type]
                 village=data["village"],
                 inspected_on=data["inspected_on"],
-                checklist={name: data.get(name, False) for name in services.CHECKLIST},
+                checklist={name: data.get(name, False) for name in inspections.CHECKLIST},
                 findings=data.get("findings", ""),
                 rectifications=[
-                    services.RectificationInput(r["text"], r["due_on"])
+                    inspections.RectificationInput(r["text"], r["due_on"])
                     for r in data.get("rectifications", [])
                 ],
                 client_uuid=data["client_uuid"],
@@ -425,7 +425,7 @@ class RectificationViewSet(
         serializer = WorkItemDoneSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            item = services.complete_rectification(
+            item = inspections.rectification_done(
                 by=request.user,  # type: ignore[arg-type]
                 item=item,
                 done_on=serializer.validated_data.get("done_on"),

@@ -1,4 +1,5 @@
-"""Forms of the visit pages: short, phone-first, the rules themselves in visits.services."""
+"""Forms of the visit pages: short, phone-first, the rules themselves in the services
+(visits.services, visits.followups, visits.inspections)."""
 
 from __future__ import annotations
 
@@ -13,14 +14,10 @@ from children.picker import ChildPickerField
 from core import clock
 from core.forms import RESUBMIT_MESSAGES
 from org.models import Region
+from visits.followups import FollowUpInput
+from visits.inspections import CHECKLIST, RectificationInput
 from visits.models import FINDING_AREAS, Finding, VisitKind
-from visits.services import (
-    CHECKLIST,
-    RULE_FIELDS,
-    VISIT_FIELDS,
-    FollowUpInput,
-    RectificationInput,
-)
+from visits.services import VISIT_FIELDS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 FOLLOW_UP_ROWS = 2
@@ -203,9 +200,6 @@ class CadenceRuleForm(forms.Form):
     first_home_visit_days = forms.IntegerField(
         label=_("First home visit within (days of registration)")
     )
-
-    def values(self) -> dict[str, Any]:
-        return {name: self.cleaned_data.get(name) for name in RULE_FIELDS}
 
 
 class DoneForm(forms.Form):

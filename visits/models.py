@@ -10,7 +10,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.district_rules import DistrictRule
 from core.scoping import ScopedQuerySet
+from core.workitems import WorkItem
 
 
 class VisitKind(models.TextChoices):
@@ -112,23 +114,10 @@ class FollowUpQuerySet(ScopedQuerySet["FollowUp"]):
     scope_field = "visit__child__region_code"
 
 
-class FollowUp(models.Model):
+class FollowUp(WorkItem):
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="follow_ups")
     text = models.CharField(_("follow-up"), max_length=300)
-    due_on = models.DateField(_("due on"))
     urgent = models.BooleanField(_("urgent"), default=False)
-    done = models.BooleanField(_("done"), default=False)
-    done_on = models.DateField(_("done on"), null=True, blank=True)
-    done_note = models.CharField(_("what was done"), max_length=300, blank=True)
-    done_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("done by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
-    )
 
     history = HistoricalRecords()
     objects = FollowUpQuerySet.as_manager()
@@ -143,12 +132,9 @@ class FollowUp(models.Model):
         return self.text
 
 
-class CadenceRule(models.Model):
+class CadenceRule(DistrictRule):
     """A district's visit cadence (R14/R15). Without a row, the defaults apply."""
 
-    district = models.OneToOneField(
-        "org.Region", on_delete=models.PROTECT, related_name="cadence_rule"
-    )
     contact_months = models.PositiveSmallIntegerField(_("contact every (months)"), default=1)
     home_visit_months = models.PositiveSmallIntegerField(_("home visit every (months)"), default=3)
     key_home_visit_months = models.PositiveSmallIntegerField(
@@ -160,11 +146,6 @@ class CadenceRule(models.Model):
     first_home_visit_days = models.PositiveSmallIntegerField(
         _("first home visit within (days of registration)"), default=30
     )
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
-    )
-    updated_at = models.DateTimeField(auto_now=True)
-
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
@@ -179,9 +160,6 @@ class CadenceRule(models.Model):
                 name="cadence_rule_positive",
             )
         ]
-
-    def __str__(self) -> str:
-        return str(self.district)
 
 
 class InspectionQuerySet(ScopedQuerySet["Inspection"]):
@@ -232,24 +210,11 @@ class RectificationQuerySet(ScopedQuerySet["Rectification"]):
     scope_field = "inspection__region_code"
 
 
-class Rectification(models.Model):
+class Rectification(WorkItem):
     inspection = models.ForeignKey(
         Inspection, on_delete=models.CASCADE, related_name="rectifications"
     )
     text = models.CharField(_("rectification"), max_length=300)
-    due_on = models.DateField(_("due on"))
-    done = models.BooleanField(_("done"), default=False)
-    done_on = models.DateField(_("done on"), null=True, blank=True)
-    done_note = models.CharField(_("what was done"), max_length=300, blank=True)
-    done_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("done by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
-    )
 
     objects = RectificationQuerySet.as_manager()
 

@@ -14,7 +14,7 @@ from children.models import Child
 from core import scoping
 from core.calendar import month_bounds, pct, quarter_bounds, quarter_of
 from core.regions import PREFIX_LENGTH, Level, prefix_range
-from org.models import Region, Role
+from org.models import Region, Role, User
 from visits import cadence
 from visits.models import (
     IN_PERSON_KINDS,
@@ -27,6 +27,19 @@ from visits.models import (
 
 SOON_DAYS = 7
 OVERDUE, DUE_SOON, LATER = 0, 1, 2
+
+
+def is_town_supervisor(user: User, code: str) -> bool:
+    return any(
+        code.startswith(town.prefix) for town in scoping.get_scope(user).regions(Role.SUPERVISOR)
+    )
+
+
+def directs_village(user: User, code: str) -> bool:
+    """`user` is a child director of the village with division code `code`."""
+    return any(
+        code.startswith(v.prefix) for v in scoping.get_scope(user).regions(Role.CHILD_DIRECTOR)
+    )
 
 
 def work_villages(user: Any) -> list[Region]:

@@ -1,34 +1,25 @@
-"""Writes of visits and inspections, each in one transaction with its side effects: a visit
-moves its child's due dates (visits.cadence) in the same transaction."""
+"""Writes of visits, each in one transaction with its side effects: a visit moves its child's
+due dates (visits.cadence) in the same transaction; and the district's cadence rule. Follow-up
+items are in visits.followups, village inspections in visits.inspections."""
 
 from __future__ import annotations
 
 import datetime
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from children.choices import Status
 from children.models import Child
-from core import clock, permissions, scoping
-from core.calendar import quarter_of
-from core.regions import Level
-from org.models import Region, Role, User
-from visits import cadence
-from visits.models import (
-    FINDING_AREAS,
-    CadenceRule,
-    FollowUp,
-    Inspection,
-    Rectification,
-    Visit,
-    VisitKind,
-)
+from core import clock, permissions
+from core.district_rules import district_rule_save
+from org.models import Region, User
+from visits import cadence, followups, selectors
+from visits.models import FINDING_AREAS, CadenceRule, FollowUp, Visit, VisitKind
 
 CORRECTION_DAYS = 7
 
@@ -43,19 +34,15 @@ VISIT_FIELDS = (
 )
 
 
-@dataclass(frozen=True)
-class FollowUpInput:
-    text: str
-    due_on: datetime.date
-    urgent: bool = False
-
-
 def registered_on(child: Child) -> datetime.date:
     return timezone.localdate(child.created_at)
 
 
 def _validate_visit(
-    child: Child, values: dict[str, Any], follow_ups: list[FollowUpInput], today: datetime.date
+    child: Child,
+    values: dict[str, Any],
+    follow_ups: list[followups.FollowUpInput],
+    today: datetime.date,
 ) -> None:
     errors: dict[str, list[str]] = {}
     day = values.get("visit_date")
@@ -87,12 +74,12 @@ def _validate_visit(
         raise ValidationError(errors)
 
 
-def record_visit(
+def visit_record(
     *,
     by: User,
     child: Child,
     values: dict[str, Any],
-    follow_ups: list[FollowUpInput] | None = None,
+    follow_ups: list[followups.FollowUpInput] | None = None,
     client_uuid: uuid.UUID | None = None,
     today: datetime.date | None = None,
 ) -> tuple[Visit, bool]:
@@ -126,7 +113,7 @@ def record_visit(
             visit.save()
             if visit.danger_found and not any(item.urgent for item in follow_ups):
                 follow_ups.append(
-                    FollowUpInput(
+                    followups.FollowUpInput(
                         text=_("Danger found on this visit: file a mandatory report and act now."),
                         due_on=today,
                         urgent=True,
@@ -152,13 +139,7 @@ def record_visit(
     return visit, True
 
 
-def is_town_supervisor(user: User, code: str) -> bool:
-    return any(
-        code.startswith(town.prefix) for town in scoping.get_scope(user).regions(Role.SUPERVISOR)
-    )
-
-
-def correction_refusal(
+def visit_correction_refusal(
     user: User, visit: Visit, today: datetime.date | None = None
 ) -> tuple[bool, str | None]:
     """(reason required, refusal): who may correct `visit` now. The author within
@@ -168,7 +149,7 @@ def correction_refusal(
     within = (today - timezone.localdate(visit.created_at)).days <= CORRECTION_DAYS
     if visit.author_id == user.pk and within:
         return False, None
-    if is_town_supervisor(user, visit.child.region_code):
+    if selectors.is_town_supervisor(user, visit.child.region_code):
         return True, None
     if visit.author_id == user.pk:
         return True, _(
@@ -180,7 +161,7 @@ def correction_refusal(
     ) % {"days": CORRECTION_DAYS}
 
 
-def correct_visit(
+def visit_correct(
     *,
     by: User,
     visit: Visit,
@@ -191,7 +172,7 @@ def correct_visit(
     """Correct a visit; the earlier version stays in its history with `reason`."""
     today = today or clock.today()
     permissions.require_work(by)
-    needs_reason, refusal = correction_refusal(by, visit, today)
+    needs_reason, refusal = visit_correction_refusal(by, visit, today)
     if refusal:
         raise PermissionDenied(refusal)
     if needs_reason and not reason.strip():
@@ -224,97 +205,8 @@ def correct_visit(
     return visit
 
 
-# --- Inspections (R16) -----------------------------------------------------------------------
-
-CHECKLIST = (
-    "visits_done",
-    "key_children_followed",
-    "director_work_ok",
-    "childrens_home_ok",
-    "data_current",
-)
-
-
-@dataclass(frozen=True)
-class RectificationInput:
-    text: str
-    due_on: datetime.date
-
-
-def inspectable_villages(user: User) -> Any:
-    """Villages of the towns `user` supervises."""
-    towns = scoping.get_scope(user).regions(Role.SUPERVISOR)
-    if not towns:
-        return Region.objects.none()
-    return Region.objects.filter(
-        scoping.Scope(prefixes=tuple(t.prefix for t in towns)).q("code"), level=Level.VILLAGE
-    )
-
-
-def record_inspection(
-    *,
-    by: User,
-    village: Region,
-    inspected_on: datetime.date,
-    checklist: dict[str, bool],
-    findings: str = "",
-    rectifications: list[RectificationInput] | None = None,
-    client_uuid: uuid.UUID | None = None,
-    today: datetime.date | None = None,
-) -> tuple[Inspection, bool]:
-    today = today or clock.today()
-    rectifications = list(rectifications or [])
-    if client_uuid is not None:
-        earlier = Inspection.objects.visible_to(by).filter(client_uuid=client_uuid).first()
-        if earlier is not None:
-            return earlier, False
-    permissions.require_work(by)
-    if not inspectable_villages(by).filter(pk=village.pk).exists():
-        raise PermissionDenied(_("Village inspections are recorded by the town's supervisor."))
-    errors: dict[str, list[str]] = {}
-    if inspected_on > today:
-        errors["inspected_on"] = [_("This date cannot be in the future.")]
-    for item in rectifications:
-        if not item.text.strip():
-            errors.setdefault("rectifications", []).append(_("Describe each rectification item."))
-        if item.due_on < inspected_on:
-            errors.setdefault("rectifications", []).append(
-                _("A rectification cannot be due before the inspection.")
-            )
-    if errors:
-        raise ValidationError(errors)
-    with transaction.atomic():
-        inspection = Inspection(
-            village=village,
-            region_code=village.code,
-            supervisor=by,
-            inspected_on=inspected_on,
-            quarter=quarter_of(inspected_on),
-            findings=findings,
-            **{name: bool(checklist.get(name)) for name in CHECKLIST},
-        )
-        if client_uuid is not None:
-            inspection.client_uuid = client_uuid
-        inspection._history_user = by  # type: ignore[attr-defined]
-        inspection.save()
-        Rectification.objects.bulk_create(
-            [
-                Rectification(inspection=inspection, text=i.text.strip(), due_on=i.due_on)
-                for i in rectifications
-            ]
-        )
-    return inspection, True
-
-
 # --- The district's cadence rule -------------------------------------------------------------
 
-RULE_FIELDS = (
-    "contact_months",
-    "home_visit_months",
-    "key_home_visit_months",
-    "key_remote_counts",
-    "first_home_visit_days",
-)
 NUMBER_FIELDS = (
     "contact_months",
     "home_visit_months",
@@ -325,7 +217,7 @@ MAX_INTERVAL = {"contact_months": 12, "home_visit_months": 12, "key_home_visit_m
                 "first_home_visit_days": 365}  # fmt: skip
 
 
-def save_cadence_rule(*, by: User, district: Region, values: dict[str, Any]) -> CadenceRule:
+def cadence_rule_save(*, by: User, district: Region, values: dict[str, Any]) -> CadenceRule:
     """Change a district's cadence and apply it to every child of the district (one UPDATE),
     in one transaction."""
     permissions.require_work(by)
@@ -341,145 +233,6 @@ def save_cadence_rule(*, by: User, district: Region, values: dict[str, Any]) -> 
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        rule = CadenceRule.objects.select_for_update().filter(district=district).first()
-        rule = rule or CadenceRule(district=district)
-        for name in RULE_FIELDS:
-            if name in values:
-                setattr(rule, name, values[name])
-        rule.updated_by = by
-        rule._history_user = by  # type: ignore[attr-defined]
-        rule.save()
+        rule = district_rule_save(rule=CadenceRule(district=district), by=by, data=values)
         cadence.apply_rule_to_district(district)
     return rule
-
-
-# --- Follow-up and rectification items marked done -------------------------------------------
-
-DONE_FIELDS = ["done", "done_on", "done_note", "done_by"]
-DONE_NOTE_LENGTH = 300
-
-
-def _check_done_on(done_on: datetime.date, earliest: datetime.date, today: datetime.date) -> None:
-    if done_on > today:
-        raise ValidationError({"done_on": [_("This date cannot be in the future.")]})
-    if done_on < earliest:
-        raise ValidationError(
-            {"done_on": [_("An item cannot be done before it was set (%(date)s).")
-                         % {"date": earliest.isoformat()}]}
-        )  # fmt: skip
-
-
-def _directs(user: User, code: str) -> bool:
-    """`user` is a child director of the village with division code `code`."""
-    return any(
-        code.startswith(v.prefix) for v in scoping.get_scope(user).regions(Role.CHILD_DIRECTOR)
-    )
-
-
-def may_complete_follow_ups_of(user: User, visit: Visit) -> bool:
-    """The author of the visit, or a director of the child's village."""
-    return visit.author_id == user.pk or _directs(user, visit.child.region_code)
-
-
-def may_complete_follow_up(user: User, item: FollowUp) -> bool:
-    return may_complete_follow_ups_of(user, item.visit)
-
-
-def may_complete_rectification(user: User, inspection: Inspection) -> bool:
-    """The supervisor of the inspected village's town, or a director of that village."""
-    code = inspection.region_code
-    return is_town_supervisor(user, code) or _directs(user, code)
-
-
-def _clean_note(note: str) -> str:
-    note = (note or "").strip()
-    if len(note) > DONE_NOTE_LENGTH:
-        raise ValidationError(
-            {"done_note": [_("At most %(max)d characters.") % {"max": DONE_NOTE_LENGTH}]}
-        )
-    return note
-
-
-def add_follow_up(
-    *, by: User, visit: Visit, item: FollowUpInput, today: datetime.date | None = None
-) -> FollowUp:
-    """Add a follow-up item to a visit already saved (the visit's author or the child's
-    director): due on or after the visit, for a child whose archive is open. The caller
-    resolved `visit` through the user's scope."""
-    today = today or clock.today()
-    permissions.require_work(by)
-    if not may_complete_follow_ups_of(by, visit):
-        raise PermissionDenied(_("Follow-up items are added by the child's director."))
-    errors: dict[str, list[str]] = {}
-    text = item.text.strip()
-    if not text:
-        errors["text"] = [_("Describe the follow-up item.")]
-    elif len(text) > DONE_NOTE_LENGTH:
-        errors["text"] = [_("At most %(max)d characters.") % {"max": DONE_NOTE_LENGTH}]
-    if item.due_on < visit.visit_date:
-        errors["due_on"] = [_("A follow-up cannot be due before the visit.")]
-    if visit.child.status != Status.ACTIVE:
-        errors[NON_FIELD_ERRORS] = [
-            _("This archive is closed: reopen it before adding follow-up items.")
-        ]
-    if errors:
-        raise ValidationError(errors)
-    with transaction.atomic():
-        follow_up = FollowUp(visit=visit, text=text, due_on=item.due_on, urgent=item.urgent)
-        follow_up._history_user = by  # type: ignore[attr-defined]
-        follow_up.save()
-    return follow_up
-
-
-def complete_follow_up(
-    *, by: User, item: FollowUp, done_on: datetime.date | None = None, note: str = "",
-    today: datetime.date | None = None,
-) -> FollowUp:  # fmt: skip
-    """Mark a follow-up item done on `done_on` (default today), with a note of what was done.
-    The caller resolved `item` through the user's scope. Marking a done item again changes
-    nothing (the first date and note stay)."""
-    today = today or clock.today()
-    done_on = done_on or today
-    permissions.require_work(by)
-    if not may_complete_follow_up(by, item):
-        raise PermissionDenied(_("Follow-up items are closed by the child's director."))
-    if item.done:
-        return item
-    note = _clean_note(note)
-    _check_done_on(done_on, item.visit.visit_date, today)
-    with transaction.atomic():
-        # Lock the row: of two concurrent clicks, the second finds it done and writes nothing.
-        if FollowUp.objects.select_for_update().values_list("done", flat=True).get(pk=item.pk):
-            item.refresh_from_db(fields=DONE_FIELDS)
-            return item
-        item.done, item.done_on, item.done_note, item.done_by = True, done_on, note, by
-        item._history_user = by  # type: ignore[attr-defined]
-        item.save(update_fields=DONE_FIELDS)
-    return item
-
-
-def complete_rectification(
-    *, by: User, item: Rectification, done_on: datetime.date | None = None, note: str = "",
-    today: datetime.date | None = None,
-) -> Rectification:  # fmt: skip
-    """Mark a rectification item done, with a note of what was done: the supervisor of the
-    inspected village's town, or the village's director. The caller resolved `item` through
-    the user's scope. Marking a done item again changes nothing."""
-    today = today or clock.today()
-    done_on = done_on or today
-    permissions.require_work(by)
-    if not may_complete_rectification(by, item.inspection):
-        raise PermissionDenied(
-            _("Rectification items are closed by the town's supervisor or the village's director.")
-        )
-    if item.done:
-        return item
-    note = _clean_note(note)
-    _check_done_on(done_on, item.inspection.inspected_on, today)
-    with transaction.atomic():
-        if Rectification.objects.select_for_update().values_list("done", flat=True).get(pk=item.pk):
-            item.refresh_from_db(fields=DONE_FIELDS)
-            return item
-        item.done, item.done_on, item.done_note, item.done_by = True, done_on, note, by
-        item.save(update_fields=DONE_FIELDS)
-    return item

@@ -3,8 +3,10 @@ district's cadence rule. Rules are in visits.services; reads in visits.selectors
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -13,15 +15,18 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from children.choices import Status
 from children.models import Child
 from core import clock, permissions, scoping
 from core.calendar import quarter_of
+from core.district_rules import DistrictRule, DistrictRuleView
 from core.forms import add_service_errors
 from org.models import Region, User
-from visits import selectors, services
+from visits import followups, selectors, services
+from visits import inspections as village_inspections  # `inspections` is a view here
 from visits.forms import (
     CadenceRuleForm,
     CorrectionForm,
@@ -77,19 +82,19 @@ def compliance(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["POST"])
 def follow_up_done(request: HttpRequest, pk: int) -> HttpResponse:
-    """Mark a follow-up item done (visits.services.complete_follow_up). Without JavaScript:
+    """Mark a follow-up item done (visits.followups.followup_done). Without JavaScript:
     back to `next` (or "my work") with a message; through htmx: the item's row, re-rendered."""
     item = scoping.get_visible_or_404(
         FollowUp.objects.select_related("visit__child", "done_by"), request.user, pk=pk
     )
     return _complete(
-        request, item, services.complete_follow_up, "visits:my_work", "visits/follow_up_item.html"
+        request, item, followups.followup_done, "visits:my_work", "visits/follow_up_item.html"
     )
 
 
 @require_http_methods(["POST"])
 def rectification_done(request: HttpRequest, pk: int) -> HttpResponse:
-    """Mark a rectification item done (visits.services.complete_rectification): the town's
+    """Mark a rectification item done (visits.inspections.rectification_done): the town's
     supervisor or the village's director; otherwise as follow_up_done."""
     item = scoping.get_visible_or_404(
         Rectification.objects.select_related("inspection__village", "done_by"),
@@ -99,7 +104,7 @@ def rectification_done(request: HttpRequest, pk: int) -> HttpResponse:
     return _complete(
         request,
         item,
-        services.complete_rectification,
+        village_inspections.rectification_done,
         "visits:inspections",
         "visits/rectification_item.html",
     )
@@ -170,7 +175,7 @@ def visit_create(request: HttpRequest) -> HttpResponse:
     form = VisitForm(request.POST or None, children=children, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            visit, created = services.record_visit(
+            visit, created = services.visit_record(
                 by=request.user,  # type: ignore[arg-type]
                 child=form.cleaned_data["child"],
                 values=form.visit_values(),
@@ -219,7 +224,7 @@ def _render_visit(
     request: HttpRequest, visit: Visit, follow_up_form: FollowUpForm, status: int = 200
 ) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    _needs_reason, refusal = services.correction_refusal(user, visit)
+    _needs_reason, refusal = services.visit_correction_refusal(user, visit)
     history = visit.history.select_related("history_user").order_by("-history_date")[:20]
     may_work = not permissions.work_refusal(user)
     return render(
@@ -230,7 +235,7 @@ def _render_visit(
             "follow_ups": visit.follow_ups.select_related("done_by"),
             "history": history,
             "can_correct": refusal is None and may_work,
-            "can_close": may_work and services.may_complete_follow_ups_of(user, visit),
+            "can_close": may_work and followups.may_complete_follow_ups_of(user, visit),
             "follow_up_form": follow_up_form,
             "today": clock.today(),
         },
@@ -240,12 +245,12 @@ def _render_visit(
 
 @require_http_methods(["POST"])
 def follow_up_add(request: HttpRequest, pk: int) -> HttpResponse:
-    """Add a follow-up item to a saved visit (visits.services.add_follow_up)."""
+    """Add a follow-up item to a saved visit (visits.followups.followup_add)."""
     visit = _visible_visit(request, pk)
     form = FollowUpForm(request.POST)
     if form.is_valid():
         try:
-            services.add_follow_up(by=request.user, visit=visit, item=form.item())  # type: ignore[arg-type]
+            followups.followup_add(by=request.user, visit=visit, item=form.item())  # type: ignore[arg-type]
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -267,14 +272,14 @@ def visit_list(request: HttpRequest) -> HttpResponse:
 def visit_correct(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visible_visit(request, pk)
     permissions.require_work(request.user)
-    needs_reason, refusal = services.correction_refusal(request.user, visit)  # type: ignore[arg-type]
+    needs_reason, refusal = services.visit_correction_refusal(request.user, visit)  # type: ignore[arg-type]
     if refusal:
         raise PermissionDenied(refusal)
     initial = {name: getattr(visit, name) for name in services.VISIT_FIELDS}
     form = CorrectionForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.correct_visit(
+            services.visit_correct(
                 by=request.user,  # type: ignore[arg-type]
                 visit=visit,
                 values=form.visit_values(),
@@ -336,7 +341,7 @@ def inspection_create(request: HttpRequest) -> HttpResponse:
     form = InspectionForm(request.POST or None, villages=villages, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            inspection, _created = services.record_inspection(
+            inspection, _created = village_inspections.inspection_record(
                 by=request.user,  # type: ignore[arg-type]
                 village=form.cleaned_data["village"],
                 inspected_on=form.cleaned_data["inspected_on"],
@@ -370,53 +375,51 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "inspection": inspection,
             "rectifications": inspection.rectifications.select_related("done_by"),
-            "can_close": may_work and services.may_complete_rectification(user, inspection),
+            "can_close": may_work
+            and village_inspections.may_complete_rectification(user, inspection),
             "today": clock.today(),
         },
     )
 
 
-@require_http_methods(["GET", "POST"])
-def cadence_rule(request: HttpRequest) -> HttpResponse:
-    districts = permissions.managed_districts(request.user)
-    if not districts:
-        raise Http404
-    district: Region = districts[0]
-    if request.GET.get("district"):
-        district = next((d for d in districts if str(d.pk) == request.GET["district"]), None) or (
-            _raise_404()
+class CadenceRulePage(DistrictRuleView):
+    """The visit cadence of a district the user manages; saving applies it to every child of
+    the district (visits.services.cadence_rule_save)."""
+
+    model = CadenceRule
+    form_class = CadenceRuleForm
+    template_name = "includes/simple_form.html"
+    saved_message = gettext_lazy(
+        "The cadence has been saved and applied to every child of the district."
+    )
+
+    def districts(self) -> list[Region]:
+        return permissions.managed_districts(self.request.user)
+
+    def chosen(self) -> str:
+        return self.request.GET.get("district") or ""
+
+    def check_post(self) -> None:
+        permissions.require_work(self.request.user)
+
+    def save(self, rule: DistrictRule, form: forms.BaseForm) -> None:
+        services.cadence_rule_save(
+            by=self.request.user,  # type: ignore[arg-type]
+            district=rule.district,
+            values=form.cleaned_data,
         )
-    rule = CadenceRule.objects.filter(district=district).first() or CadenceRule(district=district)
-    initial = {name: getattr(rule, name) for name in services.RULE_FIELDS}
-    form = CadenceRuleForm(request.POST or None, initial=initial)
-    if request.method == "POST":
-        permissions.require_work(request.user)
-        if form.is_valid():
-            try:
-                services.save_cadence_rule(
-                    by=request.user,  # type: ignore[arg-type]
-                    district=district,
-                    values=form.values(),
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(
-                    request,
-                    _("The cadence has been saved and applied to every child of the district."),
-                )
-                return redirect(request.get_full_path())
-    return render(
-        request,
-        "includes/simple_form.html",
-        {
+
+    def success_url(self, district: Region) -> str:
+        return self.request.get_full_path()
+
+    def context(
+        self, form: forms.BaseForm, district: Region, districts: Sequence[Region]
+    ) -> dict[str, Any]:
+        return {
             "form": form,
             "title": _("Visit cadence of %(district)s") % {"district": district.name},
             "back": "visits:my_work",
-        },
-        status=400 if form.errors else 200,
-    )
+        }
 
 
-def _raise_404() -> Region:
-    raise Http404
+cadence_rule = CadenceRulePage.as_view()

@@ -10,7 +10,7 @@ from django.utils import timezone
 from children.models import Child
 from tests.e2e.test_child_registration import sign_in
 from tests.factories import ZHIDA, make_child, region
-from visits import cadence, services
+from visits import cadence, inspections
 from visits.models import FollowUp, Rectification, Visit
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -73,12 +73,12 @@ def test_follow_up_logged_and_marked_done_on_a_phone(live_server, people, phone,
 
 def test_director_closes_a_rectification_on_a_phone(live_server, people, phone):
     inspected = timezone.localdate() - datetime.timedelta(days=3)
-    inspection, _ = services.record_inspection(
+    inspection, _ = inspections.inspection_record(
         by=people["supervisor"],
         village=region(ZHIDA),
         inspected_on=inspected,
         checklist={},
-        rectifications=[services.RectificationInput("儿童之家补充图书", inspected)],
+        rectifications=[inspections.RectificationInput("儿童之家补充图书", inspected)],
     )
     item = Rectification.objects.get()
     sign_in(phone, live_server.url, "director")

@@ -38,7 +38,7 @@ def backdate(child: Child, days: int = 400) -> Child:
 
 
 def visit(user, child, kind, day):
-    visit_services.record_visit(
+    visit_services.visit_record(
         by=user,
         child=child,
         values={"kind": kind, "visit_date": day, "seen": "祖父" if kind == "home_visit" else ""},

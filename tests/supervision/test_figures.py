@@ -17,6 +17,7 @@ from reports import filing, workflow
 from supervision import figures
 from tests.factories import JINGGUAN, XINGCHENG, ZHIDA, make_user, region
 from tests.supervision.conftest import at
+from visits import inspections as visit_inspections
 from visits import services as visit_services
 
 D = datetime.date
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 def log(user, child, kind, day):
     values = {"kind": kind, "visit_date": day, "seen": "祖父" if kind == "home_visit" else ""}
-    visit_services.record_visit(
+    visit_services.visit_record(
         by=user, child=child, values=values, today=D(2026, 11, 23), client_uuid=uuid.uuid4()
     )
 
@@ -179,7 +180,7 @@ def test_inspections_done_against_villages_times_quarters(people):
     assert villages == 17
 
     def inspect(code, day):
-        visit_services.record_inspection(
+        visit_inspections.inspection_record(
             by=supervisor, village=region(code), inspected_on=day, checklist={},
             today=D(2026, 11, 23))  # fmt: skip
 

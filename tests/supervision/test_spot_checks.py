@@ -210,14 +210,20 @@ def test_rectification_done_by_the_town_supervisor(people, item):
         rectifications=[services.RectificationInput("落实解决措施", today)])  # fmt: skip
     rect = SpotCheckRectification.objects.get()
     with pytest.raises(PermissionDenied):
-        services.complete_rectification(by=people["director"], rectification=rect)
+        services.spot_rectification_done(by=people["director"], rectification=rect)
     with pytest.raises(ValidationError) as exc:
-        services.complete_rectification(by=people["supervisor"], rectification=rect,
+        services.spot_rectification_done(by=people["supervisor"], rectification=rect,
                                         done_on=today + datetime.timedelta(days=1))  # fmt: skip
     assert "done_on" in exc.value.message_dict
-    services.complete_rectification(by=people["supervisor"], rectification=rect)
+    services.spot_rectification_done(by=people["supervisor"], rectification=rect, note="已补")
     rect.refresh_from_db()
     assert rect.done and rect.done_by == people["supervisor"]
+    assert rect.done_on == today and rect.done_note == "已补"
+    # Marking it again changes nothing: the first date and note stay (core.workitems).
+    again = SpotCheckRectification.objects.get(pk=rect.pk)
+    services.spot_rectification_done(by=people["supervisor"], rectification=again, note="x")
+    rect.refresh_from_db()
+    assert rect.done_note == "已补"
 
 
 # --- Progress, pages, scoping -----------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 
-from training.models import Session
+from training.models import Session, TrainingPolicy
 
 
 def test_pages_render(people, client):
@@ -25,6 +25,9 @@ def test_pages_render(people, client):
     ):
         assert client.get(url).status_code == 200, url
     assert client.post(reverse("training:policy"), {"lapsed_blocks_work": "on"}).status_code == 302
+    # A district rule (core.district_rules): who changed it is kept.
+    policy = TrainingPolicy.objects.get()
+    assert policy.lapsed_blocks_work and policy.updated_by == people["civil"]
     client.force_login(people["director"])
     assert client.get(reverse("training:my_file")).status_code == 302
     response = client.get(reverse("training:session_detail", args=[session.pk]))

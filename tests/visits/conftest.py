@@ -30,7 +30,7 @@ def visit_values(kind: str = "in_person", day: datetime.date = TODAY, **extra):
 
 
 def log(user, child, kind="in_person", day=TODAY, today=TODAY, **extra):
-    visit, _ = services.record_visit(
+    visit, _ = services.visit_record(
         by=user,
         child=child,
         values=visit_values(kind, day, **extra),

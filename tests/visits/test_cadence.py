@@ -14,7 +14,7 @@ from children.models import Child
 from core import calendar
 from tests.factories import BEIBEI, make_child, region
 from tests.visits.conftest import REGISTERED, TODAY, log, registered
-from visits import cadence
+from visits import cadence, services
 from visits.models import CadenceRule
 
 pytestmark = pytest.mark.calendar
@@ -145,10 +145,8 @@ def test_district_rule_applies_to_every_child_in_a_bounded_number_of_queries(peo
     other = registered(make_child(people["other_director"], CHENGUANG))
     other_before = (other.next_contact_due, other.next_home_visit_due)
 
-    from visits import services
-
     with CaptureQueriesContext(connection) as ctx:
-        services.save_cadence_rule(
+        services.cadence_rule_save(
             by=people["civil"], district=region(BEIBEI),
             values={"contact_months": 2, "home_visit_months": 2, "key_home_visit_months": 1,
                     "key_remote_counts": False, "first_home_visit_days": 10},

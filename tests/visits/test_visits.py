@@ -19,7 +19,7 @@ from core import permissions
 from tests import clock as suite_clock
 from tests.factories import BEIBEI, CHENGUANG, XINGCHENG, ZHIDA, make_child, region
 from tests.visits.conftest import TODAY, log, registered, visit_values
-from visits import services
+from visits import followups, inspections, services
 from visits.models import FollowUp, Inspection, Visit
 
 pytestmark = pytest.mark.calendar
@@ -47,7 +47,7 @@ def form_data(child, **extra):
     return data
 
 
-# --- record_visit: bad input saves nothing ---------------------------------------------------
+# --- visit_record: bad input saves nothing ---------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -61,7 +61,7 @@ def form_data(child, **extra):
 def test_bad_visits_are_refused_and_nothing_is_saved(people, child, values, field):
     before = (child.next_contact_due, child.next_home_visit_due)
     with pytest.raises(ValidationError) as exc:
-        services.record_visit(
+        services.visit_record(
             by=people["director"], child=child, values={**visit_values(), **values}, today=TODAY
         )
     assert field in exc.value.message_dict
@@ -74,7 +74,7 @@ def test_closed_child_gets_no_visit(people, child):
     Child.objects.filter(pk=child.pk).update(status="closed")
     child.refresh_from_db()
     with pytest.raises(ValidationError) as exc:
-        services.record_visit(
+        services.visit_record(
             by=people["director"], child=child, values=visit_values(), today=TODAY
         )
     assert "child" in exc.value.message_dict
@@ -83,10 +83,10 @@ def test_closed_child_gets_no_visit(people, child):
 
 def test_same_client_uuid_twice_stores_one_visit(people, child):
     token = uuid.uuid4()
-    first, created = services.record_visit(
+    first, created = services.visit_record(
         by=people["director"], child=child, values=visit_values(), client_uuid=token, today=TODAY
     )
-    again, created_again = services.record_visit(
+    again, created_again = services.visit_record(
         by=people["director"], child=child, values=visit_values(kind="phone"), client_uuid=token,
         today=TODAY,
     )  # fmt: skip
@@ -101,9 +101,9 @@ def test_danger_found_adds_an_urgent_follow_up(people, child):
 
 
 def test_follow_ups_are_saved(people, child):
-    visit, _ = services.record_visit(
+    visit, _ = services.visit_record(
         by=people["director"], child=child, values=visit_values(), today=TODAY,
-        follow_ups=[services.FollowUpInput("联系学校", TODAY + datetime.timedelta(days=5))],
+        follow_ups=[followups.FollowUpInput("联系学校", TODAY + datetime.timedelta(days=5))],
     )  # fmt: skip
     assert [f.text for f in visit.follow_ups.all()] == ["联系学校"]
 
@@ -115,19 +115,19 @@ def test_author_corrects_within_7_days_then_only_a_supervisor_with_a_reason(peop
     director, supervisor = people["director"], people["supervisor"]
     visit = log(director, child, "in_person", D(2026, 11, 1), today=D(2026, 11, 23))
     entered = timezone.localdate(visit.created_at)
-    services.correct_visit(
+    services.visit_correct(
         by=director, visit=visit, values={"actions": "已联系学校"},
         today=entered + datetime.timedelta(days=7),
     )  # fmt: skip
     later = entered + datetime.timedelta(days=8)
     with pytest.raises(PermissionDenied):
-        services.correct_visit(by=director, visit=visit, values={"actions": "x"}, today=later)
+        services.visit_correct(by=director, visit=visit, values={"actions": "x"}, today=later)
     with pytest.raises(PermissionDenied):  # a neighbouring village's director
-        services.correct_visit(by=people["neighbour"], visit=visit, values={}, reason="r")
+        services.visit_correct(by=people["neighbour"], visit=visit, values={}, reason="r")
     with pytest.raises(ValidationError) as exc:
-        services.correct_visit(by=supervisor, visit=visit, values={"actions": "y"}, today=later)
+        services.visit_correct(by=supervisor, visit=visit, values={"actions": "y"}, today=later)
     assert "reason" in exc.value.message_dict
-    services.correct_visit(
+    services.visit_correct(
         by=supervisor, visit=visit, values={"visit_date": D(2026, 10, 20)}, reason="日期录错",
         today=later,
     )  # fmt: skip
@@ -255,7 +255,7 @@ def test_list_pages_query_counts_do_not_grow(people, login):
     _query_count(sclient, reverse("visits:inspections"))  # warm up the session
     before = _query_count(sclient, reverse("visits:inspections"))
     for village in (ZHIDA, XINGCHENG):
-        services.record_inspection(
+        inspections.inspection_record(
             by=supervisor, village=region(village), inspected_on=timezone.localdate(),
             checklist={"visits_done": True},
         )  # fmt: skip
@@ -327,7 +327,7 @@ def test_inspection_flags_villages_not_inspected_this_quarter(people, login):
 def test_only_the_town_supervisor_inspects(people):
     for who in ("director", "other_supervisor"):
         with pytest.raises(PermissionDenied):
-            services.record_inspection(
+            inspections.inspection_record(
                 by=people[who], village=region(ZHIDA), inspected_on=TODAY, checklist={}
             )
     response = api_for(people["other_supervisor"]).post(
@@ -376,5 +376,5 @@ def test_cadence_rule_page_saves_and_is_civil_affairs_only(people, login, child)
     child.refresh_from_db()
     assert child.next_contact_due == D(2025, 3, 1)
     assert login(people["director"]).get(reverse("visits:cadence")).status_code == 404
-    assert region(BEIBEI).cadence_rule.contact_months == 2
+    assert region(BEIBEI).cadencerule.contact_months == 2
     assert CHENGUANG  # another district's staff manage their own rule

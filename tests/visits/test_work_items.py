@@ -17,7 +17,7 @@ from rest_framework.test import APIClient
 from tests.clock import add_months
 from tests.factories import JINGGUAN, TIANSHENG, XINGCHENG, ZHIDA, make_child, region
 from tests.visits.conftest import log, registered
-from visits import selectors, services
+from visits import followups, inspections, selectors, services
 from visits.models import FollowUp, Rectification, Visit
 
 D = datetime.date
@@ -127,10 +127,10 @@ def test_compliance_page_query_count_does_not_grow(people, login):
 
 
 def _with_follow_ups(director, child, *dues):
-    visit, _ = services.record_visit(
+    visit, _ = services.visit_record(
         by=director, child=child,
         values={"kind": "in_person", "visit_date": D(2026, 1, 5), "seen": ""},
-        follow_ups=[services.FollowUpInput(f"事项{i}", due) for i, due in enumerate(dues)],
+        follow_ups=[followups.FollowUpInput(f"事项{i}", due) for i, due in enumerate(dues)],
         today=D(2026, 1, 5),
     )  # fmt: skip
     return visit
@@ -181,7 +181,7 @@ def test_follow_up_done_refuses_bad_dates(people, child):
     item = visit.follow_ups.get()
     for day in (today() + datetime.timedelta(days=1), D(2026, 1, 4)):
         with pytest.raises(ValidationError) as exc:
-            services.complete_follow_up(by=people["director"], item=item, done_on=day)
+            followups.followup_done(by=people["director"], item=item, done_on=day)
         assert "done_on" in exc.value.message_dict
     assert not FollowUp.objects.get().done
 
@@ -214,9 +214,9 @@ def test_my_work_query_count_does_not_grow_with_follow_ups(people, login):
 
 
 def _inspection(supervisor, village=ZHIDA, *dues):
-    inspection, _ = services.record_inspection(
+    inspection, _ = inspections.inspection_record(
         by=supervisor, village=region(village), inspected_on=D(2026, 1, 5), checklist={},
-        rectifications=[services.RectificationInput(f"整改{i}", d) for i, d in enumerate(dues)],
+        rectifications=[inspections.RectificationInput(f"整改{i}", d) for i, d in enumerate(dues)],
         today=D(2026, 1, 5),
     )  # fmt: skip
     return inspection
@@ -249,9 +249,9 @@ def test_rectification_done_is_gated(people, uncertified):
     _inspection(people["supervisor"], ZHIDA, D(2026, 2, 1))
     item = Rectification.objects.get()
     with pytest.raises(PermissionDenied):
-        services.complete_rectification(by=uncertified["supervisor"], item=item)
+        inspections.rectification_done(by=uncertified["supervisor"], item=item)
     with pytest.raises(ValidationError):
-        services.complete_rectification(by=people["supervisor"], item=item, done_on=D(2026, 1, 1))
+        inspections.rectification_done(by=people["supervisor"], item=item, done_on=D(2026, 1, 1))
     assert not Rectification.objects.get().done
 
 
