@@ -3,7 +3,7 @@ import datetime
 from children import idnumber
 from children.models import Child, Parent
 from children.services import pinyin_keys
-from children.synthetic import generate
+from demo.synthetic import generate
 from tests.factories import BEIBEI, region
 
 TODAY = datetime.date(2026, 11, 23)
