@@ -29,9 +29,10 @@ from children.choices import (
     Schooling,
     Status,
 )
+from children.family import PARENT_FIELDS
 from children.models import Assistance, Child, Problem, Referral, WorkNote
+from children.registration import CHILD_FIELDS, ChildInput
 from children.selectors import SORTS, ChildFilter
-from children.services import CHILD_FIELDS, PARENT_FIELDS, ChildInput
 from org.forms import DateInput
 from org.models import Region
 

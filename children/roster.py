@@ -46,8 +46,9 @@ from children.choices import (
     Schooling,
     Status,
 )
+from children.family import PARENT_FIELDS
 from children.models import Child, Parent
-from children.services import CHILD_FIELDS, PARENT_FIELDS, ChildInput, save_child
+from children.registration import CHILD_FIELDS, ChildInput, child_save
 from core import permissions
 from org.models import Region, User
 
@@ -788,7 +789,7 @@ def apply_roster(
                     continue
                 try:
                     with transaction.atomic():
-                        saved = save_child(by=by, data=data, instance=instance, today=today)
+                        saved = child_save(by=by, data=data, instance=instance, today=today)
                 except ValidationError as exc:
                     result.errors += _service_errors(row.number, exc)
                     continue

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from children import selectors, services
+from children import closing, records, registration, selectors
 from children.forms import (
     RECORD_FORMS,
     RECORD_TITLES,
@@ -88,12 +88,12 @@ def child_create(request: HttpRequest) -> HttpResponse:
     existing = None
     if request.method == "POST" and form.is_valid():
         try:
-            result = services.save_child(
+            result = registration.child_save(
                 by=request.user,  # type: ignore[arg-type]
                 data=form.to_input(),
                 client_token=form.cleaned_data.get("client_token"),
             )
-        except services.DuplicateChild as exc:
+        except registration.DuplicateChild as exc:
             existing = exc.existing
             add_service_errors(form, exc)
         except ValidationError as exc:
@@ -127,7 +127,7 @@ def child_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            result = services.save_child(
+            result = registration.child_save(
                 by=request.user,  # type: ignore[arg-type]
                 data=form.to_input(),
                 instance=child,
@@ -155,7 +155,7 @@ def child_close(request: HttpRequest, pk: int) -> HttpResponse:
     form = CloseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.close_child(by=request.user, child=child, **form.cleaned_data)  # type: ignore[arg-type]
+            closing.child_close(by=request.user, child=child, **form.cleaned_data)  # type: ignore[arg-type]
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -176,7 +176,7 @@ def child_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReopenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.reopen_child(by=request.user, child=child, note=form.cleaned_data["note"])  # type: ignore[arg-type]
+            closing.child_reopen(by=request.user, child=child, note=form.cleaned_data["note"])  # type: ignore[arg-type]
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -199,14 +199,14 @@ def _record_form_page(
     child = _visible_child(request, pk)
     instance = None
     if record_pk is not None:
-        model = services.RECORD_MODELS[kind]
+        model = records.RECORD_MODELS[kind]
         instance = model.objects.filter(child=child, pk=record_pk).first()
         if instance is None:
             raise Http404
     form = RECORD_FORMS[kind](request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         try:
-            services.save_record(
+            records.record_save(
                 by=request.user,  # type: ignore[arg-type]
                 child=child,
                 kind=kind,

@@ -10,7 +10,7 @@ import random
 from children import crypto, idnumber
 from children.choices import ParentRelation, ParentStatus
 from children.models import Parent
-from children.services import pinyin_keys
+from children.registration import pinyin_keys
 
 # The most common surnames, roughly by frequency (the first ones weigh most).
 SURNAMES = (

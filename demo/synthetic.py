@@ -530,7 +530,7 @@ def generate(
         for model in (Child, Parent, through):
             table = connection.ops.quote_name(model._meta.db_table)
             cursor.execute(f"ANALYZE {table}")  # a table name from the models
-    # Bulk-created children bypass save_child: give them their visit due dates in one UPDATE.
+    # Bulk-created children bypass child_save: give them their visit due dates in one UPDATE.
     if recompute_due:
         apply_rule_to_district(district)
     return created

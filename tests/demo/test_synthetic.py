@@ -2,7 +2,7 @@ import datetime
 
 from children import idnumber
 from children.models import Child, Parent
-from children.services import pinyin_keys
+from children.registration import pinyin_keys
 from demo.synthetic import generate
 from tests.factories import BEIBEI, region
 
