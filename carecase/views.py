@@ -48,7 +48,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if villages:
         contacts = selectors.town_contacts([v.parent for v in villages if v.parent], today)
         context["director_villages"] = [(v, contacts.get(v.parent_id or 0, [])) for v in villages]
-        from stats.figures import village_summaries
+        from stats.dashboard import village_summaries
 
         context["village_stats"] = village_summaries(user, villages, today, clock.now())
     if scope.has_role(*DATA_ROLES):

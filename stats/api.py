@@ -15,8 +15,15 @@ from rest_framework.response import Response
 from core import clock
 from core.scoping import get_scope
 from org.models import Region
-from stats import figures, history
-from stats.figures import Dashboard, Row
+from stats import history
+from stats.dashboard import (
+    Dashboard,
+    Row,
+    TrainingState,
+    area_dashboard,
+    dashboard_area_or_none,
+    own_areas,
+)
 
 
 class RegionRefSerializer(serializers.Serializer):
@@ -28,7 +35,7 @@ class RegionRefSerializer(serializers.Serializer):
 class WorkerSerializer(serializers.Serializer):
     user_id = serializers.IntegerField()
     name = serializers.CharField()
-    training = serializers.ChoiceField(choices=list(figures.TrainingState.LABELS))
+    training = serializers.ChoiceField(choices=list(TrainingState.LABELS))
 
 
 class FiguresSerializer(serializers.Serializer):
@@ -121,8 +128,7 @@ class StatsViewSet(viewsets.ViewSet):
         each with the figures of the areas one level below."""
         today, now = clock.today(), clock.now()
         dashboards = [
-            figures.area_dashboard(request.user, area, today, now)
-            for area in figures.own_areas(request.user)
+            area_dashboard(request.user, area, today, now) for area in own_areas(request.user)
         ]
         return Response(AreaSerializer(dashboards, many=True).data)
 
@@ -130,11 +136,11 @@ class StatsViewSet(viewsets.ViewSet):
     def retrieve(self, request: Request, code: str) -> Response:
         """One village, town or district in the caller's scope (404 otherwise), with its child
         areas and 12 months of contact compliance."""
-        area: Region | None = figures.dashboard_area_or_none(request.user, code)
+        area: Region | None = dashboard_area_or_none(request.user, code)
         if area is None:
             raise Http404
         today = clock.today()
-        dashboard: Any = figures.area_dashboard(request.user, area, today, clock.now())
+        dashboard: Any = area_dashboard(request.user, area, today, clock.now())
         dashboard.history = history.compliance_history(
             get_scope(request.user), area, today, dashboard.total.figures
         )
