@@ -24,7 +24,6 @@ from children.forms import (
 from children.models import Child
 from core import permissions, scoping
 from core.forms import add_service_errors
-from core.regions import Level
 from org.models import Region
 
 PAGE_SIZE = 25
@@ -50,16 +49,8 @@ def _visible_child(request: HttpRequest, pk: int) -> Child:
     )
 
 
-def _filter_regions(request: HttpRequest) -> list[Region]:
-    """Districts, towns and villages a user may filter by: those inside their scope."""
-    scope = scoping.get_scope(request.user)
-    levels = [Level.DISTRICT, Level.TOWN, Level.VILLAGE]
-    regions = Region.objects.filter(scope.q("code"), level__in=levels)
-    return list(regions.order_by("code").only("code", "name", "level"))
-
-
 def child_list(request: HttpRequest) -> HttpResponse:
-    form = ChildFilterForm(request.GET or None, regions=_filter_regions(request))
+    form = ChildFilterForm(request.GET or None, regions=selectors.filter_regions(request.user))
     flt = form.to_filter() if request.GET else selectors.ChildFilter(status="active")
     children = (
         selectors.children_for(request.user, flt)
@@ -239,13 +230,7 @@ def record_edit(request: HttpRequest, pk: int, kind: str, record_pk: int) -> Htt
 
 def age_review(request: HttpRequest) -> HttpResponse:
     """Children who reached an age limit, for their director to confirm closing (R10)."""
-    children = (
-        Child.objects.visible_to(request.user)
-        .filter(status="active", age_review_due=True)
-        .select_related("village")
-        .prefetch_related("categories")
-        .order_by("birth_date", "pk")
-    )
+    children = selectors.age_review_children(request.user)
     page = Paginator(children, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
