@@ -13,13 +13,9 @@ from rest_framework.response import Response
 
 from notifications.inbox import inbox_for, notification_mark_read, notifications_mark_all_read
 from notifications.models import Notification
-
-
-class NotificationSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Notification
-        fields = ["id", "kind", "title", "body", "link", "child", "created", "read_at"]
-        read_only_fields = fields
+from notifications.serializers import (
+    NotificationSerializer,
+)
 
 
 class NotificationViewSet(

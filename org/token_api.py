@@ -20,30 +20,11 @@ from rest_framework.views import APIView
 from core import permissions
 from org import tokens
 from org.models import ApiToken, StaffStatus
-
-
-class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=128, trim_whitespace=False)
-    device = serializers.CharField(max_length=100, required=False, allow_blank=True)
-
-
-class ApiTokenSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="public_id", read_only=True)
-    user = serializers.CharField(source="user.username", read_only=True)
-
-    class Meta:
-        model = ApiToken
-        fields = ["id", "user", "name", "created", "expiry", "last_used_at"]
-        read_only_fields = fields
-
-
-class IssuedTokenSerializer(ApiTokenSerializer):
-    token = serializers.CharField(read_only=True)
-
-    class Meta(ApiTokenSerializer.Meta):
-        fields = [*ApiTokenSerializer.Meta.fields, "token"]
-        read_only_fields = fields
+from org.serializers import (
+    ApiTokenSerializer,
+    IssuedTokenSerializer,
+    TokenRequestSerializer,
+)
 
 
 class ObtainTokenView(APIView):
