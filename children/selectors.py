@@ -12,7 +12,7 @@ from django.db.models import Count, Q, QuerySet
 
 from children import crypto, idnumber
 from children.choices import Status
-from children.models import Child
+from children.models import AccessLog, Child
 from core import clock, scoping
 from core.regions import Level
 from org.models import Region
@@ -112,6 +112,32 @@ def age_review_children(user: Any) -> QuerySet[Child]:
         .prefetch_related("categories")
         .order_by("birth_date", "pk")
     )
+
+
+def access_log_for(
+    scope: Any,
+    *,
+    user: str = "",
+    action: str = "",
+    since: datetime.date | None = None,
+    until: datetime.date | None = None,
+) -> QuerySet[AccessLog]:
+    """The access log an auditor of `scope` reads, newest first: rows about a child in the
+    audited regions, and exports or imports by staff those regions manage; by `user`
+    (username or real name), `action` and days from `since` to `until` when given."""
+    rows = AccessLog.objects.filter(
+        scope.q("child__region_code")
+        | (Q(child__isnull=True) & scope.q("user__managing_district__code"))
+    ).select_related("user", "child__village")
+    if user:
+        rows = rows.filter(Q(user__username=user) | Q(user__real_name=user))
+    if action:
+        rows = rows.filter(action=action)
+    if since:
+        rows = rows.filter(at__date__gte=since)
+    if until:
+        rows = rows.filter(at__date__lte=until)
+    return rows.order_by("-at", "-pk")
 
 
 def children_for(user: Any, flt: ChildFilter) -> QuerySet[Child]:

@@ -14,7 +14,7 @@ from django.db.models.functions import Coalesce
 
 from core import clock
 from core.regions import Level, prefix_range
-from org.models import Assignment, AssignmentQuerySet, Region, Role, User
+from org.models import AdminLogEntry, ApiToken, Assignment, AssignmentQuerySet, Region, Role, User
 
 
 def _active_in(role: str, today: datetime.date) -> QuerySet[Assignment]:
@@ -182,3 +182,36 @@ def assignable_regions(scope: Any) -> QuerySet[Region]:
     return Region.objects.filter(scope.q("code")).filter(
         level__in=[Level.DISTRICT, Level.TOWN, Level.VILLAGE]
     )
+
+
+def assignment_list(
+    user: Any, *, user_id: int | None = None, role: str = "", active: bool | None = None
+) -> QuerySet[Assignment]:
+    """The assignments `user` may see, of the person `user_id`, in `role`, and active today
+    (True) or not (False), when given."""
+    assignments = Assignment.objects.visible_to(user).select_related("region")
+    if user_id is not None:
+        assignments = assignments.filter(user_id=user_id)
+    if role:
+        assignments = assignments.filter(role=role)
+    if active is not None:
+        active_ids = Assignment.objects.active().values("pk")
+        assignments = (
+            assignments.filter(pk__in=active_ids)
+            if active
+            else assignments.exclude(pk__in=active_ids)
+        )
+    return assignments
+
+
+def live_tokens() -> QuerySet[ApiToken]:
+    """The API tokens not yet expired, with their owners."""
+    return ApiToken.objects.filter(expiry__gt=clock.now()).select_related("user")
+
+
+def admin_log_entries(*, account: str = "") -> QuerySet[AdminLogEntry]:
+    """The administrators' log, newest first (only `account`'s entries when given)."""
+    rows = AdminLogEntry.objects.select_related("by").order_by("-at", "-pk")
+    if account:
+        rows = rows.filter(by_username=account)
+    return rows

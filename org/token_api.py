@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import permissions
-from org import tokens
+from org import selectors, tokens
 from org.models import ApiToken, StaffStatus
 from org.serializers import (
     ApiTokenSerializer,
@@ -77,7 +77,7 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.
     lookup_value_regex = "[0-9a-fA-F-]{36}"
 
     def get_queryset(self) -> QuerySet[ApiToken]:
-        live = ApiToken.objects.filter(expiry__gt=tokens.clock.now()).select_related("user")
+        live = selectors.live_tokens()
         if permissions.is_security_admin(self.request.user):
             return live.order_by("-created")
         return live.filter(user_id=self.request.user.pk).order_by("-created")

@@ -163,11 +163,7 @@ def follow_up_done(request: Request, pk: int) -> Response:
 def child_schedule(request: Request, child_pk: int) -> Response:
     """A child's next due dates and recent visits."""
     child = scoping.get_visible_or_404(Child.objects.all(), request.user, pk=child_pk)
-    recent = (
-        Visit.objects.filter(child=child)
-        .select_related("author")
-        .order_by("-visit_date", "-pk")[:10]
-    )
+    recent = selectors.recent_visits(child)[:10]
     return Response(
         {
             "child": child.pk,
