@@ -44,7 +44,7 @@ imports: $(STAMP)
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
-	$(BIN)/mypy core carecase org children training visits notifications reports stats exports supervision casefile
+	$(BIN)/mypy core carecase org children training visits notifications reports stats exports supervision casefile demo
 
 migrations-check: $(STAMP)
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run

@@ -3,7 +3,7 @@
     make bench                      # SQLite in var/bench, or BENCH_DATABASE_URL (PostgreSQL)
     BENCH_CHILDREN=20000 make bench
 
-Fills the database with a synthetic district (children.synthetic) until it holds
+Fills the database with a synthetic district (demo.synthetic) until it holds
 BENCH_CHILDREN children (default 100,000), then, logged in as the district's civil-affairs
 staff, measures through django.test.Client (the whole middleware and template stack):
 
@@ -77,7 +77,7 @@ def prepare(district_code: str, wanted: int) -> dict[str, Any]:
     from django.core.management import call_command
 
     from children.models import Child
-    from children.synthetic import generate
+    from demo.synthetic import generate
     from org.importing import import_regions_file
     from org.models import Assignment, Region, Role, User
 

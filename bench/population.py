@@ -11,7 +11,7 @@
 
 What it holds, in district BENCH_DISTRICT (default 500109, 北碚区):
 
-- `children` ACTIVE children from the synthetic generator (children.synthetic: valid IDs,
+- `children` ACTIVE children from the synthetic generator (demo.synthetic: valid IDs,
   parents, categories, ~8% key children). The generator also closes ~3% of what it creates;
   those stay closed. Active children above `children` are closed with the note SURPLUS_NOTE
   (and reopened first when a later call asks for more), so the active count is exact.
@@ -164,7 +164,7 @@ def _active_count(district: str) -> int:
 
 def _adjust_children(district: str, wanted: int, today: datetime.date, verbose: bool) -> bool:
     """Make the district hold exactly `wanted` active children; True when the set changed."""
-    from children.synthetic import generate
+    from demo.synthetic import generate
     from org.models import Region, User
 
     low, high = _district_range(district)

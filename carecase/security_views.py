@@ -10,15 +10,16 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core import clock, permissions
+from carecase.selectors import lockout_attempts
+from core import permissions
 from org import adminlog, tokens
-from org.models import AdminAction, AdminLogEntry, ApiToken
+from org import selectors as org_selectors
+from org.models import AdminAction
 
 
 def _require_security_admin(request: HttpRequest) -> None:
@@ -28,8 +29,7 @@ def _require_security_admin(request: HttpRequest) -> None:
 
 def lockouts(request: HttpRequest) -> HttpResponse:
     _require_security_admin(request)
-    since = clock.now() - settings.AXES_COOLOFF_TIME
-    attempts = AccessAttempt.objects.filter(attempt_time__gte=since).order_by("-attempt_time")
+    attempts = lockout_attempts()
     page = Paginator(attempts, 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -59,27 +59,25 @@ def unlock(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("lockouts")
 
 
-def _live_tokens() -> QuerySet[ApiToken]:
-    return ApiToken.objects.filter(expiry__gt=clock.now()).select_related("user")
-
-
 def token_list(request: HttpRequest) -> HttpResponse:
     """Every live API token (device, owner, created, expiry, last use; never the secret)."""
     _require_security_admin(request)
-    page = Paginator(_live_tokens().order_by("-created"), 50).get_page(request.GET.get("page"))
+    page = Paginator(org_selectors.live_tokens().order_by("-created"), 50).get_page(
+        request.GET.get("page")
+    )
     return render(request, "security/tokens.html", {"page": page, "everyone": True})
 
 
 def my_tokens(request: HttpRequest) -> HttpResponse:
     """The signed-in person's API tokens, one per device."""
-    rows = _live_tokens().filter(user_id=request.user.pk).order_by("-created")
+    rows = org_selectors.live_tokens().filter(user_id=request.user.pk).order_by("-created")
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(request, "security/tokens.html", {"page": page, "everyone": False})
 
 
 @require_POST
 def token_revoke(request: HttpRequest, public_id: str) -> HttpResponse:
-    rows = _live_tokens()
+    rows = org_selectors.live_tokens()
     if not permissions.is_security_admin(request.user):
         rows = rows.filter(user_id=request.user.pk)
     token = rows.filter(public_id=public_id).first()
@@ -96,8 +94,7 @@ def admin_log(request: HttpRequest) -> HttpResponse:
     """The administrators' log, for the audit administrator."""
     if not permissions.is_audit_admin(request.user):
         raise PermissionDenied(_("The administrators' log is read by the audit administrator."))
-    rows = AdminLogEntry.objects.select_related("by").order_by("-at", "-pk")
-    if account := request.GET.get("user", "").strip():
-        rows = rows.filter(by_username=account)
+    account = request.GET.get("user", "").strip()
+    rows = org_selectors.admin_log_entries(account=account)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(request, "security/admin_log.html", {"page": page, "account": account})

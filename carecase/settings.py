@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "exports",
     "supervision",
     "casefile",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -12,23 +12,16 @@ from django.template import loader
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from carecase.models import WorkerHeartbeat
+from carecase.selectors import worker_heartbeat
+from children.selectors import archive_summary
 from core import clock, permissions, scoping
 from org import selectors
 from org.models import DATA_ROLES, Role
-
-
-def archive_summary(user: Any) -> dict[str, int]:
-    """Counts of the archives in the user's scope, in one aggregate query."""
-    from django.db.models import Count, Q
-
-    from children.models import Child
-
-    return Child.objects.visible_to(user).aggregate(
-        active=Count("pk", filter=Q(status="active")),
-        key=Count("pk", filter=Q(status="active", is_key=True)),
-        age_review=Count("pk", filter=Q(status="active", age_review_due=True)),
-    )
+from reports.selectors import unacknowledged
+from stats.dashboard import village_summaries
+from training.gate import rotation_notice
+from training.selectors import due_workers
+from visits.selectors import work_counts
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -40,16 +33,12 @@ def home(request: HttpRequest) -> HttpResponse:
     # The certification gate first (R6): why this person cannot change anything yet.
     context["work_refusal"] = permissions.work_refusal(user)
     if not context["work_refusal"]:
-        from training.gate import rotation_notice
-
         context["training_notice"] = rotation_notice(user, today)
 
     villages = scope.regions(Role.CHILD_DIRECTOR)
     if villages:
         contacts = selectors.town_contacts([v.parent for v in villages if v.parent], today)
         context["director_villages"] = [(v, contacts.get(v.parent_id or 0, [])) for v in villages]
-        from stats.figures import village_summaries
-
         context["village_stats"] = village_summaries(user, villages, today, clock.now())
     if scope.has_role(*DATA_ROLES):
         context["stats_link"] = True
@@ -69,18 +58,12 @@ def home(request: HttpRequest) -> HttpResponse:
         context["coverage"] = coverage
 
     if scope.has_role(*DATA_ROLES):
-        from reports.selectors import unacknowledged
-
         # Mandatory reports nobody has acknowledged head the page (R17).
         context["unacknowledged_reports"] = list(unacknowledged(user)[:10])
         context["archive"] = archive_summary(user)
-        from visits.selectors import work_counts
-
         context["visit_work"] = work_counts(user, today)
 
     if scope.has_role(Role.SUPERVISOR, Role.CIVIL_AFFAIRS):
-        from training.selectors import due_workers
-
         context["training_due"] = due_workers(user, today).count()
 
     context["admin_roles"] = [
@@ -88,9 +71,7 @@ def home(request: HttpRequest) -> HttpResponse:
         for a in scope.assignments
         if a.role in (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN)
     ]
-    context["worker"] = (
-        WorkerHeartbeat.objects.filter(name="worker").first() if context["admin_roles"] else None
-    )
+    context["worker"] = worker_heartbeat() if context["admin_roles"] else None
     return render(request, "home.html", context)
 
 
@@ -103,7 +84,7 @@ def health(request: HttpRequest) -> JsonResponse:
         database = "ok"
     except Exception:
         database = "error"
-    beat = WorkerHeartbeat.objects.filter(name="worker").first() if database == "ok" else None
+    beat = worker_heartbeat() if database == "ok" else None
     worker_ok = beat is not None and clock.now() - beat.last_seen < timedelta(minutes=5)
     return JsonResponse(
         {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from casefile.timeline import timeline
-from children import services
+from children import family
 from children.forms import RECORD_TITLES
 from children.models import Child
 from core import clock, permissions
@@ -25,7 +25,7 @@ def child_page(child: Child, viewer: Any) -> dict[str, Any]:
         "attachments": child.attachments.select_related("created_by"),
         "visits": child.visits.select_related("author").order_by("-visit_date", "-pk")[:10],
         "timeline": timeline(child, viewer=viewer),
-        "warnings": services.warnings_for(child),
+        "warnings": family.child_warnings(child=child),
         "show_id": show_id,
         "id_number": child.id_number if show_id else child.id_masked,
         "can_edit": permissions.can_edit_archives(viewer),

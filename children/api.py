@@ -2,7 +2,8 @@
 
 Rows come only from `children.selectors.children_for` (children) or from a child resolved
 through `scoping.get_visible_or_404` (records), so out of scope is a 404. Writes go through
-`children.services`; its ValidationError becomes a 400 with field errors.
+`children.registration` and `children.records`; their ValidationError becomes a 400 with
+field errors.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from children import services
+from children import records, registration
 from children.audit import log_access
 from children.choices import ParentRelation
 from children.fields import CHILD_FIELDS
@@ -143,13 +144,13 @@ class ChildViewSet(
     def _save(self, data: dict[str, Any], instance: Child | None) -> Response:
         token: uuid.UUID | None = data.get("client_token") if instance is None else None
         try:
-            result = services.save_child(
+            result = registration.child_save(
                 by=self.request.user,  # type: ignore[arg-type]
                 data=self._child_input(data, instance),
                 instance=instance,
                 client_token=token,
             )
-        except services.DuplicateChild as exc:
+        except registration.DuplicateChild as exc:
             body: dict[str, Any] = {"id_number": exc.messages}
             if exc.existing is not None:  # visible to the caller: say which child it is
                 body["existing"] = {
@@ -176,7 +177,7 @@ class ChildViewSet(
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
         return Response(out, status=code)
 
-    def _child_input(self, data: dict[str, Any], instance: Child | None) -> services.ChildInput:
+    def _child_input(self, data: dict[str, Any], instance: Child | None) -> registration.ChildInput:
         def identifier(key: str, current: str) -> str:
             # Left out, or the masked value echoed back: keep the number on record.
             value = data.get(key)
@@ -201,7 +202,7 @@ class ChildViewSet(
                     else values.get("id_number") or ""
                 )
                 parents[item["relation"]] = values
-        return services.ChildInput(
+        return registration.ChildInput(
             village=village,
             fields={k: v for k, v in data.items() if k in CHILD_FIELDS},
             id_number=identifier("id_number", instance.id_number if instance else ""),
@@ -286,7 +287,7 @@ class ChildRecordViewSet(
 
     def _save(self, values: dict[str, Any], instance: Any, token: uuid.UUID | None) -> Any:
         try:
-            return services.save_record(
+            return records.record_save(
                 by=self.request.user,  # type: ignore[arg-type]
                 child=self.get_child(),
                 kind=self.kind,

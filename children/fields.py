@@ -1,7 +1,7 @@
 """The editable fields of a child, declared once, in the sections of the national registration
 form (农村留守儿童基本情况登记表).
 
-The service (`services.save_child`), the form, the serializer, the dossier and the roster
+The service (`registration.child_save`), the form, the serializer, the dossier and the roster
 columns all take their lists from here. Identity numbers (`id_number`, `carer_id_number`),
 the village and the categories are not in these lists: each caller places them itself, since
 they are stored encrypted or in other tables.

@@ -1,4 +1,4 @@
-"""Forms of the archive pages. They shape input; the rules are applied by children.services."""
+"""Forms of the archive pages. They shape input; the rules are applied by children.registration."""
 
 from __future__ import annotations
 
@@ -40,8 +40,8 @@ from children.fields import (
     inserted,
 )
 from children.models import Assistance, Child, Problem, Referral, WorkNote
+from children.registration import ChildInput
 from children.selectors import SORTS, ChildFilter
-from children.services import ChildInput
 from org.forms import DateInput
 from org.models import Region
 

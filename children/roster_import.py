@@ -1,6 +1,6 @@
 """Importing a child roster: the dry run and the commit, with the same code path.
 
-The dry run runs every row through `services.save_child` inside a transaction that is rolled
+The dry run runs every row through `registration.child_save` inside a transaction that is rolled
 back (`core.spreadsheets.all_or_nothing(commit=False)`): the one exception to "writes at entry
 points are kept in one transaction", so that the report lists every bad row and what would
 change exactly as the commit would find them. The commit repeats it on the kept file and keeps
@@ -23,14 +23,14 @@ from children.choices import Health, ParentRelation
 from children.fields import CHILD_FIELDS, PARENT_FIELDS
 from children.models import Child, Parent
 from children.models_roster import RosterImport, RosterImportStatus
+from children.registration import ChildInput, child_save
 from children.roster_columns import COLUMNS, COLUMNS_BY_KEY, column_position
 from children.roster_reading import RosterParse, RosterRow, parse_workbook
-from children.services import ChildInput, save_child
 from core import clock, permissions
 from core.spreadsheets import RowError, SheetError, all_or_nothing
 from org.models import Region, User
 
-# Errors save_child reports on fields without a column of their own.
+# Errors child_save reports on fields without a column of their own.
 _ERROR_COLUMN_ALIASES = {
     "father_missing_since": "father_status",
     "mother_missing_since": "mother_status",
@@ -64,7 +64,7 @@ class RosterResult:
 
 
 def _parent_values(parent: Parent | None) -> dict[str, Any]:
-    """A parent as services.save_child compares it (the same keys and empty values)."""
+    """A parent as registration.child_save compares it (the same keys and empty values)."""
     if parent is None:
         return {k: (None if k == "missing_since" else "") for k in PARENT_FIELDS}
     values = {k: getattr(parent, k) for k in PARENT_FIELDS if k != "id_number"}
@@ -74,7 +74,7 @@ def _parent_values(parent: Parent | None) -> dict[str, Any]:
 
 def _existing_children(rows: list[RosterRow], user: User) -> dict[str, Child]:
     """Children matched by ID number among those `user` may see, by lookup hash. One out of
-    scope is not matched: save_child then refuses the duplicate without revealing it."""
+    scope is not matched: child_save then refuses the duplicate without revealing it."""
     hashes = [crypto.lookup_hash(row.id_number) for row in rows if row.id_number]
     found: dict[str, Child] = {}
     for start in range(0, len(hashes), 500):
@@ -190,7 +190,7 @@ def _service_errors(number: int, exc: ValidationError) -> list[RowError]:
 def apply_roster(
     parsed: RosterParse, *, by: User, today: datetime.date, commit: bool
 ) -> RosterResult:
-    """Run every good row through save_child in one transaction. A dry run (commit False)
+    """Run every good row through child_save in one transaction. A dry run (commit False)
     always rolls back; a commit keeps the result only when no row fails (nothing is
     half-imported). Rows already failing the parse are not tried."""
     result = RosterResult(errors=list(parsed.errors), warnings=list(parsed.warnings))
@@ -241,7 +241,7 @@ def _import_row(
         return
     try:
         with transaction.atomic():
-            saved = save_child(by=by, data=data, instance=instance, today=today)
+            saved = child_save(by=by, data=data, instance=instance, today=today)
     except ValidationError as exc:
         result.errors += _service_errors(row.number, exc)
         return
@@ -270,7 +270,7 @@ def _store_result(record: RosterImport, result: RosterResult, row_count: int) ->
 
 
 def roster_dry_run(*, by: User, upload: UploadedFile, today: datetime.date) -> RosterImport:
-    """Check an uploaded roster (every row through save_child, rolled back) and keep the file
+    """Check an uploaded roster (every row through child_save, rolled back) and keep the file
     with the report, for confirmation. Raises SheetError when it is not a readable workbook;
     nothing is kept then."""
     parsed = parse_workbook(upload, by, today)

@@ -8,11 +8,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from children import crypto, idnumber
-from children.models import Child
-from core import clock
+from children.choices import Status
+from children.models import AccessLog, Child
+from core import clock, scoping
+from core.regions import Level
+from org.models import Region
 
 # Sort keys offered by lists (each backed by an index with region_code first).
 SORTS = {
@@ -51,8 +54,6 @@ VISITED_FILTERS = ("contacted", "not_contacted", "home_visited", "not_home_visit
 
 
 def _visit_filters(queryset: QuerySet[Child], flt: ChildFilter) -> QuerySet[Child]:
-
-    from children.choices import Status
     from visits.selectors import contacted_q, home_visited_q
 
     today = flt.today or clock.today()
@@ -81,6 +82,62 @@ def search(queryset: QuerySet[Child], text: str) -> QuerySet[Child]:
             Q(name_pinyin__startswith=lowered) | Q(name_initials__startswith=lowered)
         )
     return queryset.filter(name__contains=text)
+
+
+def archive_summary(user: Any) -> dict[str, int]:
+    """Counts of the archives in the user's scope (active, key, awaiting an age review), in
+    one aggregate query."""
+    return Child.objects.visible_to(user).aggregate(
+        active=Count("pk", filter=Q(status=Status.ACTIVE)),
+        key=Count("pk", filter=Q(status=Status.ACTIVE, is_key=True)),
+        age_review=Count("pk", filter=Q(status=Status.ACTIVE, age_review_due=True)),
+    )
+
+
+def filter_regions(user: Any) -> list[Region]:
+    """Districts, towns and villages a user may filter the child list by: those inside their
+    scope."""
+    scope = scoping.get_scope(user)
+    levels = [Level.DISTRICT, Level.TOWN, Level.VILLAGE]
+    regions = Region.objects.filter(scope.q("code"), level__in=levels)
+    return list(regions.order_by("code").only("code", "name", "level"))
+
+
+def age_review_children(user: Any) -> QuerySet[Child]:
+    """Active children `user` may see who reached an age limit (R10), oldest first."""
+    return (
+        Child.objects.visible_to(user)
+        .filter(status=Status.ACTIVE, age_review_due=True)
+        .select_related("village")
+        .prefetch_related("categories")
+        .order_by("birth_date", "pk")
+    )
+
+
+def access_log_for(
+    scope: Any,
+    *,
+    user: str = "",
+    action: str = "",
+    since: datetime.date | None = None,
+    until: datetime.date | None = None,
+) -> QuerySet[AccessLog]:
+    """The access log an auditor of `scope` reads, newest first: rows about a child in the
+    audited regions, and exports or imports by staff those regions manage; by `user`
+    (username or real name), `action` and days from `since` to `until` when given."""
+    rows = AccessLog.objects.filter(
+        scope.q("child__region_code")
+        | (Q(child__isnull=True) & scope.q("user__managing_district__code"))
+    ).select_related("user", "child__village")
+    if user:
+        rows = rows.filter(Q(user__username=user) | Q(user__real_name=user))
+    if action:
+        rows = rows.filter(action=action)
+    if since:
+        rows = rows.filter(at__date__gte=since)
+    if until:
+        rows = rows.filter(at__date__lte=until)
+    return rows.order_by("-at", "-pk")
 
 
 def children_for(user: Any, flt: ChildFilter) -> QuerySet[Child]:

@@ -2,7 +2,7 @@
 
 Identity numbers are shown in full only to users with `children.view_identifier`
 (`context["show_ids"]`), masked otherwise. Writes are validated here for shape (types, choices,
-lengths) and then go through `children.services`, which holds every rule.
+lengths) and then go through `children.registration`, which holds every rule.
 """
 
 from __future__ import annotations

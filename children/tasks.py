@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from children.closing import age_reviews_mark
 from core import clock
 
 
 @shared_task(name="children.tasks.mark_age_reviews")
 def mark_age_reviews() -> int:
     """Daily: flag children who reached an age limit for their director to confirm."""
-    from children.services import mark_age_reviews as mark
-
-    return mark()
+    return age_reviews_mark()
 
 
 @shared_task(name="children.tasks.purge_roster_uploads")

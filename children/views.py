@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from children import selectors, services
+from children import closing, records, registration, selectors
 from children.forms import (
     RECORD_FORMS,
     RECORD_TITLES,
@@ -24,7 +24,6 @@ from children.forms import (
 from children.models import Child
 from core import permissions, scoping
 from core.forms import add_service_errors
-from core.regions import Level
 from org.models import Region
 
 PAGE_SIZE = 25
@@ -50,16 +49,8 @@ def _visible_child(request: HttpRequest, pk: int) -> Child:
     )
 
 
-def _filter_regions(request: HttpRequest) -> list[Region]:
-    """Districts, towns and villages a user may filter by: those inside their scope."""
-    scope = scoping.get_scope(request.user)
-    levels = [Level.DISTRICT, Level.TOWN, Level.VILLAGE]
-    regions = Region.objects.filter(scope.q("code"), level__in=levels)
-    return list(regions.order_by("code").only("code", "name", "level"))
-
-
 def child_list(request: HttpRequest) -> HttpResponse:
-    form = ChildFilterForm(request.GET or None, regions=_filter_regions(request))
+    form = ChildFilterForm(request.GET or None, regions=selectors.filter_regions(request.user))
     flt = form.to_filter() if request.GET else selectors.ChildFilter(status="active")
     children = (
         selectors.children_for(request.user, flt)
@@ -88,12 +79,12 @@ def child_create(request: HttpRequest) -> HttpResponse:
     existing = None
     if request.method == "POST" and form.is_valid():
         try:
-            result = services.save_child(
+            result = registration.child_save(
                 by=request.user,  # type: ignore[arg-type]
                 data=form.to_input(),
                 client_token=form.cleaned_data.get("client_token"),
             )
-        except services.DuplicateChild as exc:
+        except registration.DuplicateChild as exc:
             existing = exc.existing
             add_service_errors(form, exc)
         except ValidationError as exc:
@@ -127,7 +118,7 @@ def child_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            result = services.save_child(
+            result = registration.child_save(
                 by=request.user,  # type: ignore[arg-type]
                 data=form.to_input(),
                 instance=child,
@@ -155,7 +146,7 @@ def child_close(request: HttpRequest, pk: int) -> HttpResponse:
     form = CloseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.close_child(by=request.user, child=child, **form.cleaned_data)  # type: ignore[arg-type]
+            closing.child_close(by=request.user, child=child, **form.cleaned_data)  # type: ignore[arg-type]
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -176,7 +167,7 @@ def child_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReopenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.reopen_child(by=request.user, child=child, note=form.cleaned_data["note"])  # type: ignore[arg-type]
+            closing.child_reopen(by=request.user, child=child, note=form.cleaned_data["note"])  # type: ignore[arg-type]
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -199,14 +190,14 @@ def _record_form_page(
     child = _visible_child(request, pk)
     instance = None
     if record_pk is not None:
-        model = services.RECORD_MODELS[kind]
+        model = records.RECORD_MODELS[kind]
         instance = model.objects.filter(child=child, pk=record_pk).first()
         if instance is None:
             raise Http404
     form = RECORD_FORMS[kind](request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         try:
-            services.save_record(
+            records.record_save(
                 by=request.user,  # type: ignore[arg-type]
                 child=child,
                 kind=kind,
@@ -239,13 +230,7 @@ def record_edit(request: HttpRequest, pk: int, kind: str, record_pk: int) -> Htt
 
 def age_review(request: HttpRequest) -> HttpResponse:
     """Children who reached an age limit, for their director to confirm closing (R10)."""
-    children = (
-        Child.objects.visible_to(request.user)
-        .filter(status="active", age_review_due=True)
-        .select_related("village")
-        .prefetch_related("categories")
-        .order_by("birth_date", "pk")
-    )
+    children = selectors.age_review_children(request.user)
     page = Paginator(children, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Case, IntegerField, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,9 +12,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from core import clock, scoping
+from core import scoping
 from core.district_rules import DistrictRuleView
 from notifications.forms import ReminderRuleForm
+from notifications.inbox import inbox_for, notification_mark_read, notifications_mark_all_read
 from notifications.models import Notification, ReminderRule
 from notifications.rules import DEFAULTS, FIELDS
 from org.models import Region, Role
@@ -24,17 +24,8 @@ PAGE_SIZE = 25
 
 
 def inbox(request: HttpRequest) -> HttpResponse:
-    notifications = (
-        Notification.objects.filter(recipient_id=request.user.pk)
-        .annotate(
-            unread_first=Case(
-                When(read_at__isnull=True, then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            )
-        )
-        .order_by("unread_first", "-created", "-pk")
-        .only("pk", "kind", "title", "body", "link", "created", "read_at")
+    notifications = inbox_for(request.user).only(
+        "pk", "kind", "title", "body", "link", "created", "read_at"
     )
     page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "notifications/inbox.html", {"page": page})
@@ -50,16 +41,13 @@ def _back(request: HttpRequest, default: str) -> str:
 @require_POST
 def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
     notification = get_object_or_404(Notification, pk=pk, recipient_id=request.user.pk)
-    if notification.read_at is None:
-        Notification.objects.filter(pk=pk).update(read_at=clock.now())
+    notification_mark_read(notification=notification)
     return redirect(_back(request, "notifications:inbox"))
 
 
 @require_POST
 def mark_all_read(request: HttpRequest) -> HttpResponse:
-    count = Notification.objects.filter(recipient_id=request.user.pk, read_at__isnull=True).update(
-        read_at=clock.now()
-    )
+    count = notifications_mark_all_read(user=request.user)
     if count:
         messages.success(request, _("All notifications are marked as read."))
     return redirect("notifications:inbox")

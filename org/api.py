@@ -16,7 +16,7 @@ from rest_framework.response import Response
 
 from core import clock, permissions
 from core.api import as_drf_error
-from org import services
+from org import selectors, services
 from org.models import Assignment, Region, User
 from org.serializers import (
     AssignmentEndSerializer,
@@ -117,20 +117,15 @@ class AssignmentViewSet(
         return {**super().get_serializer_context(), "today": clock.today()}
 
     def get_queryset(self) -> QuerySet[Assignment]:
-        assignments = Assignment.objects.visible_to(self.request.user).select_related("region")
         params = self.request.query_params
-        if (user := params.get("user")) and user.isdigit():
-            assignments = assignments.filter(user_id=int(user))
-        if role := params.get("role"):
-            assignments = assignments.filter(role=role)
-        if (active := params.get("active")) in ("true", "false"):
-            active_ids = Assignment.objects.active().values("pk")
-            assignments = (
-                assignments.filter(pk__in=active_ids)
-                if active == "true"
-                else assignments.exclude(pk__in=active_ids)
-            )
-        return assignments
+        user = params.get("user")
+        active = params.get("active")
+        return selectors.assignment_list(
+            self.request.user,
+            user_id=int(user) if user and user.isdigit() else None,
+            role=params.get("role") or "",
+            active=active == "true" if active in ("true", "false") else None,
+        )
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         _require_staff_manager(request)

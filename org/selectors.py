@@ -1,5 +1,6 @@
-"""Reads over regions and assignments that are more than a filter: coverage (R1) and the
-per-role overviews on the home page. All start from `visible_to` and are set-based."""
+"""Reads over regions, staff and assignments that are more than a filter: coverage (R1), the
+per-role overviews on the home page, the staff pages' lists. All start from `visible_to` (or
+a scope) and are set-based."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from django.db.models.functions import Coalesce
 
 from core import clock
 from core.regions import Level, prefix_range
-from org.models import Assignment, AssignmentQuerySet, Region, Role
+from org.models import AdminLogEntry, ApiToken, Assignment, AssignmentQuerySet, Region, Role, User
 
 
 def _active_in(role: str, today: datetime.date) -> QuerySet[Assignment]:
@@ -128,3 +129,89 @@ def staff_serving(
             Q(end_date__isnull=True) | Q(end_date__gt=start), start_date__lte=until
         )
     return served.filter(where, role__in=list(roles))
+
+
+# The orders the staff list offers (`sort` in its URL).
+STAFF_SORTS = {
+    "name": ("real_name", "username"),
+    "-name": ("-real_name", "-username"),
+    "updated": ("updated_at",),
+    "-updated": ("-updated_at",),
+}
+
+
+def staff_list(
+    user: Any, *, query: str = "", role: str = "", status: str = "", sort: str = "name"
+) -> QuerySet[User]:
+    """The staff `user` may see, with their district and their active assignments
+    (`active_assignments`), matching `query` (name, username or phone), holding `role` now and
+    in `status`, in the order `sort` names (by name when it names none)."""
+    staff = (
+        User.objects.visible_to(user)
+        .prefetch_related(
+            Prefetch(
+                "assignments",
+                queryset=Assignment.objects.active(clock.today()).select_related("region"),
+                to_attr="active_assignments",
+            )
+        )
+        .select_related("managing_district")
+    )
+    query = query.strip()
+    if query:
+        staff = staff.filter(
+            Q(real_name__icontains=query) | Q(username__icontains=query) | Q(phone=query)
+        )
+    if role:
+        staff = staff.filter(
+            Exists(Assignment.objects.active().filter(user=OuterRef("pk"), role=role))
+        )
+    if status:
+        staff = staff.filter(status=status)
+    return staff.order_by(*STAFF_SORTS.get(sort, STAFF_SORTS["name"]))
+
+
+def staff_assignments(staff: User) -> QuerySet[Assignment]:
+    """Every assignment of `staff`, past ones included, for the staff page."""
+    return staff.assignments.select_related("region", "created_by", "ended_by")
+
+
+def assignable_regions(scope: Any) -> QuerySet[Region]:
+    """The districts, towns and villages inside `scope` (a manager's) that staff can be
+    assigned to."""
+    return Region.objects.filter(scope.q("code")).filter(
+        level__in=[Level.DISTRICT, Level.TOWN, Level.VILLAGE]
+    )
+
+
+def assignment_list(
+    user: Any, *, user_id: int | None = None, role: str = "", active: bool | None = None
+) -> QuerySet[Assignment]:
+    """The assignments `user` may see, of the person `user_id`, in `role`, and active today
+    (True) or not (False), when given."""
+    assignments = Assignment.objects.visible_to(user).select_related("region")
+    if user_id is not None:
+        assignments = assignments.filter(user_id=user_id)
+    if role:
+        assignments = assignments.filter(role=role)
+    if active is not None:
+        active_ids = Assignment.objects.active().values("pk")
+        assignments = (
+            assignments.filter(pk__in=active_ids)
+            if active
+            else assignments.exclude(pk__in=active_ids)
+        )
+    return assignments
+
+
+def live_tokens() -> QuerySet[ApiToken]:
+    """The API tokens not yet expired, with their owners."""
+    return ApiToken.objects.filter(expiry__gt=clock.now()).select_related("user")
+
+
+def admin_log_entries(*, account: str = "") -> QuerySet[AdminLogEntry]:
+    """The administrators' log, newest first (only `account`'s entries when given)."""
+    rows = AdminLogEntry.objects.select_related("by").order_by("-at", "-pk")
+    if account:
+        rows = rows.filter(by_username=account)
+    return rows

@@ -5,7 +5,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from org.models import DISTRICT_GRANTABLE_ROLES, Assignment, Region, Role, User
+from org.models import DISTRICT_GRANTABLE_ROLES, ApiToken, Assignment, Region, Role, User
 
 
 class RegionSerializer(serializers.ModelSerializer):
@@ -94,3 +94,27 @@ class StaffCreatedSerializer(StaffSerializer):
 
     def get_initial_password(self, obj: Any) -> str:
         return str(self.context.get("initial_password", ""))
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+    device = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    user = serializers.CharField(source="user.username", read_only=True)
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "user", "name", "created", "expiry", "last_used_at"]
+        read_only_fields = fields
+
+
+class IssuedTokenSerializer(ApiTokenSerializer):
+    token = serializers.CharField(read_only=True)
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = [*ApiTokenSerializer.Meta.fields, "token"]
+        read_only_fields = fields

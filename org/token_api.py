@@ -18,32 +18,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import permissions
-from org import tokens
+from org import selectors, tokens
 from org.models import ApiToken, StaffStatus
-
-
-class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=128, trim_whitespace=False)
-    device = serializers.CharField(max_length=100, required=False, allow_blank=True)
-
-
-class ApiTokenSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="public_id", read_only=True)
-    user = serializers.CharField(source="user.username", read_only=True)
-
-    class Meta:
-        model = ApiToken
-        fields = ["id", "user", "name", "created", "expiry", "last_used_at"]
-        read_only_fields = fields
-
-
-class IssuedTokenSerializer(ApiTokenSerializer):
-    token = serializers.CharField(read_only=True)
-
-    class Meta(ApiTokenSerializer.Meta):
-        fields = [*ApiTokenSerializer.Meta.fields, "token"]
-        read_only_fields = fields
+from org.serializers import (
+    ApiTokenSerializer,
+    IssuedTokenSerializer,
+    TokenRequestSerializer,
+)
 
 
 class ObtainTokenView(APIView):
@@ -96,7 +77,7 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.
     lookup_value_regex = "[0-9a-fA-F-]{36}"
 
     def get_queryset(self) -> QuerySet[ApiToken]:
-        live = ApiToken.objects.filter(expiry__gt=tokens.clock.now()).select_related("user")
+        live = selectors.live_tokens()
         if permissions.is_security_admin(self.request.user):
             return live.order_by("-created")
         return live.filter(user_id=self.request.user.pk).order_by("-created")

@@ -5,15 +5,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core import clock, permissions, scoping
+from core import permissions, scoping
 from core.forms import add_service_errors
-from core.regions import Level
 from org import selectors, services
 from org.forms import (
     AssignmentEndForm,
@@ -23,13 +22,6 @@ from org.forms import (
     StaffForm,
 )
 from org.models import Assignment, Region, Role, User
-
-STAFF_SORTS = {
-    "name": ("real_name", "username"),
-    "-name": ("-real_name", "-username"),
-    "updated": ("updated_at",),
-    "-updated": ("-updated_at",),
-}
 
 
 def _require_staff_manager(request: HttpRequest) -> None:
@@ -45,39 +37,18 @@ def coverage(request: HttpRequest) -> HttpResponse:
     return render(request, "org/coverage.html", {"coverage": gaps})
 
 
-def _staff_queryset(request: HttpRequest) -> QuerySet[User]:
-    today = clock.today()
-    return User.objects.visible_to(request.user).prefetch_related(
-        Prefetch(
-            "assignments",
-            queryset=Assignment.objects.active(today).select_related("region"),
-            to_attr="active_assignments",
-        )
-    )
-
-
 def staff_list(request: HttpRequest) -> HttpResponse:
     _require_staff_manager(request)
     form = StaffFilterForm(request.GET or None)
-    staff = _staff_queryset(request).select_related("managing_district")
-    if form.is_valid():
-        query = form.cleaned_data["q"].strip()
-        if query:
-            staff = staff.filter(
-                Q(real_name__icontains=query) | Q(username__icontains=query) | Q(phone=query)
-            )
-        if form.cleaned_data["role"]:
-            staff = staff.filter(
-                Exists(
-                    Assignment.objects.active().filter(
-                        user=OuterRef("pk"), role=form.cleaned_data["role"]
-                    )
-                )
-            )
-        if form.cleaned_data["status"]:
-            staff = staff.filter(status=form.cleaned_data["status"])
+    filters = form.cleaned_data if form.is_valid() else {}
     sort = request.GET.get("sort", "name")
-    staff = staff.order_by(*STAFF_SORTS.get(sort, STAFF_SORTS["name"]))
+    staff = selectors.staff_list(
+        request.user,
+        query=filters.get("q", ""),
+        role=filters.get("role", ""),
+        status=filters.get("status", ""),
+        sort=sort,
+    )
     page = Paginator(staff, 25).get_page(request.GET.get("page"))
     return render(request, "org/staff_list.html", {"form": form, "page": page, "sort": sort})
 
@@ -109,7 +80,7 @@ def _visible_staff(request: HttpRequest, pk: int) -> User:
 def _render_staff_detail(
     request: HttpRequest, staff: User, form: AssignmentForm, status: int = 200
 ) -> HttpResponse:
-    assignments = staff.assignments.select_related("region", "created_by", "ended_by")
+    assignments = selectors.staff_assignments(staff)
     context = {"staff": staff, "assignments": assignments, "assignment_form": form}
     return render(request, "org/staff_detail.html", context, status=status)
 
@@ -118,7 +89,9 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require_staff_manager(request)
     staff = _visible_staff(request, pk)
     return _render_staff_detail(
-        request, staff, AssignmentForm(regions=_assignable_regions(request))
+        request,
+        staff,
+        AssignmentForm(regions=_assignable_regions(request)),
     )
 
 
@@ -153,10 +126,7 @@ def staff_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _assignable_regions(request: HttpRequest) -> QuerySet[Region]:
-    scope = permissions.managed_scope(request.user)
-    return Region.objects.filter(scope.q("code")).filter(
-        level__in=[Level.DISTRICT, Level.TOWN, Level.VILLAGE]
-    )
+    return selectors.assignable_regions(permissions.managed_scope(request.user))
 
 
 @require_POST

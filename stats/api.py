@@ -8,107 +8,23 @@ from typing import Any
 
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, viewsets
+from rest_framework import viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core import clock
 from core.scoping import get_scope
 from org.models import Region
-from stats import figures, history
-from stats.figures import Dashboard, Row
-
-
-class RegionRefSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    name = serializers.CharField()
-    level = serializers.CharField()
-
-
-class WorkerSerializer(serializers.Serializer):
-    user_id = serializers.IntegerField()
-    name = serializers.CharField()
-    training = serializers.ChoiceField(choices=list(figures.TrainingState.LABELS))
-
-
-class FiguresSerializer(serializers.Serializer):
-    total = serializers.IntegerField(help_text="Active children served (each counted once).")
-    key = serializers.IntegerField(help_text="Active key children (R15).")
-    categories = serializers.DictField(
-        child=serializers.IntegerField(),
-        help_text="Active children per category; a child in two categories counts in each.",
-    )
-    contacted = serializers.IntegerField(
-        help_text="Contacted this calendar month by a contact the district's cadence rule counts "
-        "(in person for key children unless phone and video count)."
-    )
-    home_visited = serializers.IntegerField(help_text="Visited at home this calendar quarter.")
-    month_pct = serializers.FloatField(allow_null=True)
-    quarter_pct = serializers.FloatField(allow_null=True)
-    overdue_contact = serializers.IntegerField()
-    overdue_home = serializers.IntegerField()
-    reports_open = serializers.IntegerField()
-    reports = serializers.DictField(
-        child=serializers.IntegerField(), help_text="Open mandatory reports per stage."
-    )
-    reports_overdue = serializers.IntegerField(
-        help_text="Open reports whose next expected step is past its deadline."
-    )
-
-
-class RowSerializer(serializers.Serializer):
-    region = RegionRefSerializer()
-    figures = FiguresSerializer()
-    workers = WorkerSerializer(
-        many=True, help_text="Directors of a village, supervisors of a town."
-    )
-    villages = serializers.IntegerField()
-    villages_without_director = serializers.SerializerMethodField()
-    r2_villages = serializers.SerializerMethodField(
-        help_text="Villages with more than 30 children served and a single director (R2)."
-    )
-    without_supervisor = serializers.BooleanField()
-    inspected_this_quarter = serializers.IntegerField()
-    last_inspection_on = serializers.DateField(allow_null=True)
-
-    def get_villages_without_director(self, row: Row) -> list[str]:
-        return [v.code for v in row.villages_without_director]
-
-    def get_r2_villages(self, row: Row) -> list[str]:
-        return [v.code for v in row.r2_villages]
-
-
-class MonthSerializer(serializers.Serializer):
-    month = serializers.CharField(source="label", help_text="YYYY-MM")
-    month_pct = serializers.FloatField(allow_null=True)
-    contacted = serializers.IntegerField()
-    total = serializers.IntegerField()
-    origin = serializers.ChoiceField(
-        source="source",
-        choices=["live", "snapshot", "visits"],
-        help_text="live: today; snapshot: the month's last snapshot; visits: "
-        "computed from visit dates (no snapshot that month).",
-    )
-
-
-class AreaSerializer(serializers.Serializer):
-    date = serializers.DateField(source="today")
-    figures_as_of = serializers.DateTimeField(
-        source="as_of",
-        allow_null=True,
-        help_text="When the figures come from the snapshot refreshed every few minutes (towns "
-        "and districts): the time it was taken; null when computed live.",
-    )
-    area = RowSerializer(source="total")
-    rows = RowSerializer(many=True)
-    towns_without_supervisor = serializers.SerializerMethodField()
-
-    def get_towns_without_supervisor(self, dashboard: Dashboard) -> list[str]:
-        return [t.code for t in dashboard.towns_without_supervisor]
-
-
-class AreaDetailSerializer(AreaSerializer):
-    history = MonthSerializer(many=True)
+from stats import history
+from stats.dashboard import (
+    area_dashboard,
+    dashboard_area_or_none,
+    own_areas,
+)
+from stats.serializers import (
+    AreaDetailSerializer,
+    AreaSerializer,
+)
 
 
 class StatsViewSet(viewsets.ViewSet):
@@ -121,8 +37,7 @@ class StatsViewSet(viewsets.ViewSet):
         each with the figures of the areas one level below."""
         today, now = clock.today(), clock.now()
         dashboards = [
-            figures.area_dashboard(request.user, area, today, now)
-            for area in figures.own_areas(request.user)
+            area_dashboard(request.user, area, today, now) for area in own_areas(request.user)
         ]
         return Response(AreaSerializer(dashboards, many=True).data)
 
@@ -130,11 +45,11 @@ class StatsViewSet(viewsets.ViewSet):
     def retrieve(self, request: Request, code: str) -> Response:
         """One village, town or district in the caller's scope (404 otherwise), with its child
         areas and 12 months of contact compliance."""
-        area: Region | None = figures.dashboard_area_or_none(request.user, code)
+        area: Region | None = dashboard_area_or_none(request.user, code)
         if area is None:
             raise Http404
         today = clock.today()
-        dashboard: Any = figures.area_dashboard(request.user, area, today, clock.now())
+        dashboard: Any = area_dashboard(request.user, area, today, clock.now())
         dashboard.history = history.compliance_history(
             get_scope(request.user), area, today, dashboard.total.figures
         )

@@ -1,5 +1,5 @@
 """The dashboards: /stats/ opens the user's own area, /stats/area/<code>/ any area in scope.
-Figures come from stats.figures (live) and stats.history (12 months, snapshots)."""
+Figures come from stats.dashboard (live) and stats.history (12 months, snapshots)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,19 @@ from children.choices import Category
 from core import clock
 from core.scoping import get_scope
 from org.models import Region
-from stats import figures, history
+from stats import history
+from stats.dashboard import (
+    R2_THRESHOLD,
+    Dashboard,
+    area_dashboard,
+    dashboard_area_or_none,
+    own_areas,
+)
+from stats.figures import snapshot_minutes
 from training.selectors import can_see_files
 
 
-def chart_data(dashboard: figures.Dashboard, months: list[history.Month]) -> dict[str, Any]:
+def chart_data(dashboard: Dashboard, months: list[history.Month]) -> dict[str, Any]:
     """What static/stats.js draws: compliance per month and children by category."""
     counts = dashboard.total.figures["categories"]
     return {
@@ -30,7 +38,7 @@ def chart_data(dashboard: figures.Dashboard, months: list[history.Month]) -> dic
 def render_dashboard(request: HttpRequest, area: Region) -> HttpResponse:
     user: Any = request.user
     today = clock.today()
-    dashboard = figures.area_dashboard(user, area, today, clock.now())
+    dashboard = area_dashboard(user, area, today, clock.now())
     months = history.compliance_history(get_scope(user), area, today, dashboard.total.figures)
     scope = get_scope(user)
     parent = area.parent if area.parent and scope.covers(area.parent.code) else None
@@ -45,8 +53,8 @@ def render_dashboard(request: HttpRequest, area: Region) -> HttpResponse:
             "rows": dashboard.rows,
             "months": months,
             "chart": chart_data(dashboard, months),
-            "r2_threshold": figures.R2_THRESHOLD,
-            "snapshot_minutes": figures.snapshot_minutes(),
+            "r2_threshold": R2_THRESHOLD,
+            "snapshot_minutes": snapshot_minutes(),
             "can_see_files": can_see_files(user),
         },
     )
@@ -54,7 +62,7 @@ def render_dashboard(request: HttpRequest, area: Region) -> HttpResponse:
 
 def index(request: HttpRequest) -> HttpResponse:
     """The dashboard of the user's own area; a choice when they serve several."""
-    areas = figures.own_areas(request.user)
+    areas = own_areas(request.user)
     if not areas:
         raise Http404
     if len(areas) == 1:
@@ -63,7 +71,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def area(request: HttpRequest, code: str) -> HttpResponse:
-    region = figures.dashboard_area_or_none(request.user, code)
+    region = dashboard_area_or_none(request.user, code)
     if region is None:
         raise Http404
     return render_dashboard(request, region)

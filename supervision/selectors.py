@@ -88,6 +88,20 @@ def items_for(user: Any) -> SpotCheckItemQuerySet:
     return SpotCheckItem.objects.visible_to(user).filter(spot_check_scope(user).q("region_code"))
 
 
+def town_items(user: Any, *, spot_check: SpotCheck, town: str) -> SpotCheckItemQuerySet:
+    """The items of `spot_check` in the town `town` (a 12-digit code) that `user` may see,
+    with their child and its open rectifications (`open_items`), in region order."""
+    return (
+        items_for(user)
+        .filter(spot_check=spot_check, region_code__startswith=town[:9])
+        .select_related("child", "child__village")
+        .annotate(
+            open_items=Count("rectifications", filter=Q(rectifications__done_on__isnull=True))
+        )
+        .order_by("region_code", "pk")
+    )
+
+
 def rectifications_for(user: Any) -> SpotCheckRectificationQuerySet:
     return SpotCheckRectification.objects.visible_to(user).filter(
         spot_check_scope(user).q("item__region_code")

@@ -10,7 +10,6 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -247,15 +246,7 @@ def spot_check_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if town:
         if not (town.isdigit() and len(town) == 12):
             raise Http404
-        items = (
-            selectors.items_for(request.user)
-            .filter(spot_check=spot_check, region_code__startswith=town[:9])
-            .select_related("child", "child__village")
-            .annotate(
-                open_items=Count("rectifications", filter=Q(rectifications__done_on__isnull=True))
-            )
-            .order_by("region_code", "pk")
-        )
+        items = selectors.town_items(request.user, spot_check=spot_check, town=town)
         page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

@@ -169,7 +169,7 @@ def make_id(
 
 def child_input(village_code: str = ZHIDA, **overrides: object):
     """A complete, valid registration: a rural left-behind boy whose parents both work away."""
-    from children.services import ChildInput
+    from children.registration import ChildInput
 
     birth = overrides.pop("birth_date", datetime.date(2015, 3, 8))
     gender = overrides.pop("gender", "M")
@@ -225,9 +225,9 @@ def child_input(village_code: str = ZHIDA, **overrides: object):
 
 
 def make_child(by: User, village_code: str = ZHIDA, **overrides: object):
-    from children.services import save_child
+    from children.registration import child_save
 
-    return save_child(by=by, data=child_input(village_code, **overrides)).child
+    return child_save(by=by, data=child_input(village_code, **overrides)).child
 
 
 __all__ = ["Role", "certify", "child_input", "make_child", "make_id", "make_user"]

@@ -20,7 +20,7 @@ from core import clock, scoping
 from core.regions import Level
 from org.models import Assignment, AssignmentQuerySet, Region, Role, User
 from org.selectors import staff_serving
-from training.models import Attendance, Result, Session, TrainingStatus
+from training.models import Attendance, Course, Result, Session, TrainingStatus
 
 WORKER_ROLES = (Role.CHILD_DIRECTOR, Role.SUPERVISOR)
 
@@ -194,3 +194,10 @@ def coverage(district: Region, year: int, today: datetime.date | None = None) ->
             )
         )
     return result
+
+
+def course_sessions(user: Any, course: Course) -> QuerySet[Session]:
+    """The sessions of `course` that `user` may see, with their regions."""
+    return course.sessions.filter(
+        pk__in=Session.objects.visible_to(user).values("pk")
+    ).select_related("region")

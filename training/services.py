@@ -142,6 +142,15 @@ def eligible_invitees(level: str, region: Region, today: datetime.date | None = 
 # --- Courses and materials -------------------------------------------------------------------
 
 
+def session_invitees(*, regions: Iterable[Region]) -> Any:
+    """Everyone a session organised in any of `regions` may invite (R8), by name."""
+    people = User.objects.none()
+    for region in regions:
+        level = "district" if region.level == "district" else "town"
+        people = people | eligible_invitees(level, region)
+    return people.distinct().order_by("real_name", "pk")
+
+
 def _district_of(user: User) -> Region:
     regions = organiser_regions(user)
     codes = sorted({r.code[:6] + "000000" for r in regions})

@@ -134,9 +134,7 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "course": course,
         "materials": course.materials.all(),
-        "sessions": course.sessions.filter(
-            pk__in=Session.objects.visible_to(request.user).values("pk")
-        ).select_related("region"),
+        "sessions": selectors.course_sessions(request.user, course),
         "form": form,
         "can_organise": can_organise,
     }
@@ -169,10 +167,6 @@ def material_download(request: HttpRequest, pk: int) -> FileResponse:
 def _session_form(request: HttpRequest) -> SessionForm:
     user: User = request.user  # type: ignore[assignment]
     regions = services.organiser_regions(user)
-    people = User.objects.none()
-    for region in regions:
-        level = "district" if region.level == "district" else "town"
-        people = people | services.eligible_invitees(level, region)
     initial: dict[str, Any] = {"date": clock.today()}
     if len(regions) == 1:
         initial["region"] = regions[0].pk
@@ -181,7 +175,7 @@ def _session_form(request: HttpRequest) -> SessionForm:
         request.POST or None,
         courses=Course.objects.visible_to(user),
         regions=regions,
-        people=people.distinct().order_by("real_name", "pk"),
+        people=services.session_invitees(regions=regions),
         initial=initial,
     )
 

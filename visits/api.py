@@ -7,94 +7,27 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action, api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from children.models import Child
-from core import clock, permissions, scoping, workitems
+from core import clock, permissions, scoping
 from core.api import as_drf_error
-from org.models import Region
 from visits import followups, inspections, selectors, services
-from visits.models import FINDING_AREAS, FollowUp, Inspection, Rectification, Visit, VisitKind
-
-
-class FollowUpSerializer(serializers.ModelSerializer):
-    done_by = serializers.CharField(
-        source="done_by.username", read_only=True, default=None, allow_null=True
-    )
-    done_on = serializers.DateField(read_only=True, allow_null=True)
-
-    class Meta:
-        model = FollowUp
-        fields = ["id", "text", "due_on", "urgent", "done", "done_on", "done_note", "done_by"]
-        read_only_fields = ["id", "done", "done_on", "done_note", "done_by"]
-
-
-class VisitSerializer(serializers.ModelSerializer):
-    client_uuid = serializers.UUIDField()
-    child = serializers.PrimaryKeyRelatedField(queryset=Child.objects.none())
-    follow_ups = FollowUpSerializer(many=True, required=False)
-    author = serializers.CharField(source="author.username", read_only=True)
-
-    class Meta:
-        model = Visit
-        fields = [
-            "id",
-            "client_uuid",
-            "child",
-            "author",
-            "kind",
-            "visit_date",
-            "seen",
-            *[name for area, _label in FINDING_AREAS for name in (area, f"{area}_note")],
-            "problems",
-            "actions",
-            "danger_found",
-            "follow_ups",
-            "created_at",
-            "updated_at",
-        ]
-        read_only_fields = ["id", "author", "created_at", "updated_at"]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            # Any visible child: a closed or out-of-scope one gets the service's message / 404.
-            self.fields["child"].queryset = Child.objects.visible_to(request.user)  # type: ignore[attr-defined]
-
-
-class VisitCorrectionSerializer(serializers.ModelSerializer):
-    """The fields a correction may change, all optional, and the reason (required after the
-    author's 7-day window)."""
-
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=300)
-
-    class Meta:
-        model = Visit
-        fields = [*services.VISIT_FIELDS, "reason"]
-        extra_kwargs = {name: {"required": False} for name in services.VISIT_FIELDS}
-
-
-class WorkItemDoneSerializer(serializers.Serializer):
-    """Marking an item done: the date (default today, not in the future, not before the item
-    was set) and an optional note of what was done."""
-
-    done_on = serializers.DateField(required=False)
-    done_note = serializers.CharField(
-        required=False, allow_blank=True, max_length=workitems.DONE_NOTE_LENGTH
-    )
-
-
-class VisitFilterSerializer(serializers.Serializer):
-    child = serializers.IntegerField(required=False)
-    kind = serializers.ChoiceField(choices=VisitKind.choices, required=False)
-    date_from = serializers.DateField(required=False)
-    date_to = serializers.DateField(required=False)
+from visits.models import FollowUp, Inspection, Rectification, Visit
+from visits.serializers import (
+    FollowUpSerializer,
+    InspectionRectificationItemSerializer,
+    InspectionSerializer,
+    RectificationFilterSerializer,
+    VisitCorrectionSerializer,
+    VisitFilterSerializer,
+    VisitSerializer,
+    WorkItemDoneSerializer,
+)
 
 
 @extend_schema_view(
@@ -230,11 +163,7 @@ def follow_up_done(request: Request, pk: int) -> Response:
 def child_schedule(request: Request, child_pk: int) -> Response:
     """A child's next due dates and recent visits."""
     child = scoping.get_visible_or_404(Child.objects.all(), request.user, pk=child_pk)
-    recent = (
-        Visit.objects.filter(child=child)
-        .select_related("author")
-        .order_by("-visit_date", "-pk")[:10]
-    )
+    recent = selectors.recent_visits(child)[:10]
     return Response(
         {
             "child": child.pk,
@@ -253,47 +182,6 @@ def child_schedule(request: Request, child_pk: int) -> Response:
             ],
         }
     )
-
-
-class InspectionRectificationSerializer(serializers.ModelSerializer):
-    done_by = serializers.CharField(
-        source="done_by.username", read_only=True, default=None, allow_null=True
-    )
-    done_on = serializers.DateField(read_only=True, allow_null=True)
-
-    class Meta:
-        model = Rectification
-        fields = ["id", "text", "due_on", "done", "done_on", "done_note", "done_by"]
-        read_only_fields = ["id", "done", "done_on", "done_note", "done_by"]
-
-
-class InspectionSerializer(serializers.ModelSerializer):
-    client_uuid = serializers.UUIDField()
-    village = serializers.PrimaryKeyRelatedField(queryset=Region.objects.none())
-    rectifications = InspectionRectificationSerializer(many=True, required=False)
-    supervisor = serializers.CharField(source="supervisor.username", read_only=True)
-
-    class Meta:
-        model = Inspection
-        fields = [
-            "id",
-            "client_uuid",
-            "village",
-            "supervisor",
-            "inspected_on",
-            "quarter",
-            *inspections.CHECKLIST,
-            "findings",
-            "rectifications",
-            "created_at",
-        ]
-        read_only_fields = ["id", "supervisor", "quarter", "created_at"]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            self.fields["village"].queryset = Region.objects.visible_to(request.user)  # type: ignore[attr-defined]
 
 
 class InspectionViewSet(
@@ -341,44 +229,6 @@ class InspectionViewSet(
 
 
 # --- Rectification items (R16) ----------------------------------------------------------------
-
-
-class InspectionRectificationItemSerializer(InspectionRectificationSerializer):
-    """A rectification item with its inspection and village, as the list shows it."""
-
-    inspection = serializers.IntegerField(source="inspection_id", read_only=True)
-    village = serializers.IntegerField(source="inspection.village_id", read_only=True)
-    village_code = serializers.CharField(source="inspection.region_code", read_only=True)
-    village_name = serializers.CharField(source="inspection.village.name", read_only=True)
-    overdue = serializers.SerializerMethodField()
-
-    class Meta(InspectionRectificationSerializer.Meta):
-        fields = [
-            "id",
-            "inspection",
-            "village",
-            "village_code",
-            "village_name",
-            *InspectionRectificationSerializer.Meta.fields[1:],
-            "overdue",
-        ]
-        read_only_fields = fields
-
-    def get_overdue(self, item: Rectification) -> bool:
-        return not item.done and item.due_on < self.context.get("today", clock.today())
-
-
-def _division_code(value: str) -> None:
-    if not (len(value) == 12 and value.isdigit()):
-        raise serializers.ValidationError(_("Give a 12-digit division code."))
-
-
-class RectificationFilterSerializer(serializers.Serializer):
-    village = serializers.CharField(required=False, validators=[_division_code])
-    town = serializers.CharField(required=False, validators=[_division_code])
-    open = serializers.BooleanField(required=False, allow_null=True, default=None)
-    overdue = serializers.BooleanField(required=False, allow_null=True, default=None)
-    due_before = serializers.DateField(required=False)
 
 
 @extend_schema_view(

@@ -301,3 +301,17 @@ def rectifications_for(user: Any, params: dict[str, Any], today: datetime.date) 
     if params.get("due_before"):
         items = items.filter(due_on__lt=params["due_before"])
     return items.select_related("inspection__village", "done_by").order_by("done", "due_on", "pk")
+
+
+def recent_inspections(user: Any) -> QuerySet[Inspection]:
+    """The village inspections `user` may see, newest first, with village and supervisor."""
+    return (
+        Inspection.objects.visible_to(user)
+        .select_related("village", "supervisor")
+        .order_by("-inspected_on", "-pk")
+    )
+
+
+def recent_visits(child: Child) -> QuerySet[Visit]:
+    """The visits of `child`, newest first, with their authors."""
+    return Visit.objects.filter(child=child).select_related("author").order_by("-visit_date", "-pk")

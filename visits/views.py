@@ -307,11 +307,7 @@ def visit_correct(request: HttpRequest, pk: int) -> HttpResponse:
 def inspections(request: HttpRequest) -> HttpResponse:
     today = clock.today()
     villages = list(selectors.villages_with_inspection(request.user, today))
-    recent = (
-        Inspection.objects.visible_to(request.user)
-        .select_related("village", "supervisor")
-        .order_by("-inspected_on", "-pk")[:PAGE_SIZE]
-    )
+    recent = selectors.recent_inspections(request.user)[:PAGE_SIZE]
     return render(
         request,
         "visits/inspections.html",

@@ -18,7 +18,8 @@ from PIL import Image
 from children import dossier
 from children.attachments import save_attachment
 from children.models import AccessAction, AccessLog, Attachment
-from children.services import save_child, save_record
+from children.records import record_save
+from children.registration import child_save
 from tests.factories import child_input, make_child
 
 
@@ -295,7 +296,7 @@ def _add_records(people, child, assistance: int = 1) -> None:
     by = people["director"]
     day = datetime.date(2026, 3, 1)
     for i in range(assistance):
-        save_record(
+        record_save(
             by=by,
             child=child,
             kind="assistance",
@@ -307,7 +308,7 @@ def _add_records(people, child, assistance: int = 1) -> None:
                 "provider": f"静观镇教育办{i}",
             },
         )
-    save_record(
+    record_save(
         by=by,
         child=child,
         kind="referral",
@@ -317,10 +318,10 @@ def _add_records(people, child, assistance: int = 1) -> None:
             "referred_on": day,
         },
     )
-    save_record(
+    record_save(
         by=by, child=child, kind="note", values={"noted_on": day, "text": "电话联系祖父，情况稳定"}
     )
-    save_record(
+    record_save(
         by=by,
         child=child,
         kind="problem",
@@ -332,7 +333,7 @@ def test_the_dossier_is_a_pdf_with_the_archive_in_it(people, login, child, tmp_p
     _add_records(people, child)
     _attach(people, child, MINIMAL_PDF, name="委托监护确认书.pdf", kind="entrustment")
     data = child_input(id_number=child.id_number, school_name="静观镇第二小学")
-    save_child(by=people["director"], data=data, instance=child)
+    child_save(by=people["director"], data=data, instance=child)
 
     client = login(people["director"])
     response = client.get(reverse("children:dossier_pdf", args=[child.pk]))
@@ -404,7 +405,7 @@ def test_parent_ids_are_masked_too(people, child, tmp_path):
     father_id = make_id(datetime.date(1985, 6, 1), "M")
     data = child_input(id_number=child.id_number)
     data.parents["father"]["id_number"] = father_id
-    save_child(by=people["director"], data=data, instance=child)
+    child_save(by=people["director"], data=data, instance=child)
     html = dossier.render_html(dossier.dossier_queryset().get(pk=child.pk), people["director"])
     assert father_id not in html
     assert father_id[:6] + "********" + father_id[-4:] in html

@@ -245,7 +245,7 @@ def test_close_needs_a_reason_and_a_new_address_when_moved(people, client):
 
 
 def test_archive_page_query_count_is_bounded(people, client, django_assert_max_num_queries):
-    from children.services import save_record
+    from children.records import record_save
 
     child = make_child(people["director"])
     client.force_login(people["director"])
@@ -255,6 +255,6 @@ def test_archive_page_query_count_is_bounded(people, client, django_assert_max_n
         client.get(reverse("children:detail", args=[child.pk]))
     for i in range(10):
         values = {"noted_on": datetime.date(2026, 1, i + 1), "text": f"n{i}"}
-        save_record(by=people["director"], child=child, kind="note", values=values)
+        record_save(by=people["director"], child=child, kind="note", values=values)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse("children:detail", args=[child.pk]))

@@ -6,8 +6,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from children import crypto
+from children.closing import age_reviews_mark
 from children.models import Child
-from children.services import DuplicateChild, mark_age_reviews, save_child
+from children.registration import DuplicateChild, child_save
 from tests.factories import CHENGUANG, XINGCHENG, ZHIDA, child_input, make_child, make_id
 
 BIRTH = datetime.date(2015, 3, 8)
@@ -36,20 +37,20 @@ def test_birth_date_and_gender_must_agree_with_the_id(people):
     data.fields["gender"] = "M"
     data.fields["birth_date"] = datetime.date(2015, 3, 9)
     with pytest.raises(ValidationError) as exc:
-        save_child(by=people["director"], data=data)
+        child_save(by=people["director"], data=data)
     assert set(exc.value.message_dict) == {"gender", "birth_date"}
     assert not Child.objects.exists()
 
 
 def test_a_village_outside_the_directors_scope_is_refused(people):
     with pytest.raises(ValidationError) as exc:
-        save_child(by=people["director"], data=child_input(XINGCHENG))
+        child_save(by=people["director"], data=child_input(XINGCHENG))
     assert "village" in exc.value.message_dict
 
 
 def test_supervisors_do_not_register_children(people):
     with pytest.raises(ValidationError):
-        save_child(by=people["supervisor"], data=child_input(ZHIDA))
+        child_save(by=people["supervisor"], data=child_input(ZHIDA))
 
 
 def test_duplicate_in_scope_links_to_the_existing_child(people):
@@ -74,8 +75,8 @@ def test_duplicate_out_of_scope_reveals_nothing(people):
 def test_the_same_submission_twice_creates_one_child(people):
     token = uuid.uuid4()
     data = child_input()
-    first = save_child(by=people["director"], data=data, client_token=token)
-    second = save_child(by=people["director"], data=data, client_token=token)
+    first = child_save(by=people["director"], data=data, client_token=token)
+    second = child_save(by=people["director"], data=data, client_token=token)
     assert first.created and not second.created
     assert first.child.pk == second.child.pk
     assert Child.objects.count() == 1
@@ -91,7 +92,7 @@ def test_key_child_is_derived_and_stored(people):
 def test_every_change_is_kept_with_who(people):
     child = make_child(people["director"])
     data = child_input(id_number=child.id_number, school_name="静观中学", schooling="junior")
-    result = save_child(by=people["civil"], data=data, instance=child)
+    result = child_save(by=people["civil"], data=data, instance=child)
     assert result.changed
     records = list(child.history.order_by("history_date"))
     assert len(records) == 2
@@ -103,13 +104,13 @@ def test_every_change_is_kept_with_who(people):
 def test_saving_without_changes_writes_no_history(people):
     child = make_child(people["director"])
     data = child_input(id_number=child.id_number)
-    result = save_child(by=people["director"], data=data, instance=child)
+    result = child_save(by=people["director"], data=data, instance=child)
     assert not result.changed
     assert child.history.count() == 1
 
 
 def test_eligibility_warnings_come_back(people):
-    result = save_child(by=people["director"], data=child_input(categories=["poverty"]))
+    result = child_save(by=people["director"], data=child_input(categories=["poverty"]))
     assert result.warnings  # both parents away, under 16, not marked left-behind
 
 
@@ -127,7 +128,7 @@ def test_age_review_flags_left_behind_only_at_16_and_everyone_at_18(people):
         over_age_reason="在校就读",  # 18 by today: registering needs the reason
     )
     young = make_child(people["director"])
-    assert mark_age_reviews(today) == 2
+    assert age_reviews_mark(today=today) == 2
     flagged = set(Child.objects.filter(age_review_due=True).values_list("pk", flat=True))
     assert flagged == {at_16.pk, at_18.pk}
     assert at_16_poor.pk not in flagged and young.pk not in flagged

@@ -6,8 +6,7 @@ import pytest
 
 from core.regions import Level
 from org.models import Region, Role
-from stats import figures
-from stats.figures import TrainingState
+from stats.dashboard import TrainingState, area_dashboard, dashboard_area_or_none, own_areas
 from tests.factories import (
     BEIBEI,
     JINGGUAN,
@@ -24,7 +23,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.calendar]
 
 
 def dashboard(user, code, world):
-    return figures.area_dashboard(user, region(code), world.today, world.now)
+    return area_dashboard(user, region(code), world.today, world.now)
 
 
 def row_of(board, code):
@@ -118,9 +117,7 @@ def test_r2_flag(people, children, directors, flagged):
     from django.utils import timezone
 
     _village_with(people, children, directors)
-    board = figures.area_dashboard(
-        people["civil"], region(TIANSHENG), timezone.localdate(), timezone.now()
-    )
+    board = area_dashboard(people["civil"], region(TIANSHENG), timezone.localdate(), timezone.now())
     row = row_of(board, XINXINGLU)
     assert row.figures["total"] == children
     assert row.r2 is flagged
@@ -129,18 +126,18 @@ def test_r2_flag(people, children, directors, flagged):
 
 
 def test_own_areas(people):
-    assert figures.own_areas(people["director"]) == [region(ZHIDA)]
-    assert figures.own_areas(people["supervisor"]) == [region(JINGGUAN)]
-    assert figures.own_areas(people["civil"]) == [region(BEIBEI)]
-    assert figures.own_areas(people["nobody"]) == []
-    assert figures.own_areas(people["sysadmin"]) == []
+    assert own_areas(people["director"]) == [region(ZHIDA)]
+    assert own_areas(people["supervisor"]) == [region(JINGGUAN)]
+    assert own_areas(people["civil"]) == [region(BEIBEI)]
+    assert own_areas(people["nobody"]) == []
+    assert own_areas(people["sysadmin"]) == []
 
 
 def test_area_out_of_scope_is_none(people):
     supervisor = people["supervisor"]
-    assert figures.dashboard_area_or_none(supervisor, JINGGUAN) is not None
-    assert figures.dashboard_area_or_none(supervisor, ZHIDA) is not None
-    assert figures.dashboard_area_or_none(supervisor, TIANSHENG) is None
-    assert figures.dashboard_area_or_none(supervisor, BEIBEI) is None
-    assert figures.dashboard_area_or_none(people["director"], JINGGUAN) is None
-    assert figures.dashboard_area_or_none(supervisor, "not-a-code") is None
+    assert dashboard_area_or_none(supervisor, JINGGUAN) is not None
+    assert dashboard_area_or_none(supervisor, ZHIDA) is not None
+    assert dashboard_area_or_none(supervisor, TIANSHENG) is None
+    assert dashboard_area_or_none(supervisor, BEIBEI) is None
+    assert dashboard_area_or_none(people["director"], JINGGUAN) is None
+    assert dashboard_area_or_none(supervisor, "not-a-code") is None

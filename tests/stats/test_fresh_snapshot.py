@@ -15,7 +15,8 @@ from rest_framework.test import APIClient
 
 from core.scoping import get_scope
 from stats import services
-from stats.figures import FRESH_FACTOR, area_dashboard, snapshot_village_figures
+from stats.dashboard import area_dashboard
+from stats.figures import FRESH_FACTOR, snapshot_village_figures
 from stats.models import RegionSnapshot
 from tests.factories import BEIBEI, JINGGUAN, TIANSHENG, ZHIDA, make_child, region
 

@@ -11,7 +11,7 @@ from core.regions import Level
 from core.scoping import get_scope
 from org.models import Region
 from stats import history, services
-from stats.figures import area_dashboard
+from stats.dashboard import area_dashboard
 from stats.models import RegionSnapshot
 from stats.tasks import snapshot_regions as snapshot_task
 from tests.clock import add_months

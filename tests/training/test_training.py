@@ -571,7 +571,7 @@ def test_api_sessions_and_courses(people, course):
 def test_demo_training_certifies_the_demo_workers(db, monkeypatch):
     from django.core.management import call_command
 
-    from org.management.commands import load_demo
+    from demo.management.commands import load_demo
     from org.models import User
 
     monkeypatch.setattr(load_demo, "DEMO_CHILDREN", 6)

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from children import services as child_services
+from children import closing, registration
 from children.models import Child
 from core import calendar
 from tests.factories import BEIBEI, make_child, region
@@ -115,7 +115,7 @@ def test_key_status_change_recomputes(people, child):
 
     data = child_input(psychological_concern=True)
     data.id_number = child.id_number
-    child_services.save_child(by=people["director"], data=data, instance=child, today=TODAY)
+    registration.child_save(by=people["director"], data=data, instance=child, today=TODAY)
     child.refresh_from_db()
     assert child.is_key
     assert child.next_home_visit_due == D(2026, 11, 1)
@@ -123,13 +123,13 @@ def test_key_status_change_recomputes(people, child):
 
 def test_closing_clears_and_reopening_restores(people, child):
     log(people["director"], child, "home_visit", D(2026, 10, 1))
-    child_services.close_child(
+    closing.child_close(
         by=people["director"], child=child, reason="moved_away", closed_on=TODAY,
         new_address="广东东莞", today=TODAY,
     )  # fmt: skip
     child.refresh_from_db()
     assert (child.next_contact_due, child.next_home_visit_due) == (None, None)
-    child_services.reopen_child(by=people["director"], child=child, note="回来了")
+    closing.child_reopen(by=people["director"], child=child, note="回来了")
     child.refresh_from_db()
     assert (child.next_contact_due, child.next_home_visit_due) == (D(2026, 11, 1), D(2027, 1, 1))
 

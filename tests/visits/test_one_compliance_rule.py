@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
 from core import clock
-from stats import figures
+from stats.dashboard import area_dashboard
 from stats.models import RegionSnapshot
 from stats.services import snapshot_regions
 from stats.workbook import build_statistics_workbook
@@ -70,9 +70,9 @@ def test_the_same_rule_everywhere(people, login, phoned, district):
     assert schedule["next_contact_due"] == child.next_contact_due.isoformat()
 
     # The live village and town dashboards.
-    village_board = figures.area_dashboard(people[director], region(village), today, now)
+    village_board = area_dashboard(people[director], region(village), today, now)
     assert village_board.total.figures["contacted"] == contacted
-    town_board = figures.area_dashboard(people[supervisor], region(town), today, now)
+    town_board = area_dashboard(people[supervisor], region(town), today, now)
     assert town_board.total.figures["contacted"] == contacted
     # The children list behind the number.
     listed = login(people[director]).get(reverse("children:list"), {"visited": "contacted"})
@@ -110,5 +110,5 @@ def test_turning_the_setting_on_moves_the_due_dates_and_the_figures(people, phon
     apply_rule_to_district(xiushan)
     child.refresh_from_db()
     assert child.next_contact_due == suite_clock.add_months(today, 1)
-    board = figures.area_dashboard(people["other_director"], region(CHENGUANG), today, clock.now())
+    board = area_dashboard(people["other_director"], region(CHENGUANG), today, clock.now())
     assert board.total.figures["contacted"] == 1

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from children.choices import Status
 from children.models import Child
-from org.management.commands import load_demo
+from demo.management.commands import load_demo
 from org.models import Assignment, Role, User
 from stats.models import RegionSnapshot
 from tests import clock as suite_clock

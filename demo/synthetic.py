@@ -11,6 +11,11 @@ with the categories, guardianship, schooling by age, and the derived key-child r
 Rows are written with `bulk_create` in batches: no history rows, no per-row signals. The same
 seed (and the same `today`) gives the same population; ID numbers already in the database are
 skipped, so topping up an existing population never collides.
+
+Names, ID numbers and parents come from demo/people.py, villages and addresses from
+demo/places.py. What is left (about 540 lines) is one generator drawing every fact of a child
+from one random stream in a fixed order, which is what makes a seed reproduce a population;
+it stays in one module so that order reads top to bottom.
 """
 
 from __future__ import annotations
@@ -18,7 +23,6 @@ from __future__ import annotations
 import datetime
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, reset_queries, transaction
@@ -41,52 +45,26 @@ from children.choices import (
     Status,
 )
 from children.models import CategoryTag, Child, Parent
-from children.services import pinyin_keys
 from core import clock
 from core.calendar import years_before
-from core.regions import Level, prefix_range
+from core.regions import Level
+from demo.people import (
+    BOY_CHARS,
+    ELDER_CHARS,
+    GIRL_CHARS,
+    WORK_PLACES,
+    Names,
+    adult_id,
+    date_between,
+    phone,
+    synthetic_parent,
+)
+from demo.places import Place, district_places
 from org.models import Region, User
+from visits.cadence import apply_rule_to_district
 
 BATCH_SIZE = 2000
 
-# The most common surnames, roughly by frequency (the first ones weigh most).
-SURNAMES = (
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭肖田董袁潘蒋蔡余杜叶"
-    "程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺"
-    "顾毛郝龚邵万钱严覃武戴莫孔向汤冉"
-)
-_SURNAME_WEIGHTS = [1.0 / (1 + i / 8) for i in range(len(SURNAMES))]
-BOY_CHARS = (
-    "浩宇轩子涵梓俊杰博文明鑫磊涛鹏伟强军勇洋辰昊然阳睿泽晨航宸铭嘉豪一天思奕凯瑞成家志宏振建兴飞斌林"
-    "毅翔诚康锦"
-)
-GIRL_CHARS = (
-    "欣怡梓涵诗雨佳琪思萱可馨悦艺婷雪丽芳娜静敏慧颖琳晓梦玉美月倩瑶妍蕾菲洁露甜心彤语若紫嘉"
-)
-ELDER_CHARS = "德秀桂兰福贵华英芳珍明国荣淑玉凤春学志永海金云中清"
-ADULT_MALE_CHARS = "建国军伟强勇斌平东明华林波涛辉刚峰亮军红兵文杰超磊"
-ADULT_FEMALE_CHARS = "秀英丽芳敏静燕霞艳娟红梅琴兰萍玲霞丹娜燕慧"
-
-WORK_PLACES = [
-    ("广东", "东莞"),
-    ("广东", "深圳"),
-    ("广东", "广州"),
-    ("广东", "佛山"),
-    ("浙江", "宁波"),
-    ("浙江", "温州"),
-    ("浙江", "杭州"),
-    ("江苏", "苏州"),
-    ("上海", "上海"),
-    ("福建", "厦门"),
-    ("福建", "泉州"),
-    ("北京", "北京"),
-    ("四川", "成都"),
-    ("重庆", "渝北区"),
-    ("新疆", "乌鲁木齐"),
-]
-MOBILE_PREFIXES = ["134", "135", "136", "137", "138", "139", "150", "151", "152", "157", "158",
-                   "159", "182", "183", "187", "188", "130", "131", "132", "155", "156", "185",
-                   "186", "133", "153", "177", "180", "181", "189", "199"]  # fmt: skip
 ILLNESSES = ["先天性心脏病", "白血病", "癫痫", "肾病综合征", "哮喘", "地中海贫血", "脑瘫"]
 PSYCH_NOTES = ["情绪低落，少与人交流", "厌学，常逃课", "沉迷手机游戏", "有自伤倾向", "攻击性行为"]
 GRADES = {
@@ -119,102 +97,6 @@ _UNABLE = [
 ]
 
 
-@dataclass(frozen=True)
-class Place:
-    village: Region
-    town: str
-    village_name: str
-    address_prefix: str  # province, district, town and village
-    rural: bool
-    street: bool  # a 街道 (urban street office) rather than a 镇
-
-
-def _short(name: str) -> str:
-    for suffix in ("村民委员会", "居民委员会", "委员会"):
-        if name.endswith(suffix) and len(name) > len(suffix):
-            return name[: -len(suffix)]
-    return name
-
-
-def district_places(district: Region) -> list[Place]:
-    """Every village of `district`, with the names an address is written with."""
-    low, high = prefix_range(district.prefix)
-    regions = Region.objects.filter(code__range=(low, high)).exclude(level=Level.DISTRICT)
-    towns = {r.code[:9]: r.name for r in regions if r.level == Level.TOWN}
-    top = ""
-    ancestors: list[Region] = []
-    parent = district.parent
-    while parent is not None:
-        ancestors.insert(0, parent)
-        parent = parent.parent
-    for region in ancestors:  # 重庆市 + (not 重庆市市辖区) or 四川省 + 成都市
-        if not top or not region.name.startswith(top):
-            top += region.name
-    places = []
-    for village in sorted((r for r in regions if r.level == Level.VILLAGE), key=lambda r: r.code):
-        town = towns.get(village.code[:9], "")
-        short = _short(village.name)
-        places.append(
-            Place(
-                village=village,
-                town=town,
-                village_name=short,
-                address_prefix=f"{top}{district.name}{town}{short}",
-                rural=village.name.endswith("村民委员会") or short.endswith("村"),
-                street=town.endswith("街道"),
-            )
-        )
-    return places
-
-
-class _Names:
-    """Names and their pinyin keys. pypinyin is the slow part, so a name's keys are put
-    together from its surname's and its given name's, each computed once: for the characters
-    above this gives exactly `pinyin_keys(name)` (checked over every combination)."""
-
-    def __init__(self, rng: random.Random) -> None:
-        self.rng = rng
-        self._pinyin: dict[str, tuple[str, str]] = {}
-
-    def surname(self) -> str:
-        return self.rng.choices(SURNAMES, weights=_SURNAME_WEIGHTS)[0]
-
-    def given(self, chars: str) -> str:
-        rng = self.rng
-        if rng.random() < 0.25:
-            return rng.choice(chars)
-        return rng.choice(chars) + rng.choice(chars)
-
-    def _keys(self, part: str) -> tuple[str, str]:
-        keys = self._pinyin.get(part)
-        if keys is None:
-            keys = self._pinyin[part] = pinyin_keys(part)
-        return keys
-
-    def pinyin(self, surname: str, given: str) -> tuple[str, str]:
-        (sur_full, sur_initials), (given_full, given_initials) = (
-            self._keys(surname),
-            self._keys(given),
-        )
-        return (sur_full + given_full)[:200], (sur_initials + given_initials)[:50]
-
-
-def _phone(rng: random.Random) -> str:
-    return rng.choice(MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}"
-
-
-def _adult_id(rng: random.Random, area: str, birth_year: int, male: bool) -> str:
-    birth = datetime.date(birth_year, 1, 1) + datetime.timedelta(days=rng.randrange(365))
-    seq = rng.randrange(500) * 2 + (1 if male else 0)
-    first17 = f"{area}{birth:%Y%m%d}{seq:03d}"
-    return first17 + idnumber.check_character(first17)
-
-
-def _date_between(rng: random.Random, start: datetime.date, end: datetime.date) -> datetime.date:
-    days = (end - start).days
-    return start + datetime.timedelta(days=rng.randrange(max(days, 0) + 1))
-
-
 class _Generator:
     def __init__(
         self,
@@ -224,7 +106,7 @@ class _Generator:
         today: datetime.date,
     ) -> None:
         self.rng = random.Random(seed)  # noqa: S311 - synthetic data, reproducible by design
-        self.names = _Names(self.rng)
+        self.names = Names(self.rng)
         self.area = district.code[:6]
         self.today = today
         self.created_by = created_by
@@ -259,7 +141,7 @@ class _Generator:
     def _birth(self, min_age: int, max_age: int) -> datetime.date:
         latest = years_before(self.today, min_age)
         earliest = years_before(self.today, max_age + 1) + datetime.timedelta(days=1)
-        return _date_between(self.rng, earliest, latest)
+        return date_between(self.rng, earliest, latest)
 
     def _child_id(self, birth: datetime.date, male: bool) -> tuple[str, str] | None:
         """A fresh ID number for `birth` and its hash, or None when the day is full."""
@@ -482,8 +364,18 @@ class _Generator:
         child.is_key, child.key_reasons = bool(reasons), reasons
         if rng.random() < 0.03:
             self._close(child, age)
-        parents = [self._parent(relation, status, surname, birth) for relation, status in
-                   statuses.items()]  # fmt: skip
+        parents = [
+            synthetic_parent(
+                self.names,
+                area=self.area,
+                relation=relation,
+                status=status,
+                surname=surname,
+                birth=birth,
+                today=self.today,
+            )
+            for relation, status in statuses.items()
+        ]
         return child, categories, parents
 
     def _guardian(
@@ -551,19 +443,19 @@ class _Generator:
             values.update(
                 carer_name=carer_surname + self.names.given(ELDER_CHARS),
                 carer_relation=relation,
-                carer_phone=_phone(rng) if rng.random() < 0.85 else "",
+                carer_phone=phone(rng) if rng.random() < 0.85 else "",
                 carer_address=address,
                 carer_capacity=rng.choices(
                     CarerCapacity.values, weights=[0.87, 0.114, 0.008, 0.008]
                 )[0],
                 entrustment_signed_on=(
-                    _date_between(rng, years_before(self.today, 3), self.today)
+                    date_between(rng, years_before(self.today, 3), self.today)
                     if rng.random() < 0.9
                     else None
                 ),
             )
             if rng.random() < 0.5:
-                values["carer_id_cipher"] = crypto.encrypt(_adult_id(rng, self.area, born, male))
+                values["carer_id_cipher"] = crypto.encrypt(adult_id(rng, self.area, born, male))
         return values
 
     def _close(self, child: Child, age: int) -> None:
@@ -574,34 +466,11 @@ class _Generator:
         reason = rng.choice(reasons).value
         child.status = Status.CLOSED.value
         child.close_reason = reason
-        child.closed_on = _date_between(rng, years_before(self.today, 1), self.today)
+        child.closed_on = date_between(rng, years_before(self.today, 1), self.today)
         if reason == CloseReason.MOVED_AWAY:
             child.new_address = f"{rng.choice(WORK_PLACES)[0]}省务工地随父母居住"
         elif reason == CloseReason.OTHER:
             child.close_note = "监护情况改善，经评估不再纳入"
-
-    def _parent(self, relation: str, status: str, surname: str, birth: datetime.date) -> Parent:
-        rng = self.rng
-        male = relation == ParentRelation.FATHER
-        name = (
-            surname + self.names.given(ADULT_MALE_CHARS)
-            if male
-            else self.names.surname() + self.names.given(ADULT_FEMALE_CHARS)
-        )
-        parent = Parent(relation=relation, name=name, status=status)
-        if rng.random() < 0.7:
-            area = self.area if rng.random() < 0.85 else rng.choice(["500101", "500112", "510104",
-                                                                   "522101", "430102"])  # fmt: skip
-            number = _adult_id(rng, area, birth.year - rng.randint(20, 40), male)
-            parent.id_cipher = crypto.encrypt(number)
-            parent.id_masked = idnumber.mask(number)
-        if status not in (ParentStatus.DECEASED, ParentStatus.MISSING, ParentStatus.IMPRISONED):
-            parent.phone = _phone(rng) if rng.random() < 0.8 else ""
-        if status == ParentStatus.WORKING_AWAY:
-            parent.work_province, parent.work_city = rng.choice(WORK_PLACES)
-        if status == ParentStatus.MISSING:
-            parent.missing_since = _date_between(rng, birth, self.today)
-        return parent
 
 
 def generate(
@@ -663,10 +532,8 @@ def generate(
         for model in (Child, Parent, through):
             table = connection.ops.quote_name(model._meta.db_table)
             cursor.execute(f"ANALYZE {table}")  # a table name from the models
-    # Bulk-created children bypass save_child: give them their visit due dates in one UPDATE.
+    # Bulk-created children bypass child_save: give them their visit due dates in one UPDATE.
     if recompute_due:
-        from visits.cadence import apply_rule_to_district
-
         apply_rule_to_district(district)
     return created
 

@@ -2,8 +2,8 @@ import datetime
 
 from children import idnumber
 from children.models import Child, Parent
-from children.services import pinyin_keys
-from children.synthetic import generate
+from children.registration import pinyin_keys
+from demo.synthetic import generate
 from tests.factories import BEIBEI, region
 
 TODAY = datetime.date(2026, 11, 23)

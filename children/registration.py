@@ -1,5 +1,6 @@
-"""Writes to the child archive. Views, the API and the importer all call these, so every rule
-(ID validation, duplicate IDs, scope, derived facts, history) is applied in one place."""
+"""Registering a child and updating its archive: identity (ID number, name, pinyin keys),
+duplicate IDs, scope, the village, the derived key-child facts, history. Views, the API and
+the roster importer all call `child_save`, so every rule is applied in one place."""
 
 from __future__ import annotations
 
@@ -10,34 +11,23 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
 from children import crypto, idnumber, rules
-from children.choices import (
-    ENTRUSTED,
-    Category,
-    CloseReason,
-    Gender,
-    Health,
-    ParentRelation,
-    ParentStatus,
-    Status,
-)
-from children.fields import CHILD_FIELDS, PARENT_FIELDS
-from children.models import Assistance, CategoryTag, Child, Parent, Problem, Referral, WorkNote
+from children.choices import ADULT_AGE, ENTRUSTED, Gender, Health
+from children.family import child_facts, parents_check, parents_of, parents_save
+from children.fields import CHILD_FIELDS
+from children.models import CategoryTag, Child
 from core import clock, permissions
 from core.regions import Level
 from core.text import clean_name
 from org.models import Region, User, phone_validator
 from visits import cadence
 
-# A registration is for a child: under 18, or up to MAX_AGE_WITH_REASON with the reason the
-# archive is kept past 18 (a policy case).
-ADULT_AGE = 18
+# A registration is for a child: under 18 (ADULT_AGE), or up to MAX_AGE_WITH_REASON with the
+# reason the archive is kept past 18 (a policy case).
 MAX_AGE_WITH_REASON = 25
-
 # Real province-level codes (GB/T 2260): an ID's area code outside them is worth a warning.
 PROVINCE_CODES = frozenset(
     [
@@ -219,34 +209,9 @@ def _validate(
     if f.get("health") in (Health.ILL, Health.DISABLED_AND_ILL) and not f.get("illness"):
         err("illness", _("Name the illness."))
 
-    for relation, values in data.parents.items():
-        if not values.get("status"):
-            if any(values.get(k) for k in ("name", "id_number", "phone")):
-                err(f"{relation}_status", _("Give this parent's situation."))
-            continue
-        if values.get("id_number"):
-            try:
-                parent_facts = idnumber.parse(values["id_number"], today)
-            except ValidationError as exc:
-                for message in exc.messages:
-                    err(f"{relation}_id_number", message)
-            else:
-                expected = "M" if relation == ParentRelation.FATHER else "F"
-                if parent_facts.gender != expected:
-                    err(
-                        f"{relation}_id_number",
-                        _("This ID number belongs to a %(gender)s.")
-                        % {"gender": Gender(parent_facts.gender).label},
-                    )
-        if values.get("phone"):
-            try:
-                phone_validator(values["phone"])
-            except ValidationError as exc:
-                err(f"{relation}_phone", exc.messages[0])
-        if values["status"] == ParentStatus.MISSING and not values.get("missing_since"):
-            err(f"{relation}_missing_since", _("Give the date since when the parent is missing."))
-        if values.get("missing_since") and values["missing_since"] > today:
-            err(f"{relation}_missing_since", _("This date cannot be in the future."))
+    for name, messages in parents_check(data.parents, today).items():
+        for message in messages:
+            err(name, message)
 
     if errors:
         raise ValidationError(errors)
@@ -276,63 +241,7 @@ def _check_duplicate(by: User, id_hash: str | None, instance: Child | None) -> N
     )
 
 
-def _facts(child: Child, parents: dict[str, dict[str, Any]], categories: list[str]) -> rules.Facts:
-    return rules.Facts(
-        birth_date=child.birth_date,
-        parent_statuses=tuple(v["status"] for v in parents.values() if v.get("status")),
-        categories=frozenset(categories),
-        guardian_type=child.guardian_type,
-        carer_capacity=child.carer_capacity,
-        schooling=child.schooling,
-        health=child.health,
-        psychological_concern=child.psychological_concern,
-    )
-
-
-def _existing_parents(child: Child) -> dict[str, dict[str, Any]]:
-    result = {}
-    for parent in child.parents.all():
-        values = {k: getattr(parent, k) for k in PARENT_FIELDS if k != "id_number"}
-        values["id_number"] = parent.id_number
-        result[parent.relation] = values
-    return result
-
-
-def _save_parents(child: Child, parents: dict[str, dict[str, Any]], by: User) -> bool:
-    changed = False
-    current = {p.relation: p for p in child.parents.all()}
-    for relation in ParentRelation.values:
-        values = parents.get(relation)
-        parent = current.get(relation)
-        if not values or not values.get("status"):
-            if parent is not None and relation in parents:
-                parent._history_user = by  # type: ignore[attr-defined]
-                parent.delete()
-                changed = True
-            continue
-        if parent is None:
-            parent = Parent(child=child, relation=relation)
-        dirty = parent.pk is None
-        for key in PARENT_FIELDS:
-            if key == "id_number":
-                if (values.get(key) or "") != parent.id_number:
-                    parent.set_id_number(values.get(key) or "")
-                    dirty = True
-                continue
-            value = values.get(key)
-            if value is None and key != "missing_since":
-                value = ""
-            if getattr(parent, key) != value:
-                setattr(parent, key, value)
-                dirty = True
-        if dirty:
-            parent._history_user = by  # type: ignore[attr-defined]
-            parent.save()
-            changed = True
-    return changed
-
-
-def save_child(
+def child_save(
     *,
     by: User,
     data: ChildInput,
@@ -357,7 +266,7 @@ def save_child(
         if instance is not None:
             # Lock the row: two people editing the same archive save one after the other.
             Child.objects.select_for_update().filter(pk=instance.pk).first()
-        before_parents = _existing_parents(child) if child.pk else {}
+        before_parents = parents_of(child) if child.pk else {}
         before_categories = set(child.category_codes()) if child.pk else set()
         dirty = child.pk is None
         for key in CHILD_FIELDS:
@@ -388,7 +297,7 @@ def save_child(
         child.name_pinyin, child.name_initials = pinyin_keys(child.name)
 
         merged_parents = {**before_parents, **data.parents}
-        reasons = rules.key_reasons(_facts(child, merged_parents, data.categories))
+        reasons = rules.key_reasons(child_facts(child, merged_parents, data.categories))
         key_changed = child.is_key != bool(reasons)
         if child.is_key != bool(reasons) or child.key_reasons != reasons:
             child.is_key, child.key_reasons = bool(reasons), reasons
@@ -422,11 +331,11 @@ def save_child(
             child._change_reason = reason  # type: ignore[attr-defined]
             child.save()
         if parents_changed:
-            _save_parents(child, data.parents, by)
+            parents_save(by=by, child=child, parents=data.parents)
         if created or key_changed:
             cadence.recompute(child)  # the visit cadence follows registration and key status
     warnings += [str(w) for w in rules.eligibility_warnings(
-        _facts(child, merged_parents, data.categories), today
+        child_facts(child, merged_parents, data.categories), today
     )]  # fmt: skip
     return SaveResult(
         child,
@@ -434,161 +343,3 @@ def save_child(
         changed=created or dirty or categories_changed or parents_changed,
         warnings=warnings,
     )
-
-
-def close_child(
-    *,
-    by: User,
-    child: Child,
-    reason: str,
-    closed_on: datetime.date,
-    note: str = "",
-    new_address: str = "",
-    today: datetime.date | None = None,
-) -> Child:
-    """Close an archive (nothing closes without a person, R10 age limits included)."""
-    today = today or clock.today()
-    errors: dict[str, list[str]] = {}
-    if child.status == Status.CLOSED:
-        errors["reason"] = [_("This archive is already closed.")]
-    if reason not in CloseReason.values:
-        errors["reason"] = [_("Choose a reason for closing.")]
-    if closed_on > today:
-        errors["closed_on"] = [_("This date cannot be in the future.")]
-    if reason == CloseReason.MOVED_AWAY and not new_address:
-        errors["new_address"] = [_("Give the new address.")]
-    if reason == CloseReason.OTHER and not note:
-        errors["note"] = [_("Explain the reason.")]
-    if errors:
-        raise ValidationError(errors)
-    with transaction.atomic():
-        child.status = Status.CLOSED
-        child.close_reason = reason
-        child.closed_on = closed_on
-        child.close_note = note
-        child.new_address = new_address
-        child.age_review_due = False
-        child._history_user = by  # type: ignore[attr-defined]
-        child.save()
-        cadence.recompute(child)  # a closed child has no due dates
-    return child
-
-
-def reopen_child(*, by: User, child: Child, note: str) -> Child:
-    if child.status != Status.CLOSED:
-        raise ValidationError({"note": [_("This archive is open.")]})
-    if not note:
-        raise ValidationError({"note": [_("Explain why the archive is reopened.")]})
-    with transaction.atomic():
-        child.status = Status.ACTIVE
-        child.close_reason = ""
-        child.closed_on = None
-        child.close_note = note
-        child._history_user = by  # type: ignore[attr-defined]
-        child._change_reason = note  # type: ignore[attr-defined]
-        child.save()
-        cadence.recompute(child)
-    return child
-
-
-RECORD_MODELS: dict[str, Any] = {
-    "assistance": Assistance,
-    "referral": Referral,
-    "note": WorkNote,
-    "problem": Problem,
-}
-_RECORD_DATES = {
-    "assistance": ("started_on", "ended_on"),
-    "referral": ("referred_on",),
-    "note": ("noted_on",),
-    "problem": ("found_on", "solved_on"),
-}
-
-
-def save_record(
-    *,
-    by: User,
-    child: Child,
-    kind: str,
-    values: dict[str, Any],
-    instance: Any = None,
-    today: datetime.date | None = None,
-    client_token: uuid.UUID | None = None,
-) -> Any:
-    """Add or change an assistance, referral, work-log note or problem of a child."""
-    today = today or clock.today()
-    model = RECORD_MODELS[kind]
-    if instance is None and client_token is not None:
-        earlier = model.objects.filter(child=child, client_token=client_token).first()
-        if earlier is not None:
-            return earlier
-    errors: dict[str, list[str]] = {}
-    for name in _RECORD_DATES[kind]:
-        if values.get(name) and values[name] > today:
-            errors[name] = [_("This date cannot be in the future.")]
-    started, ended = values.get("started_on"), values.get("ended_on")
-    if kind == "assistance" and started and ended and ended < started:
-        errors["ended_on"] = [_("The end cannot be before the start.")]
-    if kind == "assistance" and values.get("amount") is not None and values["amount"] < 0:
-        errors["amount"] = [_("The amount cannot be negative.")]
-    if kind == "problem" and values.get("solved_on") and not values.get("solution"):
-        errors["solution"] = [_("Say how the problem was solved.")]
-    if errors:
-        raise ValidationError(errors)
-    with transaction.atomic():
-        record = instance or model(child=child, created_by=by, client_token=client_token)
-        for key, value in values.items():
-            setattr(record, key, value)
-        record.full_clean(exclude=["child", "created_by", "client_token"])
-        record._history_user = by
-        record.save()
-        # The archive counts as updated whenever its records change (R11 "dynamic updates").
-        Child.objects.filter(pk=child.pk).update(updated_at=clock.now())
-    return record
-
-
-def warnings_for(child: Child, today: datetime.date | None = None) -> list[Promise]:
-    """Eligibility warnings of a saved child (for its archive page)."""
-    today = today or clock.today()
-    parents = {p.relation: {"status": p.status} for p in child.parents.all()}
-    return rules.eligibility_warnings(_facts(child, parents, child.category_codes()), today)
-
-
-def mark_age_reviews(today: datetime.date | None = None) -> int:
-    """Flag active children who reached an age limit (18 for all; 16 for those served only as
-    left-behind) for their director to confirm closing. Set-based; returns the number flagged."""
-    from children.choices import ADULT_AGE, LEFT_BEHIND, LEFT_BEHIND_AGE_LIMIT
-
-    today = today or clock.today()
-
-    def years_ago(n: int) -> datetime.date:
-        try:
-            return today.replace(year=today.year - n)
-        except ValueError:  # 29 February
-            return today.replace(year=today.year - n, day=28)
-
-    active = Child.objects.filter(status=Status.ACTIVE, age_review_due=False)
-    flagged = active.filter(birth_date__lte=years_ago(ADULT_AGE)).update(age_review_due=True)
-    others = [c for c in Category.values if c not in LEFT_BEHIND]
-    left_behind_only = (
-        active.filter(
-            birth_date__lte=years_ago(LEFT_BEHIND_AGE_LIMIT), categories__code__in=LEFT_BEHIND
-        )
-        .exclude(categories__code__in=others)
-        .values("pk")
-    )
-    flagged += Child.objects.filter(pk__in=left_behind_only).update(age_review_due=True)
-    return flagged
-
-
-__all__ = [
-    "ChildInput",
-    "DuplicateChild",
-    "SaveResult",
-    "close_child",
-    "mark_age_reviews",
-    "pinyin_keys",
-    "reopen_child",
-    "save_child",
-    "save_record",
-]

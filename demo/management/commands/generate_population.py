@@ -11,8 +11,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from children.synthetic import generate
 from core.regions import Level
+from demo.synthetic import generate
 from org.models import Region, User
 
 

@@ -12,16 +12,29 @@ from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
 
+from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
+from children.choices import Status
+from children.models import Child
 from core import clock
 from core.calendar import add_months, quarter_bounds, years_before
+from demo.synthetic import generate
 from org.importing import import_regions_file
 from org.models import Assignment, Region, Role, User
 from org.services import generate_password
+from stats.services import snapshot_regions
+from training import services
+from training.models import Course, OrganiserLevel, Topic
+from visits.cadence import apply_rule_to_district
+from visits.models import Visit
 
-DEMO_CSV = Path(__file__).resolve().parents[2] / "data" / "regions-chongqing-beibei-xiushan.csv"
+# The region file of the demo lives with org's data (the tests load it too).
+DEMO_CSV = (
+    Path(__file__).resolve().parents[3] / "org" / "data" / "regions-chongqing-beibei-xiushan.csv"
+)
 
 # The demo is laid out relative to the day it is loaded: the workers appointed two years
 # before, the children registered since, visits planned back from today.
@@ -225,11 +238,6 @@ class Command(BaseCommand):
     def _children(self) -> None:
         """Synthetic children (fictional names, valid-looking ID numbers) for the demo districts,
         once; district civil affairs of 北碚区 may see and export full ID numbers."""
-        from django.contrib.auth.models import Permission
-
-        from children.models import Child
-        from children.synthetic import generate
-
         for code, count in (("500109000000", DEMO_CHILDREN), ("500241000000", DEMO_CHILDREN // 3)):
             district = Region.objects.get(code=code)
             if Child.objects.filter(region_code__startswith=district.prefix).exists():
@@ -257,14 +265,6 @@ class Command(BaseCommand):
         so that the demo looks alive on whatever day it is loaded (`plan_visits`), their due
         dates recomputed by the cadence rule, and today's statistics snapshot, so "my work",
         compliance and the dashboards have something to show. Fictional, like the children."""
-        from django.utils import timezone
-
-        from children.choices import Status
-        from children.models import Child
-        from stats.services import snapshot_regions
-        from visits.cadence import apply_rule_to_district
-        from visits.models import Visit
-
         if Visit.objects.exists():
             return
         rng = random.Random(2026)  # noqa: S311 - fictional demo data, not a secret
@@ -319,9 +319,6 @@ class Command(BaseCommand):
         supervisors and directors passed when appointed (R6: they are certified and can work)
         and this year's refresher some months ago (R7: their annual training is current).
         Once: an existing course is left alone."""
-        from training import services
-        from training.models import Course, OrganiserLevel, Topic
-
         today = clock.today()
         sessions = (
             ("新任儿童督导员和儿童主任岗前培训", demo_start(today)),
