@@ -14,7 +14,7 @@ from children import crypto, idnumber
 from children.choices import Status
 from children.models import AccessLog, Child
 from core import clock, scoping
-from core.regions import Level
+from core.regions import CODE_LENGTH, Level, infer_level, prefix_code, prefix_range, scope_prefix
 from org.models import Region
 
 # Sort keys offered by lists (each backed by an index with region_code first).
@@ -99,7 +99,7 @@ def filter_regions(user: Any) -> list[Region]:
     scope."""
     scope = scoping.get_scope(user)
     levels = [Level.DISTRICT, Level.TOWN, Level.VILLAGE]
-    regions = Region.objects.filter(scope.q("code"), level__in=levels)
+    regions = Region.objects.in_scope(scope).filter(level__in=levels)
     return list(regions.order_by("code").only("code", "name", "level"))
 
 
@@ -145,9 +145,7 @@ def children_for(user: Any, flt: ChildFilter) -> QuerySet[Child]:
     exports and the API."""
     queryset: QuerySet[Child] = Child.objects.visible_to(user)
     if flt.region and flt.region.isdigit():
-        from core.regions import infer_level, prefix_range, scope_prefix
-
-        code = flt.region.ljust(12, "0")[:12]
+        code = prefix_code(flt.region[:CODE_LENGTH])
         prefix = scope_prefix(code, infer_level(code))
         queryset = queryset.filter(region_code__range=prefix_range(prefix))
     if flt.category:

@@ -47,10 +47,16 @@ def scope_prefix(code: str, level: str) -> str:
     return code[: PREFIX_LENGTH[level]]
 
 
+def prefix_code(prefix: str) -> str:
+    """The 12-digit code of the region whose scope prefix is `prefix` (zeros appended):
+    `prefix_code("500109") == "500109000000"`."""
+    return prefix.ljust(CODE_LENGTH, "0")
+
+
 def code_at(code: str, level: str) -> str:
     """The 12-digit code of the region of `level` that contains `code` (a code or a prefix):
     `code_at("500109101203", Level.DISTRICT) == "500109000000"`."""
-    return code[: PREFIX_LENGTH[level]].ljust(CODE_LENGTH, "0")
+    return prefix_code(code[: PREFIX_LENGTH[level]])
 
 
 def district_code(code: str) -> str:
@@ -79,7 +85,7 @@ def prefix_range(prefix: str) -> tuple[str, str]:
     Codes are fixed-length digit strings, so they sort the same under every collation and a
     plain B-tree index serves the range on SQLite and PostgreSQL alike.
     """
-    return prefix.ljust(CODE_LENGTH, "0"), prefix.ljust(CODE_LENGTH, "9")
+    return prefix_code(prefix), prefix.ljust(CODE_LENGTH, "9")
 
 
 def infer_level(code: str) -> str:
@@ -95,7 +101,7 @@ def parent_code(code: str, level: str) -> str | None:
     above = parent_level(level)
     if above is None:
         return None
-    return scope_prefix(code, above).ljust(CODE_LENGTH, "0")
+    return code_at(code, above)
 
 
 def code_errors(code: str, level: str | None, parent: str | None = None) -> list[str]:

@@ -54,6 +54,12 @@ class Scope:
     prefixes: tuple[str, ...] = ()
     roles: frozenset[str] = field(default_factory=frozenset)
 
+    @classmethod
+    def of_prefixes(cls, prefixes: Iterable[str]) -> Scope:
+        """The reach of `prefixes` held by nobody: no assignments, no roles (a task's reach
+        over every district, say)."""
+        return cls(prefixes=collapse(prefixes))
+
     def q(self, code_field: str) -> Q:
         """A filter selecting rows whose 12-digit region code in `code_field` is in scope."""
 
@@ -141,6 +147,11 @@ class ScopedQuerySet(models.QuerySet[_M]):
 
     def scope_filter(self, scope: Scope) -> Q:
         return scope.q(self.scope_field)
+
+    def in_scope(self, scope: Scope) -> Self:
+        """The rows in `scope`'s regions, without per-object grants: for figures and
+        aggregates, where an object shared outside its region must not count."""
+        return self.filter(self.scope_filter(scope))
 
     def visible_to(self, user: Any) -> Self:
         scope = get_scope(user)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.regions import Level, prefix_range
+from core.regions import Level, prefix_range, town_prefix
 from org.models import Region
 
 
@@ -29,7 +29,7 @@ def district_places(district: Region) -> list[Place]:
     """Every village of `district`, with the names an address is written with."""
     low, high = prefix_range(district.prefix)
     regions = Region.objects.filter(code__range=(low, high)).exclude(level=Level.DISTRICT)
-    towns = {r.code[:9]: r.name for r in regions if r.level == Level.TOWN}
+    towns = {town_prefix(r.code): r.name for r in regions if r.level == Level.TOWN}
     top = ""
     ancestors: list[Region] = []
     parent = district.parent
@@ -41,7 +41,7 @@ def district_places(district: Region) -> list[Place]:
             top += region.name
     places = []
     for village in sorted((r for r in regions if r.level == Level.VILLAGE), key=lambda r: r.code):
-        town = towns.get(village.code[:9], "")
+        town = towns.get(town_prefix(village.code), "")
         short = _short(village.name)
         places.append(
             Place(

@@ -47,7 +47,7 @@ from children.choices import (
 from children.models import CategoryTag, Child, Parent
 from core import clock
 from core.calendar import years_before
-from core.regions import Level
+from core.regions import Level, district_prefix
 from demo.people import (
     BOY_CHARS,
     ELDER_CHARS,
@@ -107,7 +107,7 @@ class _Generator:
     ) -> None:
         self.rng = random.Random(seed)  # noqa: S311 - synthetic data, reproducible by design
         self.names = Names(self.rng)
-        self.area = district.code[:6]
+        self.area = district_prefix(district.code)
         self.today = today
         self.created_by = created_by
         self.places = district_places(district)

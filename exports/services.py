@@ -65,7 +65,7 @@ def export_areas(user: Any) -> list[Region]:
     towns = scope.regions(Role.SUPERVISOR)
     condition = Q(pk__in=[r.pk for r in (*districts, *towns)])
     if districts:
-        district_scope = scoping.Scope(prefixes=tuple(d.prefix for d in districts))
+        district_scope = scoping.role_scope(user, Role.CIVIL_AFFAIRS)
         condition |= district_scope.q("code") & Q(level=Level.TOWN)
     return list(
         Region.objects.visible_to(user)

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core import clock
+from core.regions import district_code
 from notifications import channels
 from notifications.models import (
     Channel,
@@ -297,7 +298,7 @@ def _district_of(reminders: list[Reminder]) -> str:
     reminder's child (or village)."""
     first = reminders[0]
     code = first.child.region_code if first.child is not None else first.village.code  # type: ignore[union-attr]
-    return code[:6] + "000000"
+    return district_code(code)
 
 
 def _write(groups: Batch, now: datetime.datetime) -> int:

@@ -6,6 +6,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from core.district_rules import rule_fields
+from core.regions import district_code
+from notifications.models import ReminderRule
+
 # The default of Rule.inspection_reminder_days (a district may set 1 to 60 days).
 INSPECTION_REMINDER_DAYS: int = settings.NOTIFICATIONS_INSPECTION_REMINDER_DAYS
 
@@ -22,13 +26,7 @@ class Rule:
 
 
 DEFAULTS = Rule()
-FIELDS = (
-    "due_soon_days",
-    "supervisor_after_days",
-    "district_after_days",
-    "digest_threshold",
-    "inspection_reminder_days",
-)
+FIELDS = rule_fields(ReminderRule)
 
 # Delivery retries: attempt n (1-based) failing waits RETRY_BASE_SECONDS * 2**(n-1).
 MAX_ATTEMPTS: int = settings.NOTIFICATIONS_MAX_ATTEMPTS
@@ -39,13 +37,12 @@ STALE_CLAIM_SECONDS: int = 15 * 60
 
 def district_rules() -> dict[str, Rule]:
     """Every district override, by the district's 12-digit code."""
-    from notifications.models import ReminderRule
-
     return {
         row["district__code"]: Rule(**{f: row[f] for f in FIELDS})
         for row in ReminderRule.objects.values("district__code", *FIELDS)
     }
 
 
-def rule_for(district_code: str) -> Rule:
-    return district_rules().get(district_code[:6] + "000000", DEFAULTS)
+def rule_for(code: str) -> Rule:
+    """The rule of the district containing `code`."""
+    return district_rules().get(district_code(code), DEFAULTS)

@@ -45,7 +45,7 @@ from children.choices import Status
 from core import clock
 from core.calendar import quarter_bounds, quarter_of
 from core.regions import Level as RegionLevel
-from core.regions import prefix_range
+from core.regions import district_prefix, prefix_range
 from notifications.models import EscalationLevel, NotificationKind, Reminder, SendStatus
 from notifications.rules import DEFAULTS, INSPECTION_REMINDER_DAYS, Rule, district_rules
 from org.models import Role, active_assignment_sql
@@ -121,10 +121,10 @@ def selection_sql(
     scope_params: list[Any] = []
     if only is not None:
         scope.append("c.region_code BETWEEN %s AND %s")
-        scope_params += list(prefix_range(only[:6]))
+        scope_params += list(prefix_range(district_prefix(only)))
     for code in exclude:
         scope.append("c.region_code NOT BETWEEN %s AND %s")
-        scope_params += list(prefix_range(code[:6]))
+        scope_params += list(prefix_range(district_prefix(code)))
     if parts > 1:
         scope.append(f"c.id %% {int(parts)} = {int(part)}")
     due_rows = []

@@ -43,7 +43,7 @@ class RegionQuerySet(ScopedQuerySet["Region"]):
 
     def villages_in(self, scope: Scope) -> RegionQuerySet:
         """The villages inside `scope` (e.g. `permissions.archive_scope(user)`)."""
-        return self.filter(scope.q("code"), level=Level.VILLAGE)
+        return self.in_scope(scope).filter(level=Level.VILLAGE)
 
 
 class Region(models.Model):

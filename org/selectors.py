@@ -179,7 +179,7 @@ def staff_assignments(staff: User) -> QuerySet[Assignment]:
 def assignable_regions(scope: Any) -> QuerySet[Region]:
     """The districts, towns and villages inside `scope` (a manager's) that staff can be
     assigned to."""
-    return Region.objects.filter(scope.q("code")).filter(
+    return Region.objects.in_scope(scope).filter(
         level__in=[Level.DISTRICT, Level.TOWN, Level.VILLAGE]
     )
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import clock
+from core.regions import district_code, town_code
 from notifications.models import Channel, EscalationLevel, NotificationKind
 from notifications.services import Message, notify_each
 from org.models import Role
@@ -35,8 +36,8 @@ def report_escalate_overdue(*, now: datetime.datetime | None = None) -> int:
     )
     if not overdue:
         return 0
-    towns = {code[:9] + "000" for _pk, code, _due in overdue}
-    districts = {code[:6] + "000000" for _pk, code, _due in overdue}
+    towns = {town_code(code) for _pk, code, _due in overdue}
+    districts = {district_code(code) for _pk, code, _due in overdue}
     people: dict[tuple[str, str], set[int]] = {}
     for role, code, user_id in alert_staff(towns=towns, districts=districts).values_list(
         "role", "region__code", "user_id"
@@ -49,9 +50,9 @@ def report_escalate_overdue(*, now: datetime.datetime | None = None) -> int:
             continue
         recipients = {
             (uid, EscalationLevel.SUPERVISOR)
-            for uid in people.get((Role.SUPERVISOR, code[:9] + "000"), ())
+            for uid in people.get((Role.SUPERVISOR, town_code(code)), ())
         }
-        district = code[:6] + "000000"
+        district = district_code(code)
         if due < later[district]:
             for role in (Role.CIVIL_AFFAIRS, Role.PROTECTION_CENTRE):
                 recipients |= {

@@ -16,7 +16,7 @@ from children.choices import ParentStatus
 from children.models import Parent
 from core import clock
 from core.calendar import add_months
-from core.regions import infer_level, prefix_range, scope_prefix
+from core.regions import district_code, infer_level, prefix_range, scope_prefix, town_code
 from core.scoping import get_scope
 from org.models import AssignmentQuerySet, Role, User
 from org.selectors import staff_serving
@@ -56,7 +56,7 @@ def unacknowledged(user: Any) -> QuerySet[MandatoryReport]:
     """Open reports in the user's regions nobody has acknowledged (for the home page: one
     query, region scope only)."""
     return (
-        MandatoryReport.objects.filter(get_scope(user).q("region_code"))
+        MandatoryReport.objects.in_scope(get_scope(user))
         .filter(acknowledged_at__isnull=True)
         .exclude(stage=Stage.CLOSED)
         .select_related("child", "village")
@@ -105,7 +105,7 @@ def alert_recipients(region_code: str) -> list[User]:
     """The town supervisor(s), district civil affairs and the protection centre of the
     district of `region_code`: one query."""
     rows = alert_staff(
-        towns=[region_code[:9] + "000"], districts=[region_code[:6] + "000000"]
+        towns=[town_code(region_code)], districts=[district_code(region_code)]
     ).select_related("user")
     seen: dict[int, User] = {}
     for row in rows:

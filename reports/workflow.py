@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 
 from children.models import Child
 from core import clock, permissions, scoping
+from core.district_rules import rule_fields
+from core.regions import district_code
 from org.models import Role, User
 from reports.models import (
     STAGE_ORDER,
@@ -33,12 +35,7 @@ DEFAULT_DEADLINES: dict[str, datetime.timedelta] = {
     Stage.ASSESSMENT: datetime.timedelta(days=7),
     Stage.ASSISTANCE_PLAN: datetime.timedelta(days=14),
 }
-RULE_FIELDS = (
-    "emergency_response_hours",
-    "assessment_days",
-    "assistance_plan_days",
-    "escalation_delay_hours",
-)
+RULE_FIELDS = rule_fields(ReportDeadlineRule)
 # The stages a stage step may move a case to, from each stage.
 NEXT_STAGES: dict[str, tuple[str, ...]] = {
     Stage.REPORTED: (Stage.EMERGENCY_RESPONSE,),
@@ -105,7 +102,7 @@ def deadline_rules(district_codes: Iterable[str]) -> dict[str, DeadlineRule]:
 
 def deadline_rule(region_code: str) -> DeadlineRule:
     """The rule of the district of `region_code`."""
-    district = region_code[:6] + "000000"
+    district = district_code(region_code)
     return deadline_rules([district])[district]
 
 

@@ -94,8 +94,8 @@ def workers_by_region(scope: Scope, prefix: str, today: datetime.date) -> dict[i
     training state, keyed by region id. One query."""
     assignments = (
         Assignment.objects.active(today)
+        .in_scope(scope)
         .filter(
-            scope.q("region__code"),
             region__code__range=prefix_range(prefix),
             role__in=[Role.CHILD_DIRECTOR, Role.SUPERVISOR],
         )
@@ -207,9 +207,8 @@ def _regions_below(scope: Scope, area: Region) -> list[Region]:
     last = Inspection.objects.filter(village=OuterRef("pk")).order_by("-inspected_on", "-pk")
     levels = [lvl for lvl in (Level.TOWN, Level.VILLAGE) if PREFIX_LENGTH[lvl] >= len(area.prefix)]
     return list(
-        Region.objects.filter(
-            scope.q("code"), code__range=prefix_range(area.prefix), level__in=levels
-        )
+        Region.objects.in_scope(scope)
+        .filter(code__range=prefix_range(area.prefix), level__in=levels)
         .annotate(
             last_inspection_id=Subquery(last.values("pk")[:1]),
             last_inspection_on=Subquery(last.values("inspected_on")[:1]),

@@ -131,14 +131,17 @@ def snapshot_village_figures(
     if len(area.prefix) > SNAPSHOT_PREFIX or not scope.covers(area.code):
         return None
     since = now - datetime.timedelta(minutes=FRESH_FACTOR * snapshot_minutes())
-    rows = RegionSnapshot.objects.filter(
-        scope.q("region__code"),
-        region__code__range=prefix_range(area.prefix),
-        region__level=Level.VILLAGE,
-        date=today,
-        taken_at__gte=since,
-        taken_at__lte=now,
-    ).values_list("region__code", "figures", "taken_at")
+    rows = (
+        RegionSnapshot.objects.in_scope(scope)
+        .filter(
+            region__code__range=prefix_range(area.prefix),
+            region__level=Level.VILLAGE,
+            date=today,
+            taken_at__gte=since,
+            taken_at__lte=now,
+        )
+        .values_list("region__code", "figures", "taken_at")
+    )
     result: dict[str, dict[str, Any]] = {}
     taken: datetime.datetime | None = None
     for code, stored, taken_at in rows:
@@ -162,7 +165,8 @@ def _village_figures(
         return result[code]
 
     children = (
-        Child.objects.filter(scope.q("region_code"), in_area, status=Status.ACTIVE)
+        Child.objects.in_scope(scope)
+        .filter(in_area, status=Status.ACTIVE)
         .values("region_code")
         .annotate(
             **compliance_aggregates(today, bulk=len(prefix) <= BULK_PREFIX),
@@ -194,7 +198,8 @@ def _village_figures(
         )
 
     reports = (
-        MandatoryReport.objects.filter(scope.q("region_code"), in_area)
+        MandatoryReport.objects.in_scope(scope)
+        .filter(in_area)
         .exclude(stage=Stage.CLOSED)
         .values("region_code", "stage")
         .annotate(n=Count("pk"), overdue=Count("pk", filter=Q(next_due_at__lt=now)))

@@ -63,30 +63,35 @@ def _from_visits(
     def month_end(start: datetime.date) -> datetime.datetime:
         return datetime.datetime.combine(ends[start], datetime.time.min, tzinfo=tz)
 
-    registered = Child.objects.filter(
-        scope.q("region_code"), in_area, status=Status.ACTIVE
-    ).aggregate(
-        **{
-            f"m{i}": Count("pk", filter=Q(created_at__lt=month_end(s)))
-            for i, s in enumerate(starts)
-        }
+    registered = (
+        Child.objects.in_scope(scope)
+        .filter(in_area, status=Status.ACTIVE)
+        .aggregate(
+            **{
+                f"m{i}": Count("pk", filter=Q(created_at__lt=month_end(s)))
+                for i, s in enumerate(starts)
+            }
+        )
     )
-    counts = Visit.objects.filter(
-        scope.q("child__region_code"),
-        Q(child__region_code__range=prefix_range(area.prefix)),
-        cadence.counts_as_contact_q(cadence.remote_key_districts()),
-        child__status=Status.ACTIVE,
-        visit_date__gte=starts[0],
-        visit_date__lt=ends[starts[-1]],
-    ).aggregate(
-        **{
-            f"m{i}": Count(
-                "child_id",
-                distinct=True,
-                filter=Q(visit_date__gte=s, visit_date__lt=ends[s]),
-            )
-            for i, s in enumerate(starts)
-        }
+    counts = (
+        Visit.objects.in_scope(scope)
+        .filter(
+            Q(child__region_code__range=prefix_range(area.prefix)),
+            cadence.counts_as_contact_q(cadence.remote_key_districts()),
+            child__status=Status.ACTIVE,
+            visit_date__gte=starts[0],
+            visit_date__lt=ends[starts[-1]],
+        )
+        .aggregate(
+            **{
+                f"m{i}": Count(
+                    "child_id",
+                    distinct=True,
+                    filter=Q(visit_date__gte=s, visit_date__lt=ends[s]),
+                )
+                for i, s in enumerate(starts)
+            }
+        )
     )
     result = {}
     for i, start in enumerate(starts):
@@ -104,7 +109,8 @@ def compliance_history(
     starts = _month_starts(today)
     earlier = starts[:-1]
     snapshots = (
-        RegionSnapshot.objects.filter(scope.q("region__code"), region=area)
+        RegionSnapshot.objects.in_scope(scope)
+        .filter(region=area)
         .filter(date__gte=earlier[0], date__lt=starts[-1])
         .order_by("date")
         .values_list("date", "figures")

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db import transaction
 
-from core.regions import PREFIX_LENGTH, Level
+from core.regions import PREFIX_LENGTH, Level, district_prefix, scope_prefix
 from core.scoping import Scope
 from org.models import Region
 from stats.figures import empty_figures, roll_up, village_figures
@@ -19,10 +19,8 @@ SNAPSHOT_LEVELS = (Level.DISTRICT, Level.TOWN, Level.VILLAGE)
 
 def system_scope() -> Scope:
     """The reach of the snapshot task: every district (the task serves all regions, no user)."""
-    prefixes = (
-        Region.objects.filter(level=Level.DISTRICT).order_by("code").values_list("code", flat=True)
-    )
-    return Scope(prefixes=tuple(code[: PREFIX_LENGTH[Level.DISTRICT]] for code in prefixes))
+    codes = Region.objects.filter(level=Level.DISTRICT).values_list("code", flat=True)
+    return Scope.of_prefixes(district_prefix(code) for code in codes)
 
 
 def snapshot_regions(*, today: datetime.date, now: datetime.datetime) -> int:
@@ -38,14 +36,16 @@ def snapshot_regions(*, today: datetime.date, now: datetime.datetime) -> int:
         Level.TOWN: roll_up(by_village, PREFIX_LENGTH[Level.TOWN]),
         Level.DISTRICT: roll_up(by_village, PREFIX_LENGTH[Level.DISTRICT]),
     }
-    regions = Region.objects.filter(scope.q("code"), level__in=SNAPSHOT_LEVELS).values_list(
-        "pk", "code", "level"
+    regions = (
+        Region.objects.in_scope(scope)
+        .filter(level__in=SNAPSHOT_LEVELS)
+        .values_list("pk", "code", "level")
     )
     rows = [
         RegionSnapshot(
             region_id=pk,
             date=today,
-            figures=by_level[level].get(code[: PREFIX_LENGTH[level]], empty_figures()),
+            figures=by_level[level].get(scope_prefix(code, level), empty_figures()),
             taken_at=now,
         )
         for pk, code, level in regions

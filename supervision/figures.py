@@ -64,7 +64,7 @@ from children.choices import Status
 from children.models import Assistance, Child, Problem, Referral, WorkNote
 from core import scoping
 from core.calendar import add_months, pct, quarter_bounds, quarter_of
-from core.regions import Level, prefix_range
+from core.regions import Level, prefix_range, town_prefix
 from org.models import Assignment, Region, Role, User
 from reports.models import MandatoryReport, ReportStep, Stage, StepKind
 from training.models import TrainingStatus
@@ -364,7 +364,7 @@ def _villages_per_town(area: Region) -> dict[str, int]:
     )
     counts: dict[str, int] = defaultdict(int)
     for code in rows:
-        counts[code[:9]] += 1
+        counts[town_prefix(code)] += 1
     return counts
 
 
@@ -417,7 +417,7 @@ def assessment(
         srow = steps.get(pk, {})
         figures.steps_on_time, figures.steps_late = srow.get("on_time", 0), srow.get("late", 0)
         if figures.role == Role.SUPERVISOR:
-            towns = {r.code[:9] for r in figures.regions}
+            towns = {town_prefix(r.code) for r in figures.regions}
             figures.inspections_expected = sum(villages.get(t, 0) for t in towns) * quarters
             figures.inspections_done = inspected.get(pk, 0)
         figures.training = statuses.get(pk)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from children.choices import ENTRUSTED, Category, Status
 from children.models import Assistance, Child, Parent, Problem
 from core import permissions, scoping
+from core.regions import district_code, town_code, town_prefix
 from org.models import Region, Role
 from supervision.models import (
     CHECKLIST_FIELDS,
@@ -27,13 +28,6 @@ from supervision.models import (
     WorkerAssessment,
 )
 
-
-def role_scope(user: Any, *roles: str) -> scoping.Scope:
-    """The part of `user`'s scope held through `roles`."""
-    regions = scoping.get_scope(user).regions(*roles)
-    return scoping.Scope(prefixes=tuple(sorted({r.prefix for r in regions})))
-
-
 # --- Written assessments ---------------------------------------------------------------------
 
 
@@ -43,10 +37,10 @@ def assessments_for(user: Any) -> QuerySet[WorkerAssessment]:
     if user is None or not user.is_authenticated:
         return WorkerAssessment.objects.none()
     condition = Q(worker_id=user.pk)
-    districts = role_scope(user, Role.CIVIL_AFFAIRS)
+    districts = scoping.role_scope(user, Role.CIVIL_AFFAIRS)
     if districts.prefixes:
         condition |= districts.q("region_code")
-    towns = role_scope(user, Role.SUPERVISOR)
+    towns = scoping.role_scope(user, Role.SUPERVISOR)
     if towns.prefixes:
         condition |= towns.q("region_code") & Q(role=AssessedRole.CHILD_DIRECTOR)
     return (
@@ -68,15 +62,13 @@ def sees_spot_checks(user: Any) -> bool:
 def spot_check_scope(user: Any) -> scoping.Scope:
     """Where `user` reads spot-check results: civil affairs their district, a supervisor their
     town, a director their villages. The protection centre and admins: nowhere."""
-    return role_scope(user, *SPOT_CHECK_ROLES)
+    return scoping.role_scope(user, *SPOT_CHECK_ROLES)
 
 
 def spot_checks_for(user: Any) -> QuerySet[SpotCheck]:
     """Draws of the districts in which `user` holds a spot-check role (a supervisor or
     director then sees only their part of it)."""
-    districts = {
-        r.code[:6].ljust(12, "0") for r in scoping.get_scope(user).regions(*SPOT_CHECK_ROLES)
-    }
+    districts = {district_code(r.code) for r in scoping.get_scope(user).regions(*SPOT_CHECK_ROLES)}
     return (
         SpotCheck.objects.filter(region_code__in=sorted(districts))
         .select_related("district", "drawn_by")
@@ -85,7 +77,7 @@ def spot_checks_for(user: Any) -> QuerySet[SpotCheck]:
 
 
 def items_for(user: Any) -> SpotCheckItemQuerySet:
-    return SpotCheckItem.objects.visible_to(user).filter(spot_check_scope(user).q("region_code"))
+    return SpotCheckItem.objects.visible_to(user).in_scope(spot_check_scope(user))
 
 
 def town_items(user: Any, *, spot_check: SpotCheck, town: str) -> SpotCheckItemQuerySet:
@@ -93,7 +85,7 @@ def town_items(user: Any, *, spot_check: SpotCheck, town: str) -> SpotCheckItemQ
     with their child and its open rectifications (`open_items`), in region order."""
     return (
         items_for(user)
-        .filter(spot_check=spot_check, region_code__startswith=town[:9])
+        .filter(spot_check=spot_check, region_code__startswith=town_prefix(town))
         .select_related("child", "child__village")
         .annotate(
             open_items=Count("rectifications", filter=Q(rectifications__done_on__isnull=True))
@@ -103,9 +95,7 @@ def town_items(user: Any, *, spot_check: SpotCheck, town: str) -> SpotCheckItemQ
 
 
 def rectifications_for(user: Any) -> SpotCheckRectificationQuerySet:
-    return SpotCheckRectification.objects.visible_to(user).filter(
-        spot_check_scope(user).q("item__region_code")
-    )
+    return SpotCheckRectification.objects.visible_to(user).in_scope(spot_check_scope(user))
 
 
 def may_draw(user: Any) -> bool:
@@ -161,7 +151,7 @@ def progress(user: Any, spot_check: SpotCheck, today: datetime.date) -> Progress
         if len(prefix) <= 9:
             in_reach |= Q(region_code__startswith=prefix)
         else:
-            in_reach |= Q(region_code=prefix[:9].ljust(12, "0"))
+            in_reach |= Q(region_code=town_code(prefix))
     towns = list(
         SpotCheckTown.objects.filter(in_reach, spot_check=spot_check)
         .select_related("town")
@@ -191,7 +181,7 @@ def progress(user: Any, spot_check: SpotCheck, today: datetime.date) -> Progress
     rect_by_town = {row["town_prefix"]: row for row in rects}
     result = Progress(spot_check=spot_check)
     for town in towns:
-        prefix = town.region_code[:9]
+        prefix = town_prefix(town.region_code)
         row = by_town.get(prefix, {})
         rect = rect_by_town.get(prefix, {})
         result.towns.append(

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from children.choices import Status
 from children.models import Child
 from core import clock, permissions, scoping
-from core.regions import Level, prefix_range
+from core.regions import Level, prefix_range, town_prefix
 from core.workitems import workitem_done
 from org.models import Assignment, Region, Role, User
 from org.selectors import staff_serving
@@ -173,7 +173,7 @@ def draw_sample(
     gives the same sample."""
     by_town: dict[str, list[int]] = defaultdict(list)
     for pk, code in sorted(children):
-        by_town[code[:9]].append(pk)
+        by_town[town_prefix(code)].append(pk)
     rng = random.Random(seed)  # noqa: S311 - a reproducible sample, not a secret
     result: dict[str, tuple[int, list[int]]] = {}
     for town in sorted(by_town):
@@ -261,8 +261,8 @@ def draw_spot_check(
                         spot_check=spot_check,
                         town=town,
                         region_code=town.code,
-                        population=drawn.get(town.code[:9], (0, []))[0],
-                        sample_size=len(drawn.get(town.code[:9], (0, []))[1]),
+                        population=drawn.get(town_prefix(town.code), (0, []))[0],
+                        sample_size=len(drawn.get(town_prefix(town.code), (0, []))[1]),
                     )
                     for town in towns
                 ]

@@ -18,6 +18,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.district_rules import DistrictRule
+from core.regions import district_code
 from core.scoping import ScopedQuerySet, get_scope
 from core.spreadsheets import PREVIEWED, ImportRecord
 
@@ -51,7 +52,7 @@ class Rotation(models.TextChoices):
 
 
 def _district_codes(scope: Scope) -> list[str]:
-    return sorted({p[:6] + "000000" for p in scope.prefixes})
+    return sorted({district_code(p) for p in scope.prefixes})
 
 
 class CourseQuerySet(ScopedQuerySet["Course"]):

@@ -17,7 +17,7 @@ from django.db.models.functions import Substr
 from django.http import Http404
 
 from core import clock, scoping
-from core.regions import Level
+from core.regions import Level, town_prefix
 from org.models import Assignment, AssignmentQuerySet, Region, Role, User
 from org.selectors import staff_serving
 from training.models import Attendance, Course, Result, Session, TrainingStatus
@@ -95,7 +95,7 @@ def training_file(person: User) -> TrainingFile:
 def session_rows_q(viewer: Any) -> Q:
     """Attendance and result rows `viewer` may read: every row of sessions organised in their
     scope; only their own in a session they were merely invited to."""
-    in_scope = Session.objects.filter(scoping.get_scope(viewer).q("region__code"))
+    in_scope = Session.objects.in_scope(scoping.get_scope(viewer))
     return Q(session__in=in_scope) | Q(user_id=viewer.pk)
 
 
@@ -179,18 +179,18 @@ def coverage(district: Region, year: int, today: datetime.date | None = None) ->
         .select_related("user", "region")
         .order_by("region__code", "user__real_name")
     ):
-        untrained[assignment.region.code[:9]].append(assignment)
+        untrained[town_prefix(assignment.region.code)].append(assignment)
     result = DistrictCoverage(
         district=district, year=year, workers=totals["workers"], trained=totals["trained"]
     )
     for town in towns:
-        row = per_town.get(town.code[:9], {})
+        row = per_town.get(town_prefix(town.code), {})
         result.towns.append(
             TownCoverage(
                 town=town,
                 workers=row.get("workers", 0),
                 trained=row.get("trained", 0),
-                untrained=untrained.get(town.code[:9], []),
+                untrained=untrained.get(town_prefix(town.code), []),
             )
         )
     return result

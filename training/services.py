@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from core import clock, permissions, scoping, uploads
 from core.calendar import add_months
 from core.district_rules import district_rule_save
-from core.regions import Level
+from core.regions import Level, district_code
 from org.models import Assignment, Region, Role, User
 from training import gate
 from training.models import (
@@ -153,7 +153,7 @@ def session_invitees(*, regions: Iterable[Region]) -> Any:
 
 def _district_of(user: User) -> Region:
     regions = organiser_regions(user)
-    codes = sorted({r.code[:6] + "000000" for r in regions})
+    codes = sorted({district_code(r.code) for r in regions})
     district = Region.objects.filter(code__in=codes[:1], level=Level.DISTRICT).first()
     if district is None:
         raise PermissionDenied(

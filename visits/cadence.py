@@ -32,7 +32,7 @@ from django.db.models.functions import Coalesce, TruncDate
 
 from children.choices import Status
 from core.calendar import add_months
-from core.regions import prefix_range
+from core.regions import district_code, district_prefix, prefix_range
 from visits.models import IN_PERSON_KINDS, CadenceRule, Visit, VisitKind
 
 # --- Pure rule ------------------------------------------------------------------------------
@@ -212,7 +212,7 @@ def remote_key_districts() -> list[str]:
     codes = CadenceRule.objects.filter(key_remote_counts=True).values_list(
         "district__code", flat=True
     )
-    return sorted(code[:6] for code in codes)
+    return sorted(district_prefix(code) for code in codes)
 
 
 def any_kind_counts_q(
@@ -242,7 +242,7 @@ def counts_as_contact_q(
 
 
 def rule_for_code(region_code: str) -> Rule:
-    rule = CadenceRule.objects.filter(district__code=region_code[:6].ljust(12, "0")).first()
+    rule = CadenceRule.objects.filter(district__code=district_code(region_code)).first()
     return Rule.of(rule)
 
 
@@ -269,5 +269,5 @@ def apply_rule_to_district(district: Any) -> int:
     from children.models import Child
 
     rule = Rule.of(CadenceRule.objects.filter(district=district).first())
-    children = Child.objects.filter(region_code__range=prefix_range(district.code[:6]))
+    children = Child.objects.filter(region_code__range=prefix_range(district_prefix(district.code)))
     return apply(children, rule)

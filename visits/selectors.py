@@ -176,11 +176,10 @@ def visits_for(user: Any, params: dict[str, Any]) -> QuerySet[Visit]:
 
 
 def supervised_villages(user: Any) -> QuerySet[Region]:
-    towns = scoping.get_scope(user).regions(Role.SUPERVISOR)
-    if not towns:
+    towns = scoping.role_scope(user, Role.SUPERVISOR)
+    if not towns.prefixes:
         return Region.objects.none()
-    scope = scoping.Scope(prefixes=tuple(t.prefix for t in towns))
-    return Region.objects.filter(scope.q("code"), level=Level.VILLAGE).order_by("code")
+    return Region.objects.in_scope(towns).filter(level=Level.VILLAGE).order_by("code")
 
 
 def villages_with_inspection(user: Any, today: datetime.date) -> QuerySet[Region]:
@@ -269,13 +268,13 @@ def open_rectifications(
 ) -> QuerySet[Rectification]:
     """Open rectification items of the inspections of a supervisor's towns and a director's
     villages (those who close them), overdue first."""
-    areas = scoping.get_scope(user).regions(Role.SUPERVISOR, Role.CHILD_DIRECTOR)
-    if not areas:
+    areas = scoping.role_scope(user, Role.SUPERVISOR, Role.CHILD_DIRECTOR)
+    if not areas.prefixes:
         return Rectification.objects.none()
-    areas_q = scoping.Scope(prefixes=tuple(a.prefix for a in areas)).q("inspection__region_code")
     return (
         Rectification.objects.visible_to(user)
-        .filter(areas_q, done=False)
+        .in_scope(areas)
+        .filter(done=False)
         .annotate(overdue=Case(When(due_on__lt=today, then=Value(1)), default=Value(0),
                                output_field=IntegerField()))
         .select_related("inspection__village")

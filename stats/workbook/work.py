@@ -15,7 +15,7 @@ from children.choices import (
 from children.models import Assistance
 from core import scoping
 from core.calendar import pct
-from core.regions import Level, prefix_range
+from core.regions import Level, prefix_range, town_prefix
 from org import selectors as org_selectors
 from reports.models import MandatoryReport, Situation, Stage
 from stats.workbook.book import StatisticsWorkbook, area_label, by_prefix, end_of
@@ -152,7 +152,7 @@ def staff(wb: StatisticsWorkbook) -> None:
     if district is None:
         raise ValueError("A town without its district.")
     training = training_selectors.coverage(district, on.year, on)
-    by_town = {t.town.code[:9]: t for t in training.towns}
+    by_town = {town_prefix(t.town.code): t for t in training.towns}
     gaps = org_selectors.coverage_gaps(wb.user, on)
     if wb.area.level == Level.DISTRICT:
         towns = org_selectors.towns_overview(wb.user, [wb.area], on)

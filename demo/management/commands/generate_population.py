@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from core.regions import Level
+from core.regions import Level, prefix_code
 from demo.synthetic import generate
 from org.models import Region, User
 
@@ -44,7 +44,7 @@ class Command(BaseCommand):
         code = district.strip()
         if not code.isdigit() or len(code) not in (6, 12):
             raise CommandError("Give the district as its 6- or 12-digit division code.")
-        region = Region.objects.filter(code=code.ljust(12, "0"), level=Level.DISTRICT).first()
+        region = Region.objects.filter(code=prefix_code(code), level=Level.DISTRICT).first()
         if region is None:
             raise CommandError(
                 f"No district {code}: import the region tree first "
