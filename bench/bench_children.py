@@ -77,12 +77,13 @@ def prepare(district_code: str, wanted: int) -> dict[str, Any]:
     from django.core.management import call_command
 
     from children.models import Child
+    from core.regions import prefix_code
     from demo.synthetic import generate
     from org.importing import import_regions_file
     from org.models import Assignment, Region, Role, User
 
     call_command("migrate", verbosity=0, interactive=False)
-    code = district_code.ljust(12, "0")
+    code = prefix_code(district_code)
     if not Region.objects.filter(code=code).exists():
         csv = ROOT / "org" / "data" / "regions-chongqing-beibei-xiushan.csv"
         result = import_regions_file(csv)
@@ -154,6 +155,7 @@ def page_measures(repeat: int) -> list[tuple[str, str, float, int, int]]:
     from django.db.models import Count
 
     from children.selectors import ChildFilter, children_for
+    from core.regions import town_code, town_prefix
     from org.models import User
 
     user = User.objects.get(username=USERNAME)
@@ -164,8 +166,8 @@ def page_measures(repeat: int) -> list[tuple[str, str, float, int, int]]:
     )
     if busiest is None:
         raise SystemExit("No children to measure.")
-    town = busiest["region_code"][:9] + "000"
-    town_count = base.filter(region_code__startswith=town[:9]).count()
+    town = town_code(busiest["region_code"])
+    town_count = base.filter(region_code__startswith=town_prefix(town)).count()
     sample = base.order_by("pk")[base.count() // 2]
     results = []
     cases: list[tuple[str, str, dict[str, str]]] = [

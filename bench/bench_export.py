@@ -114,6 +114,7 @@ def main() -> None:
     from population import ensure_population
 
     from children.models import Child
+    from core.regions import district_prefix, prefix_code
 
     if os.environ.get("BENCH_EXPORT_AS_IS"):
         # Measure the bench database as it is (e.g. scaled up by SQL), without topping it up.
@@ -121,16 +122,16 @@ def main() -> None:
 
         from visits.models import Visit
 
-        district_prefix = os.environ.get("BENCH_DISTRICT", DEFAULT_DISTRICT)[:6]
-        info = PopulationInfo(district=district_prefix)
-        in_district = Child.objects.filter(region_code__startswith=district_prefix)
+        prefix = district_prefix(os.environ.get("BENCH_DISTRICT", DEFAULT_DISTRICT))
+        info = PopulationInfo(district=prefix)
+        in_district = Child.objects.filter(region_code__startswith=prefix)
         info.children = in_district.filter(status="active").count()
-        info.visits = Visit.objects.filter(child__region_code__startswith=district_prefix).count()
+        info.visits = Visit.objects.filter(child__region_code__startswith=prefix).count()
     else:
         info = ensure_population(
             children=wanted, open_reports=min(10_000, wanted // 100), verbose=True
         )
-    district = info.district.ljust(12, "0")
+    district = prefix_code(info.district)
     busiest = (
         Child.objects.filter(region_code__startswith=info.district)
         .annotate(town=Substr("region_code", 1, 9))
@@ -146,7 +147,7 @@ def main() -> None:
     )
     areas = [("district", district)]
     if busiest is not None:
-        areas.append((f"busiest town ({busiest['n']:,} children)", busiest["town"] + "000"))
+        areas.append((f"busiest town ({busiest['n']:,} children)", prefix_code(busiest["town"])))
     failed = False
     for label, code in areas:
         runs = [measure(code) for _ in range(repeat)]

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from core.calendar import add_months
+from core.regions import prefix_code, town_prefix
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -76,7 +77,7 @@ def busiest(prefix: str, length: int) -> str:
     )
     if row is None:
         raise SystemExit("No children to measure.")
-    return str(row["area"]).ljust(12, "0")
+    return prefix_code(str(row["area"]))
 
 
 def month_end_snapshots(today: Any) -> int:
@@ -124,9 +125,9 @@ def main() -> None:
     from stats.services import snapshot_regions
 
     info = ensure_population(children=wanted, open_reports=min(10_000, wanted // 100), verbose=True)
-    district = info.district.ljust(12, "0")
+    district = prefix_code(info.district)
     town = busiest(info.district, 9)
-    village = busiest(town[:9], 12)
+    village = busiest(town_prefix(town), 12)
     names = dict(
         Region.objects.filter(code__in=[district, town, village]).values_list("code", "name")
     )

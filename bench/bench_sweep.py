@@ -76,10 +76,11 @@ def restore_due_dates(district: str) -> None:
     """Back to the due dates the visits give (after the uniform spread), by the real rule."""
     from django.db import connection
 
+    from core.regions import district_code
     from org.models import Region
     from visits.cadence import apply_rule_to_district
 
-    apply_rule_to_district(Region.objects.get(code=district[:6].ljust(12, "0")))
+    apply_rule_to_district(Region.objects.get(code=district_code(district)))
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE children_child")
 
@@ -160,11 +161,14 @@ def visit_create_latency(district: str, requests: int = 50) -> tuple[float, int]
     from django.utils import timezone
 
     from children.models import Child
+    from core.regions import district_code, district_prefix
     from org.models import Assignment, Role
     from tests.factories import certify
 
     assignment = (
-        Assignment.objects.filter(role=Role.CHILD_DIRECTOR, region__code__startswith=district[:6])
+        Assignment.objects.filter(
+            role=Role.CHILD_DIRECTOR, region__code__startswith=district_prefix(district)
+        )
         .select_related("user", "region")
         .order_by("region__code")
         .first()
@@ -172,7 +176,7 @@ def visit_create_latency(district: str, requests: int = 50) -> tuple[float, int]
     if assignment is None:
         return float("nan"), 0
     director = assignment.user
-    certify(director, district[:6] + "000000")
+    certify(director, district_code(district))
     child_ids = list(
         Child.objects.filter(region_code=assignment.region.code, status="active")
         .order_by("pk")

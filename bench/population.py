@@ -103,11 +103,11 @@ class PopulationInfo:
 
 def staff(district_code: str) -> None:
     """A director per village, a supervisor per town, civil affairs for the district."""
-    from core.regions import Level
+    from core.regions import Level, district_prefix
     from org.models import Assignment, Region, Role, User
 
     roles: dict[str, str] = {Level.VILLAGE: Role.CHILD_DIRECTOR, Level.TOWN: Role.SUPERVISOR}
-    regions = list(Region.objects.filter(code__startswith=district_code[:6]))
+    regions = list(Region.objects.filter(code__startswith=district_prefix(district_code)))
     for region in regions:
         role = roles.get(region.level, Role.CIVIL_AFFAIRS if region.level == Level.DISTRICT else "")
         if not role:
@@ -145,9 +145,9 @@ def _scalar(sql: str, params: Any = None) -> Any:
 
 
 def _district_range(district: str) -> tuple[str, str]:
-    from core.regions import prefix_range
+    from core.regions import district_prefix, prefix_range
 
-    low, high = prefix_range(district[:6])
+    low, high = prefix_range(district_prefix(district))
     return low, high
 
 
@@ -164,6 +164,7 @@ def _active_count(district: str) -> int:
 
 def _adjust_children(district: str, wanted: int, today: datetime.date, verbose: bool) -> bool:
     """Make the district hold exactly `wanted` active children; True when the set changed."""
+    from core.regions import district_code
     from demo.synthetic import generate
     from org.models import Region, User
 
@@ -190,7 +191,7 @@ def _adjust_children(district: str, wanted: int, today: datetime.date, verbose: 
             [SURPLUS_NOTE, low, high, wanted - active],
         )
         active += reopened
-    region = Region.objects.get(code=district[:6].ljust(12, "0"))
+    region = Region.objects.get(code=district_code(district))
     creator = User.objects.filter(username=USERNAME).first()
     while active < wanted:
         missing = wanted - active
@@ -429,12 +430,13 @@ def _drop_secondary_indexes(table: str) -> list[tuple[str, str]]:
 def _recompute_due(district: str, info: PopulationInfo, verbose: bool) -> None:
     from django.db import transaction
 
+    from core.regions import district_code
     from org.models import Region
     from visits.cadence import apply_rule_to_district
 
     started = time.perf_counter()
     with transaction.atomic():
-        apply_rule_to_district(Region.objects.get(code=district[:6].ljust(12, "0")))
+        apply_rule_to_district(Region.objects.get(code=district_code(district)))
     info.timings["due dates (cadence rule)"] = time.perf_counter() - started
     _log(verbose, f"  due dates by the cadence rule: {time.perf_counter() - started:.1f} s")
 
@@ -569,7 +571,9 @@ def ensure_population(
     from django.db import connection, transaction
     from django.utils import timezone
 
-    district = (district or os.environ.get("BENCH_DISTRICT", DEFAULT_DISTRICT))[:6]
+    from core.regions import district_prefix
+
+    district = district_prefix(district or os.environ.get("BENCH_DISTRICT", DEFAULT_DISTRICT))
     today = today or timezone.localdate()
     if children < 1 or visits_per_child < 1 or open_reports < 0:
         raise ValueError("children and visits_per_child must be positive, open_reports >= 0")
