@@ -136,6 +136,24 @@ def test_an_explicit_grant_shares_one_object_outside_the_region(people):
     assert scoping.get_visible_or_404(Region.objects.all(), director, pk=far_village.pk)
 
 
+def test_in_scope_is_the_region_scope_without_grants(people, django_assert_num_queries):
+    director = people["director"]
+    far_village = Region.objects.get(code=CHENGUANG)
+    assign_perm("view_region", director, far_village)
+    scoping.forget_scope(director)
+    scope = scoping.get_scope(director)
+    with django_assert_num_queries(1):  # the rows only: no grants read
+        codes = set(Region.objects.in_scope(scope).values_list("code", flat=True))
+    assert codes == {ZHIDA}
+    assert not Region.objects.in_scope(scoping.Scope()).exists()
+
+
+def test_a_scope_of_prefixes_is_held_by_nobody(people):
+    scope = scoping.Scope.of_prefixes([ZHIDA, JINGGUAN[:9], JINGGUAN[:9]])
+    assert scope.prefixes == (JINGGUAN[:9],)
+    assert not scope.assignments and not scope.roles
+
+
 def test_scope_collapses_nested_assignments(people):
     # a supervisor who is also director of a village in their town: the town covers it
     supervisor = people["supervisor"]

@@ -2,7 +2,20 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from core.regions import Level, code_errors, infer_level, parent_code, prefix_range, scope_prefix
+from core.regions import (
+    Level,
+    code_at,
+    code_errors,
+    district_code,
+    district_prefix,
+    infer_level,
+    parent_code,
+    prefix_code,
+    prefix_range,
+    scope_prefix,
+    town_code,
+    town_prefix,
+)
 from org.models import Region
 
 
@@ -27,6 +40,16 @@ def test_prefix_range_covers_exactly_the_prefix():
     assert (low, high) == ("500109110000", "500109110999")
     assert low <= "500109110004" <= high
     assert not (low <= "500109111000" <= high)
+
+
+def test_codes_and_prefixes_of_the_containing_regions():
+    village = "500109110004"
+    assert district_code(village) == code_at(village, Level.DISTRICT) == "500109000000"
+    assert town_code(village) == code_at(village, Level.TOWN) == "500109110000"
+    assert district_prefix(village) == "500109"
+    assert town_prefix(village) == "500109110"
+    assert district_code("500109") == prefix_code("500109") == "500109000000"
+    assert prefix_code(village) == village
 
 
 def test_parent_code():
