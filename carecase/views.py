@@ -15,8 +15,8 @@ from django.views.decorators.cache import never_cache
 from carecase.selectors import worker_heartbeat
 from children.selectors import archive_summary
 from core import clock, permissions, scoping
+from core.roles import DATA_ROLES, Role
 from org import selectors
-from org.models import DATA_ROLES, Role
 from reports.selectors import unacknowledged
 from stats.dashboard import village_summaries
 from training.gate import rotation_notice

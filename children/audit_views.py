@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -26,7 +28,7 @@ class AccessLogFilter(forms.Form):
     since = forms.DateField(label=gettext_lazy("From"), required=False, widget=DateInput())
     until = forms.DateField(label=gettext_lazy("Until"), required=False, widget=DateInput())
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("since") and data.get("until") and data["until"] < data["since"]:
             self.add_error("until", _("The end cannot be before the start."))

@@ -117,7 +117,7 @@ class ChildPickerWidget(PickerWidget):
         return child.name if child is not None else None
 
 
-class ChildPickerField(forms.ModelChoiceField):
+class ChildPickerField(forms.ModelChoiceField[Child]):
     """A ModelChoiceField whose widget is the picker; the field hands its queryset (scoped by
     the form) to the widget, which shows the name of a chosen child."""
 

@@ -37,8 +37,9 @@ from children.roster_columns import EXPORT_HEADERS
 from children.roster_import import roster_dry_run, roster_import
 from children.selectors import DEFAULT_SORT, SORTS, ChildFilter, children_for
 from core import clock, permissions, scoping
+from core.roles import DATA_ROLES
 from core.spreadsheets import XLSX_TYPE, SheetError, csv_safe
-from org.models import DATA_ROLES, User
+from org.models import User
 
 TEMPLATE_FILENAME = "儿童名册导入模板.xlsx"
 EXPORT_FILENAME = "儿童名册-{date:%Y%m%d}.{suffix}"

@@ -19,7 +19,7 @@ from notifications.serializers import (
 
 
 class NotificationViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Notification]
 ):
     serializer_class = NotificationSerializer
 

@@ -14,11 +14,12 @@ from django.views.decorators.http import require_POST
 
 from core import scoping
 from core.district_rules import DistrictRuleView
+from core.roles import Role
 from notifications.forms import ReminderRuleForm
 from notifications.inbox import inbox_for, notification_mark_read, notifications_mark_all_read
 from notifications.models import Notification, ReminderRule
 from notifications.rules import DEFAULTS, FIELDS
-from org.models import Region, Role
+from org.models import Region
 
 PAGE_SIZE = 25
 

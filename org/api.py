@@ -27,7 +27,7 @@ from org.serializers import (
 )
 
 
-class RegionViewSet(viewsets.ReadOnlyModelViewSet):
+class RegionViewSet(viewsets.ReadOnlyModelViewSet[Region]):
     """Regions in the caller's scope. Filters: `level`, `parent` (id), `code_prefix`."""
 
     serializer_class = RegionSerializer
@@ -60,7 +60,7 @@ class StaffViewSet(
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
+    viewsets.GenericViewSet[User],
 ):
     """Staff records kept by the caller's district (civil-affairs staff only)."""
 
@@ -89,13 +89,13 @@ class StaffViewSet(
         out = StaffCreatedSerializer(staff, context={"initial_password": password})
         return Response(out.data, status=status.HTTP_201_CREATED)
 
-    def perform_update(self, serializer: serializers.BaseSerializer) -> None:
+    def perform_update(self, serializer: serializers.BaseSerializer[User]) -> None:
         fields = dict(serializer.validated_data)
         fields.pop("username", None)
         try:
             services.staff_update(
                 by=self.request.user,  # type: ignore[arg-type]
-                staff=serializer.instance,  # type: ignore[arg-type]
+                staff=serializer.instance,  # type: ignore[arg-type]  # an update has its instance
                 **fields,
             )
         except DjangoValidationError as exc:
@@ -106,7 +106,7 @@ class AssignmentViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
+    viewsets.GenericViewSet[Assignment],
 ):
     """Assignments in the caller's scope (history included). Filters: `user`, `role`,
     `active` (true/false). Create and end are for civil-affairs staff of the district."""

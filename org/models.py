@@ -130,8 +130,7 @@ class UserQuerySet(ScopedQuerySet["User"]):
         )
 
 
-class StaffManager(UserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
-    pass
+StaffManager = UserManager.from_queryset(UserQuerySet, class_name="StaffManager")
 
 
 class User(AbstractUser):  # type: ignore[django-manager-missing]  # knox is untyped
@@ -157,7 +156,7 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]  # knox is unt
     must_change_password = models.BooleanField(_("must change password"), default=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
-    objects = StaffManager()  # type: ignore[misc]
+    objects = StaffManager()  # type: ignore[misc]  # AbstractUser declares a ClassVar
 
     class Meta:
         verbose_name = _("staff member")
@@ -321,7 +320,7 @@ class Assignment(models.Model):
             raise ValidationError(errors)
 
 
-class ApiToken(AbstractAuthToken):
+class ApiToken(AbstractAuthToken):  # type: ignore[misc]  # knox is untyped
     """An API token (django-rest-knox, KNOX_TOKEN_MODEL): only a hash of the secret is stored,
     it expires after API_TOKEN_TTL_HOURS, and a person holds one per device."""
 

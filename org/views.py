@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core import permissions, scoping
 from core.forms import add_service_errors
+from core.roles import Role
 from org import selectors, services
 from org.forms import (
     AssignmentEndForm,
@@ -21,7 +22,7 @@ from org.forms import (
     StaffFilterForm,
     StaffForm,
 )
-from org.models import Assignment, Region, Role, User
+from org.models import Assignment, Region, User
 
 
 def _require_staff_manager(request: HttpRequest) -> None:

@@ -28,7 +28,7 @@ class ReportViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
+    viewsets.GenericViewSet[MandatoryReport],
 ):
     """Mandatory reports in the caller's scope. Filing is idempotent on `client_uuid` (the
     same id again returns the first report with 200) and never blocked by the certification

@@ -23,7 +23,8 @@ from core import clock, permissions, scoping
 from core.district_rules import DistrictRuleView
 from core.forms import add_service_errors
 from core.regions import Level
-from org.models import Region, Role
+from core.roles import Role
+from org.models import Region
 from reports import filing, selectors, sharing, workflow
 from reports.forms import (
     DeadlineRuleForm,

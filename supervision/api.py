@@ -73,7 +73,7 @@ class AssessmentViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
+    viewsets.GenericViewSet[WorkerAssessment],
 ):
     """Annual written assessments the caller may read (their own and their supervisor
     chain's). A town supervisor writes them for the directors of the town, civil affairs for
@@ -162,7 +162,7 @@ class SpotCheckViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
+    viewsets.GenericViewSet[SpotCheck],
 ):
     """Annual archive spot-checks of the caller's district; a supervisor or director sees
     their part of each. District civil affairs draw one (POST) per district and year."""
@@ -225,11 +225,11 @@ class SpotCheckViewSet(
             .prefetch_related("rectifications")
             .order_by("region_code", "pk")
         )
-        page = self.paginate_queryset(items)
+        page = self.paginate_queryset(items)  # type: ignore[arg-type]  # items, not spot-checks
         return self.get_paginated_response(ItemSerializer(page, many=True).data)
 
 
-class SpotCheckItemViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class SpotCheckItemViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet[SpotCheckItem]):
     """One drawn archive: its checklist, the suggestions, findings and rectification items.
     POST check/ records (or corrects) the check: district civil affairs."""
 

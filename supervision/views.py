@@ -19,7 +19,8 @@ from children.audit import log_access
 from children.models import AccessAction, Child
 from core import clock, permissions, scoping
 from core.forms import add_service_errors
-from org.models import Region, Role, User
+from core.roles import Role
+from org.models import Region, User
 from supervision import figures, selectors, services
 from supervision.forms import AssessmentForm, CheckForm, DrawForm, PeriodForm
 from supervision.models import CHECKLIST, SpotCheckRectification, WorkerAssessment

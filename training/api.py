@@ -38,7 +38,7 @@ class CourseViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
+    viewsets.GenericViewSet[Course],
 ):
     """Courses of the caller's district."""
 
@@ -71,7 +71,7 @@ class SessionViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
+    viewsets.GenericViewSet[Session],
 ):
     """Sessions organised in the caller's scope or to which they are invited."""
 
@@ -106,7 +106,9 @@ class SessionViewSet(
         return Response(self.get_serializer(session).data, status=status.HTTP_201_CREATED)
 
 
-class AttendanceViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+class AttendanceViewSet(
+    mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet[Attendance]
+):
     """Attendance in visible sessions; `?session=<id>` filters. POST records or corrects."""
 
     serializer_class = AttendanceSerializer
@@ -136,7 +138,9 @@ class AttendanceViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets
         return Response(self.get_serializer(row).data, status=status.HTTP_201_CREATED)
 
 
-class ResultViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+class ResultViewSet(
+    mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet[Result]
+):
     """Assessment results in visible sessions; `?session=<id>` filters. POST records or
     corrects one (certification is recomputed in the same transaction)."""
 

@@ -23,8 +23,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core import clock, permissions, scoping
 from core.district_rules import DistrictRule, DistrictRuleView
 from core.forms import add_service_errors
+from core.roles import Role
 from core.spreadsheets import XLSX_TYPE
-from org.models import Region, Role, User
+from org.models import Region, User
 from training import importing, selectors, services
 from training.file_workbook import training_file_write
 from training.forms import (

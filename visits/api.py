@@ -44,7 +44,7 @@ class VisitViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
+    viewsets.GenericViewSet[Visit],
 ):
     """Visits in the caller's scope. Creating is idempotent on `client_uuid`: the same id
     again returns the first visit with 200."""
@@ -188,7 +188,7 @@ class InspectionViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
+    viewsets.GenericViewSet[Inspection],
 ):
     """Village inspections (R16) in the caller's scope; supervisors record them."""
 
@@ -243,7 +243,7 @@ class InspectionViewSet(
     )
 )
 class RectificationViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Rectification]
 ):
     """Rectification items of village inspections (R16) in the caller's scope: open ones
     first, then by due date. The town's supervisor or the village's director marks one done."""
