@@ -39,6 +39,7 @@ from children.serializers import (
 )
 from core import permissions, scoping
 from core.api import as_drf_error
+from core.http import AuthenticatedApiRequest
 from org.models import Region
 
 
@@ -91,6 +92,8 @@ class ChildViewSet(
 ):
     """Children in the caller's scope. Registering and editing are for village directors and
     district civil affairs; full ID numbers only for users allowed to see them."""
+
+    request: AuthenticatedApiRequest
 
     serializer_class = ChildSerializer
 
@@ -145,7 +148,7 @@ class ChildViewSet(
         token: uuid.UUID | None = data.get("client_token") if instance is None else None
         try:
             result = registration.child_save(
-                by=self.request.user,  # type: ignore[arg-type]
+                by=self.request.user,
                 data=self._child_input(data, instance),
                 instance=instance,
                 client_token=token,
@@ -235,6 +238,8 @@ class ChildRecordViewSet(
 ):
     """Records of one child (URL kwarg `child_pk`); subclasses set `kind` and the model."""
 
+    request: AuthenticatedApiRequest
+
     kind: str
     model: type[_R]
     _child: Child | None = None
@@ -291,7 +296,7 @@ class ChildRecordViewSet(
     def _save(self, values: dict[str, Any], instance: Any, token: uuid.UUID | None) -> Any:
         try:
             return records.record_save(
-                by=self.request.user,  # type: ignore[arg-type]
+                by=self.request.user,
                 child=self.get_child(),
                 kind=self.kind,
                 values=values,

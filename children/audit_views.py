@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from children import selectors
 from children.models import AccessAction
 from core import permissions
+from core.http import AuthenticatedRequest
 from org.forms import DateInput
 
 
@@ -35,7 +36,7 @@ class AccessLogFilter(forms.Form):
         return data
 
 
-def access_log(request: HttpRequest) -> HttpResponse:
+def access_log(request: AuthenticatedRequest) -> HttpResponse:
     scope = permissions.audit_scope(request.user)
     if not scope.prefixes:
         raise PermissionDenied(_("The access log is read by the audit administrator."))

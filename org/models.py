@@ -130,7 +130,10 @@ class UserQuerySet(ScopedQuerySet["User"]):
         )
 
 
+# Assigned, not subclassed, so that the type checker knows its querysets (a class statement on
+# this dynamic base is opaque to django-stubs); its module is set so migrations find it here.
 StaffManager = UserManager.from_queryset(UserQuerySet, class_name="StaffManager")
+StaffManager.__module__ = __name__
 
 
 class User(AbstractUser):  # type: ignore[django-manager-missing]  # knox is untyped

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from core import permissions
 from core.api import as_drf_error
+from core.http import AuthenticatedApiRequest
 from training import selectors, services
 from training.models import Attendance, Course, Result, Session
 from training.serializers import (
@@ -28,7 +29,7 @@ from training.serializers import (
 )
 
 
-def _visible_session(request: Request, session: Session) -> Session:
+def _visible_session(request: AuthenticatedApiRequest, session: Session) -> Session:
     if not Session.objects.visible_to(request.user).filter(pk=session.pk).exists():
         raise NotFound
     return session
@@ -41,6 +42,8 @@ class CourseViewSet(
     viewsets.GenericViewSet[Course],
 ):
     """Courses of the caller's district."""
+
+    request: AuthenticatedApiRequest
 
     serializer_class = CourseSerializer
 
@@ -57,7 +60,7 @@ class CourseViewSet(
         data = serializer.validated_data
         try:
             course = services.save_course(
-                by=request.user,  # type: ignore[arg-type]
+                by=self.request.user,
                 title=data["title"],
                 topics=data["topics"],
                 description=data.get("description", ""),
@@ -75,6 +78,8 @@ class SessionViewSet(
 ):
     """Sessions organised in the caller's scope or to which they are invited."""
 
+    request: AuthenticatedApiRequest
+
     serializer_class = SessionSerializer
 
     def get_queryset(self) -> QuerySet[Session]:
@@ -90,7 +95,7 @@ class SessionViewSet(
         data = serializer.validated_data
         try:
             session = services.save_session(
-                by=request.user,  # type: ignore[arg-type]
+                by=self.request.user,
                 data=services.SessionInput(
                     course=data["course"],
                     organiser_level=data["organiser_level"],
@@ -111,6 +116,8 @@ class AttendanceViewSet(
 ):
     """Attendance in visible sessions; `?session=<id>` filters. POST records or corrects."""
 
+    request: AuthenticatedApiRequest
+
     serializer_class = AttendanceSerializer
 
     def get_queryset(self) -> QuerySet[Attendance]:
@@ -125,10 +132,10 @@ class AttendanceViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        session = _visible_session(request, data["session"])
+        session = _visible_session(self.request, data["session"])
         try:
             row = services.record_attendance(
-                by=request.user,  # type: ignore[arg-type]
+                by=self.request.user,
                 session=session,
                 user=data["user"],
                 attended=data.get("attended", True),
@@ -144,6 +151,8 @@ class ResultViewSet(
     """Assessment results in visible sessions; `?session=<id>` filters. POST records or
     corrects one (certification is recomputed in the same transaction)."""
 
+    request: AuthenticatedApiRequest
+
     serializer_class = ResultSerializer
 
     def get_queryset(self) -> QuerySet[Result]:
@@ -158,10 +167,10 @@ class ResultViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        session = _visible_session(request, data["session"])
+        session = _visible_session(self.request, data["session"])
         try:
             row = services.record_result(
-                by=request.user,  # type: ignore[arg-type]
+                by=self.request.user,
                 session=session,
                 user=data["user"],
                 score=data["score"],
