@@ -34,19 +34,19 @@ class _LazyScope:
 
     @property
     def can_see_coverage(self) -> bool:
-        from org.models import Role
+        from core.roles import Role
 
         return self._scope().has_role(Role.SUPERVISOR, Role.CIVIL_AFFAIRS, Role.PROTECTION_CENTRE)
 
     @property
     def sees_children(self) -> bool:
-        from org.models import DATA_ROLES
+        from core.roles import DATA_ROLES
 
         return self._scope().has_role(*DATA_ROLES)
 
     @property
     def is_audit_admin(self) -> bool:
-        from org.models import Role
+        from core.roles import Role
 
         return self._scope().has_role(Role.AUDIT_ADMIN)
 

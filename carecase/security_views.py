@@ -10,24 +10,25 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from carecase.selectors import lockout_attempts
 from core import permissions
+from core.http import AuthenticatedRequest
 from org import adminlog, tokens
 from org import selectors as org_selectors
 from org.models import AdminAction
 
 
-def _require_security_admin(request: HttpRequest) -> None:
+def _require_security_admin(request: AuthenticatedRequest) -> None:
     if not permissions.is_security_admin(request.user):
         raise PermissionDenied(_("Sign-in lockouts are managed by the security administrator."))
 
 
-def lockouts(request: HttpRequest) -> HttpResponse:
+def lockouts(request: AuthenticatedRequest) -> HttpResponse:
     _require_security_admin(request)
     attempts = lockout_attempts()
     page = Paginator(attempts, 50).get_page(request.GET.get("page"))
@@ -39,13 +40,13 @@ def lockouts(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def unlock(request: HttpRequest, pk: int) -> HttpResponse:
+def unlock(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     _require_security_admin(request)
     attempt = AccessAttempt.objects.filter(pk=pk).first()
     if attempt is not None:
         reset(ip=attempt.ip_address, username=attempt.username)
         adminlog.record(
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
             action=AdminAction.UNLOCK,
             target_type="axes.accessattempt",
             target_id=str(pk),
@@ -59,7 +60,7 @@ def unlock(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("lockouts")
 
 
-def token_list(request: HttpRequest) -> HttpResponse:
+def token_list(request: AuthenticatedRequest) -> HttpResponse:
     """Every live API token (device, owner, created, expiry, last use; never the secret)."""
     _require_security_admin(request)
     page = Paginator(org_selectors.live_tokens().order_by("-created"), 50).get_page(
@@ -68,7 +69,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
     return render(request, "security/tokens.html", {"page": page, "everyone": True})
 
 
-def my_tokens(request: HttpRequest) -> HttpResponse:
+def my_tokens(request: AuthenticatedRequest) -> HttpResponse:
     """The signed-in person's API tokens, one per device."""
     rows = org_selectors.live_tokens().filter(user_id=request.user.pk).order_by("-created")
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
@@ -76,21 +77,21 @@ def my_tokens(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def token_revoke(request: HttpRequest, public_id: str) -> HttpResponse:
+def token_revoke(request: AuthenticatedRequest, public_id: str) -> HttpResponse:
     rows = org_selectors.live_tokens()
     if not permissions.is_security_admin(request.user):
         rows = rows.filter(user_id=request.user.pk)
     token = rows.filter(public_id=public_id).first()
     if token is None:
         raise Http404
-    tokens.token_revoke(by=request.user, token=token, request=request)  # type: ignore[arg-type]
+    tokens.token_revoke(by=request.user, token=token, request=request)
     messages.success(request, _("The token is revoked; that device must sign in again."))
     if token.user_id == request.user.pk:
         return redirect("my_tokens")
     return redirect("security_tokens")
 
 
-def admin_log(request: HttpRequest) -> HttpResponse:
+def admin_log(request: AuthenticatedRequest) -> HttpResponse:
     """The administrators' log, for the audit administrator."""
     if not permissions.is_audit_admin(request.user):
         raise PermissionDenied(_("The administrators' log is read by the audit administrator."))

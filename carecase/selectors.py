@@ -19,4 +19,5 @@ def worker_heartbeat(name: str = "worker") -> WorkerHeartbeat | None:
 def lockout_attempts() -> QuerySet[AccessAttempt]:
     """Failed sign-ins within the lockout's cool-off time, newest first."""
     since = clock.now() - settings.AXES_COOLOFF_TIME
-    return AccessAttempt.objects.filter(attempt_time__gte=since).order_by("-attempt_time")
+    attempts: QuerySet[AccessAttempt] = AccessAttempt.objects.filter(attempt_time__gte=since)
+    return attempts.order_by("-attempt_time")

@@ -15,8 +15,9 @@ from django.views.decorators.cache import never_cache
 from carecase.selectors import worker_heartbeat
 from children.selectors import archive_summary
 from core import clock, permissions, scoping
+from core.http import AuthenticatedRequest
+from core.roles import DATA_ROLES, Role
 from org import selectors
-from org.models import DATA_ROLES, Role
 from reports.selectors import unacknowledged
 from stats.dashboard import village_summaries
 from training.gate import rotation_notice
@@ -24,7 +25,7 @@ from training.selectors import due_workers
 from visits.selectors import work_counts
 
 
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     """One page, a panel per kind of assignment the user holds, each limited to its region."""
     user = request.user
     scope = scoping.get_scope(user)

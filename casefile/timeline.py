@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from children.choices import Category, ParentRelation
 from children.models import Assistance, Attachment, Child, Parent, Problem, Referral, WorkNote
 from core.scoping import visible_q
+from org.models import User
 from reports.models import MandatoryReport, ReportStep, StepKind
 from reports.sharing import may_see_reporter
 from visits.models import Visit
@@ -58,7 +59,7 @@ def _display(model: type[models.Model], name: str, value: Any) -> str:
     return str(value)
 
 
-def _who(user: Any) -> str:
+def _who(user: User | None) -> str:
     if user is None:
         return str(_("the system"))
     return user.real_name or user.username

@@ -9,7 +9,7 @@ field errors.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
@@ -39,6 +39,7 @@ from children.serializers import (
 )
 from core import permissions, scoping
 from core.api import as_drf_error
+from core.http import AuthenticatedApiRequest
 from org.models import Region
 
 
@@ -87,10 +88,12 @@ class ChildViewSet(
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
+    viewsets.GenericViewSet[Child],
 ):
     """Children in the caller's scope. Registering and editing are for village directors and
     district civil affairs; full ID numbers only for users allowed to see them."""
+
+    request: AuthenticatedApiRequest
 
     serializer_class = ChildSerializer
 
@@ -145,7 +148,7 @@ class ChildViewSet(
         token: uuid.UUID | None = data.get("client_token") if instance is None else None
         try:
             result = registration.child_save(
-                by=self.request.user,  # type: ignore[arg-type]
+                by=self.request.user,
                 data=self._child_input(data, instance),
                 instance=instance,
                 client_token=token,
@@ -223,17 +226,22 @@ def identifier_value(value: str | None, current: str) -> str:
     return value
 
 
+_R = TypeVar("_R", bound=Model)
+
+
 class ChildRecordViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
+    viewsets.GenericViewSet[_R],
 ):
     """Records of one child (URL kwarg `child_pk`); subclasses set `kind` and the model."""
 
+    request: AuthenticatedApiRequest
+
     kind: str
-    model: type[Model]
+    model: type[_R]
     _child: Child | None = None
 
     def get_child(self) -> Child:
@@ -243,7 +251,7 @@ class ChildRecordViewSet(
             )
         return self._child
 
-    def get_queryset(self) -> QuerySet[Any]:
+    def get_queryset(self) -> QuerySet[_R]:
         return self.model._default_manager.filter(child=self.get_child())
 
     def _require_recorder(self) -> None:
@@ -282,13 +290,13 @@ class ChildRecordViewSet(
         return Response(self.get_serializer(record).data)
 
     @staticmethod
-    def _fields(serializer: Any) -> dict[str, serializers.Field]:
+    def _fields(serializer: Any) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
         return dict(serializer.fields)
 
     def _save(self, values: dict[str, Any], instance: Any, token: uuid.UUID | None) -> Any:
         try:
             return records.record_save(
-                by=self.request.user,  # type: ignore[arg-type]
+                by=self.request.user,
                 child=self.get_child(),
                 kind=self.kind,
                 values=values,
@@ -301,7 +309,7 @@ class ChildRecordViewSet(
             raise _token_error() from exc
 
 
-class AssistanceViewSet(ChildRecordViewSet):
+class AssistanceViewSet(ChildRecordViewSet[Assistance]):
     """Assistance the child receives or was told of (R13)."""
 
     kind = "assistance"
@@ -309,7 +317,7 @@ class AssistanceViewSet(ChildRecordViewSet):
     serializer_class = AssistanceSerializer
 
 
-class ReferralViewSet(ChildRecordViewSet):
+class ReferralViewSet(ChildRecordViewSet[Referral]):
     """Referrals of the child to other services."""
 
     kind = "referral"
@@ -317,7 +325,7 @@ class ReferralViewSet(ChildRecordViewSet):
     serializer_class = ReferralSerializer
 
 
-class WorkNoteViewSet(ChildRecordViewSet):
+class WorkNoteViewSet(ChildRecordViewSet[WorkNote]):
     """Work-log notes on the child."""
 
     kind = "note"
@@ -325,7 +333,7 @@ class WorkNoteViewSet(ChildRecordViewSet):
     serializer_class = WorkNoteSerializer
 
 
-class ProblemViewSet(ChildRecordViewSet):
+class ProblemViewSet(ChildRecordViewSet[Problem]):
     """Problems found and how they were solved."""
 
     kind = "problem"
@@ -333,7 +341,7 @@ class ProblemViewSet(ChildRecordViewSet):
     serializer_class = ProblemSerializer
 
 
-RECORD_VIEWSETS: dict[str, type[ChildRecordViewSet]] = {
+RECORD_VIEWSETS: dict[str, type[ChildRecordViewSet[Any]]] = {
     "assistance": AssistanceViewSet,
     "referrals": ReferralViewSet,
     "notes": WorkNoteViewSet,

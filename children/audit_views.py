@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -13,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from children import selectors
 from children.models import AccessAction
 from core import permissions
+from core.http import AuthenticatedRequest
 from org.forms import DateInput
 
 
@@ -26,14 +29,14 @@ class AccessLogFilter(forms.Form):
     since = forms.DateField(label=gettext_lazy("From"), required=False, widget=DateInput())
     until = forms.DateField(label=gettext_lazy("Until"), required=False, widget=DateInput())
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("since") and data.get("until") and data["until"] < data["since"]:
             self.add_error("until", _("The end cannot be before the start."))
         return data
 
 
-def access_log(request: HttpRequest) -> HttpResponse:
+def access_log(request: AuthenticatedRequest) -> HttpResponse:
     scope = permissions.audit_scope(request.user)
     if not scope.prefixes:
         raise PermissionDenied(_("The access log is read by the audit administrator."))

@@ -14,7 +14,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +27,7 @@ from children.choices import AttachmentKind
 from children.models import AccessAction, Attachment, Child
 from core import clock, permissions, scoping
 from core.forms import add_service_errors
+from core.http import AuthenticatedRequest
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ class AttachmentForm(forms.Form):
             self.initial.setdefault("client_token", uuid.uuid4())
 
 
-def _visible_child(request: HttpRequest, pk: int) -> Child:
+def _visible_child(request: AuthenticatedRequest, pk: int) -> Child:
     return scoping.get_visible_or_404(Child.objects.all(), request.user, pk=pk)
 
 
@@ -69,7 +70,7 @@ def _limit_mb() -> str:
 
 
 @require_http_methods(["GET", "POST"])
-def attachment_new(request: HttpRequest, pk: int) -> HttpResponse:
+def attachment_new(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     child = _visible_child(request, pk)
     permissions.require_work(request.user)
     if not permissions.can_add_records(request.user):
@@ -78,7 +79,7 @@ def attachment_new(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             attachments.save_attachment(
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 child=child,
                 kind=form.cleaned_data["kind"],
                 upload=form.cleaned_data["file"],
@@ -100,7 +101,7 @@ def attachment_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-def attachment(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
+def attachment(request: AuthenticatedRequest, pk: int, attachment_pk: int) -> FileResponse:
     child = _visible_child(request, pk)
     item = Attachment.objects.filter(child=child, pk=attachment_pk).first()
     if item is None:
@@ -125,7 +126,7 @@ def attachment(request: HttpRequest, pk: int, attachment_pk: int) -> FileRespons
 
 
 @require_GET
-def dossier_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def dossier_pdf(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     child = scoping.get_visible_or_404(dossier.dossier_queryset(), request.user, pk=pk)
     now = clock.now()
     pdf = dossier.render_pdf(child, request.user, now=now)

@@ -7,7 +7,7 @@ import uuid
 from typing import Any, cast
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from children.choices import (
@@ -50,9 +50,9 @@ def _blank(choices: Any) -> list[tuple[str, Any]]:
     return [("", "---------"), *choices]
 
 
-class VillageField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        parent = obj.parent.name if obj.parent_id else ""
+class VillageField(forms.ModelChoiceField[Region]):
+    def label_from_instance(self, obj: Region) -> str:
+        parent = obj.parent.name if obj.parent is not None else ""
         return f"{parent} {obj.name}".strip()
 
 
@@ -328,7 +328,7 @@ class ReopenForm(forms.Form):
     note = forms.CharField(label=_("Why is the archive reopened?"), max_length=200)
 
 
-class _RecordForm(forms.ModelForm):
+class _RecordForm(forms.ModelForm[Model]):
     client_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

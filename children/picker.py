@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.utils.html import format_html
@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET
 from children.choices import Status
 from children.models import Child
 from children.selectors import search
+from core.http import AuthenticatedRequest
 
 PICKER_LIMIT = 20
 
@@ -117,7 +118,7 @@ class ChildPickerWidget(PickerWidget):
         return child.name if child is not None else None
 
 
-class ChildPickerField(forms.ModelChoiceField):
+class ChildPickerField(forms.ModelChoiceField[Child]):
     """A ModelChoiceField whose widget is the picker; the field hands its queryset (scoped by
     the form) to the widget, which shows the name of a chosen child."""
 
@@ -142,7 +143,7 @@ def picker_children(user: Any, text: str, *, active_only: bool = False) -> list[
 
 
 @require_GET
-def child_picker(request: HttpRequest) -> HttpResponse:
+def child_picker(request: AuthenticatedRequest) -> HttpResponse:
     text = request.GET.get("q", "")
     children = picker_children(request.user, text, active_only=request.GET.get("active") == "1")
     return render(

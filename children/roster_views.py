@@ -15,7 +15,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import (
     FileResponse,
     Http404,
-    HttpRequest,
     HttpResponse,
     HttpResponseBase,
     StreamingHttpResponse,
@@ -37,8 +36,10 @@ from children.roster_columns import EXPORT_HEADERS
 from children.roster_import import roster_dry_run, roster_import
 from children.selectors import DEFAULT_SORT, SORTS, ChildFilter, children_for
 from core import clock, permissions, scoping
+from core.http import AuthenticatedRequest
+from core.roles import DATA_ROLES
 from core.spreadsheets import XLSX_TYPE, SheetError, csv_safe
-from org.models import DATA_ROLES, User
+from org.models import User
 
 TEMPLATE_FILENAME = "儿童名册导入模板.xlsx"
 EXPORT_FILENAME = "儿童名册-{date:%Y%m%d}.{suffix}"
@@ -48,7 +49,7 @@ EXPORT_CHUNK = 2000
 # --- Import ----------------------------------------------------------------------------------
 
 
-def _require_importer(request: HttpRequest) -> None:
+def _require_importer(request: AuthenticatedRequest) -> None:
     if not permissions.can_import_rosters(request.user):
         raise PermissionDenied(_("Only district civil-affairs staff import rosters."))
 
@@ -83,10 +84,10 @@ class RosterUploadForm(forms.Form):
 
 
 @require_http_methods(["GET", "POST"])
-def import_upload(request: HttpRequest) -> HttpResponse:
+def import_upload(request: AuthenticatedRequest) -> HttpResponse:
     """Upload a roster; it is checked at once (a dry run) and shown for confirmation."""
     _require_importer(request)
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     form = RosterUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -104,7 +105,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def import_template(request: HttpRequest) -> HttpResponseBase:
+def import_template(request: AuthenticatedRequest) -> HttpResponseBase:
     _require_importer(request)
     buffer = io.BytesIO()
     roster_writing.write_template(buffer)
@@ -114,14 +115,14 @@ def import_template(request: HttpRequest) -> HttpResponseBase:
     )
 
 
-def _own_import(request: HttpRequest, pk: int) -> RosterImport:
+def _own_import(request: AuthenticatedRequest, pk: int) -> RosterImport:
     """An import of the requesting user; anyone else's is a 404, like a child out of scope."""
-    queryset = RosterImport.objects.filter(uploaded_by=request.user)  # type: ignore[misc]
+    queryset = RosterImport.objects.filter(uploaded_by=request.user)
     return get_object_or_404(queryset.select_related("district"), pk=pk)
 
 
 @require_GET
-def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
+def import_preview(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     _require_importer(request)
     record = _own_import(request, pk)
     errors_by_row = sorted({e["row"] for e in record.errors if e["row"]})
@@ -138,11 +139,11 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
+def import_commit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Import every row in one transaction, or nothing. The file is checked again: the
     archive may have changed since the preview."""
     _require_importer(request)
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     try:
         record, result = roster_import(by=user, pk=pk, today=clock.today())
     except RosterImport.DoesNotExist as exc:
@@ -174,12 +175,12 @@ def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Export ----------------------------------------------------------------------------------
 
 
-def _require_children_role(request: HttpRequest) -> None:
+def _require_children_role(request: AuthenticatedRequest) -> None:
     if not scoping.get_scope(request.user).has_role(*DATA_ROLES):
         raise PermissionDenied(_("Your roles do not include children's archives."))
 
 
-def _filter_from(request: HttpRequest) -> ChildFilter:
+def _filter_from(request: AuthenticatedRequest) -> ChildFilter:
     """The list page's filters, from the query string (anything unknown is ignored)."""
     get = request.GET
     category = get.get("category", "")
@@ -209,7 +210,7 @@ def describe_filter(flt: ChildFilter, fmt: str, full_ids: bool) -> str:
     return " ".join(parts)
 
 
-def _export(request: HttpRequest, fmt: str) -> tuple[Any, bool, str, int]:
+def _export(request: AuthenticatedRequest, fmt: str) -> tuple[Any, bool, str, int]:
     _require_children_role(request)
     flt = _filter_from(request)
     full_ids = permissions.can_export_identifier(request.user)
@@ -239,7 +240,7 @@ def _csv_lines(children: Iterator[Child], full_ids: bool) -> Iterator[bytes]:
 
 
 @require_GET
-def export_csv(request: HttpRequest) -> HttpResponseBase:
+def export_csv(request: AuthenticatedRequest) -> HttpResponseBase:
     """The roster as CSV (UTF-8 with BOM, so Excel reads the Chinese), streamed in chunks:
     constant memory and a constant number of queries per chunk."""
     queryset, full_ids, filename, _count = _export(request, "csv")
@@ -253,7 +254,7 @@ def export_csv(request: HttpRequest) -> HttpResponseBase:
 
 
 @require_GET
-def export_xlsx(request: HttpRequest) -> HttpResponseBase:
+def export_xlsx(request: AuthenticatedRequest) -> HttpResponseBase:
     """The roster as .xlsx, written row by row (openpyxl write-only) to a temporary file."""
     queryset, full_ids, filename, _count = _export(request, "xlsx")
     stream = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - FileResponse closes it

@@ -62,7 +62,7 @@ class IdentifierField(serializers.CharField):
 
 
 @extend_schema_field(OpenApiTypes.STR)
-class VillageField(serializers.Field):
+class VillageField(serializers.Field[Region, Any, str, Any]):
     """A village by its 12-digit division code, among the villages where the caller keeps
     archives (`context["villages"]`, a queryset)."""
 
@@ -79,7 +79,9 @@ class VillageField(serializers.Field):
                 _("Give the 12-digit code of a village or community."), code="invalid"
             )
         villages = self.context.get("villages")
-        village = villages.filter(code=code).first() if villages is not None else None
+        village: Region | None = (
+            villages.filter(code=code).first() if villages is not None else None
+        )
         if village is None:
             raise serializers.ValidationError(
                 _("This village is outside the regions where you keep archives."),
@@ -103,7 +105,7 @@ class CategoriesField(serializers.ListField):
         return list(dict.fromkeys(codes))
 
 
-class ParentSerializer(serializers.ModelSerializer):
+class ParentSerializer(serializers.ModelSerializer[Parent]):
     relation = serializers.ChoiceField(choices=ParentRelation.choices)
     status = serializers.ChoiceField(choices=ParentStatus.choices)
     id_number = IdentifierField(full=lambda p: p.id_number, masked=lambda p: p.id_masked)
@@ -122,7 +124,7 @@ class ParentSerializer(serializers.ModelSerializer):
         ]
 
 
-class ChildSerializer(serializers.ModelSerializer):
+class ChildSerializer(serializers.ModelSerializer[Child]):
     url = serializers.HyperlinkedIdentityField(view_name="child-detail")
     id_number = IdentifierField(full=lambda c: c.id_number, masked=lambda c: c.id_masked)
     carer_id_number = IdentifierField(full=lambda c: c.carer_id)
@@ -222,7 +224,7 @@ class ChildSerializer(serializers.ModelSerializer):
 RECORD_READ_ONLY = ["id", "child", "created_by", "created_at"]
 
 
-class AssistanceSerializer(serializers.ModelSerializer):
+class AssistanceSerializer(serializers.ModelSerializer[Assistance]):
     client_token = serializers.UUIDField(required=False, allow_null=True)
 
     class Meta:
@@ -241,7 +243,7 @@ class AssistanceSerializer(serializers.ModelSerializer):
         read_only_fields = RECORD_READ_ONLY
 
 
-class ReferralSerializer(serializers.ModelSerializer):
+class ReferralSerializer(serializers.ModelSerializer[Referral]):
     client_token = serializers.UUIDField(required=False, allow_null=True)
 
     class Meta:
@@ -258,7 +260,7 @@ class ReferralSerializer(serializers.ModelSerializer):
         read_only_fields = RECORD_READ_ONLY
 
 
-class WorkNoteSerializer(serializers.ModelSerializer):
+class WorkNoteSerializer(serializers.ModelSerializer[WorkNote]):
     client_token = serializers.UUIDField(required=False, allow_null=True)
 
     class Meta:
@@ -267,7 +269,7 @@ class WorkNoteSerializer(serializers.ModelSerializer):
         read_only_fields = RECORD_READ_ONLY
 
 
-class ProblemSerializer(serializers.ModelSerializer):
+class ProblemSerializer(serializers.ModelSerializer[Problem]):
     client_token = serializers.UUIDField(required=False, allow_null=True)
 
     class Meta:
@@ -283,7 +285,7 @@ class ProblemSerializer(serializers.ModelSerializer):
         read_only_fields = RECORD_READ_ONLY
 
 
-class ChildFilterSerializer(serializers.Serializer):
+class ChildFilterSerializer(serializers.Serializer[Any]):
     """The list's query parameters (see `children.selectors.ChildFilter`)."""
 
     q = serializers.CharField(required=False, allow_blank=True, max_length=50)

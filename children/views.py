@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -24,12 +24,13 @@ from children.forms import (
 from children.models import Child
 from core import permissions, scoping
 from core.forms import add_service_errors
+from core.http import AuthenticatedRequest
 from org.models import Region
 
 PAGE_SIZE = 25
 
 
-def _require_editor(request: HttpRequest) -> None:
+def _require_editor(request: AuthenticatedRequest) -> None:
     permissions.require_work(request.user)  # the certification gate explains itself
     if not permissions.can_edit_archives(request.user):
         raise PermissionDenied(
@@ -37,19 +38,19 @@ def _require_editor(request: HttpRequest) -> None:
         )
 
 
-def _require_records(request: HttpRequest) -> None:
+def _require_records(request: AuthenticatedRequest) -> None:
     permissions.require_work(request.user)
     if not permissions.can_add_records(request.user):
         raise PermissionDenied(_("Your role does not add records to archives."))
 
 
-def _visible_child(request: HttpRequest, pk: int) -> Child:
+def _visible_child(request: AuthenticatedRequest, pk: int) -> Child:
     return scoping.get_visible_or_404(
         Child.objects.select_related("village__parent", "created_by"), request.user, pk=pk
     )
 
 
-def child_list(request: HttpRequest) -> HttpResponse:
+def child_list(request: AuthenticatedRequest) -> HttpResponse:
     form = ChildFilterForm(request.GET or None, regions=selectors.filter_regions(request.user))
     flt = form.to_filter() if request.GET else selectors.ChildFilter(status="active")
     children = (
@@ -70,7 +71,7 @@ def child_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def child_create(request: HttpRequest) -> HttpResponse:
+def child_create(request: AuthenticatedRequest) -> HttpResponse:
     _require_editor(request)
     villages = Region.objects.villages_in(permissions.archive_scope(request.user))
     form = ChildForm(request.POST or None, villages=villages)
@@ -80,7 +81,7 @@ def child_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             result = registration.child_save(
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 data=form.to_input(),
                 client_token=form.cleaned_data.get("client_token"),
             )
@@ -103,7 +104,7 @@ def child_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def child_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def child_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     _require_editor(request)
     child = _visible_child(request, pk)
     # An archive can move between villages the editor serves, and keep its own village.
@@ -119,7 +120,7 @@ def child_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             result = registration.child_save(
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 data=form.to_input(),
                 instance=child,
                 reason=form.cleaned_data.get("reason", ""),
@@ -140,13 +141,13 @@ def child_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def child_close(request: HttpRequest, pk: int) -> HttpResponse:
+def child_close(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     _require_editor(request)
     child = _visible_child(request, pk)
     form = CloseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            closing.child_close(by=request.user, child=child, **form.cleaned_data)  # type: ignore[arg-type]
+            closing.child_close(by=request.user, child=child, **form.cleaned_data)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -161,13 +162,13 @@ def child_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def child_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+def child_reopen(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     _require_editor(request)
     child = _visible_child(request, pk)
     form = ReopenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            closing.child_reopen(by=request.user, child=child, note=form.cleaned_data["note"])  # type: ignore[arg-type]
+            closing.child_reopen(by=request.user, child=child, note=form.cleaned_data["note"])
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -182,7 +183,7 @@ def child_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _record_form_page(
-    request: HttpRequest, pk: int, kind: str, record_pk: int | None
+    request: AuthenticatedRequest, pk: int, kind: str, record_pk: int | None
 ) -> HttpResponse:
     _require_records(request)
     if kind not in RECORD_FORMS:
@@ -198,7 +199,7 @@ def _record_form_page(
     if request.method == "POST" and form.is_valid():
         try:
             records.record_save(
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 child=child,
                 kind=kind,
                 values=form.values(),
@@ -219,16 +220,16 @@ def _record_form_page(
 
 
 @require_http_methods(["GET", "POST"])
-def record_create(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+def record_create(request: AuthenticatedRequest, pk: int, kind: str) -> HttpResponse:
     return _record_form_page(request, pk, kind, None)
 
 
 @require_http_methods(["GET", "POST"])
-def record_edit(request: HttpRequest, pk: int, kind: str, record_pk: int) -> HttpResponse:
+def record_edit(request: AuthenticatedRequest, pk: int, kind: str, record_pk: int) -> HttpResponse:
     return _record_form_page(request, pk, kind, record_pk)
 
 
-def age_review(request: HttpRequest) -> HttpResponse:
+def age_review(request: AuthenticatedRequest) -> HttpResponse:
     """Children who reached an age limit, for their director to confirm closing (R10)."""
     children = selectors.age_review_children(request.user)
     page = Paginator(children, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -14,13 +14,14 @@ from django.contrib import messages
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from core.forms import add_service_errors
+from core.http import AuthenticatedRequest
 from core.regions import Level
 
 
@@ -85,6 +86,8 @@ class DistrictRuleView(View):
     the rule saved, a message and a redirect; 400 with the form when it has errors (a service's
     ValidationError included)."""
 
+    request: AuthenticatedRequest
+
     http_method_names = ["get", "post"]
     model: type[DistrictRule]
     form_class: type[forms.Form] | type[forms.BaseModelForm[Any]]
@@ -124,7 +127,7 @@ class DistrictRuleView(View):
         """Refuse a POST before the form is read (PermissionDenied); nothing by default."""
 
     def save(self, rule: DistrictRule, form: forms.BaseForm) -> None:
-        district_rule_save(rule=rule, by=self.request.user, data=form.cleaned_data)  # type: ignore[arg-type]
+        district_rule_save(rule=rule, by=self.request.user, data=form.cleaned_data)
 
     def success_url(self, district: Any) -> str:
         raise NotImplementedError
@@ -134,13 +137,13 @@ class DistrictRuleView(View):
     ) -> dict[str, Any]:
         return {"form": form, "district": district, "districts": districts}
 
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def get(self, request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         return self.page(request)
 
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def post(self, request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         return self.page(request)
 
-    def page(self, request: HttpRequest) -> HttpResponse:
+    def page(self, request: AuthenticatedRequest) -> HttpResponse:
         districts = self.districts()
         if not districts:
             self.no_district()

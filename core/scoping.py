@@ -94,7 +94,8 @@ def get_scope(user: Any, today: datetime.date | None = None) -> Scope:
         return EMPTY_SCOPE
     cacheable = today is None
     if cacheable and hasattr(user, _SCOPE_CACHE):
-        return getattr(user, _SCOPE_CACHE)
+        cached: Scope = getattr(user, _SCOPE_CACHE)
+        return cached
     assignments = tuple(user.assignments.active(today).select_related("region__parent"))
     roles = frozenset(a.role for a in assignments)
     # 三员分立 by construction: an administrator (or the break-glass superuser) reaches no

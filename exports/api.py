@@ -13,11 +13,11 @@ from django.http import FileResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core import clock
 from core.api import as_drf_error
+from core.http import AuthenticatedApiRequest
 from exports import services
 from exports.models import ExportJob
 from exports.serializers import (
@@ -31,6 +31,8 @@ class ExportJobViewSet(
 ):
     """The caller's export jobs (in regions still in their scope)."""
 
+    request: AuthenticatedApiRequest
+
     serializer_class = ExportJobSerializer
     lookup_value_regex = "[0-9a-fA-F-]{32,36}"  # a job id is a UUID; anything else is a 404
 
@@ -41,7 +43,7 @@ class ExportJobViewSet(
         return services.job_or_404(self.request.user, self.kwargs["pk"])
 
     @extend_schema(request=ExportRequestSerializer, responses={202: ExportJobSerializer})
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def create(self, request: AuthenticatedApiRequest, *args: Any, **kwargs: Any) -> Response:
         data = ExportRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
@@ -66,6 +68,6 @@ class ExportJobViewSet(
         }
     )
     @action(detail=True, methods=["get"])
-    def download(self, request: Request, pk: Any = None) -> FileResponse:
+    def download(self, request: AuthenticatedApiRequest, pk: Any = None) -> FileResponse:
         job = services.download(request._request, pk, now=clock.now())
         return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.download_name())

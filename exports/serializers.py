@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.urls import reverse
 from rest_framework import serializers
 
@@ -9,13 +11,13 @@ from core import clock
 from exports.models import ExportJob, ExportKind
 
 
-class ExportRequestSerializer(serializers.Serializer):
+class ExportRequestSerializer(serializers.Serializer[Any]):
     kind = serializers.ChoiceField(choices=ExportKind.choices, default=ExportKind.STATISTICS)
     area = serializers.CharField(help_text="12-digit division code of a district or a town.")
     date = serializers.DateField(help_text="The date the statistics are for (YYYY-MM-DD).")
 
 
-class ExportJobSerializer(serializers.ModelSerializer):
+class ExportJobSerializer(serializers.ModelSerializer[ExportJob]):
     area = serializers.CharField(source="area.code", read_only=True)
     area_name = serializers.CharField(source="area.name", read_only=True)
     date = serializers.SerializerMethodField()

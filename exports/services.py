@@ -31,6 +31,7 @@ from children.audit import log_access
 from children.models import AccessAction, AccessLog
 from core import clock, scoping
 from core.regions import Level
+from core.roles import Role
 from exports.models import (
     EXPORT_LIFETIME,
     ExportJob,
@@ -38,7 +39,7 @@ from exports.models import (
     ExportKind,
     ExportStatus,
 )
-from org.models import Region, Role
+from org.models import Region
 
 logger = logging.getLogger(__name__)
 

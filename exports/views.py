@@ -7,13 +7,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core import clock
 from core.forms import add_service_errors
+from core.http import AuthenticatedRequest
 from exports import services
 from exports.forms import StatisticsExportForm
 from exports.models import ExportKind
@@ -22,7 +23,7 @@ LIST_SIZE = 50
 
 
 @require_GET
-def job_list(request: HttpRequest) -> HttpResponse:
+def job_list(request: AuthenticatedRequest) -> HttpResponse:
     jobs = list(services.jobs_for(request.user)[:LIST_SIZE])
     return render(
         request,
@@ -32,7 +33,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def statistics_new(request: HttpRequest) -> HttpResponse:
+def statistics_new(request: AuthenticatedRequest) -> HttpResponse:
     user: Any = request.user
     if not services.may_export(user):
         raise PermissionDenied(
@@ -65,19 +66,19 @@ def statistics_new(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def job_detail(request: HttpRequest, pk: Any) -> HttpResponse:
+def job_detail(request: AuthenticatedRequest, pk: Any) -> HttpResponse:
     job = services.job_or_404(request.user, pk)
     return render(request, "exports/job_detail.html", {"job": job, "now": clock.now()})
 
 
 @require_GET
-def job_progress(request: HttpRequest, pk: Any) -> HttpResponse:
+def job_progress(request: AuthenticatedRequest, pk: Any) -> HttpResponse:
     """The progress panel alone, which htmx polls until the job is finished."""
     job = services.job_or_404(request.user, pk)
     return render(request, "exports/progress.html", {"job": job, "now": clock.now()})
 
 
 @require_GET
-def job_download(request: HttpRequest, pk: Any) -> FileResponse:
+def job_download(request: AuthenticatedRequest, pk: Any) -> FileResponse:
     job = services.download(request, pk, now=clock.now())
     return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.download_name())

@@ -7,7 +7,7 @@ from notifications.models import Delivery, Reminder, ReminderRule
 
 
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
+class ReminderAdmin(admin.ModelAdmin[Reminder]):
     list_display = ["kind", "child_id", "due_date", "recipient", "level", "status", "attempts"]
     list_filter = ["status", "kind", "level"]
     date_hierarchy = "due_date"
@@ -18,7 +18,7 @@ class ReminderAdmin(admin.ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(admin.ModelAdmin[Delivery]):
     list_display = ["channel", "address", "status", "attempts", "next_attempt_at", "sent_at"]
     exclude = ["notification"]
     list_filter = ["status", "channel"]
@@ -27,7 +27,7 @@ class DeliveryAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReminderRule)
-class ReminderRuleAdmin(admin.ModelAdmin):
+class ReminderRuleAdmin(admin.ModelAdmin[ReminderRule]):
     list_display = [
         "district",
         "due_soon_days",

@@ -8,9 +8,9 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.http import AuthenticatedApiRequest
 from notifications.inbox import inbox_for, notification_mark_read, notifications_mark_all_read
 from notifications.models import Notification
 from notifications.serializers import (
@@ -19,8 +19,10 @@ from notifications.serializers import (
 
 
 class NotificationViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Notification]
 ):
+    request: AuthenticatedApiRequest
+
     serializer_class = NotificationSerializer
 
     def get_queryset(self) -> QuerySet[Notification]:
@@ -29,7 +31,7 @@ class NotificationViewSet(
         )
 
     @action(detail=True, methods=["post"])
-    def read(self, request: Request, pk: Any = None) -> Response:
+    def read(self, request: AuthenticatedApiRequest, pk: Any = None) -> Response:
         notification = notification_mark_read(notification=self.get_object())
         return Response(self.get_serializer(notification).data)
 
@@ -38,6 +40,6 @@ class NotificationViewSet(
         responses=inline_serializer("MarkedRead", {"marked_read": serializers.IntegerField()}),
     )
     @action(detail=False, methods=["post"], url_path="read-all")
-    def read_all(self, request: Request) -> Response:
+    def read_all(self, request: AuthenticatedApiRequest) -> Response:
         count = notifications_mark_all_read(user=request.user)
         return Response({"marked_read": count})

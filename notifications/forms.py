@@ -11,7 +11,7 @@ from notifications.models import ReminderRule
 DAYS_RANGE_MESSAGE = _("Enter a number of days from 1 to 60.")
 
 
-class ReminderRuleForm(forms.ModelForm):
+class ReminderRuleForm(forms.ModelForm[ReminderRule]):
     class Meta:
         model = ReminderRule
         fields = [

@@ -7,7 +7,7 @@ from rest_framework import serializers
 from notifications.models import Notification
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class NotificationSerializer(serializers.ModelSerializer[Notification]):
     class Meta:
         model = Notification
         fields = ["id", "kind", "title", "body", "link", "child", "created", "read_at"]

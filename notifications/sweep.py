@@ -46,9 +46,10 @@ from core import clock
 from core.calendar import quarter_bounds, quarter_of
 from core.regions import Level as RegionLevel
 from core.regions import district_prefix, prefix_range
+from core.roles import Role
 from notifications.models import EscalationLevel, NotificationKind, Reminder, SendStatus
 from notifications.rules import DEFAULTS, INSPECTION_REMINDER_DAYS, Rule, district_rules
-from org.models import Role, active_assignment_sql
+from org.models import active_assignment_sql
 
 BATCH_SIZE = 5000
 

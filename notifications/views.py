@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -14,16 +14,18 @@ from django.views.decorators.http import require_POST
 
 from core import scoping
 from core.district_rules import DistrictRuleView
+from core.http import AuthenticatedRequest
+from core.roles import Role
 from notifications.forms import ReminderRuleForm
 from notifications.inbox import inbox_for, notification_mark_read, notifications_mark_all_read
 from notifications.models import Notification, ReminderRule
 from notifications.rules import DEFAULTS, FIELDS
-from org.models import Region, Role
+from org.models import Region
 
 PAGE_SIZE = 25
 
 
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: AuthenticatedRequest) -> HttpResponse:
     notifications = inbox_for(request.user).only(
         "pk", "kind", "title", "body", "link", "created", "read_at"
     )
@@ -31,7 +33,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(request, "notifications/inbox.html", {"page": page})
 
 
-def _back(request: HttpRequest, default: str) -> str:
+def _back(request: AuthenticatedRequest, default: str) -> str:
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
         return target
@@ -39,14 +41,14 @@ def _back(request: HttpRequest, default: str) -> str:
 
 
 @require_POST
-def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
+def mark_read(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     notification = get_object_or_404(Notification, pk=pk, recipient_id=request.user.pk)
     notification_mark_read(notification=notification)
     return redirect(_back(request, "notifications:inbox"))
 
 
 @require_POST
-def mark_all_read(request: HttpRequest) -> HttpResponse:
+def mark_all_read(request: AuthenticatedRequest) -> HttpResponse:
     count = notifications_mark_all_read(user=request.user)
     if count:
         messages.success(request, _("All notifications are marked as read."))

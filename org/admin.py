@@ -6,12 +6,13 @@ is written to the administrators' log (who, what, before → after)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
@@ -19,8 +20,10 @@ from core import clock
 from org import adminlog, separation
 from org.models import AdminAction, Assignment, Region, User
 
+_M = TypeVar("_M", bound=Model)
 
-class LoggedAdmin(admin.ModelAdmin):
+
+class LoggedAdmin(admin.ModelAdmin[_M]):
     """Writes each save to the administrators' log with the values before and after."""
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
@@ -46,7 +49,7 @@ class LoggedAdmin(admin.ModelAdmin):
 
 
 @admin.register(Region)
-class RegionAdmin(LoggedAdmin):
+class RegionAdmin(LoggedAdmin[Region]):
     list_display = ["code", "name", "level", "parent"]
     list_filter = ["level"]
     search_fields = ["code", "name"]
@@ -60,7 +63,7 @@ def _protected_account(request: HttpRequest, obj: User | None) -> bool:
 
 
 @admin.register(User)
-class StaffAdmin(UserAdmin, LoggedAdmin):
+class StaffAdmin(UserAdmin[User], LoggedAdmin[User]):
     list_display = ["username", "real_name", "phone", "position", "status", "managing_district"]
     list_filter = ["status", "is_active"]
     search_fields = ["username", "real_name", "phone"]
@@ -117,7 +120,7 @@ class StaffAdmin(UserAdmin, LoggedAdmin):
         super().save_model(request, obj, form, change)
 
 
-class AssignmentAdminForm(forms.ModelForm):
+class AssignmentAdminForm(forms.ModelForm[Assignment]):
     class Meta:
         model = Assignment
         fields = ["user", "region", "role", "start_date", "end_date", "end_reason"]
@@ -142,7 +145,7 @@ class AssignmentAdminForm(forms.ModelForm):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(LoggedAdmin):
+class AssignmentAdmin(LoggedAdmin[Assignment]):
     form = AssignmentAdminForm
     list_display = ["user", "role", "region", "start_date", "end_date"]
     list_filter = ["role"]

@@ -38,7 +38,7 @@ def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, An
     return values
 
 
-def changes(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict, dict]:
+def changes(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Only the fields that differ, as (before, after)."""
     keys = [k for k in after if before.get(k) != after.get(k)]
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from core import clock, permissions
 from core.api import as_drf_error
+from core.http import AuthenticatedApiRequest
 from org import selectors, services
 from org.models import Assignment, Region, User
 from org.serializers import (
@@ -27,8 +28,10 @@ from org.serializers import (
 )
 
 
-class RegionViewSet(viewsets.ReadOnlyModelViewSet):
+class RegionViewSet(viewsets.ReadOnlyModelViewSet[Region]):
     """Regions in the caller's scope. Filters: `level`, `parent` (id), `code_prefix`."""
+
+    request: AuthenticatedApiRequest
 
     serializer_class = RegionSerializer
 
@@ -50,7 +53,7 @@ class RegionViewSet(viewsets.ReadOnlyModelViewSet):
         return regions
 
 
-def _require_staff_manager(request: Request) -> None:
+def _require_staff_manager(request: AuthenticatedApiRequest) -> None:
     if not permissions.can_manage_staff(request.user):
         raise PermissionDenied(_("Only district civil-affairs staff manage staff."))
 
@@ -60,9 +63,11 @@ class StaffViewSet(
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
+    viewsets.GenericViewSet[User],
 ):
     """Staff records kept by the caller's district (civil-affairs staff only)."""
+
+    request: AuthenticatedApiRequest
 
     serializer_class = StaffSerializer
 
@@ -71,7 +76,7 @@ class StaffViewSet(
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
-        _require_staff_manager(request)
+        _require_staff_manager(self.request)
 
     @extend_schema(responses={201: StaffCreatedSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -80,8 +85,8 @@ class StaffViewSet(
         data = {k: v for k, v in serializer.validated_data.items() if k != "status"}
         try:
             staff, password = services.staff_create(
-                by=request.user,  # type: ignore[arg-type]
-                district=permissions.managed_districts(request.user)[0],
+                by=self.request.user,
+                district=permissions.managed_districts(self.request.user)[0],
                 **data,
             )
         except DjangoValidationError as exc:
@@ -89,13 +94,13 @@ class StaffViewSet(
         out = StaffCreatedSerializer(staff, context={"initial_password": password})
         return Response(out.data, status=status.HTTP_201_CREATED)
 
-    def perform_update(self, serializer: serializers.BaseSerializer) -> None:
+    def perform_update(self, serializer: serializers.BaseSerializer[User]) -> None:
         fields = dict(serializer.validated_data)
         fields.pop("username", None)
         try:
             services.staff_update(
-                by=self.request.user,  # type: ignore[arg-type]
-                staff=serializer.instance,  # type: ignore[arg-type]
+                by=self.request.user,
+                staff=serializer.instance,  # type: ignore[arg-type]  # an update has its instance
                 **fields,
             )
         except DjangoValidationError as exc:
@@ -106,10 +111,12 @@ class AssignmentViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
+    viewsets.GenericViewSet[Assignment],
 ):
     """Assignments in the caller's scope (history included). Filters: `user`, `role`,
     `active` (true/false). Create and end are for civil-affairs staff of the district."""
+
+    request: AuthenticatedApiRequest
 
     serializer_class = AssignmentSerializer
 
@@ -128,14 +135,14 @@ class AssignmentViewSet(
         )
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        _require_staff_manager(request)
+        _require_staff_manager(self.request)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         # The serializer only accepts people and regions visible to the caller.
         data = serializer.validated_data
         try:
             assignment = services.assignment_create(
-                by=request.user,  # type: ignore[arg-type]
+                by=self.request.user,
                 user=data["user"],
                 region=data["region"],
                 role=data["role"],
@@ -147,14 +154,14 @@ class AssignmentViewSet(
 
     @extend_schema(request=AssignmentEndSerializer, responses=AssignmentSerializer)
     @action(detail=True, methods=["post"])
-    def end(self, request: Request, pk: str | None = None) -> Response:
+    def end(self, request: AuthenticatedApiRequest, pk: str | None = None) -> Response:
         _require_staff_manager(request)
         assignment = self.get_object()
         payload = AssignmentEndSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         try:
             ended = services.assignment_end(
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 assignment=assignment,
                 end_date=payload.validated_data.get("end_date"),
                 reason=payload.validated_data["end_reason"],

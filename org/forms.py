@@ -6,7 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core import clock
-from org.models import DISTRICT_GRANTABLE_ROLES, Region, Role, StaffStatus, User
+from core.roles import Role
+from org.models import DISTRICT_GRANTABLE_ROLES, Region, StaffStatus, User
 
 
 class DateInput(forms.DateInput):
@@ -16,7 +17,7 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class StaffForm(forms.ModelForm):
+class StaffForm(forms.ModelForm[User]):
     class Meta:
         model = User
         fields = ["username", "real_name", "phone", "position", "appointed_on", "email"]
@@ -36,8 +37,8 @@ class StaffEditForm(StaffForm):
     status = forms.ChoiceField(label=_("status"), choices=StaffStatus.choices)
 
 
-class RegionChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
+class RegionChoiceField(forms.ModelChoiceField[Region]):
+    def label_from_instance(self, obj: Region) -> str:
         return f"{obj.code} {obj.get_level_display()} {obj.name}"
 
 

@@ -130,8 +130,10 @@ class UserQuerySet(ScopedQuerySet["User"]):
         )
 
 
-class StaffManager(UserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
-    pass
+# Assigned, not subclassed, so that the type checker knows its querysets (a class statement on
+# this dynamic base is opaque to django-stubs); its module is set so migrations find it here.
+StaffManager = UserManager.from_queryset(UserQuerySet, class_name="StaffManager")
+StaffManager.__module__ = __name__
 
 
 class User(AbstractUser):  # type: ignore[django-manager-missing]  # knox is untyped
@@ -157,7 +159,7 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]  # knox is unt
     must_change_password = models.BooleanField(_("must change password"), default=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
-    objects = StaffManager()  # type: ignore[misc]
+    objects = StaffManager()  # type: ignore[misc]  # AbstractUser declares a ClassVar
 
     class Meta:
         verbose_name = _("staff member")
@@ -321,7 +323,7 @@ class Assignment(models.Model):
             raise ValidationError(errors)
 
 
-class ApiToken(AbstractAuthToken):
+class ApiToken(AbstractAuthToken):  # type: ignore[misc]  # knox is untyped
     """An API token (django-rest-knox, KNOX_TOKEN_MODEL): only a hash of the secret is stored,
     it expires after API_TOKEN_TTL_HOURS, and a person holds one per device."""
 

@@ -14,14 +14,15 @@ from django.db.models.functions import Coalesce
 
 from core import clock
 from core.regions import Level, prefix_range
-from org.models import AdminLogEntry, ApiToken, Assignment, AssignmentQuerySet, Region, Role, User
+from core.roles import Role
+from org.models import AdminLogEntry, ApiToken, Assignment, AssignmentQuerySet, Region, User
 
 
 def _active_in(role: str, today: datetime.date) -> QuerySet[Assignment]:
     return Assignment.objects.active(today).filter(role=role, region=OuterRef("pk"))
 
 
-def _with_holders(role: str, today: datetime.date) -> Prefetch:
+def _with_holders(role: str, today: datetime.date) -> Prefetch[str, QuerySet[Assignment], str]:
     return Prefetch(
         "assignments",
         queryset=Assignment.objects.active(today).filter(role=role).select_related("user"),
@@ -206,7 +207,8 @@ def assignment_list(
 
 def live_tokens() -> QuerySet[ApiToken]:
     """The API tokens not yet expired, with their owners."""
-    return ApiToken.objects.filter(expiry__gt=clock.now()).select_related("user")
+    tokens: QuerySet[ApiToken] = ApiToken.objects.filter(expiry__gt=clock.now())
+    return tokens.select_related("user")
 
 
 def admin_log_entries(*, account: str = "") -> QuerySet[AdminLogEntry]:

@@ -16,7 +16,8 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from core import clock
-from org.models import ADMIN_ROLES, DATA_ROLES, Assignment, User
+from core.roles import ADMIN_ROLES, DATA_ROLES
+from org.models import Assignment, User
 
 
 def current_roles(user: User, exclude: Assignment | None = None) -> set[str]:

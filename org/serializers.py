@@ -5,10 +5,11 @@ from typing import Any
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from org.models import DISTRICT_GRANTABLE_ROLES, ApiToken, Assignment, Region, Role, User
+from core.roles import Role
+from org.models import DISTRICT_GRANTABLE_ROLES, ApiToken, Assignment, Region, User
 
 
-class RegionSerializer(serializers.ModelSerializer):
+class RegionSerializer(serializers.ModelSerializer[Region]):
     parent_code = serializers.CharField(source="parent.code", read_only=True, default=None)
 
     class Meta:
@@ -16,7 +17,7 @@ class RegionSerializer(serializers.ModelSerializer):
         fields = ["id", "code", "name", "level", "parent", "parent_code"]
 
 
-class AssignmentSerializer(serializers.ModelSerializer):
+class AssignmentSerializer(serializers.ModelSerializer[Assignment]):
     region_code = serializers.CharField(source="region.code", read_only=True)
     region_name = serializers.CharField(source="region.name", read_only=True)
     # Every role can be read; district staff grant only the data roles (validate_role).
@@ -58,12 +59,12 @@ class AssignmentSerializer(serializers.ModelSerializer):
         return obj.is_active_on(self.context["today"])
 
 
-class AssignmentEndSerializer(serializers.Serializer):
+class AssignmentEndSerializer(serializers.Serializer[Any]):
     end_date = serializers.DateField(required=False)
     end_reason = serializers.CharField(max_length=200)
 
 
-class StaffSerializer(serializers.ModelSerializer):
+class StaffSerializer(serializers.ModelSerializer[User]):
     managing_district_code = serializers.CharField(
         source="managing_district.code", read_only=True, default=None
     )
@@ -96,13 +97,13 @@ class StaffCreatedSerializer(StaffSerializer):
         return str(self.context.get("initial_password", ""))
 
 
-class TokenRequestSerializer(serializers.Serializer):
+class TokenRequestSerializer(serializers.Serializer[Any]):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=128, trim_whitespace=False)
     device = serializers.CharField(max_length=100, required=False, allow_blank=True)
 
 
-class ApiTokenSerializer(serializers.ModelSerializer):
+class ApiTokenSerializer(serializers.ModelSerializer[ApiToken]):
     id = serializers.UUIDField(source="public_id", read_only=True)
     user = serializers.CharField(source="user.username", read_only=True)
 

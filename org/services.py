@@ -14,15 +14,9 @@ from django.utils.translation import gettext as _
 
 from core import clock, permissions, scoping
 from core.regions import Level
+from core.roles import Role
 from org import separation, tokens
-from org.models import (
-    DISTRICT_GRANTABLE_ROLES,
-    Assignment,
-    Region,
-    Role,
-    StaffStatus,
-    User,
-)
+from org.models import DISTRICT_GRANTABLE_ROLES, Assignment, Region, StaffStatus, User
 
 
 def generate_password(length: int = 12) -> str:

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import permissions
+from core.http import AuthenticatedApiRequest
 from org import selectors, tokens
 from org.models import ApiToken, StaffStatus
 from org.serializers import (
@@ -61,15 +62,21 @@ class ObtainTokenView(APIView):
 
 
 class LogoutView(APIView):
+    request: AuthenticatedApiRequest
+
     @extend_schema(request=None, responses={204: None})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedApiRequest) -> Response:
         if isinstance(request.auth, ApiToken):
-            tokens.token_revoke(by=request.user, token=request.auth)  # type: ignore[arg-type]
+            tokens.token_revoke(by=request.user, token=request.auth)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ApiTokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+class ApiTokenViewSet(
+    mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet[ApiToken]
+):
     """One's own tokens (a security administrator: everyone's). Secrets are never shown."""
+
+    request: AuthenticatedApiRequest
 
     serializer_class = ApiTokenSerializer
     lookup_field = "public_id"
@@ -83,4 +90,4 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.
         return live.filter(user_id=self.request.user.pk).order_by("-created")
 
     def perform_destroy(self, instance: ApiToken) -> None:
-        tokens.token_revoke(by=self.request.user, token=instance, request=self.request)  # type: ignore[arg-type]
+        tokens.token_revoke(by=self.request.user, token=instance, request=self.request)

@@ -22,7 +22,7 @@ from org.models import AdminAction, ApiToken, StaffStatus, User
 LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
 
 
-class ApiTokenAuthentication(TokenAuthentication):
+class ApiTokenAuthentication(TokenAuthentication):  # type: ignore[misc]  # knox is untyped
     """Knox's check, plus: staff who left or are suspended are refused, and the token's last
     use is recorded."""
 
@@ -86,5 +86,6 @@ def token_revoke(*, by: User, token: ApiToken, request: Any = None) -> None:
 
 def revoke_all(user: User) -> int:
     """Revoke every token of `user` (password changed, deactivated, an assignment ended)."""
+    deleted: int
     deleted, _rows = ApiToken.objects.filter(user_id=user.pk).delete()
     return deleted

@@ -6,13 +6,15 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core import permissions, scoping
 from core.forms import add_service_errors
+from core.http import AuthenticatedRequest
+from core.roles import Role
 from org import selectors, services
 from org.forms import (
     AssignmentEndForm,
@@ -21,15 +23,15 @@ from org.forms import (
     StaffFilterForm,
     StaffForm,
 )
-from org.models import Assignment, Region, Role, User
+from org.models import Assignment, Region, User
 
 
-def _require_staff_manager(request: HttpRequest) -> None:
+def _require_staff_manager(request: AuthenticatedRequest) -> None:
     if not permissions.can_manage_staff(request.user):
         raise PermissionDenied(_("Only district civil-affairs staff manage staff."))
 
 
-def coverage(request: HttpRequest) -> HttpResponse:
+def coverage(request: AuthenticatedRequest) -> HttpResponse:
     scope = scoping.get_scope(request.user)
     if not scope.has_role(Role.SUPERVISOR, Role.CIVIL_AFFAIRS, Role.PROTECTION_CENTRE):
         raise PermissionDenied(_("Coverage is reviewed by supervisors and district staff."))
@@ -37,7 +39,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
     return render(request, "org/coverage.html", {"coverage": gaps})
 
 
-def staff_list(request: HttpRequest) -> HttpResponse:
+def staff_list(request: AuthenticatedRequest) -> HttpResponse:
     _require_staff_manager(request)
     form = StaffFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -54,14 +56,14 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def staff_create(request: HttpRequest) -> HttpResponse:
+def staff_create(request: AuthenticatedRequest) -> HttpResponse:
     _require_staff_manager(request)
     districts = permissions.managed_districts(request.user)
     form = StaffForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             staff, password = services.staff_create(
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 district=districts[0],
                 **form.cleaned_data,
             )
@@ -73,19 +75,19 @@ def staff_create(request: HttpRequest) -> HttpResponse:
     return render(request, "org/staff_form.html", {"form": form, "district": districts[0]})
 
 
-def _visible_staff(request: HttpRequest, pk: int) -> User:
+def _visible_staff(request: AuthenticatedRequest, pk: int) -> User:
     return scoping.get_visible_or_404(User.objects.all(), request.user, pk=pk)
 
 
 def _render_staff_detail(
-    request: HttpRequest, staff: User, form: AssignmentForm, status: int = 200
+    request: AuthenticatedRequest, staff: User, form: AssignmentForm, status: int = 200
 ) -> HttpResponse:
     assignments = selectors.staff_assignments(staff)
     context = {"staff": staff, "assignments": assignments, "assignment_form": form}
     return render(request, "org/staff_detail.html", context, status=status)
 
 
-def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     _require_staff_manager(request)
     staff = _visible_staff(request, pk)
     return _render_staff_detail(
@@ -96,14 +98,14 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     _require_staff_manager(request)
     staff = _visible_staff(request, pk)
     form = StaffEditForm(request.POST or None, instance=staff)
     if request.method == "POST" and form.is_valid():
         try:
             services.staff_update(
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 staff=User.objects.get(pk=staff.pk),
                 **form.cleaned_data,
             )
@@ -116,28 +118,28 @@ def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def staff_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_reset_password(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     _require_staff_manager(request)
     staff = _visible_staff(request, pk)
-    password = services.staff_reset_password(by=request.user, staff=staff)  # type: ignore[arg-type]
+    password = services.staff_reset_password(by=request.user, staff=staff)
     return render(
         request, "org/staff_created.html", {"staff": staff, "password": password, "reset": True}
     )
 
 
-def _assignable_regions(request: HttpRequest) -> QuerySet[Region]:
+def _assignable_regions(request: AuthenticatedRequest) -> QuerySet[Region]:
     return selectors.assignable_regions(permissions.managed_scope(request.user))
 
 
 @require_POST
-def assignment_create(request: HttpRequest, pk: int) -> HttpResponse:
+def assignment_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     _require_staff_manager(request)
     staff = _visible_staff(request, pk)
     form = AssignmentForm(request.POST, regions=_assignable_regions(request))
     if form.is_valid():
         try:
             services.assignment_create(
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 user=staff,
                 **form.cleaned_data,
             )
@@ -150,7 +152,7 @@ def assignment_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def assignment_end(request: HttpRequest, pk: int) -> HttpResponse:
+def assignment_end(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     _require_staff_manager(request)
     assignment = scoping.get_visible_or_404(
         Assignment.objects.select_related("user", "region"), request.user, pk=pk
@@ -159,7 +161,7 @@ def assignment_end(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.assignment_end(
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 assignment=assignment,
                 end_date=form.cleaned_data["end_date"],
                 reason=form.cleaned_data["end_reason"],

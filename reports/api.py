@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from core import permissions
 from core.api import as_drf_error
+from core.http import AuthenticatedApiRequest
 from org.models import User
 from reports import filing, selectors, sharing, workflow
 from reports.models import MandatoryReport, ReportStep, StepKind
@@ -28,11 +29,13 @@ class ReportViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
+    viewsets.GenericViewSet[MandatoryReport],
 ):
     """Mandatory reports in the caller's scope. Filing is idempotent on `client_uuid` (the
     same id again returns the first report with 200) and never blocked by the certification
     gate (R17)."""
+
+    request: AuthenticatedApiRequest
 
     serializer_class = ReportSerializer
 
@@ -48,7 +51,7 @@ class ReportViewSet(
         if token:
             try:
                 earlier = (
-                    MandatoryReport.objects.visible_to(request.user)
+                    MandatoryReport.objects.visible_to(self.request.user)
                     .filter(client_uuid=token)
                     .first()
                 )
@@ -62,7 +65,7 @@ class ReportViewSet(
         client_uuid = data.pop("client_uuid")
         try:
             report, created = filing.report_file(
-                by=request.user,  # type: ignore[arg-type]
+                by=self.request.user,
                 data=filing.ReportInput(**data),
                 client_uuid=client_uuid,
             )
@@ -82,7 +85,7 @@ class ReportViewSet(
     @action(
         detail=True, methods=["get", "post"], serializer_class=StepSerializer, pagination_class=None
     )
-    def steps(self, request: Request, pk: str | None = None) -> Response:
+    def steps(self, request: AuthenticatedApiRequest, pk: str | None = None) -> Response:
         """The case's steps (GET), or append one (POST). Steps are never changed or deleted."""
         report = self.get_object()  # out of scope: 404
         if request.method == "GET":
@@ -99,7 +102,7 @@ class ReportViewSet(
         data = dict(serializer.validated_data)
         try:
             step = workflow.report_add_step(
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 report=report,
                 data=workflow.StepInput(
                     kind=data["kind"],
@@ -118,7 +121,7 @@ class ReportViewSet(
 
     @extend_schema(request=LinkSerializer, responses={200: ReportSerializer})
     @action(detail=True, methods=["post"], serializer_class=LinkSerializer)
-    def link(self, request: Request, pk: str | None = None) -> Response:
+    def link(self, request: AuthenticatedApiRequest, pk: str | None = None) -> Response:
         """Link a report about an unregistered child to the child's archive (a child in the
         caller's scope; once). Recorded as a step."""
         report = self.get_object()
@@ -127,7 +130,7 @@ class ReportViewSet(
         serializer.is_valid(raise_exception=True)
         try:
             workflow.report_link_child(
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 report=report,
                 child=serializer.validated_data["child"],
             )
@@ -144,7 +147,7 @@ class ReportViewSet(
 
     @extend_schema(request=ShareSerializer, responses={201: StepSerializer})
     @action(detail=True, methods=["post"], serializer_class=ShareSerializer)
-    def share(self, request: Request, pk: str | None = None) -> Response:
+    def share(self, request: AuthenticatedApiRequest, pk: str | None = None) -> Response:
         """Share the case with a named active staff member (by username), with a reason:
         district civil affairs and the protection centre of the case's district only."""
         report = self._shareable()
@@ -152,7 +155,7 @@ class ReportViewSet(
         serializer.is_valid(raise_exception=True)
         try:
             step = sharing.report_share(
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 report=report,
                 grantee=serializer.validated_data["user"],
                 reason=serializer.validated_data.get("reason", ""),
@@ -163,14 +166,14 @@ class ReportViewSet(
 
     @extend_schema(request=ShareSerializer, responses={201: StepSerializer})
     @action(detail=True, methods=["post"], serializer_class=ShareSerializer)
-    def unshare(self, request: Request, pk: str | None = None) -> Response:
+    def unshare(self, request: AuthenticatedApiRequest, pk: str | None = None) -> Response:
         """Revoke a share (by username)."""
         report = self._shareable()
         serializer = ShareSerializer(data=request.data, people=User.objects.all())
         serializer.is_valid(raise_exception=True)
         try:
             step = sharing.report_unshare(
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 report=report,
                 grantee=serializer.validated_data["user"],
                 reason=serializer.validated_data.get("reason", ""),

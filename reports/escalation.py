@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 
 from core import clock
 from core.regions import district_code, town_code
+from core.roles import Role
 from notifications.models import Channel, EscalationLevel, NotificationKind
 from notifications.services import Message, notify_each
-from org.models import Role
 from reports.models import MandatoryReport, ReportEscalation, Stage
 from reports.selectors import alert_staff
 from reports.workflow import deadline_rules

@@ -17,9 +17,10 @@ from django.utils.translation import gettext as _
 from children.models import Child
 from core import clock, permissions, scoping
 from core.regions import Level
+from core.roles import DATA_ROLES
 from notifications.models import Channel, NotificationKind
 from notifications.services import notify
-from org.models import DATA_ROLES, Region, User
+from org.models import Region, User
 from reports.models import MandatoryReport, ReportStep, Situation, Stage, StepKind
 from reports.selectors import alert_recipients
 from reports.workflow import default_due

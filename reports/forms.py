@@ -126,7 +126,7 @@ class StepForm(forms.Form):
         )
 
 
-class DeadlineRuleForm(forms.ModelForm):
+class DeadlineRuleForm(forms.ModelForm[ReportDeadlineRule]):
     """A district's deadlines and escalation delay; every number at least 1."""
 
     class Meta:

@@ -17,8 +17,9 @@ from children.models import Parent
 from core import clock
 from core.calendar import add_months
 from core.regions import district_code, infer_level, prefix_range, scope_prefix, town_code
+from core.roles import Role
 from core.scoping import get_scope
-from org.models import AssignmentQuerySet, Role, User
+from org.models import AssignmentQuerySet, User
 from org.selectors import staff_serving
 from reports.models import (
     MandatoryReport,

@@ -14,7 +14,7 @@ from reports import sharing
 from reports.models import MandatoryReport, ReportStep, Situation, Stage, StepKind
 
 
-class StepSerializer(serializers.ModelSerializer):
+class StepSerializer(serializers.ModelSerializer[ReportStep]):
     # None where the caller may not see who reported (the first step of a shared case).
     by = serializers.CharField(source="by.username", read_only=True, allow_null=True)
     corrects = serializers.PrimaryKeyRelatedField(
@@ -45,7 +45,7 @@ class StepSerializer(serializers.ModelSerializer):
         extra_kwargs = {"done_at": {"required": False}}
 
 
-class ReportSerializer(serializers.ModelSerializer):
+class ReportSerializer(serializers.ModelSerializer[MandatoryReport]):
     client_uuid = serializers.UUIDField()
     child = serializers.PrimaryKeyRelatedField(
         queryset=Child.objects.none(), required=False, allow_null=True
@@ -120,7 +120,7 @@ class ReportSerializer(serializers.ModelSerializer):
         return obj.next_due_at is not None and obj.next_due_at < clock.now()
 
 
-class LinkSerializer(serializers.Serializer):
+class LinkSerializer(serializers.Serializer[Any]):
     child = serializers.PrimaryKeyRelatedField(queryset=Child.objects.none())
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -130,7 +130,7 @@ class LinkSerializer(serializers.Serializer):
             self.fields["child"].queryset = Child.objects.visible_to(request.user)  # type: ignore[attr-defined]
 
 
-class ShareSerializer(serializers.Serializer):
+class ShareSerializer(serializers.Serializer[Any]):
     user = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.none())
     reason = serializers.CharField(required=False, allow_blank=True, max_length=300)
 

@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, get_users_with_perms, remove_perm
 
 from core import clock, permissions, scoping
-from org.models import DATA_ROLES, Assignment, Role, User
+from core.roles import DATA_ROLES, Role
+from org.models import Assignment, User
 from reports.models import MandatoryReport, ReportStep, StepKind
 from reports.workflow import append_step
 

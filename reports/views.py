@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -22,8 +22,10 @@ from children.picker import PICKER_LIMIT
 from core import clock, permissions, scoping
 from core.district_rules import DistrictRuleView
 from core.forms import add_service_errors
+from core.http import AuthenticatedRequest
 from core.regions import Level
-from org.models import Region, Role
+from core.roles import Role
+from org.models import Region
 from reports import filing, selectors, sharing, workflow
 from reports.forms import (
     DeadlineRuleForm,
@@ -39,7 +41,7 @@ PAGE_SIZE = 50
 
 
 @require_http_methods(["GET", "POST"])
-def report_create(request: HttpRequest) -> HttpResponse:
+def report_create(request: AuthenticatedRequest) -> HttpResponse:
     user: Any = request.user
     if not filing.may_file(user):
         raise PermissionDenied(_("Your role does not file reports here."))
@@ -77,12 +79,12 @@ def report_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _visible_report(request: HttpRequest, pk: int) -> MandatoryReport:
+def _visible_report(request: AuthenticatedRequest, pk: int) -> MandatoryReport:
     return scoping.get_visible_or_404(selectors.reports_for(request.user), request.user, pk=pk)
 
 
 @require_http_methods(["GET", "POST"])
-def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     report = _visible_report(request, pk)
     steps = selectors.timeline(report)
@@ -123,7 +125,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def report_list(request: HttpRequest) -> HttpResponse:
+def report_list(request: AuthenticatedRequest) -> HttpResponse:
     cases, filters = selectors.filter_cases(
         selectors.open_cases(request.user), request.GET, clock.now()
     )
@@ -139,7 +141,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": rows,
             "now": clock.now(),
-            "can_file": filing.may_file(request.user),  # type: ignore[arg-type]
+            "can_file": filing.may_file(request.user),
             "filters": filters,
         },
     )
@@ -180,7 +182,7 @@ rules = DeadlineRulePage.as_view()
 
 
 @require_POST
-def report_link(request: HttpRequest, pk: int) -> HttpResponse:
+def report_link(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     report = _visible_report(request, pk)
     permissions.require_work(user)
@@ -201,7 +203,7 @@ def report_link(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Explicit sharing ------------------------------------------------------------------------
 
 
-def _shareable(request: HttpRequest, pk: int) -> MandatoryReport:
+def _shareable(request: AuthenticatedRequest, pk: int) -> MandatoryReport:
     """A report the user may share: otherwise 404, like anything out of reach."""
     report = _visible_report(request, pk)
     if not sharing.may_share(request.user, report):
@@ -210,7 +212,7 @@ def _shareable(request: HttpRequest, pk: int) -> MandatoryReport:
 
 
 @require_http_methods(["GET", "POST"])
-def report_share(request: HttpRequest, pk: int) -> HttpResponse:
+def report_share(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     report = _shareable(request, pk)
     form = ShareForm(
@@ -245,7 +247,7 @@ def report_share(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-def share_people(request: HttpRequest, pk: int) -> HttpResponse:
+def share_people(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The picker's results: at most PICKER_LIMIT active staff by username or real name."""
     _shareable(request, pk)
     people = list(
@@ -257,7 +259,7 @@ def share_people(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def report_revoke(request: HttpRequest, pk: int, user_id: int) -> HttpResponse:
+def report_revoke(request: AuthenticatedRequest, pk: int, user_id: int) -> HttpResponse:
     report = _shareable(request, pk)
     grantee = next((u for u in sharing.shared_with(report) if u.pk == user_id), None)
     if grantee is None:
@@ -265,7 +267,7 @@ def report_revoke(request: HttpRequest, pk: int, user_id: int) -> HttpResponse:
     form = RevokeForm(request.POST)
     form.is_valid()
     sharing.report_unshare(
-        by=request.user,  # type: ignore[arg-type]
+        by=request.user,
         report=report,
         grantee=grantee,
         reason=form.cleaned_data.get("reason", ""),

@@ -18,7 +18,8 @@ from children.models import Child
 from core import clock, permissions, scoping
 from core.district_rules import rule_fields
 from core.regions import district_code
-from org.models import Role, User
+from core.roles import Role
+from org.models import User
 from reports.models import (
     STAGE_ORDER,
     MandatoryReport,

@@ -9,10 +9,10 @@ from typing import Any
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
-from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core import clock
+from core.http import AuthenticatedApiRequest
 from core.scoping import get_scope
 from org.models import Region
 from stats import history
@@ -28,11 +28,13 @@ from stats.serializers import (
 
 
 class StatsViewSet(viewsets.ViewSet):
+    request: AuthenticatedApiRequest
+
     lookup_field = "code"
     lookup_value_regex = r"\d{12}"
 
     @extend_schema(responses={200: AreaSerializer(many=True)})
-    def list(self, request: Request) -> Response:
+    def list(self, request: AuthenticatedApiRequest) -> Response:
         """The caller's own areas (a director's villages, a supervisor's towns, a district),
         each with the figures of the areas one level below."""
         today, now = clock.today(), clock.now()
@@ -42,7 +44,7 @@ class StatsViewSet(viewsets.ViewSet):
         return Response(AreaSerializer(dashboards, many=True).data)
 
     @extend_schema(responses={200: AreaDetailSerializer})
-    def retrieve(self, request: Request, code: str) -> Response:
+    def retrieve(self, request: AuthenticatedApiRequest, code: str) -> Response:
         """One village, town or district in the caller's scope (404 otherwise), with its child
         areas and 12 months of contact compliance."""
         area: Region | None = dashboard_area_or_none(request.user, code)

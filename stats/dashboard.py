@@ -24,8 +24,9 @@ from django.utils.translation import gettext_lazy as _
 from children.choices import Category
 from core.calendar import quarter_bounds
 from core.regions import PREFIX_LENGTH, Level, prefix_range
+from core.roles import Role
 from core.scoping import Scope, get_scope
-from org.models import Assignment, Region, Role
+from org.models import Assignment, Region
 from org.selectors import coverage_gaps
 from reports.models import Stage
 from stats.figures import (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from stats.dashboard import (
@@ -11,19 +13,19 @@ from stats.dashboard import (
 )
 
 
-class RegionRefSerializer(serializers.Serializer):
+class RegionRefSerializer(serializers.Serializer[Any]):
     code = serializers.CharField()
     name = serializers.CharField()
     level = serializers.CharField()
 
 
-class WorkerSerializer(serializers.Serializer):
+class WorkerSerializer(serializers.Serializer[Any]):
     user_id = serializers.IntegerField()
     name = serializers.CharField()
     training = serializers.ChoiceField(choices=list(TrainingState.LABELS))
 
 
-class FiguresSerializer(serializers.Serializer):
+class FiguresSerializer(serializers.Serializer[Any]):
     total = serializers.IntegerField(help_text="Active children served (each counted once).")
     key = serializers.IntegerField(help_text="Active key children (R15).")
     categories = serializers.DictField(
@@ -48,7 +50,7 @@ class FiguresSerializer(serializers.Serializer):
     )
 
 
-class RowSerializer(serializers.Serializer):
+class RowSerializer(serializers.Serializer[Any]):
     region = RegionRefSerializer()
     figures = FiguresSerializer()
     workers = WorkerSerializer(
@@ -70,7 +72,7 @@ class RowSerializer(serializers.Serializer):
         return [v.code for v in row.r2_villages]
 
 
-class MonthSerializer(serializers.Serializer):
+class MonthSerializer(serializers.Serializer[Any]):
     month = serializers.CharField(source="label", help_text="YYYY-MM")
     month_pct = serializers.FloatField(allow_null=True)
     contacted = serializers.IntegerField()
@@ -83,7 +85,7 @@ class MonthSerializer(serializers.Serializer):
     )
 
 
-class AreaSerializer(serializers.Serializer):
+class AreaSerializer(serializers.Serializer[Any]):
     date = serializers.DateField(source="today")
     figures_as_of = serializers.DateTimeField(
         source="as_of",

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
 from children.choices import Category
 from core import clock
+from core.http import AuthenticatedRequest
 from core.scoping import get_scope
 from org.models import Region
 from stats import history
@@ -35,7 +36,7 @@ def chart_data(dashboard: Dashboard, months: list[history.Month]) -> dict[str, A
     }
 
 
-def render_dashboard(request: HttpRequest, area: Region) -> HttpResponse:
+def render_dashboard(request: AuthenticatedRequest, area: Region) -> HttpResponse:
     user: Any = request.user
     today = clock.today()
     dashboard = area_dashboard(user, area, today, clock.now())
@@ -60,7 +61,7 @@ def render_dashboard(request: HttpRequest, area: Region) -> HttpResponse:
     )
 
 
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthenticatedRequest) -> HttpResponse:
     """The dashboard of the user's own area; a choice when they serve several."""
     areas = own_areas(request.user)
     if not areas:
@@ -70,7 +71,7 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "stats/choose.html", {"areas": areas})
 
 
-def area(request: HttpRequest, code: str) -> HttpResponse:
+def area(request: AuthenticatedRequest, code: str) -> HttpResponse:
     region = dashboard_area_or_none(request.user, code)
     if region is None:
         raise Http404

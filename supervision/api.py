@@ -25,6 +25,7 @@ from children.audit import log_access
 from children.models import AccessAction, Child
 from core import clock, permissions, scoping
 from core.api import as_drf_error
+from core.http import AuthenticatedApiRequest
 from supervision import figures, selectors, services
 from supervision.models import (
     CHECKLIST_FIELDS,
@@ -73,11 +74,13 @@ class AssessmentViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
+    viewsets.GenericViewSet[WorkerAssessment],
 ):
     """Annual written assessments the caller may read (their own and their supervisor
     chain's). A town supervisor writes them for the directors of the town, civil affairs for
     the supervisors of the district; the author corrects (PATCH)."""
+
+    request: AuthenticatedApiRequest
 
     serializer_class = AssessmentSerializer
     lookup_value_regex = r"\d+"
@@ -95,12 +98,12 @@ class AssessmentViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        target = services.assessable(request.user, data["year"]).get(data["worker_id"])
+        target = services.assessable(self.request.user, data["year"]).get(data["worker_id"])
         if target is None:
             raise Http404
         try:
             written = services.write_assessment(
-                by=request.user,  # type: ignore[arg-type]
+                by=self.request.user,
                 worker=target.user,
                 year=data["year"],
                 rating=data["rating"],
@@ -111,13 +114,15 @@ class AssessmentViewSet(
         return Response(self.get_serializer(written).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=AssessmentCorrectionSerializer, responses={200: AssessmentSerializer})
-    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def partial_update(
+        self, request: AuthenticatedApiRequest, *args: Any, **kwargs: Any
+    ) -> Response:
         written = self.get_object()
         serializer = AssessmentCorrectionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
             services.correct_assessment(
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 assessment=written,
                 **serializer.validated_data,
             )
@@ -134,7 +139,7 @@ class AssessmentViewSet(
         responses={200: dict},
     )
     @action(detail=False, methods=["get"])
-    def figures(self, request: Request) -> Response:
+    def figures(self, request: AuthenticatedApiRequest) -> Response:
         """Figures per worker of the caller's town (directors) or district (directors and
         supervisors) over a period; see supervision/figures.py for the definitions."""
         params = PeriodSerializer(data=request.query_params)
@@ -162,10 +167,12 @@ class SpotCheckViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
+    viewsets.GenericViewSet[SpotCheck],
 ):
     """Annual archive spot-checks of the caller's district; a supervisor or director sees
     their part of each. District civil affairs draw one (POST) per district and year."""
+
+    request: AuthenticatedApiRequest
 
     serializer_class = SpotCheckSerializer
     lookup_value_regex = r"\d+"
@@ -175,7 +182,7 @@ class SpotCheckViewSet(
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         spot_check = self.get_object()
-        progress = selectors.progress(request.user, spot_check, clock.today())
+        progress = selectors.progress(self.request.user, spot_check, clock.today())
         data = dict(self.get_serializer(spot_check).data)
         data["towns"] = [
             {
@@ -197,13 +204,13 @@ class SpotCheckViewSet(
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         # Out of the caller's districts (or no such district): 404.
-        managed = {d.pk: d for d in permissions.managed_districts(request.user)}
+        managed = {d.pk: d for d in permissions.managed_districts(self.request.user)}
         district = managed.get(data["district_id"])
         if district is None:
             raise Http404
         try:
             spot_check = services.draw_spot_check(
-                by=request.user,  # type: ignore[arg-type]
+                by=self.request.user,
                 district=district,
                 year=data["year"],
                 percentage=data["percentage"],
@@ -215,7 +222,7 @@ class SpotCheckViewSet(
 
     @extend_schema(responses={200: ItemSerializer(many=True)})
     @action(detail=True, methods=["get"])
-    def items(self, request: Request, pk: Any = None) -> Response:
+    def items(self, request: AuthenticatedApiRequest, pk: Any = None) -> Response:
         """The drawn archives of this spot-check that the caller may see."""
         spot_check = self.get_object()
         items = (
@@ -225,13 +232,15 @@ class SpotCheckViewSet(
             .prefetch_related("rectifications")
             .order_by("region_code", "pk")
         )
-        page = self.paginate_queryset(items)
+        page = self.paginate_queryset(items)  # type: ignore[arg-type]  # items, not spot-checks
         return self.get_paginated_response(ItemSerializer(page, many=True).data)
 
 
-class SpotCheckItemViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class SpotCheckItemViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet[SpotCheckItem]):
     """One drawn archive: its checklist, the suggestions, findings and rectification items.
     POST check/ records (or corrects) the check: district civil affairs."""
+
+    request: AuthenticatedApiRequest
 
     serializer_class = ItemSerializer
 
@@ -252,14 +261,14 @@ class SpotCheckItemViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(request=CheckSerializer, responses={200: ItemSerializer})
     @action(detail=True, methods=["post"])
-    def check(self, request: Request, pk: Any = None) -> Response:
+    def check(self, request: AuthenticatedApiRequest, pk: Any = None) -> Response:
         item = self.get_object()
         serializer = CheckSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:
             item = services.record_check(
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 item=item,
                 answers={name: data[name] for name in CHECKLIST_FIELDS},
                 findings=data.get("findings", ""),

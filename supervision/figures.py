@@ -65,7 +65,8 @@ from children.models import Assistance, Child, Problem, Referral, WorkNote
 from core import scoping
 from core.calendar import add_months, pct, quarter_bounds, quarter_of
 from core.regions import Level, prefix_range, town_prefix
-from org.models import Assignment, Region, Role, User
+from core.roles import Role
+from org.models import Assignment, Region, User
 from reports.models import MandatoryReport, ReportStep, Stage, StepKind
 from training.models import TrainingStatus
 from visits import cadence

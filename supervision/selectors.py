@@ -15,7 +15,8 @@ from children.choices import ENTRUSTED, Category, Status
 from children.models import Assistance, Child, Parent, Problem
 from core import permissions, scoping
 from core.regions import district_code, town_code, town_prefix
-from org.models import Region, Role
+from core.roles import Role
+from org.models import Region
 from supervision.models import (
     CHECKLIST_FIELDS,
     AssessedRole,

@@ -19,7 +19,7 @@ from supervision.models import (
 )
 
 
-class AssessmentSerializer(serializers.ModelSerializer):
+class AssessmentSerializer(serializers.ModelSerializer[WorkerAssessment]):
     worker = serializers.IntegerField(source="worker_id")
     worker_name = serializers.CharField(source="worker.real_name", read_only=True)
     author = serializers.CharField(source="author.username", read_only=True)
@@ -46,12 +46,12 @@ class AssessmentSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "role", "created_at", "updated_at"]
 
 
-class AssessmentCorrectionSerializer(serializers.Serializer):
+class AssessmentCorrectionSerializer(serializers.Serializer[Any]):
     rating = serializers.ChoiceField(choices=Rating.choices)
     text = serializers.CharField(max_length=4000)
 
 
-class PeriodSerializer(serializers.Serializer):
+class PeriodSerializer(serializers.Serializer[Any]):
     area = serializers.IntegerField(required=False)
     start = serializers.DateField(required=False)
     end = serializers.DateField(required=False)
@@ -67,7 +67,7 @@ class PeriodSerializer(serializers.Serializer):
         return attrs
 
 
-class SpotCheckSerializer(serializers.ModelSerializer):
+class SpotCheckSerializer(serializers.ModelSerializer[SpotCheck]):
     district = serializers.IntegerField(source="district_id")
     drawn_by = serializers.CharField(source="drawn_by.username", read_only=True)
     seed = serializers.IntegerField(required=False, allow_null=True)
@@ -90,7 +90,7 @@ class SpotCheckSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "population", "sample_size", "drawn_by", "drawn_at"]
 
 
-class RectificationSerializer(serializers.ModelSerializer):
+class RectificationSerializer(serializers.ModelSerializer[SpotCheckRectification]):
     done_on = serializers.DateField(read_only=True, allow_null=True)
 
     class Meta:
@@ -99,7 +99,7 @@ class RectificationSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "done_on"]
 
 
-class ItemSerializer(serializers.ModelSerializer):
+class ItemSerializer(serializers.ModelSerializer[SpotCheckItem]):
     child_name = serializers.CharField(source="child.name", read_only=True)
     rectifications = RectificationSerializer(many=True, read_only=True)
     checked_by = serializers.CharField(source="checked_by.username", read_only=True, default="")
@@ -122,7 +122,7 @@ class ItemSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CheckSerializer(serializers.Serializer):
+class CheckSerializer(serializers.Serializer[Any]):
     identity_ok = serializers.BooleanField()
     guardianship_ok = serializers.BooleanField()
     visits_ok = serializers.BooleanField()
@@ -132,5 +132,5 @@ class CheckSerializer(serializers.Serializer):
     rectifications = RectificationSerializer(many=True, required=False)
 
 
-class DoneSerializer(serializers.Serializer):
+class DoneSerializer(serializers.Serializer[Any]):
     done_on = serializers.DateField(required=False)

@@ -19,8 +19,9 @@ from children.choices import Status
 from children.models import Child
 from core import clock, permissions, scoping
 from core.regions import Level, prefix_range, town_prefix
+from core.roles import Role
 from core.workitems import workitem_done
-from org.models import Assignment, Region, Role, User
+from org.models import Assignment, Region, User
 from org.selectors import staff_serving
 from supervision import selectors
 from supervision.models import (

@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -19,7 +19,9 @@ from children.audit import log_access
 from children.models import AccessAction, Child
 from core import clock, permissions, scoping
 from core.forms import add_service_errors
-from org.models import Region, Role, User
+from core.http import AuthenticatedRequest
+from core.roles import Role
+from org.models import Region, User
 from supervision import figures, selectors, services
 from supervision.forms import AssessmentForm, CheckForm, DrawForm, PeriodForm
 from supervision.models import CHECKLIST, SpotCheckRectification, WorkerAssessment
@@ -27,7 +29,7 @@ from supervision.models import CHECKLIST, SpotCheckRectification, WorkerAssessme
 PAGE_SIZE = 50
 
 
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthenticatedRequest) -> HttpResponse:
     if figures.assessment_areas(request.user):
         return redirect("supervision:assessment")
     return redirect("supervision:spot_checks")
@@ -36,7 +38,7 @@ def index(request: HttpRequest) -> HttpResponse:
 # --- Worker assessment -------------------------------------------------------------------------
 
 
-def assessment(request: HttpRequest) -> HttpResponse:
+def assessment(request: AuthenticatedRequest) -> HttpResponse:
     """Figures per worker of the chosen area over the chosen period, and the written
     assessments the user may read. A director sees only their own written assessments."""
     today = clock.today()
@@ -82,7 +84,7 @@ def _year(raw: Any, today: datetime.date) -> int:
 
 
 @require_http_methods(["GET", "POST"])
-def assessment_write(request: HttpRequest, worker_id: int) -> HttpResponse:
+def assessment_write(request: AuthenticatedRequest, worker_id: int) -> HttpResponse:
     today = clock.today()
     year = _year(request.POST.get("year") or request.GET.get("year"), today)
     target = services.assessable(request.user, year).get(worker_id)
@@ -97,7 +99,7 @@ def assessment_write(request: HttpRequest, worker_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             written = services.write_assessment(
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 worker=worker,
                 year=year,
                 rating=form.cleaned_data["rating"],
@@ -123,7 +125,7 @@ def assessment_write(request: HttpRequest, worker_id: int) -> HttpResponse:
     )
 
 
-def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def assessment_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     written = selectors.assessments_for(request.user).filter(pk=pk).first()
     if written is None:
         raise Http404
@@ -139,7 +141,7 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def assessment_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     written = selectors.assessments_for(request.user).filter(pk=pk).first()
     if written is None:
         raise Http404
@@ -178,7 +180,7 @@ def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Spot-checks -------------------------------------------------------------------------------
 
 
-def spot_checks(request: HttpRequest) -> HttpResponse:
+def spot_checks(request: AuthenticatedRequest) -> HttpResponse:
     if not selectors.sees_spot_checks(request.user):
         raise Http404
     today = clock.today()
@@ -198,7 +200,7 @@ def spot_checks(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def spot_check_draw(request: HttpRequest) -> HttpResponse:
+def spot_check_draw(request: AuthenticatedRequest) -> HttpResponse:
     districts = permissions.managed_districts(request.user)
     if not districts:
         raise Http404
@@ -211,7 +213,7 @@ def spot_check_draw(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             spot_check = services.draw_spot_check(
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 district=form.cleaned_data["district"],
                 year=form.cleaned_data["year"],
                 percentage=form.cleaned_data["percentage"],
@@ -235,7 +237,7 @@ def spot_check_draw(request: HttpRequest) -> HttpResponse:
     return render(request, "includes/simple_form.html", context, status=400 if form.errors else 200)
 
 
-def spot_check_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def spot_check_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     spot_check = selectors.spot_checks_for(request.user).filter(pk=pk).first()
     if spot_check is None:
         raise Http404
@@ -256,7 +258,7 @@ def spot_check_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def spot_check_item(request: HttpRequest, pk: int) -> HttpResponse:
+def spot_check_item(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     item = scoping.get_visible_or_404(
         selectors.items_for(request.user).select_related(
             "spot_check__district", "child__village", "checked_by"
@@ -284,7 +286,7 @@ def spot_check_item(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             try:
                 services.record_check(
-                    by=request.user,  # type: ignore[arg-type]
+                    by=request.user,
                     item=item,
                     answers=form.answers(),
                     findings=form.cleaned_data["findings"],
@@ -321,7 +323,7 @@ def spot_check_item(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["POST"])
-def rectification_done(request: HttpRequest, pk: int) -> HttpResponse:
+def rectification_done(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     rect = scoping.get_visible_or_404(
         selectors.rectifications_for(request.user).select_related("item"), request.user, pk=pk
     )
@@ -333,7 +335,7 @@ def rectification_done(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Give a date as YYYY-MM-DD."))
     else:
         try:
-            services.spot_rectification_done(by=request.user, rectification=rect, done_on=done_on)  # type: ignore[arg-type]
+            services.spot_rectification_done(by=request.user, rectification=rect, done_on=done_on)
         except ValidationError as exc:
             for message in exc.messages:
                 messages.error(request, message)

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from core import permissions
 from core.api import as_drf_error
+from core.http import AuthenticatedApiRequest
 from training import selectors, services
 from training.models import Attendance, Course, Result, Session
 from training.serializers import (
@@ -28,7 +29,7 @@ from training.serializers import (
 )
 
 
-def _visible_session(request: Request, session: Session) -> Session:
+def _visible_session(request: AuthenticatedApiRequest, session: Session) -> Session:
     if not Session.objects.visible_to(request.user).filter(pk=session.pk).exists():
         raise NotFound
     return session
@@ -38,9 +39,11 @@ class CourseViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
+    viewsets.GenericViewSet[Course],
 ):
     """Courses of the caller's district."""
+
+    request: AuthenticatedApiRequest
 
     serializer_class = CourseSerializer
 
@@ -57,7 +60,7 @@ class CourseViewSet(
         data = serializer.validated_data
         try:
             course = services.save_course(
-                by=request.user,  # type: ignore[arg-type]
+                by=self.request.user,
                 title=data["title"],
                 topics=data["topics"],
                 description=data.get("description", ""),
@@ -71,9 +74,11 @@ class SessionViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
+    viewsets.GenericViewSet[Session],
 ):
     """Sessions organised in the caller's scope or to which they are invited."""
+
+    request: AuthenticatedApiRequest
 
     serializer_class = SessionSerializer
 
@@ -90,7 +95,7 @@ class SessionViewSet(
         data = serializer.validated_data
         try:
             session = services.save_session(
-                by=request.user,  # type: ignore[arg-type]
+                by=self.request.user,
                 data=services.SessionInput(
                     course=data["course"],
                     organiser_level=data["organiser_level"],
@@ -106,8 +111,12 @@ class SessionViewSet(
         return Response(self.get_serializer(session).data, status=status.HTTP_201_CREATED)
 
 
-class AttendanceViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+class AttendanceViewSet(
+    mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet[Attendance]
+):
     """Attendance in visible sessions; `?session=<id>` filters. POST records or corrects."""
+
+    request: AuthenticatedApiRequest
 
     serializer_class = AttendanceSerializer
 
@@ -123,10 +132,10 @@ class AttendanceViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        session = _visible_session(request, data["session"])
+        session = _visible_session(self.request, data["session"])
         try:
             row = services.record_attendance(
-                by=request.user,  # type: ignore[arg-type]
+                by=self.request.user,
                 session=session,
                 user=data["user"],
                 attended=data.get("attended", True),
@@ -136,9 +145,13 @@ class AttendanceViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets
         return Response(self.get_serializer(row).data, status=status.HTTP_201_CREATED)
 
 
-class ResultViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+class ResultViewSet(
+    mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet[Result]
+):
     """Assessment results in visible sessions; `?session=<id>` filters. POST records or
     corrects one (certification is recomputed in the same transaction)."""
+
+    request: AuthenticatedApiRequest
 
     serializer_class = ResultSerializer
 
@@ -154,10 +167,10 @@ class ResultViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Gen
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        session = _visible_session(request, data["session"])
+        session = _visible_session(self.request, data["session"])
         try:
             row = services.record_result(
-                by=request.user,  # type: ignore[arg-type]
+                by=self.request.user,
                 session=session,
                 user=data["user"],
                 score=data["score"],

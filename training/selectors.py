@@ -18,7 +18,8 @@ from django.http import Http404
 
 from core import clock, scoping
 from core.regions import Level, town_prefix
-from org.models import Assignment, AssignmentQuerySet, Region, Role, User
+from core.roles import Role
+from org.models import Assignment, AssignmentQuerySet, Region, User
 from org.selectors import staff_serving
 from training.models import Attendance, Course, Result, Session, TrainingStatus
 

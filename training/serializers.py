@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from training.models import Attendance, Course, Material, Result, Session, Topic, TrainingStatus
 
 
-class MaterialSerializer(serializers.ModelSerializer):
+class MaterialSerializer(serializers.ModelSerializer[Material]):
     class Meta:
         model = Material
         fields = ["id", "original_name", "content_type", "size", "uploaded_at"]
 
 
-class CourseSerializer(serializers.ModelSerializer):
+class CourseSerializer(serializers.ModelSerializer[Course]):
     topics = serializers.ListField(child=serializers.ChoiceField(choices=Topic.choices))
     materials = MaterialSerializer(many=True, read_only=True)
     district = serializers.CharField(source="district.code", read_only=True)
@@ -24,7 +26,7 @@ class CourseSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at"]
 
 
-class SessionSerializer(serializers.ModelSerializer):
+class SessionSerializer(serializers.ModelSerializer[Session]):
     course = serializers.PrimaryKeyRelatedField(queryset=Course.objects.all())
     region = serializers.SlugRelatedField(
         slug_field="code",
@@ -51,7 +53,7 @@ class SessionSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at"]
 
 
-class AttendanceSerializer(serializers.ModelSerializer):
+class AttendanceSerializer(serializers.ModelSerializer[Attendance]):
     session = serializers.PrimaryKeyRelatedField(queryset=Session.objects.all())
     user = serializers.PrimaryKeyRelatedField(
         queryset=Attendance._meta.get_field("user").related_model.objects.all()  # type: ignore[union-attr]
@@ -63,7 +65,7 @@ class AttendanceSerializer(serializers.ModelSerializer):
         read_only_fields = ["recorded_at"]
 
 
-class ResultSerializer(serializers.ModelSerializer):
+class ResultSerializer(serializers.ModelSerializer[Result]):
     session = serializers.PrimaryKeyRelatedField(queryset=Session.objects.all())
     user = serializers.PrimaryKeyRelatedField(
         queryset=Result._meta.get_field("user").related_model.objects.all()  # type: ignore[union-attr]
@@ -88,13 +90,13 @@ class ResultSerializer(serializers.ModelSerializer):
         read_only_fields = ["updated_at"]
 
 
-class TrainingStatusSerializer(serializers.ModelSerializer):
+class TrainingStatusSerializer(serializers.ModelSerializer[TrainingStatus]):
     class Meta:
         model = TrainingStatus
         fields = ["certified_on", "last_passed_on", "renewal_due_on", "rotation"]
 
 
-class FileRowSerializer(serializers.Serializer):
+class FileRowSerializer(serializers.Serializer[Any]):
     session = serializers.IntegerField(source="session.pk")
     date = serializers.DateField(source="session.date")
     course = serializers.CharField(source="session.course.title")
@@ -105,6 +107,6 @@ class FileRowSerializer(serializers.Serializer):
     assessor = serializers.CharField(source="result.assessor", default=None)
     assessed_on = serializers.DateField(source="result.assessed_on", default=None)
 
-    def get_attended(self, row: dict) -> bool | None:
+    def get_attended(self, row: dict[str, Any]) -> bool | None:
         attendance = row.get("attendance")
         return None if attendance is None else attendance.attended

@@ -24,7 +24,8 @@ from core import clock, permissions, scoping, uploads
 from core.calendar import add_months
 from core.district_rules import district_rule_save
 from core.regions import Level, district_code
-from org.models import Assignment, Region, Role, User
+from core.roles import Role
+from org.models import Assignment, Region, User
 from training import gate
 from training.models import (
     Attendance,

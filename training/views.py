@@ -12,7 +12,7 @@ from typing import Any, NoReturn
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
@@ -23,8 +23,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core import clock, permissions, scoping
 from core.district_rules import DistrictRule, DistrictRuleView
 from core.forms import add_service_errors
+from core.http import AuthenticatedRequest
+from core.roles import Role
 from core.spreadsheets import XLSX_TYPE
-from org.models import Region, Role, User
+from org.models import Region, User
 from training import importing, selectors, services
 from training.file_workbook import training_file_write
 from training.forms import (
@@ -39,34 +41,34 @@ from training.forms import (
 from training.models import Course, Material, ResultImport, Session, TrainingPolicy
 
 
-def _require_organiser(request: HttpRequest) -> None:
+def _require_organiser(request: AuthenticatedRequest) -> None:
     permissions.require_work(request.user)
-    if not services.can_organise(request.user):  # type: ignore[arg-type]
+    if not services.can_organise(request.user):
         raise PermissionDenied(
             _("Training is organised by district civil affairs and town supervisors.")
         )
 
 
-def _visible_session(request: HttpRequest, pk: int) -> Session:
+def _visible_session(request: AuthenticatedRequest, pk: int) -> Session:
     return scoping.get_visible_or_404(
         Session.objects.select_related("course", "region", "organised_by"), request.user, pk=pk
     )
 
 
-def _managed_session(request: HttpRequest, pk: int) -> Session:
+def _managed_session(request: AuthenticatedRequest, pk: int) -> Session:
     session = _visible_session(request, pk)
     permissions.require_work(request.user)
-    if not services.manages_session(request.user, session):  # type: ignore[arg-type]
+    if not services.manages_session(request.user, session):
         raise PermissionDenied(_("Only the organiser of this session records its results."))
     return session
 
 
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthenticatedRequest) -> HttpResponse:
     """Sessions in the user's reach (organised there or invited to), newest first."""
     sessions = list(selectors.sessions_for(request.user)[:100])
     context = {
         "sessions": sessions,
-        "can_organise": services.can_organise(request.user),  # type: ignore[arg-type]
+        "can_organise": services.can_organise(request.user),
         "can_see_files": selectors.can_see_files(request.user),
         "is_district": scoping.get_scope(request.user).has_role(Role.CIVIL_AFFAIRS),
     }
@@ -76,23 +78,23 @@ def index(request: HttpRequest) -> HttpResponse:
 # --- Courses ---------------------------------------------------------------------------------
 
 
-def course_list(request: HttpRequest) -> HttpResponse:
+def course_list(request: AuthenticatedRequest) -> HttpResponse:
     courses = Course.objects.visible_to(request.user).select_related("district")
     return render(
         request,
         "training/course_list.html",
-        {"courses": courses, "can_organise": services.can_organise(request.user)},  # type: ignore[arg-type]
+        {"courses": courses, "can_organise": services.can_organise(request.user)},
     )
 
 
 @require_http_methods(["GET", "POST"])
-def course_create(request: HttpRequest) -> HttpResponse:
+def course_create(request: AuthenticatedRequest) -> HttpResponse:
     _require_organiser(request)
     form = CourseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             course = services.save_course(
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 title=form.cleaned_data["title"],
                 topics=form.cleaned_data["topics"],
                 description=form.cleaned_data["description"],
@@ -111,18 +113,18 @@ def course_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def course_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     course = scoping.get_visible_or_404(
         Course.objects.select_related("district"), request.user, pk=pk
     )
-    can_organise = services.can_organise(request.user)  # type: ignore[arg-type]
+    can_organise = services.can_organise(request.user)
     form = MaterialForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         _require_organiser(request)
         if form.is_valid():
             try:
                 services.add_material(
-                    by=request.user,  # type: ignore[arg-type]
+                    by=request.user,
                     course=course,
                     upload=form.cleaned_data["file"],
                 )
@@ -143,7 +145,7 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def material_download(request: HttpRequest, pk: int) -> FileResponse:
+def material_download(request: AuthenticatedRequest, pk: int) -> FileResponse:
     """A course material, only to users who may see the course."""
     material = get_object_or_404(Material.objects.select_related("course"), pk=pk)
     if not Course.objects.visible_to(request.user).filter(pk=material.course_id).exists():
@@ -164,8 +166,8 @@ def material_download(request: HttpRequest, pk: int) -> FileResponse:
 # --- Sessions --------------------------------------------------------------------------------
 
 
-def _session_form(request: HttpRequest) -> SessionForm:
-    user: User = request.user  # type: ignore[assignment]
+def _session_form(request: AuthenticatedRequest) -> SessionForm:
+    user: User = request.user
     regions = services.organiser_regions(user)
     initial: dict[str, Any] = {"date": clock.today()}
     if len(regions) == 1:
@@ -181,13 +183,13 @@ def _session_form(request: HttpRequest) -> SessionForm:
 
 
 @require_http_methods(["GET", "POST"])
-def session_create(request: HttpRequest) -> HttpResponse:
+def session_create(request: AuthenticatedRequest) -> HttpResponse:
     _require_organiser(request)
     form = _session_form(request)
     if request.method == "POST" and form.is_valid():
         try:
             session = services.save_session(
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 data=form.to_input(),
             )
         except ValidationError as exc:
@@ -203,7 +205,7 @@ def session_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def session_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     session = _visible_session(request, pk)
     invitees = list(session.invitees.order_by("real_name", "pk"))
     if not scoping.get_scope(request.user).covers(session.region.code):
@@ -211,7 +213,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         invitees = [p for p in invitees if p.pk == request.user.pk]
     attendance = {a.user_id: a for a in session.attendance.all()}
     results = {r.user_id: r for r in session.results.all()}
-    manages = services.manages_session(request.user, session)  # type: ignore[arg-type]
+    manages = services.manages_session(request.user, session)
     rows = [
         {"person": p, "attendance": attendance.get(p.pk), "result": results.get(p.pk)}
         for p in invitees
@@ -227,13 +229,13 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def attendance_record(request: HttpRequest, pk: int) -> HttpResponse:
+def attendance_record(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     session = _managed_session(request, pk)
     form = AttendanceForm(request.POST or None, session=session)
     if request.method == "POST" and form.is_valid():
         try:
             services.record_attendance(
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 session=session,
                 user=form.cleaned_data["user"],
                 attended=form.cleaned_data["attended"],
@@ -252,7 +254,7 @@ def attendance_record(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def result_record(request: HttpRequest, pk: int) -> HttpResponse:
+def result_record(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     session = _managed_session(request, pk)
     initial: dict[str, Any] = {"assessed_on": session.date}
     if request.GET.get("user"):
@@ -261,7 +263,7 @@ def result_record(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.record_result(
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 session=session,
                 user=form.cleaned_data["user"],
                 score=form.cleaned_data["score"],
@@ -285,7 +287,7 @@ def result_record(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Excel import ----------------------------------------------------------------------------
 
 
-def import_template(request: HttpRequest, pk: int) -> HttpResponse:
+def import_template(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     session = _managed_session(request, pk)
     buffer = io.BytesIO()
     importing.write_template(session, buffer)
@@ -300,13 +302,13 @@ def import_template(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def import_upload(request: HttpRequest, pk: int) -> HttpResponse:
+def import_upload(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     session = _managed_session(request, pk)
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
             record = importing.dry_run(
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 session=session,
                 upload=form.cleaned_data["file"],
             )
@@ -322,21 +324,21 @@ def import_upload(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _import_record(request: HttpRequest, pk: int, import_pk: int) -> ResultImport:
+def _import_record(request: AuthenticatedRequest, pk: int, import_pk: int) -> ResultImport:
     session = _managed_session(request, pk)
     return get_object_or_404(ResultImport, pk=import_pk, session=session)
 
 
-def import_preview(request: HttpRequest, pk: int, import_pk: int) -> HttpResponse:
+def import_preview(request: AuthenticatedRequest, pk: int, import_pk: int) -> HttpResponse:
     record = _import_record(request, pk, import_pk)
     return render(request, "training/import_preview.html", {"record": record})
 
 
 @require_POST
-def import_commit(request: HttpRequest, pk: int, import_pk: int) -> HttpResponse:
+def import_commit(request: AuthenticatedRequest, pk: int, import_pk: int) -> HttpResponse:
     record = _import_record(request, pk, import_pk)
     try:
-        importing.commit(by=request.user, record=record)  # type: ignore[arg-type]
+        importing.commit(by=request.user, record=record)
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
@@ -348,18 +350,18 @@ def import_commit(request: HttpRequest, pk: int, import_pk: int) -> HttpResponse
 # --- Training files, due list, coverage, setting ----------------------------------------------
 
 
-def my_file(request: HttpRequest) -> HttpResponse:
+def my_file(request: AuthenticatedRequest) -> HttpResponse:
     return redirect("training:file", user_id=request.user.pk)
 
 
-def training_file(request: HttpRequest, user_id: int) -> HttpResponse:
+def training_file(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
     owner = selectors.file_owner_or_404(request.user, user_id)
     file = selectors.training_file(owner)
     template = "training/file_print.html" if request.GET.get("print") else "training/file.html"
     return render(request, template, {"file": file, "today": clock.today()})
 
 
-def training_file_export(request: HttpRequest, user_id: int) -> HttpResponse:
+def training_file_export(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
     owner = selectors.file_owner_or_404(request.user, user_id)
     buffer = io.BytesIO()
     training_file_write(file=selectors.training_file(owner), stream=buffer)
@@ -374,21 +376,21 @@ def training_file_export(request: HttpRequest, user_id: int) -> HttpResponse:
     return response
 
 
-def _require_file_reader(request: HttpRequest) -> None:
+def _require_file_reader(request: AuthenticatedRequest) -> None:
     if not selectors.can_see_files(request.user):
         raise PermissionDenied(
             _("Training files are kept by district civil affairs and town supervisors.")
         )
 
 
-def due(request: HttpRequest) -> HttpResponse:
+def due(request: AuthenticatedRequest) -> HttpResponse:
     _require_file_reader(request)
     today = clock.today()
     rows = list(selectors.due_workers(request.user, today))
     return render(request, "training/due.html", {"rows": rows, "today": today})
 
 
-def _district_param(request: HttpRequest) -> Region:
+def _district_param(request: AuthenticatedRequest) -> Region:
     districts = permissions.managed_districts(request.user)
     if not districts:
         raise PermissionDenied(_("Training coverage is reviewed by district civil affairs."))
@@ -401,7 +403,7 @@ def _district_param(request: HttpRequest) -> Region:
     return districts[0]
 
 
-def coverage(request: HttpRequest) -> HttpResponse:
+def coverage(request: AuthenticatedRequest) -> HttpResponse:
     district = _district_param(request)
     today = clock.today()
     try:
@@ -434,7 +436,7 @@ class PolicyPage(DistrictRuleView):
 
     def save(self, rule: DistrictRule, form: forms.BaseForm) -> None:
         services.training_policy_save(
-            by=self.request.user,  # type: ignore[arg-type]
+            by=self.request.user,
             district=rule.district,
             lapsed_blocks_work=form.cleaned_data["lapsed_blocks_work"],
         )

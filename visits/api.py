@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from children.models import Child
 from core import clock, permissions, scoping
 from core.api import as_drf_error
+from core.http import AuthenticatedApiRequest
 from visits import followups, inspections, selectors, services
 from visits.models import FollowUp, Inspection, Rectification, Visit
 from visits.serializers import (
@@ -44,10 +45,12 @@ class VisitViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
+    viewsets.GenericViewSet[Visit],
 ):
     """Visits in the caller's scope. Creating is idempotent on `client_uuid`: the same id
     again returns the first visit with 200."""
+
+    request: AuthenticatedApiRequest
 
     serializer_class = VisitSerializer
 
@@ -64,12 +67,14 @@ class VisitViewSet(
         token = request.data.get("client_uuid") if hasattr(request.data, "get") else None
         if token:
             try:
-                earlier = Visit.objects.visible_to(request.user).filter(client_uuid=token).first()
+                earlier = (
+                    Visit.objects.visible_to(self.request.user).filter(client_uuid=token).first()
+                )
             except DjangoValidationError:
                 earlier = None
             if earlier is not None:
                 return Response(self.get_serializer(earlier).data, status=status.HTTP_200_OK)
-        permissions.require_work(request.user)  # the certification gate: a 403 with its reason
+        permissions.require_work(self.request.user)  # the certification gate: a 403 with its reason
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -79,7 +84,7 @@ class VisitViewSet(
         ]
         try:
             visit, created = services.visit_record(
-                by=request.user,  # type: ignore[arg-type]
+                by=self.request.user,
                 child=data.pop("child"),
                 values=data,
                 follow_ups=follow_ups,
@@ -93,7 +98,9 @@ class VisitViewSet(
         )
 
     @extend_schema(request=VisitCorrectionSerializer, responses={200: VisitSerializer})
-    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def partial_update(
+        self, request: AuthenticatedApiRequest, *args: Any, **kwargs: Any
+    ) -> Response:
         """Correct a visit: its author within 7 days; afterwards the town supervisor, with a
         reason. The earlier version stays in the visit's history."""
         visit = self.get_object()  # out of scope: 404
@@ -104,7 +111,7 @@ class VisitViewSet(
         reason = data.pop("reason", "")
         try:
             services.visit_correct(
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 visit=visit,
                 values=data,
                 reason=reason,
@@ -116,7 +123,7 @@ class VisitViewSet(
 
     @extend_schema(request=FollowUpSerializer, responses={201: FollowUpSerializer})
     @action(detail=True, methods=["post"], url_path="follow-ups")
-    def follow_ups(self, request: Request, pk: str | None = None) -> Response:
+    def follow_ups(self, request: AuthenticatedApiRequest, pk: str | None = None) -> Response:
         """Add a follow-up item (`text`, `due_on`, `urgent`) to a saved visit: its author or
         the child's director."""
         visit = self.get_object()  # out of scope: 404
@@ -125,7 +132,7 @@ class VisitViewSet(
         data = serializer.validated_data
         try:
             item = followups.followup_add(
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 visit=visit,
                 item=followups.FollowUpInput(
                     data["text"], data["due_on"], data.get("urgent", False)
@@ -188,9 +195,11 @@ class InspectionViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
+    viewsets.GenericViewSet[Inspection],
 ):
     """Village inspections (R16) in the caller's scope; supervisors record them."""
+
+    request: AuthenticatedApiRequest
 
     serializer_class = InspectionSerializer
 
@@ -209,7 +218,7 @@ class InspectionViewSet(
         data = dict(serializer.validated_data)
         try:
             inspection, created = inspections.inspection_record(
-                by=request.user,  # type: ignore[arg-type]
+                by=self.request.user,
                 village=data["village"],
                 inspected_on=data["inspected_on"],
                 checklist={name: data.get(name, False) for name in inspections.CHECKLIST},
@@ -243,10 +252,12 @@ class InspectionViewSet(
     )
 )
 class RectificationViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Rectification]
 ):
     """Rectification items of village inspections (R16) in the caller's scope: open ones
     first, then by due date. The town's supervisor or the village's director marks one done."""
+
+    request: AuthenticatedApiRequest
 
     serializer_class = InspectionRectificationItemSerializer
 
@@ -268,7 +279,7 @@ class RectificationViewSet(
         request=WorkItemDoneSerializer, responses={200: InspectionRectificationItemSerializer}
     )
     @action(detail=True, methods=["post"])
-    def done(self, request: Request, pk: str | None = None) -> Response:
+    def done(self, request: AuthenticatedApiRequest, pk: str | None = None) -> Response:
         """Mark the item done (`done_on`, default today; `done_note`, what was done). Marking
         it again changes nothing (200)."""
         item = self.get_object()  # out of scope: 404
@@ -276,7 +287,7 @@ class RectificationViewSet(
         serializer.is_valid(raise_exception=True)
         try:
             item = inspections.rectification_done(
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 item=item,
                 done_on=serializer.validated_data.get("done_on"),
                 note=serializer.validated_data.get("done_note", ""),

@@ -14,7 +14,8 @@ from children.models import Child
 from core import scoping
 from core.calendar import month_bounds, pct, quarter_bounds, quarter_of
 from core.regions import PREFIX_LENGTH, Level, prefix_range
-from org.models import Region, Role, User
+from core.roles import Role
+from org.models import Region, User
 from visits import cadence
 from visits.models import (
     IN_PERSON_KINDS,

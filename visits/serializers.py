@@ -15,7 +15,7 @@ from visits import inspections, services
 from visits.models import FINDING_AREAS, FollowUp, Inspection, Rectification, Visit, VisitKind
 
 
-class FollowUpSerializer(serializers.ModelSerializer):
+class FollowUpSerializer(serializers.ModelSerializer[FollowUp]):
     done_by = serializers.CharField(
         source="done_by.username", read_only=True, default=None, allow_null=True
     )
@@ -27,7 +27,7 @@ class FollowUpSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "done", "done_on", "done_note", "done_by"]
 
 
-class VisitSerializer(serializers.ModelSerializer):
+class VisitSerializer(serializers.ModelSerializer[Visit]):
     client_uuid = serializers.UUIDField()
     child = serializers.PrimaryKeyRelatedField(queryset=Child.objects.none())
     follow_ups = FollowUpSerializer(many=True, required=False)
@@ -61,7 +61,7 @@ class VisitSerializer(serializers.ModelSerializer):
             self.fields["child"].queryset = Child.objects.visible_to(request.user)  # type: ignore[attr-defined]
 
 
-class VisitCorrectionSerializer(serializers.ModelSerializer):
+class VisitCorrectionSerializer(serializers.ModelSerializer[Visit]):
     """The fields a correction may change, all optional, and the reason (required after the
     author's 7-day window)."""
 
@@ -73,7 +73,7 @@ class VisitCorrectionSerializer(serializers.ModelSerializer):
         extra_kwargs = {name: {"required": False} for name in services.VISIT_FIELDS}
 
 
-class WorkItemDoneSerializer(serializers.Serializer):
+class WorkItemDoneSerializer(serializers.Serializer[Any]):
     """Marking an item done: the date (default today, not in the future, not before the item
     was set) and an optional note of what was done."""
 
@@ -83,14 +83,14 @@ class WorkItemDoneSerializer(serializers.Serializer):
     )
 
 
-class VisitFilterSerializer(serializers.Serializer):
+class VisitFilterSerializer(serializers.Serializer[Any]):
     child = serializers.IntegerField(required=False)
     kind = serializers.ChoiceField(choices=VisitKind.choices, required=False)
     date_from = serializers.DateField(required=False)
     date_to = serializers.DateField(required=False)
 
 
-class InspectionRectificationSerializer(serializers.ModelSerializer):
+class InspectionRectificationSerializer(serializers.ModelSerializer[Rectification]):
     done_by = serializers.CharField(
         source="done_by.username", read_only=True, default=None, allow_null=True
     )
@@ -102,7 +102,7 @@ class InspectionRectificationSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "done", "done_on", "done_note", "done_by"]
 
 
-class InspectionSerializer(serializers.ModelSerializer):
+class InspectionSerializer(serializers.ModelSerializer[Inspection]):
     client_uuid = serializers.UUIDField()
     village = serializers.PrimaryKeyRelatedField(queryset=Region.objects.none())
     rectifications = InspectionRectificationSerializer(many=True, required=False)
@@ -161,7 +161,7 @@ def _division_code(value: str) -> None:
         raise serializers.ValidationError(_("Give a 12-digit division code."))
 
 
-class RectificationFilterSerializer(serializers.Serializer):
+class RectificationFilterSerializer(serializers.Serializer[Any]):
     village = serializers.CharField(required=False, validators=[_division_code])
     town = serializers.CharField(required=False, validators=[_division_code])
     open = serializers.BooleanField(required=False, allow_null=True, default=None)

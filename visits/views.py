@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -24,6 +24,7 @@ from core import clock, permissions, scoping
 from core.calendar import quarter_of
 from core.district_rules import DistrictRule, DistrictRuleView
 from core.forms import add_service_errors
+from core.http import AuthenticatedRequest
 from org.models import Region, User
 from visits import followups, selectors, services
 from visits import inspections as village_inspections  # `inspections` is a view here
@@ -40,7 +41,7 @@ from visits.models import CadenceRule, FollowUp, Inspection, Rectification, Visi
 PAGE_SIZE = 25
 
 
-def my_work(request: HttpRequest) -> HttpResponse:
+def my_work(request: AuthenticatedRequest) -> HttpResponse:
     today = clock.today()
     children = selectors.work_children(request.user, today)
     page = Paginator(children, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -63,7 +64,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
     return render(request, "visits/my_work.html", context)
 
 
-def compliance(request: HttpRequest) -> HttpResponse:
+def compliance(request: AuthenticatedRequest) -> HttpResponse:
     """Compliance of a supervisor's towns (by village) and civil affairs' districts (by town)."""
     today = clock.today()
     areas = selectors.compliance_areas(request.user)
@@ -81,7 +82,7 @@ def compliance(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["POST"])
-def follow_up_done(request: HttpRequest, pk: int) -> HttpResponse:
+def follow_up_done(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Mark a follow-up item done (visits.followups.followup_done). Without JavaScript:
     back to `next` (or "my work") with a message; through htmx: the item's row, re-rendered."""
     item = scoping.get_visible_or_404(
@@ -93,7 +94,7 @@ def follow_up_done(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["POST"])
-def rectification_done(request: HttpRequest, pk: int) -> HttpResponse:
+def rectification_done(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Mark a rectification item done (visits.inspections.rectification_done): the town's
     supervisor or the village's director; otherwise as follow_up_done."""
     item = scoping.get_visible_or_404(
@@ -110,7 +111,7 @@ def rectification_done(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _back(request: HttpRequest, default: str) -> str:
+def _back(request: AuthenticatedRequest, default: str) -> str:
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(
         target, {request.get_host()}, require_https=request.is_secure()
@@ -120,7 +121,7 @@ def _back(request: HttpRequest, default: str) -> str:
 
 
 def _complete(
-    request: HttpRequest, item: Any, service: Any, back: str, row_template: str
+    request: AuthenticatedRequest, item: Any, service: Any, back: str, row_template: str
 ) -> HttpResponse:
     form = DoneForm(request.POST)
     errors: list[str] = []
@@ -154,14 +155,14 @@ def _complete(
     return redirect(_back(request, back))
 
 
-def _require_visits(request: HttpRequest) -> None:
+def _require_visits(request: AuthenticatedRequest) -> None:
     permissions.require_work(request.user)  # the certification gate explains itself
     if not permissions.can_add_records(request.user):
         raise PermissionDenied(_("Your role does not log visits."))
 
 
 @require_http_methods(["GET", "POST"])
-def visit_create(request: HttpRequest) -> HttpResponse:
+def visit_create(request: AuthenticatedRequest) -> HttpResponse:
     _require_visits(request)
     children = Child.objects.visible_to(request.user).filter(status=Status.ACTIVE)
     child = None
@@ -176,7 +177,7 @@ def visit_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             visit, created = services.visit_record(
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 child=form.cleaned_data["child"],
                 values=form.visit_values(),
                 follow_ups=form.follow_ups(),
@@ -210,20 +211,20 @@ def visit_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _visible_visit(request: HttpRequest, pk: int) -> Visit:
+def _visible_visit(request: AuthenticatedRequest, pk: int) -> Visit:
     return scoping.get_visible_or_404(
         Visit.objects.select_related("child__village", "author"), request.user, pk=pk
     )
 
 
-def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _render_visit(request, _visible_visit(request, pk), FollowUpForm())
 
 
 def _render_visit(
-    request: HttpRequest, visit: Visit, follow_up_form: FollowUpForm, status: int = 200
+    request: AuthenticatedRequest, visit: Visit, follow_up_form: FollowUpForm, status: int = 200
 ) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     _needs_reason, refusal = services.visit_correction_refusal(user, visit)
     history = visit.history.select_related("history_user").order_by("-history_date")[:20]
     may_work = not permissions.work_refusal(user)
@@ -244,13 +245,13 @@ def _render_visit(
 
 
 @require_http_methods(["POST"])
-def follow_up_add(request: HttpRequest, pk: int) -> HttpResponse:
+def follow_up_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Add a follow-up item to a saved visit (visits.followups.followup_add)."""
     visit = _visible_visit(request, pk)
     form = FollowUpForm(request.POST)
     if form.is_valid():
         try:
-            followups.followup_add(by=request.user, visit=visit, item=form.item())  # type: ignore[arg-type]
+            followups.followup_add(by=request.user, visit=visit, item=form.item())
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -259,7 +260,7 @@ def follow_up_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_visit(request, visit, form, status=400)
 
 
-def visit_list(request: HttpRequest) -> HttpResponse:
+def visit_list(request: AuthenticatedRequest) -> HttpResponse:
     params = {k: request.GET.get(k) for k in ("child", "kind", "date_from", "date_to")}
     if params["child"] and not str(params["child"]).isdigit():
         params["child"] = None
@@ -269,10 +270,10 @@ def visit_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def visit_correct(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_correct(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     visit = _visible_visit(request, pk)
     permissions.require_work(request.user)
-    needs_reason, refusal = services.visit_correction_refusal(request.user, visit)  # type: ignore[arg-type]
+    needs_reason, refusal = services.visit_correction_refusal(request.user, visit)
     if refusal:
         raise PermissionDenied(refusal)
     initial = {name: getattr(visit, name) for name in services.VISIT_FIELDS}
@@ -280,7 +281,7 @@ def visit_correct(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.visit_correct(
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 visit=visit,
                 values=form.visit_values(),
                 reason=form.cleaned_data["reason"],
@@ -304,7 +305,7 @@ def visit_correct(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def inspections(request: HttpRequest) -> HttpResponse:
+def inspections(request: AuthenticatedRequest) -> HttpResponse:
     today = clock.today()
     villages = list(selectors.villages_with_inspection(request.user, today))
     recent = selectors.recent_inspections(request.user)[:PAGE_SIZE]
@@ -326,7 +327,7 @@ def inspections(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def inspection_create(request: HttpRequest) -> HttpResponse:
+def inspection_create(request: AuthenticatedRequest) -> HttpResponse:
     permissions.require_work(request.user)
     villages = selectors.supervised_villages(request.user)
     if not villages.exists():
@@ -338,7 +339,7 @@ def inspection_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             inspection, _created = village_inspections.inspection_record(
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 village=form.cleaned_data["village"],
                 inspected_on=form.cleaned_data["inspected_on"],
                 checklist=form.checklist(),
@@ -359,12 +360,12 @@ def inspection_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def inspection_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     inspection = scoping.get_visible_or_404(
         Inspection.objects.select_related("village", "supervisor"), request.user, pk=pk
     )
     may_work = not permissions.work_refusal(request.user)
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     return render(
         request,
         "visits/inspection_detail.html",
@@ -400,7 +401,7 @@ class CadenceRulePage(DistrictRuleView):
 
     def save(self, rule: DistrictRule, form: forms.BaseForm) -> None:
         services.cadence_rule_save(
-            by=self.request.user,  # type: ignore[arg-type]
+            by=self.request.user,
             district=rule.district,
             values=form.cleaned_data,
         )

@@ -21,9 +21,10 @@ from children.choices import Status
 from children.models import Child
 from core import clock
 from core.calendar import add_months, quarter_bounds, years_before
+from core.roles import Role
 from demo.synthetic import generate
 from org.importing import import_regions_file
-from org.models import Assignment, Region, Role, User
+from org.models import Assignment, Region, User
 from org.services import generate_password
 from stats.services import snapshot_regions
 from training import services
@@ -326,9 +327,9 @@ class Command(BaseCommand):
         )
         for civil_name in ("bb_minzheng", "xs_minzheng"):
             civil = User.objects.filter(username=civil_name).first()
-            if civil is None:
+            if civil is None or civil.managing_district is None:
                 continue
-            district = Region.objects.get(pk=civil.managing_district_id)
+            district = civil.managing_district
             if Course.objects.filter(district=district).exists():
                 continue
             for title, day in sessions:
