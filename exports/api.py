@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from core import clock
 from core.api import as_drf_error
 from core.http import AuthenticatedApiRequest
-from exports import services
+from exports import selectors, services
 from exports.models import ExportJob
 from exports.serializers import (
     ExportJobSerializer,
@@ -37,10 +37,10 @@ class ExportJobViewSet(
     lookup_value_regex = "[0-9a-fA-F-]{32,36}"  # a job id is a UUID; anything else is a 404
 
     def get_queryset(self) -> QuerySet[ExportJob]:
-        return services.jobs_for(self.request.user)
+        return selectors.jobs_for(self.request.user)
 
     def get_object(self) -> ExportJob:
-        return services.job_or_404(self.request.user, self.kwargs["pk"])
+        return selectors.job_or_404(self.request.user, self.kwargs["pk"])
 
     @extend_schema(request=ExportRequestSerializer, responses={202: ExportJobSerializer})
     def create(self, request: AuthenticatedApiRequest, *args: Any, **kwargs: Any) -> Response:

@@ -1,4 +1,4 @@
-"""The page form of a statistics export; rules are in exports.services."""
+"""The page form of a statistics export; rules are in exports.services and exports.selectors."""
 
 from __future__ import annotations
 

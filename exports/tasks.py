@@ -5,13 +5,12 @@ from __future__ import annotations
 from celery import shared_task
 
 from core import clock
+from exports.jobs import purge_expired, run_export
 
 
 @shared_task(name="exports.tasks.run_export_job")
 def run_export_job(job_id: str) -> str:
     """Build the file of a queued job; a second delivery of the same job does nothing."""
-    from exports.services import run_export
-
     job = run_export(job_id)
     return job.status if job is not None else "skipped"
 
@@ -19,7 +18,4 @@ def run_export_job(job_id: str) -> str:
 @shared_task(name="exports.tasks.purge_expired_exports")
 def purge_expired_exports() -> int:
     """Daily: delete export files older than their 7 days and mark the jobs expired."""
-
-    from exports.services import purge_expired
-
     return purge_expired(clock.now())

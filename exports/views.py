@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from core import clock
 from core.forms import add_service_errors
 from core.http import AuthenticatedRequest
-from exports import services
+from exports import selectors, services
 from exports.forms import StatisticsExportForm
 from exports.models import ExportKind
 
@@ -24,24 +24,24 @@ LIST_SIZE = 50
 
 @require_GET
 def job_list(request: AuthenticatedRequest) -> HttpResponse:
-    jobs = list(services.jobs_for(request.user)[:LIST_SIZE])
+    jobs = list(selectors.jobs_for(request.user)[:LIST_SIZE])
     return render(
         request,
         "exports/job_list.html",
-        {"jobs": jobs, "can_export": services.may_export(request.user), "now": clock.now()},
+        {"jobs": jobs, "can_export": selectors.may_export(request.user), "now": clock.now()},
     )
 
 
 @require_http_methods(["GET", "POST"])
 def statistics_new(request: AuthenticatedRequest) -> HttpResponse:
     user: Any = request.user
-    if not services.may_export(user):
+    if not selectors.may_export(user):
         raise PermissionDenied(
             _("Statistics are exported by district civil-affairs staff and town supervisors.")
         )
     today = clock.today()
     form = StatisticsExportForm(
-        request.POST or None, areas=services.export_areas(user), initial={"date": today}
+        request.POST or None, areas=selectors.export_areas(user), initial={"date": today}
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -67,14 +67,14 @@ def statistics_new(request: AuthenticatedRequest) -> HttpResponse:
 
 @require_GET
 def job_detail(request: AuthenticatedRequest, pk: Any) -> HttpResponse:
-    job = services.job_or_404(request.user, pk)
+    job = selectors.job_or_404(request.user, pk)
     return render(request, "exports/job_detail.html", {"job": job, "now": clock.now()})
 
 
 @require_GET
 def job_progress(request: AuthenticatedRequest, pk: Any) -> HttpResponse:
     """The progress panel alone, which htmx polls until the job is finished."""
-    job = services.job_or_404(request.user, pk)
+    job = selectors.job_or_404(request.user, pk)
     return render(request, "exports/progress.html", {"job": job, "now": clock.now()})
 
 

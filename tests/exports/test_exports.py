@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
 from children.models import AccessLog
-from exports import services
+from exports import jobs, selectors, services
 from exports.models import ExportJob, ExportStatus
 from tests.factories import BEIBEI, JINGGUAN, RONGXI, TIANSHENG, ZHIDA, make_child
 
@@ -125,7 +125,7 @@ def test_a_supervisor_cannot_export_a_neighbouring_town_or_the_district(
 
 @pytest.mark.django_db
 def test_district_staff_export_their_district_or_a_town_of_it(people, login):
-    areas = [r.code for r in services.export_areas(people["civil"])]
+    areas = [r.code for r in selectors.export_areas(people["civil"])]
     assert areas[0] == BEIBEI
     assert JINGGUAN in areas and TIANSHENG in areas
     assert all(code.startswith("500109") for code in areas)
@@ -226,8 +226,8 @@ def test_the_api_answers_bad_input_with_field_errors(people, login):
 @pytest.mark.django_db
 def test_a_doubled_task_builds_the_file_once(people):
     job = ask(people["supervisor"])  # queued, its on_commit task not run
-    first = services.run_export(job.pk)
-    second = services.run_export(job.pk)
+    first = jobs.run_export(job.pk)
+    second = jobs.run_export(job.pk)
     assert first is not None and first.status == ExportStatus.DONE
     assert second is None
     assert AccessLog.objects.filter(action="export", scope__contains="built").count() == 1
@@ -236,9 +236,9 @@ def test_a_doubled_task_builds_the_file_once(people):
 
 @pytest.mark.django_db
 def test_progress_is_written_while_the_workbook_is_built(people, monkeypatch):
-    monkeypatch.setattr(services, "PROGRESS_INTERVAL", 0.0)
+    monkeypatch.setattr(jobs, "PROGRESS_INTERVAL", 0.0)
     seen: list[int] = []
-    real = services._progress_writer
+    real = jobs._progress_writer
 
     def spy(job_id, interval=0.0):
         write = real(job_id, interval)
@@ -249,9 +249,9 @@ def test_progress_is_written_while_the_workbook_is_built(people, monkeypatch):
 
         return report
 
-    monkeypatch.setattr(services, "_progress_writer", spy)
+    monkeypatch.setattr(jobs, "_progress_writer", spy)
     job = ask(people["supervisor"])
-    services.run_export(job.pk)
+    jobs.run_export(job.pk)
     assert seen == sorted(seen) and 0 < seen[0] < 99 and seen[-1] == 99
     assert len(seen) == 9  # eight sheets and the save
 
@@ -261,10 +261,10 @@ def test_a_failure_shows_a_message_and_logs_the_traceback(people, monkeypatch, c
     def broken(job, out, progress):
         raise RuntimeError("database went away")
 
-    monkeypatch.setitem(services.BUILDERS, "statistics", broken)
+    monkeypatch.setitem(jobs.BUILDERS, "statistics", broken)
     job = ask(people["supervisor"])
-    with caplog.at_level(logging.ERROR, logger="exports.services"), translation.override("en"):
-        result = services.run_export(job.pk)
+    with caplog.at_level(logging.ERROR, logger="exports.jobs"), translation.override("en"):
+        result = jobs.run_export(job.pk)
     assert result is not None and result.status == ExportStatus.FAILED
     assert result.message == _(
         "The export failed because of an error on the server. Try again; if it "
@@ -282,7 +282,7 @@ def test_a_job_for_an_area_no_longer_served_fails_with_a_reason(people):
     job = ask(people["supervisor"])
     Assignment.objects.filter(user=people["supervisor"]).update(end_date=TODAY)
     with translation.override("en"):
-        result = services.run_export(job.pk)
+        result = jobs.run_export(job.pk)
     assert result is not None and result.status == ExportStatus.FAILED
     assert result.message == _("You no longer serve this region, so it cannot be exported.")
     assert not result.file
@@ -312,7 +312,7 @@ def test_the_daily_purge_deletes_expired_files(people, login, django_capture_on_
     assert old.status == ExportStatus.EXPIRED and not old.file
     assert not default_storage.exists(name)
     assert default_storage.exists(fresh.file.name)
-    assert services.purge_expired(timezone.now()) == 0
+    assert jobs.purge_expired(timezone.now()) == 0
     assert (
         settings.CELERY_BEAT_SCHEDULE["exports-purge-expired"]["task"] == purge_expired_exports.name
     )
@@ -321,7 +321,7 @@ def test_the_daily_purge_deletes_expired_files(people, login, django_capture_on_
 @pytest.mark.django_db
 def test_jobs_that_lost_their_worker_are_marked_failed(people):
     job = ask(people["supervisor"])
-    services.purge_expired(timezone.now() + datetime.timedelta(hours=7))
+    jobs.purge_expired(timezone.now() + datetime.timedelta(hours=7))
     job.refresh_from_db()
     assert job.status == ExportStatus.FAILED
 
