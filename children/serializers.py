@@ -19,7 +19,15 @@ from rest_framework import serializers
 
 from children import idnumber
 from children.choices import Category, CloseReason, ParentRelation, ParentStatus, Status
-from children.fields import GUARDIANSHIP, HEALTH, IDENTITY, OVER_AGE_REASON, SCHOOLING, inserted
+from children.fields import (
+    GUARDIANSHIP,
+    HEALTH,
+    IDENTITY,
+    OVER_AGE_REASON,
+    PARENT_FIELDS,
+    SCHOOLING,
+    inserted,
+)
 from children.models import Assistance, Child, Parent, Problem, Referral, WorkNote
 from org.models import Region
 
@@ -112,16 +120,7 @@ class ParentSerializer(serializers.ModelSerializer[Parent]):
 
     class Meta:
         model = Parent
-        fields = [
-            "relation",
-            "name",
-            "id_number",
-            "phone",
-            "status",
-            "work_province",
-            "work_city",
-            "missing_since",
-        ]
+        fields = ["relation", *PARENT_FIELDS]
 
 
 class ChildSerializer(serializers.ModelSerializer[Child]):

@@ -2,8 +2,26 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from rest_framework import serializers
+
+_W = TypeVar("_W", bound=models.Model)
+
+# The done part of a work item (core.workitems.WorkItem), read-only in every work item's
+# serializer: an item is marked done through its own endpoint (workitem_done).
+WORK_ITEM_DONE_FIELDS = ["done", "done_on", "done_note", "done_by"]
+
+
+# Base of a work item's serializer: who marked it done (a username) and when. (A comment, not a
+# docstring: drf-spectacular would put a docstring into every subclass's schema.)
+class WorkItemSerializer(serializers.ModelSerializer[_W]):
+    done_by = serializers.CharField(
+        source="done_by.username", read_only=True, default=None, allow_null=True
+    )
+    done_on = serializers.DateField(read_only=True, allow_null=True)
 
 
 def as_drf_error(

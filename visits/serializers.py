@@ -10,21 +10,17 @@ from rest_framework import serializers
 
 from children.models import Child
 from core import clock, workitems
+from core.api import WORK_ITEM_DONE_FIELDS, WorkItemSerializer
 from org.models import Region
 from visits import inspections, services
 from visits.models import FINDING_AREAS, FollowUp, Inspection, Rectification, Visit, VisitKind
 
 
-class FollowUpSerializer(serializers.ModelSerializer[FollowUp]):
-    done_by = serializers.CharField(
-        source="done_by.username", read_only=True, default=None, allow_null=True
-    )
-    done_on = serializers.DateField(read_only=True, allow_null=True)
-
+class FollowUpSerializer(WorkItemSerializer[FollowUp]):
     class Meta:
         model = FollowUp
-        fields = ["id", "text", "due_on", "urgent", "done", "done_on", "done_note", "done_by"]
-        read_only_fields = ["id", "done", "done_on", "done_note", "done_by"]
+        fields = ["id", "text", "due_on", "urgent", *WORK_ITEM_DONE_FIELDS]
+        read_only_fields = ["id", *WORK_ITEM_DONE_FIELDS]
 
 
 class VisitSerializer(serializers.ModelSerializer[Visit]):
@@ -90,16 +86,11 @@ class VisitFilterSerializer(serializers.Serializer[Any]):
     date_to = serializers.DateField(required=False)
 
 
-class InspectionRectificationSerializer(serializers.ModelSerializer[Rectification]):
-    done_by = serializers.CharField(
-        source="done_by.username", read_only=True, default=None, allow_null=True
-    )
-    done_on = serializers.DateField(read_only=True, allow_null=True)
-
+class InspectionRectificationSerializer(WorkItemSerializer[Rectification]):
     class Meta:
         model = Rectification
-        fields = ["id", "text", "due_on", "done", "done_on", "done_note", "done_by"]
-        read_only_fields = ["id", "done", "done_on", "done_note", "done_by"]
+        fields = ["id", "text", "due_on", *WORK_ITEM_DONE_FIELDS]
+        read_only_fields = ["id", *WORK_ITEM_DONE_FIELDS]
 
 
 class InspectionSerializer(serializers.ModelSerializer[Inspection]):
