@@ -9,6 +9,8 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 
+from org.models import User
+
 
 class CareCaseAuthenticationForm(AuthenticationForm):
     error_messages = {
@@ -19,7 +21,7 @@ class CareCaseAuthenticationForm(AuthenticationForm):
         "inactive": _("This account is disabled. Contact your district civil-affairs office."),
     }
 
-    def confirm_login_allowed(self, user: Any) -> None:
+    def confirm_login_allowed(self, user: User) -> None:
         super().confirm_login_allowed(user)
         if getattr(user, "status", "active") != "active":
             from django.core.exceptions import ValidationError

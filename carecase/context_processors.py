@@ -5,6 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from core import permissions, scoping
+from org.models import User
 
 
 def scope(request: HttpRequest) -> dict[str, Any]:
@@ -18,7 +19,7 @@ def scope(request: HttpRequest) -> dict[str, Any]:
 
 
 class _LazyScope:
-    def __init__(self, user: Any) -> None:
+    def __init__(self, user: User) -> None:
         self._user = user
 
     def _scope(self) -> scoping.Scope:

@@ -9,9 +9,10 @@ from children import family
 from children.forms import RECORD_TITLES
 from children.models import Child
 from core import clock, permissions
+from org.models import User
 
 
-def child_page(child: Child, viewer: Any) -> dict[str, Any]:
+def child_page(child: Child, viewer: User) -> dict[str, Any]:
     """The context of the archive page of `child` as `viewer` (who may see it) reads it."""
     show_id = permissions.can_view_identifier(viewer)
     return {

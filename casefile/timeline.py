@@ -126,7 +126,7 @@ def _history_entries(
     return entries
 
 
-def timeline(child: Child, limit: int = 300, viewer: Any = None) -> list[TimelineEntry]:
+def timeline(child: Child, limit: int = 300, viewer: User | None = None) -> list[TimelineEntry]:
     """Everything that happened to the archive, newest first, in a fixed number of queries.
     With a `viewer`, the mandatory reports about the child that the viewer may see join it
     (one more query: each report filed and each later step, kind "report")."""
@@ -257,7 +257,7 @@ def timeline(child: Child, limit: int = 300, viewer: Any = None) -> list[Timelin
     return entries
 
 
-def _report_entries(child: Child, viewer: Any, limit: int) -> list[TimelineEntry]:
+def _report_entries(child: Child, viewer: User, limit: int) -> list[TimelineEntry]:
     """The steps of the reports about `child` that `viewer` may see, in one query: the
     region scope and the explicit grants (as a subquery, so no extra query) both apply."""
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import HttpRequest
 
 from children.models import AccessLog, Child
@@ -23,7 +21,7 @@ def log_access(
     scope: str = "",
     row_count: int = 0,
 ) -> AccessLog:
-    user: Any = request.user
+    user = request.user
     return AccessLog.objects.create(
         user=user if user.is_authenticated else None,
         action=action,

@@ -41,6 +41,7 @@ from children.models import (
     WorkNote,
 )
 from core import clock, permissions
+from org.models import User
 
 if TYPE_CHECKING:
     from org.models import Region
@@ -135,7 +136,7 @@ def _rows(child: Child, names: tuple[str, ...]) -> list[tuple[str, str]]:
     return [(_label(name), display(child, name)) for name in names]
 
 
-def _people(user: Any) -> str:
+def _people(user: User) -> str:
     if user is None:
         return EMPTY
     return str(getattr(user, "real_name", "") or user.get_username())
@@ -243,7 +244,7 @@ def photo_data_uri(child: Child) -> str | None:
     return None
 
 
-def identifiers(child: Child, user: Any) -> dict[str, Any]:
+def identifiers(child: Child, user: User) -> dict[str, Any]:
     """ID numbers as `user` may read them: in full with the view_identifier permission,
     masked otherwise."""
     full = permissions.can_view_identifier(user)
@@ -271,7 +272,7 @@ def region_path(child: Child) -> str:
     return " ".join(reversed(names))
 
 
-def context(child: Child, user: Any, now: datetime.datetime) -> dict[str, Any]:
+def context(child: Child, user: User, now: datetime.datetime) -> dict[str, Any]:
     ids = identifiers(child, user)
     parents = [(parent, ids["parents"][parent.pk]) for parent in child.parents.all()]
     # The identity and guardianship sections of children.fields, with the identity numbers.
@@ -304,7 +305,7 @@ def context(child: Child, user: Any, now: datetime.datetime) -> dict[str, Any]:
     }
 
 
-def render_html(child: Child, user: Any, now: datetime.datetime | None = None) -> str:
+def render_html(child: Child, user: User, now: datetime.datetime | None = None) -> str:
     return render_to_string("children/dossier.html", context(child, user, now or clock.now()))
 
 
@@ -326,7 +327,7 @@ def url_fetcher(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
     return {"string": data, "mime_type": mime}
 
 
-def render_pdf(child: Child, user: Any, now: datetime.datetime | None = None) -> bytes:
+def render_pdf(child: Child, user: User, now: datetime.datetime | None = None) -> bytes:
     """The dossier of `child` as printed by `user`. `child` should come from
     dossier_queryset() so that its records are prefetched."""
     from weasyprint import HTML

@@ -22,6 +22,7 @@ from children.choices import Status
 from children.models import Child
 from children.selectors import search
 from core.http import AuthenticatedRequest
+from org.models import User
 
 PICKER_LIMIT = 20
 
@@ -128,7 +129,7 @@ class ChildPickerField(forms.ModelChoiceField[Child]):
         super().__init__(**kwargs)
 
 
-def picker_children(user: Any, text: str, *, active_only: bool = False) -> list[Child]:
+def picker_children(user: User, text: str, *, active_only: bool = False) -> list[Child]:
     """At most PICKER_LIMIT children `user` may see matching `text` (children.selectors
     search: 汉字 name, pinyin, initials, exact ID number); one query."""
     children = Child.objects.visible_to(user)

@@ -15,7 +15,7 @@ from children.choices import Status
 from children.models import AccessLog, Child
 from core import clock, scoping
 from core.regions import CODE_LENGTH, Level, infer_level, prefix_code, prefix_range, scope_prefix
-from org.models import Region
+from org.models import Region, User
 
 # Sort keys offered by lists (each backed by an index with region_code first).
 SORTS = {
@@ -84,7 +84,7 @@ def search(queryset: QuerySet[Child], text: str) -> QuerySet[Child]:
     return queryset.filter(name__contains=text)
 
 
-def archive_summary(user: Any) -> dict[str, int]:
+def archive_summary(user: User) -> dict[str, int]:
     """Counts of the archives in the user's scope (active, key, awaiting an age review), in
     one aggregate query."""
     return Child.objects.visible_to(user).aggregate(
@@ -94,7 +94,7 @@ def archive_summary(user: Any) -> dict[str, int]:
     )
 
 
-def filter_regions(user: Any) -> list[Region]:
+def filter_regions(user: User) -> list[Region]:
     """Districts, towns and villages a user may filter the child list by: those inside their
     scope."""
     scope = scoping.get_scope(user)
@@ -103,7 +103,7 @@ def filter_regions(user: Any) -> list[Region]:
     return list(regions.order_by("code").only("code", "name", "level"))
 
 
-def age_review_children(user: Any) -> QuerySet[Child]:
+def age_review_children(user: User) -> QuerySet[Child]:
     """Active children `user` may see who reached an age limit (R10), oldest first."""
     return (
         Child.objects.visible_to(user)
@@ -140,7 +140,7 @@ def access_log_for(
     return rows.order_by("-at", "-pk")
 
 
-def children_for(user: Any, flt: ChildFilter) -> QuerySet[Child]:
+def children_for(user: User, flt: ChildFilter) -> QuerySet[Child]:
     """The children `user` may see, filtered and sorted; the one entry point of lists,
     exports and the API."""
     queryset: QuerySet[Child] = Child.objects.visible_to(user)

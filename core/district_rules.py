@@ -6,12 +6,11 @@ shape of "the district's settings page". Who may change a rule is the owning app
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.http import Http404, HttpResponse
@@ -23,6 +22,9 @@ from django.views import View
 from core.forms import add_service_errors
 from core.http import AuthenticatedRequest
 from core.regions import Level
+
+if TYPE_CHECKING:
+    from org.models import User
 
 
 class DistrictRule(models.Model):
@@ -63,7 +65,7 @@ def rule_fields(model: type[DistrictRule]) -> tuple[str, ...]:
     return tuple(f.name for f in model._meta.concrete_fields if f.name not in BASE_FIELDS)
 
 
-def district_rule_save(*, rule: Rule, by: AbstractBaseUser, data: Mapping[str, Any]) -> Rule:
+def district_rule_save(*, rule: Rule, by: User, data: Mapping[str, Any]) -> Rule:
     """Save `rule` (a district's row, saved or new) with the settings given in `data` and who
     changed it, under a lock of the district's row when there is one. Returns the row saved."""
     model = type(rule)
@@ -74,7 +76,7 @@ def district_rule_save(*, rule: Rule, by: AbstractBaseUser, data: Mapping[str, A
         for name in rule_fields(model):
             if name in data:
                 setattr(saved, name, data[name])
-        saved.updated_by = by  # type: ignore[assignment]  # the project's user model
+        saved.updated_by = by
         saved._history_user = by  # type: ignore[attr-defined]  # read by simple_history
         saved.save()
     return saved

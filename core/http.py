@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from rest_framework.request import Request
 
@@ -30,3 +31,13 @@ class AuthenticatedApiRequest(Request):
     """An API request: its user is authenticated (token or session)."""
 
     user: User
+
+
+def signed_in(request: HttpRequest | Request) -> User:
+    """`request.user` where the request cannot be typed as above (the admin's hooks, DRF's
+    `@api_view` functions, a service handed Django's request): only signed-in users get there,
+    so the refusal below is never reached."""
+    user = request.user
+    if not user.is_authenticated:
+        raise PermissionDenied
+    return user

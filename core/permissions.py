@@ -20,19 +20,21 @@ from core.roles import DATA_ROLES, Role
 from core.scoping import Scope, get_scope, is_administrator, role_scope
 
 if TYPE_CHECKING:
-    from org.models import Region
+    from django.contrib.auth.models import AnonymousUser
+
+    from org.models import Region, User
 
 
-def managed_districts(user: Any) -> list[Region]:
+def managed_districts(user: User) -> list[Region]:
     """Districts whose staff and assignments `user` manages (civil-affairs staff)."""
     return get_scope(user).regions(Role.CIVIL_AFFAIRS)
 
 
-def can_manage_staff(user: Any) -> bool:
+def can_manage_staff(user: User) -> bool:
     return bool(managed_districts(user))
 
 
-def manages_region(user: Any, region: Region) -> bool:
+def manages_region(user: User, region: Region) -> bool:
     return any(region.code.startswith(d.prefix) for d in managed_districts(user))
 
 
@@ -61,7 +63,7 @@ ADMIN_PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 
-def admin_permissions(user: Any) -> frozenset[str]:
+def admin_permissions(user: User | AnonymousUser | None) -> frozenset[str]:
     """The admin-site permissions `user` holds through an administrator assignment."""
     if user is None or not user.is_authenticated or not user.is_active:
         return frozenset()
@@ -71,23 +73,23 @@ def admin_permissions(user: Any) -> frozenset[str]:
     return frozenset(held)
 
 
-def is_system_admin(user: Any) -> bool:
+def is_system_admin(user: User | AnonymousUser) -> bool:
     """The Django admin (accounts, regions) is for system administrators only."""
     return bool(
         user.is_active and (user.is_superuser or get_scope(user).has_role(Role.SYSTEM_ADMIN))
     )
 
 
-def may_use_admin_site(user: Any) -> bool:
+def may_use_admin_site(user: User | AnonymousUser) -> bool:
     """The system and security administrators (and the break-glass superuser)."""
     return bool(user.is_active and (user.is_superuser or admin_permissions(user)))
 
 
-def is_security_admin(user: Any) -> bool:
+def is_security_admin(user: User | AnonymousUser) -> bool:
     return get_scope(user).has_role(Role.SECURITY_ADMIN)
 
 
-def is_audit_admin(user: Any) -> bool:
+def is_audit_admin(user: User | AnonymousUser) -> bool:
     return get_scope(user).has_role(Role.AUDIT_ADMIN)
 
 
@@ -98,16 +100,16 @@ class SystemAdminBackend:
     def authenticate(self, request: Any, **credentials: Any) -> None:
         return None
 
-    def has_perm(self, user_obj: Any, perm: str, obj: Any = None) -> bool:
+    def has_perm(self, user_obj: User | AnonymousUser, perm: str, obj: Any = None) -> bool:
         if obj is not None:
             return False
         return perm in admin_permissions(user_obj)
 
-    def has_module_perms(self, user_obj: Any, app_label: str) -> bool:
+    def has_module_perms(self, user_obj: User | AnonymousUser, app_label: str) -> bool:
         return any(p.startswith(f"{app_label}.") for p in admin_permissions(user_obj))
 
 
-def managed_scope(user: Any) -> Scope:
+def managed_scope(user: User) -> Scope:
     """The part of `user`'s scope they administer as civil-affairs staff."""
     return role_scope(user, Role.CIVIL_AFFAIRS)
 
@@ -117,7 +119,11 @@ def managed_scope(user: Any) -> Scope:
 
 class WorkGate(Protocol):
     def __call__(
-        self, user: Any, today: datetime.date | None = None, *, mandatory_report: bool = False
+        self,
+        user: User | AnonymousUser | None,
+        today: datetime.date | None = None,
+        *,
+        mandatory_report: bool = False,
     ) -> str | None: ...
 
 
@@ -128,7 +134,10 @@ def _work_gate() -> WorkGate:
 
 
 def work_refusal(
-    user: Any, today: datetime.date | None = None, *, mandatory_report: bool = False
+    user: User | AnonymousUser | None,
+    today: datetime.date | None = None,
+    *,
+    mandatory_report: bool = False,
 ) -> str | None:
     """Why `user` may not create or change work (untrained, or lapsed where the district
     blocks it), naming whom to contact; None when they may. The rule lives in
@@ -140,7 +149,7 @@ def work_refusal(
     return _work_gate()(user, today, mandatory_report=mandatory_report)
 
 
-def require_work(user: Any, *, mandatory_report: bool = False) -> None:
+def require_work(user: User, *, mandatory_report: bool = False) -> None:
     """Raise PermissionDenied with the gate's explanation when `user` may not work. DRF turns
     Django's PermissionDenied into a 403 with the same message, so pages and the API share it."""
     refusal = work_refusal(user, mandatory_report=mandatory_report)
@@ -151,7 +160,7 @@ def require_work(user: Any, *, mandatory_report: bool = False) -> None:
 # --- The child archive ---------------------------------------------------------------------
 
 
-def can_edit_archives(user: Any) -> bool:
+def can_edit_archives(user: User) -> bool:
     """Registering and changing children: village directors and district civil affairs.
     Supervisors review; they add notes, referrals and assistance but do not rewrite archives.
     Nobody the certification gate refuses."""
@@ -160,31 +169,31 @@ def can_edit_archives(user: Any) -> bool:
     )
 
 
-def can_add_records(user: Any) -> bool:
+def can_add_records(user: User) -> bool:
     """Assistance, referrals, work-log notes, problems and attachments: every data role,
     except people the certification gate refuses."""
     return get_scope(user).has_role(*DATA_ROLES) and not work_refusal(user)
 
 
-def can_import_rosters(user: Any) -> bool:
+def can_import_rosters(user: User) -> bool:
     return get_scope(user).has_role(Role.CIVIL_AFFAIRS)
 
 
-def can_view_identifier(user: Any) -> bool:
+def can_view_identifier(user: User) -> bool:
     return not is_administrator(user) and bool(user.has_perm("children.view_identifier"))
 
 
-def can_export_identifier(user: Any) -> bool:
+def can_export_identifier(user: User) -> bool:
     return not is_administrator(user) and bool(user.has_perm("children.export_identifier"))
 
 
-def archive_scope(user: Any) -> Scope:
+def archive_scope(user: User) -> Scope:
     """Where `user` may register or move a child: the scope of the roles that edit archives
     (the villages themselves: `Region.objects.villages_in(archive_scope(user))`)."""
     return role_scope(user, Role.CHILD_DIRECTOR, Role.CIVIL_AFFAIRS)
 
 
-def audit_scope(user: Any) -> Scope:
+def audit_scope(user: User) -> Scope:
     """The regions whose access log an audit administrator reads (三员分立: they read who
     did what, never the archives themselves)."""
     return role_scope(user, Role.AUDIT_ADMIN)

@@ -30,7 +30,9 @@ from core.regions import prefix_range
 from core.roles import ADMIN_ROLES, DATA_ROLES
 
 if TYPE_CHECKING:
-    from org.models import Assignment, Region
+    from django.contrib.auth.models import AnonymousUser
+
+    from org.models import Assignment, Region, User
 
 _M = TypeVar("_M", bound=models.Model)
 _SCOPE_CACHE = "_carecase_scope"
@@ -88,7 +90,7 @@ class Scope:
 EMPTY_SCOPE = Scope()
 
 
-def get_scope(user: Any, today: datetime.date | None = None) -> Scope:
+def get_scope(user: User | AnonymousUser | None, today: datetime.date | None = None) -> Scope:
     """The scope of `user` today (cached on the user object for the request)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return EMPTY_SCOPE
@@ -113,7 +115,7 @@ def get_scope(user: Any, today: datetime.date | None = None) -> Scope:
     return scope
 
 
-def forget_scope(user: Any) -> None:
+def forget_scope(user: User) -> None:
     """Drop the cached scope (after the user's assignments change within one request)."""
     # Everything cached on the user for the request under the `_carecase_` prefix: the scope,
     # the grants and what other rules derived from them (the training gate's status).
@@ -121,7 +123,7 @@ def forget_scope(user: Any) -> None:
         delattr(user, attr)
 
 
-def granted_pks(user: Any, model: type[models.Model]) -> list[Any]:
+def granted_pks(user: User | AnonymousUser | None, model: type[models.Model]) -> list[Any]:
     """Primary keys of `model` objects explicitly shared with `user` (guardian view perms)."""
     if user is None or not user.is_authenticated:
         return []
@@ -154,7 +156,7 @@ class ScopedQuerySet(models.QuerySet[_M]):
         aggregates, where an object shared outside its region must not count."""
         return self.filter(self.scope_filter(scope))
 
-    def visible_to(self, user: Any) -> Self:
+    def visible_to(self, user: User | AnonymousUser | None) -> Self:
         scope = get_scope(user)
         condition = self.scope_filter(scope)
         granted = (
@@ -165,7 +167,7 @@ class ScopedQuerySet(models.QuerySet[_M]):
         return self.filter(condition)
 
 
-def visible_q(user: Any, model: type[models.Model], *, code_field: str, pk_field: str) -> Q:
+def visible_q(user: User, model: type[models.Model], *, code_field: str, pk_field: str) -> Q:
     """A filter, for rows related to `model` objects, selecting those whose object `user` may
     see: in the region scope (`code_field`) or explicitly granted (`pk_field` among the
     guardian `view_<model>` grants, as a subquery: no extra query)."""
@@ -186,7 +188,7 @@ def visible_q(user: Any, model: type[models.Model], *, code_field: str, pk_field
     return get_scope(user).q(code_field) | Q(**{f"{pk_field}__in": granted})
 
 
-def get_visible_or_404(queryset: ScopedQuerySet[_M], user: Any, **lookup: Any) -> _M:
+def get_visible_or_404(queryset: ScopedQuerySet[_M], user: User, **lookup: Any) -> _M:
     """The object matching `lookup` among those `user` may see; 404 whether it is out of scope
     or does not exist."""
     try:
@@ -196,7 +198,7 @@ def get_visible_or_404(queryset: ScopedQuerySet[_M], user: Any, **lookup: Any) -
         raise Http404 from exc
 
 
-def role_scope(user: Any, *roles: str) -> Scope:
+def role_scope(user: User, *roles: str) -> Scope:
     """The part of `user`'s scope they hold through `roles` (e.g. the villages where they
     edit archives as director or civil affairs, the districts they administer)."""
     scope = get_scope(user)
@@ -207,7 +209,7 @@ def role_scope(user: Any, *roles: str) -> Scope:
     )
 
 
-def is_administrator(user: Any) -> bool:
+def is_administrator(user: User | AnonymousUser | None) -> bool:
     """An administrator (system, security, audit) or the break-glass superuser: they reach
     no case data (三员分立)."""
     return bool(getattr(user, "is_superuser", False)) or get_scope(user).has_role(*ADMIN_ROLES)

@@ -6,14 +6,16 @@ under a row lock. Who may mark an item done is the owning app's rule, checked be
 from __future__ import annotations
 
 import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+if TYPE_CHECKING:
+    from org.models import User
 
 DONE_FIELDS = ["done", "done_on", "done_note", "done_by"]
 DONE_NOTE_LENGTH = 300
@@ -70,7 +72,7 @@ def done_on_check(done_on: datetime.date, earliest: datetime.date, today: dateti
 def workitem_done(
     *,
     item: Item,
-    by: AbstractBaseUser,
+    by: User,
     done_on: datetime.date,
     earliest: datetime.date,
     today: datetime.date,
@@ -89,7 +91,7 @@ def workitem_done(
             item.refresh_from_db(fields=DONE_FIELDS)
             return item
         item.done, item.done_on, item.done_note = True, done_on, note
-        item.done_by = by  # type: ignore[assignment]  # the project's user model; core names no app
+        item.done_by = by
         item._history_user = by  # type: ignore[attr-defined]  # read by simple_history
         item.save(update_fields=DONE_FIELDS)
     return item

@@ -14,16 +14,16 @@ from exports.models import (
     ExportJob,
     ExportJobQuerySet,
 )
-from org.models import Region
+from org.models import Region, User
 
 EXPORT_ROLES = (Role.CIVIL_AFFAIRS, Role.SUPERVISOR)
 
 
-def may_export(user: Any) -> bool:
+def may_export(user: User) -> bool:
     return scoping.get_scope(user).has_role(*EXPORT_ROLES)
 
 
-def export_areas(user: Any) -> list[Region]:
+def export_areas(user: User) -> list[Region]:
     """The areas `user` may export: civil-affairs staff their districts and the towns of them,
     supervisors their towns. All inside `user`'s scope."""
     scope = scoping.get_scope(user)
@@ -47,7 +47,7 @@ def log_scope(job: ExportJob, event: str) -> str:
 # --- Reading jobs --------------------------------------------------------------------------
 
 
-def jobs_for(user: Any) -> ExportJobQuerySet:
+def jobs_for(user: User) -> ExportJobQuerySet:
     """The user's own jobs, in regions still in their scope, newest first."""
     return (
         ExportJob.objects.visible_to(user)
@@ -57,5 +57,5 @@ def jobs_for(user: Any) -> ExportJobQuerySet:
     )
 
 
-def job_or_404(user: Any, job_id: Any) -> ExportJob:
+def job_or_404(user: User, job_id: Any) -> ExportJob:
     return scoping.get_visible_or_404(jobs_for(user), user, pk=job_id)

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from children.audit import log_access
 from children.models import AccessAction
+from core.http import signed_in
 from core.regions import Level
 from exports import tasks
 from exports.models import (
@@ -30,7 +31,7 @@ from exports.models import (
     ExportKind,
 )
 from exports.selectors import export_areas, job_or_404, log_scope, may_export
-from org.models import Region
+from org.models import Region, User
 
 
 def _parse_date(value: Any) -> datetime.date | None:
@@ -48,7 +49,7 @@ def _parse_date(value: Any) -> datetime.date | None:
 
 def request_export(
     *,
-    user: Any,
+    user: User,
     kind: str,
     area_code: str,
     params: dict[str, Any],
@@ -107,7 +108,7 @@ def request_export(
 def download(request: HttpRequest, job_id: Any, *, now: datetime.datetime) -> ExportJob:
     """The job whose file the requester downloads, access-logged; 404 when it is not theirs,
     out of scope, not ready or expired."""
-    job = job_or_404(request.user, job_id)
+    job = job_or_404(signed_in(request), job_id)
     if not job.downloadable(now):
         raise Http404
     log_access(

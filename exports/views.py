@@ -18,6 +18,7 @@ from core.http import AuthenticatedRequest
 from exports import selectors, services
 from exports.forms import StatisticsExportForm
 from exports.models import ExportKind
+from org.models import User
 
 LIST_SIZE = 50
 
@@ -34,7 +35,7 @@ def job_list(request: AuthenticatedRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def statistics_new(request: AuthenticatedRequest) -> HttpResponse:
-    user: Any = request.user
+    user: User = request.user
     if not selectors.may_export(user):
         raise PermissionDenied(
             _("Statistics are exported by district civil-affairs staff and town supervisors.")

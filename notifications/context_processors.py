@@ -5,11 +5,13 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from org.models import User
+
 
 class _Unread:
     """The unread count, queried once and only if a template shows it."""
 
-    def __init__(self, user: Any) -> None:
+    def __init__(self, user: User) -> None:
         self._user = user
 
     @cached_property

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 
 from core import clock
 from notifications.models import Notification
+from org.models import User
 
 
-def inbox_for(user: Any, *, unread_only: bool = False) -> QuerySet[Notification]:
+def inbox_for(user: User, *, unread_only: bool = False) -> QuerySet[Notification]:
     """The notifications addressed to `user` (only the unread ones when `unread_only`),
     unread first, newest first."""
     queryset = Notification.objects.filter(recipient_id=user.pk)
@@ -33,7 +32,7 @@ def notification_mark_read(*, notification: Notification) -> Notification:
     return notification
 
 
-def notifications_mark_all_read(*, user: Any) -> int:
+def notifications_mark_all_read(*, user: User) -> int:
     """Mark every unread notification of `user` read now; returns how many."""
     return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).update(
         read_at=clock.now()

@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from core import clock
+from core.http import signed_in
 from org import adminlog, separation
 from org.models import AdminAction, Assignment, Region, User
 
@@ -36,7 +37,7 @@ class LoggedAdmin(admin.ModelAdmin[_M]):
         if change:
             before, after = adminlog.changes(before, after)
         adminlog.record(
-            by=request.user,  # type: ignore[arg-type]
+            by=signed_in(request),
             action=AdminAction.CHANGE if change else AdminAction.CREATE,
             target=obj,
             before=before,
@@ -134,7 +135,7 @@ class AssignmentAdminForm(forms.ModelForm[Assignment]):
         if user is not None and role:
             try:
                 separation.check_assignment(
-                    by=self.request.user,  # type: ignore[arg-type]
+                    by=signed_in(self.request),
                     user=user,
                     role=role,
                     existing=self.instance if self.instance.pk else None,

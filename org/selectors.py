@@ -40,7 +40,7 @@ class Coverage:
         return len(self.villages_without_director) + len(self.towns_without_supervisor)
 
 
-def coverage_gaps(user: Any, today: datetime.date | None = None) -> Coverage:
+def coverage_gaps(user: User, today: datetime.date | None = None) -> Coverage:
     """R1: villages with no active director and towns with no active supervisor, among the
     regions `user` may see."""
     today = today or clock.today()
@@ -53,7 +53,7 @@ def coverage_gaps(user: Any, today: datetime.date | None = None) -> Coverage:
 
 
 def villages_overview(
-    user: Any, towns: list[Region], today: datetime.date | None = None
+    user: User, towns: list[Region], today: datetime.date | None = None
 ) -> list[Region]:
     """Villages of `towns`, each with `.holders` (active directors)."""
     today = today or clock.today()
@@ -66,7 +66,7 @@ def villages_overview(
 
 
 def towns_overview(
-    user: Any, districts: list[Region], today: datetime.date | None = None
+    user: User, districts: list[Region], today: datetime.date | None = None
 ) -> list[Region]:
     """Towns of `districts`, each with `.holders` (active supervisors), `.village_count` and
     `.villages_without_director`."""
@@ -142,7 +142,7 @@ STAFF_SORTS = {
 
 
 def staff_list(
-    user: Any, *, query: str = "", role: str = "", status: str = "", sort: str = "name"
+    user: User, *, query: str = "", role: str = "", status: str = "", sort: str = "name"
 ) -> QuerySet[User]:
     """The staff `user` may see, with their district and their active assignments
     (`active_assignments`), matching `query` (name, username or phone), holding `role` now and
@@ -186,7 +186,7 @@ def assignable_regions(scope: Any) -> QuerySet[Region]:
 
 
 def assignment_list(
-    user: Any, *, user_id: int | None = None, role: str = "", active: bool | None = None
+    user: User, *, user_id: int | None = None, role: str = "", active: bool | None = None
 ) -> QuerySet[Assignment]:
     """The assignments `user` may see, of the person `user_id`, in `role`, and active today
     (True) or not (False), when given."""

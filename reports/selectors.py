@@ -30,13 +30,13 @@ from reports.models import (
 )
 
 
-def reports_for(user: Any) -> MandatoryReportQuerySet:
+def reports_for(user: User) -> MandatoryReportQuerySet:
     return MandatoryReport.objects.visible_to(user).select_related(
         "child", "village", "reporter", "acknowledged_by"
     )
 
 
-def open_cases(user: Any) -> QuerySet[MandatoryReport]:
+def open_cases(user: User) -> QuerySet[MandatoryReport]:
     """Every open case in scope: unacknowledged reports first, then the most urgent
     deadline first. A constant number of queries however many cases."""
     return (
@@ -53,7 +53,7 @@ def open_cases(user: Any) -> QuerySet[MandatoryReport]:
     )
 
 
-def unacknowledged(user: Any) -> QuerySet[MandatoryReport]:
+def unacknowledged(user: User) -> QuerySet[MandatoryReport]:
     """Open reports in the user's regions nobody has acknowledged (for the home page: one
     query, region scope only)."""
     return (

@@ -20,13 +20,13 @@ from reports.models import MandatoryReport, ReportStep, StepKind
 from reports.workflow import append_step
 
 
-def may_see_reporter(user: Any, report: MandatoryReport) -> bool:
+def may_see_reporter(user: User, report: MandatoryReport) -> bool:
     """The reporter's identity is shown only to district staff, the protection centre and the
     reporter themself."""
     return report.reporter_id == user.pk or is_district_staff_of(user, report)
 
 
-def is_district_staff_of(user: Any, report: MandatoryReport) -> bool:
+def is_district_staff_of(user: User, report: MandatoryReport) -> bool:
     """Whether `user` serves as civil-affairs staff or in the protection centre of a region
     covering the report (the district it belongs to): a person the case was shared with from
     another district is not, however their role is called."""
@@ -37,7 +37,7 @@ def is_district_staff_of(user: Any, report: MandatoryReport) -> bool:
     )
 
 
-def may_share(user: Any, report: MandatoryReport) -> bool:
+def may_share(user: User, report: MandatoryReport) -> bool:
     """District civil-affairs staff and the protection centre of the report's district."""
     return is_district_staff_of(user, report) and not permissions.work_refusal(user)
 

@@ -4,8 +4,6 @@ reports.selectors."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -25,7 +23,7 @@ from core.forms import add_service_errors
 from core.http import AuthenticatedRequest
 from core.regions import Level
 from core.roles import Role
-from org.models import Region
+from org.models import Region, User
 from reports import filing, selectors, sharing, workflow
 from reports.forms import (
     DeadlineRuleForm,
@@ -42,7 +40,7 @@ PAGE_SIZE = 50
 
 @require_http_methods(["GET", "POST"])
 def report_create(request: AuthenticatedRequest) -> HttpResponse:
-    user: Any = request.user
+    user: User = request.user
     if not filing.may_file(user):
         raise PermissionDenied(_("Your role does not file reports here."))
     child = None
@@ -85,7 +83,7 @@ def _visible_report(request: AuthenticatedRequest, pk: int) -> MandatoryReport:
 
 @require_http_methods(["GET", "POST"])
 def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    user: Any = request.user
+    user: User = request.user
     report = _visible_report(request, pk)
     steps = selectors.timeline(report)
     form = StepForm(request.POST or None, steps=ReportStep.objects.filter(report=report))
@@ -183,7 +181,7 @@ rules = DeadlineRulePage.as_view()
 
 @require_POST
 def report_link(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    user: Any = request.user
+    user: User = request.user
     report = _visible_report(request, pk)
     permissions.require_work(user)
     form = LinkChildForm(request.POST, children=Child.objects.visible_to(user))
@@ -213,7 +211,7 @@ def _shareable(request: AuthenticatedRequest, pk: int) -> MandatoryReport:
 
 @require_http_methods(["GET", "POST"])
 def report_share(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    user: Any = request.user
+    user: User = request.user
     report = _shareable(request, pk)
     form = ShareForm(
         request.POST or None,

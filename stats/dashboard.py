@@ -26,7 +26,7 @@ from core.calendar import quarter_bounds
 from core.regions import PREFIX_LENGTH, Level, prefix_range
 from core.roles import Role
 from core.scoping import Scope, get_scope
-from org.models import Assignment, Region
+from org.models import Assignment, Region, User
 from org.selectors import coverage_gaps
 from reports.models import Stage
 from stats.figures import (
@@ -80,7 +80,7 @@ class Worker:
         return self.training in (TrainingState.CURRENT, TrainingState.DUE)
 
 
-def training_state(user: Any, today: datetime.date) -> str:
+def training_state(user: User, today: datetime.date) -> str:
     try:
         status = user.training_status
     except ObjectDoesNotExist:
@@ -178,7 +178,7 @@ class Dashboard:
         return BELOW.get(Level(self.area.level))
 
 
-def dashboard_area_or_none(user: Any, code: str) -> Region | None:
+def dashboard_area_or_none(user: User, code: str) -> Region | None:
     """The village, town or district `code` if `user` may read its figures, else None."""
     if not (len(code) == 12 and code.isdigit()):
         return None
@@ -190,7 +190,7 @@ def dashboard_area_or_none(user: Any, code: str) -> Region | None:
     )
 
 
-def own_areas(user: Any) -> list[Region]:
+def own_areas(user: User) -> list[Region]:
     """The areas a user's dashboard opens on: a director's villages, a supervisor's towns,
     the districts of civil affairs and the protection centre (broadest first)."""
     scope = get_scope(user)
@@ -261,7 +261,7 @@ def _group_row(
 
 
 def area_dashboard(
-    user: Any, area: Region, today: datetime.date, now: datetime.datetime
+    user: User, area: Region, today: datetime.date, now: datetime.datetime
 ) -> Dashboard:
     """The figures of `area` (which `user` may read: see dashboard_area_or_none) and of each
     area one level below it. A constant number of queries."""
@@ -305,7 +305,7 @@ def area_dashboard(
 
 
 def village_summaries(
-    user: Any, villages: list[Region], today: datetime.date, now: datetime.datetime
+    user: User, villages: list[Region], today: datetime.date, now: datetime.datetime
 ) -> list[tuple[Region, dict[str, Any]]]:
     """A director's villages with their figures (the home page panel): three queries each."""
     scope = get_scope(user)

@@ -12,7 +12,7 @@ from children.choices import Category
 from core import clock
 from core.http import AuthenticatedRequest
 from core.scoping import get_scope
-from org.models import Region
+from org.models import Region, User
 from stats import history
 from stats.dashboard import (
     R2_THRESHOLD,
@@ -37,7 +37,7 @@ def chart_data(dashboard: Dashboard, months: list[history.Month]) -> dict[str, A
 
 
 def render_dashboard(request: AuthenticatedRequest, area: Region) -> HttpResponse:
-    user: Any = request.user
+    user: User = request.user
     today = clock.today()
     dashboard = area_dashboard(user, area, today, clock.now())
     months = history.compliance_history(get_scope(user), area, today, dashboard.total.figures)

@@ -25,7 +25,7 @@ from children.audit import log_access
 from children.models import AccessAction, Child
 from core import clock, permissions, scoping
 from core.api import as_drf_error
-from core.http import AuthenticatedApiRequest
+from core.http import AuthenticatedApiRequest, signed_in
 from supervision import figures, selectors, services
 from supervision.models import (
     CHECKLIST_FIELDS,
@@ -287,14 +287,15 @@ class SpotCheckItemViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet[Sp
 def rectification_done(request: Request, pk: int) -> Response:
     """Mark a spot-check rectification item done (`done_on`, default today): the town's
     supervisor or district civil affairs."""
+    user = signed_in(request)
     rect = scoping.get_visible_or_404(
-        selectors.rectifications_for(request.user).select_related("item"), request.user, pk=pk
+        selectors.rectifications_for(user).select_related("item"), user, pk=pk
     )
     serializer = DoneSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
     try:
         rect = services.spot_rectification_done(
-            by=request.user,  # type: ignore[arg-type]
+            by=user,
             rectification=rect,
             done_on=serializer.validated_data.get("done_on"),
         )

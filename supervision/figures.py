@@ -122,7 +122,7 @@ def quarters_in(start: datetime.date, end: datetime.date) -> list[str]:
 # --- Who is assessed -------------------------------------------------------------------------
 
 
-def assessment_areas(user: Any) -> list[Region]:
+def assessment_areas(user: User) -> list[Region]:
     """The areas whose workers `user` assesses: a supervisor's towns, civil affairs'
     districts."""
     scope = scoping.get_scope(user)
@@ -133,7 +133,7 @@ def assessment_areas(user: Any) -> list[Region]:
     ]
 
 
-def area_for(user: Any, area_id: Any) -> Region | None:
+def area_for(user: User, area_id: Any) -> Region | None:
     """One of `user`'s areas by id (the first when `area_id` is empty); None when not theirs."""
     areas = assessment_areas(user)
     if not areas:
@@ -151,7 +151,7 @@ def assessed_roles(area: Region) -> tuple[str, ...]:
 
 
 def worker_assignments(
-    user: Any, area: Region, start: datetime.date, end: datetime.date
+    user: User, area: Region, start: datetime.date, end: datetime.date
 ) -> list[Assignment]:
     """Assignments of the workers of `area` that ran at some time in [start, end], among
     those `user` may see."""
@@ -255,7 +255,7 @@ def _day_range(start: datetime.date, end: datetime.date) -> tuple[datetime.datet
 
 
 def _visit_rows(
-    user: Any, area: Region, ids: list[int], start: datetime.date, end: datetime.date
+    user: User, area: Region, ids: list[int], start: datetime.date, end: datetime.date
 ) -> dict[int, dict[str, int]]:
     rule = cadence.rule_for_code(area.code)
     on_time, late = visit_counts_q(rule)
@@ -288,7 +288,7 @@ def archive_updated(start: datetime.date, end: datetime.date) -> Q:
     )
 
 
-def _archive_rows(user: Any, area: Region, end: datetime.date) -> dict[str, dict[str, int]]:
+def _archive_rows(user: User, area: Region, end: datetime.date) -> dict[str, dict[str, int]]:
     """Per village code: archives open at some time in the records window, and those updated
     in it."""
     w_start, w_end = records_window(end)
@@ -305,7 +305,7 @@ def _archive_rows(user: Any, area: Region, end: datetime.date) -> dict[str, dict
 
 
 def _report_rows(
-    user: Any, area: Region, ids: list[int], start: datetime.date, end: datetime.date
+    user: User, area: Region, ids: list[int], start: datetime.date, end: datetime.date
 ) -> tuple[dict[int, int], dict[int, dict[str, int]]]:
     first, last = _day_range(start, end)
     in_area = {"region_code__range": prefix_range(area.prefix)}
@@ -340,7 +340,7 @@ def _report_rows(
 
 
 def _inspection_rows(
-    user: Any, area: Region, ids: list[int], start: datetime.date, end: datetime.date
+    user: User, area: Region, ids: list[int], start: datetime.date, end: datetime.date
 ) -> dict[int, int]:
     pair = Concat(Cast("village_id", CharField()), F("quarter"), output_field=CharField())
     return {
@@ -370,7 +370,7 @@ def _villages_per_town(area: Region) -> dict[str, int]:
 
 
 def assessment(
-    user: Any,
+    user: User,
     area: Region,
     start: datetime.date,
     end: datetime.date,

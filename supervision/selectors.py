@@ -16,7 +16,7 @@ from children.models import Assistance, Child, Parent, Problem
 from core import permissions, scoping
 from core.regions import district_code, town_code, town_prefix
 from core.roles import Role
-from org.models import Region
+from org.models import Region, User
 from supervision.models import (
     CHECKLIST_FIELDS,
     AssessedRole,
@@ -32,7 +32,7 @@ from supervision.models import (
 # --- Written assessments ---------------------------------------------------------------------
 
 
-def assessments_for(user: Any) -> QuerySet[WorkerAssessment]:
+def assessments_for(user: User) -> QuerySet[WorkerAssessment]:
     """Written assessments `user` may read: their own; a town supervisor's directors'; every
     director's and supervisor's of a civil-affairs district (the worker's supervisor chain)."""
     if user is None or not user.is_authenticated:
@@ -56,17 +56,17 @@ def assessments_for(user: Any) -> QuerySet[WorkerAssessment]:
 SPOT_CHECK_ROLES = (Role.CIVIL_AFFAIRS, Role.SUPERVISOR, Role.CHILD_DIRECTOR)
 
 
-def sees_spot_checks(user: Any) -> bool:
+def sees_spot_checks(user: User) -> bool:
     return scoping.get_scope(user).has_role(*SPOT_CHECK_ROLES)
 
 
-def spot_check_scope(user: Any) -> scoping.Scope:
+def spot_check_scope(user: User) -> scoping.Scope:
     """Where `user` reads spot-check results: civil affairs their district, a supervisor their
     town, a director their villages. The protection centre and admins: nowhere."""
     return scoping.role_scope(user, *SPOT_CHECK_ROLES)
 
 
-def spot_checks_for(user: Any) -> QuerySet[SpotCheck]:
+def spot_checks_for(user: User) -> QuerySet[SpotCheck]:
     """Draws of the districts in which `user` holds a spot-check role (a supervisor or
     director then sees only their part of it)."""
     districts = {district_code(r.code) for r in scoping.get_scope(user).regions(*SPOT_CHECK_ROLES)}
@@ -77,11 +77,11 @@ def spot_checks_for(user: Any) -> QuerySet[SpotCheck]:
     )
 
 
-def items_for(user: Any) -> SpotCheckItemQuerySet:
+def items_for(user: User) -> SpotCheckItemQuerySet:
     return SpotCheckItem.objects.visible_to(user).in_scope(spot_check_scope(user))
 
 
-def town_items(user: Any, *, spot_check: SpotCheck, town: str) -> SpotCheckItemQuerySet:
+def town_items(user: User, *, spot_check: SpotCheck, town: str) -> SpotCheckItemQuerySet:
     """The items of `spot_check` in the town `town` (a 12-digit code) that `user` may see,
     with their child and its open rectifications (`open_items`), in region order."""
     return (
@@ -95,20 +95,20 @@ def town_items(user: Any, *, spot_check: SpotCheck, town: str) -> SpotCheckItemQ
     )
 
 
-def rectifications_for(user: Any) -> SpotCheckRectificationQuerySet:
+def rectifications_for(user: User) -> SpotCheckRectificationQuerySet:
     return SpotCheckRectification.objects.visible_to(user).in_scope(spot_check_scope(user))
 
 
-def may_draw(user: Any) -> bool:
+def may_draw(user: User) -> bool:
     return bool(permissions.managed_districts(user))
 
 
-def may_check(user: Any, item: SpotCheckItem) -> bool:
+def may_check(user: User, item: SpotCheckItem) -> bool:
     """The checklist is kept by the district's civil-affairs staff."""
     return any(item.region_code.startswith(d.prefix) for d in permissions.managed_districts(user))
 
 
-def may_complete(user: Any, rectification: SpotCheckRectification) -> bool:
+def may_complete(user: User, rectification: SpotCheckRectification) -> bool:
     """A rectification is marked done by the supervisor of the child's town or district civil
     affairs; directors see it."""
     code = rectification.item.region_code
@@ -143,7 +143,7 @@ class Progress:
 ALL_OK = Q(**dict.fromkeys(CHECKLIST_FIELDS, True))
 
 
-def progress(user: Any, spot_check: SpotCheck, today: datetime.date) -> Progress:
+def progress(user: User, spot_check: SpotCheck, today: datetime.date) -> Progress:
     """Per town of the draw that `user` may see: archives drawn, checked, passed (all five
     points confirmed) and rectification items open and overdue. Three queries."""
     # A director's part is their villages, inside the town's row.
@@ -199,7 +199,7 @@ def progress(user: Any, spot_check: SpotCheck, today: datetime.date) -> Progress
     return result
 
 
-def open_rectifications(user: Any, today: datetime.date) -> QuerySet[SpotCheckRectification]:
+def open_rectifications(user: User, today: datetime.date) -> QuerySet[SpotCheckRectification]:
     """Open spot-check rectification items `user` sees, overdue first then by due date."""
     return (
         rectifications_for(user)

@@ -51,7 +51,7 @@ def _year_errors(year: Any, today: datetime.date) -> list[str]:
     return []
 
 
-def assessable(by: Any, year: int) -> dict[int, Assignment]:
+def assessable(by: User, year: int) -> dict[int, Assignment]:
     """The workers `by` writes the annual assessment of for `year`, by user id, each with the
     assignment that makes it so: a supervisor's directors (an assignment in one of the town's
     villages during the year), civil affairs' supervisors (a town of the district)."""

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 
 from core import permissions
 from core.api import as_drf_error
-from core.http import AuthenticatedApiRequest
+from core.http import AuthenticatedApiRequest, signed_in
 from training import selectors, services
 from training.models import Attendance, Course, Result, Session
 from training.serializers import (
@@ -189,7 +189,7 @@ def training_file(request: Request, user_id: int) -> Response:
     from django.http import Http404
 
     try:
-        owner = selectors.file_owner_or_404(request.user, user_id)
+        owner = selectors.file_owner_or_404(signed_in(request), user_id)
     except Http404 as exc:
         raise NotFound from exc
     file = selectors.training_file(owner)

@@ -18,13 +18,14 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext as _
 
 from core import clock
 from core.regions import district_code
 from core.roles import DATA_ROLES, GATED_ROLES
 from core.scoping import get_scope
-from org.models import Region
+from org.models import Region, User
 from training.models import Rotation, TrainingPolicy, TrainingStatus
 
 _CACHE = "_carecase_training_status"
@@ -37,7 +38,7 @@ def is_gated_role_set(roles: frozenset[str]) -> bool:
     return bool(data_roles) and data_roles <= GATED_ROLES
 
 
-def training_status(user: Any) -> Any:
+def training_status(user: User) -> Any:
     """The user's stored TrainingStatus or None (cached on the user for the request)."""
     if hasattr(user, _CACHE):
         return getattr(user, _CACHE)
@@ -46,15 +47,15 @@ def training_status(user: Any) -> Any:
     return status
 
 
-def forget(user: Any) -> None:
+def forget(user: User) -> None:
     if hasattr(user, _CACHE):
         delattr(user, _CACHE)
 
 
-def _office(user: Any) -> str:
+def _office(user: User) -> str:
     """The civil-affairs office to contact: the district that keeps the person's record."""
     district = None
-    if getattr(user, "managing_district_id", None):
+    if user.managing_district_id:
         district = Region.objects.filter(pk=user.managing_district_id).first()
     if district is None:
         codes = {district_code(p) for p in get_scope(user).prefixes}
@@ -64,13 +65,16 @@ def _office(user: Any) -> str:
     return _("the civil-affairs office of %(district)s") % {"district": district.name}
 
 
-def _lapsed_blocks(user: Any) -> bool:
+def _lapsed_blocks(user: User) -> bool:
     codes = {district_code(p) for p in get_scope(user).prefixes}
     return TrainingPolicy.objects.filter(district__code__in=codes, lapsed_blocks_work=True).exists()
 
 
 def work_refusal(
-    user: Any, today: datetime.date | None = None, *, mandatory_report: bool = False
+    user: User | AnonymousUser | None,
+    today: datetime.date | None = None,
+    *,
+    mandatory_report: bool = False,
 ) -> str | None:
     """Why `user` may not create or change work today, naming whom to contact; or None.
 
@@ -98,7 +102,7 @@ def work_refusal(
     return None
 
 
-def rotation_notice(user: Any, today: datetime.date | None = None) -> str | None:
+def rotation_notice(user: User, today: datetime.date | None = None) -> str | None:
     """A warning (not a refusal) about the user's own annual training, if due or lapsed."""
     if not get_scope(user).has_role(*GATED_ROLES):
         return None

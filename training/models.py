@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -23,7 +23,10 @@ from core.scoping import ScopedQuerySet, get_scope
 from core.spreadsheets import PREVIEWED, ImportRecord
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from core.scoping import Scope
+    from org.models import User
 
 
 class Topic(models.TextChoices):
@@ -128,7 +131,7 @@ class SessionQuerySet(ScopedQuerySet["Session"]):
 
     scope_field = "region__code"
 
-    def visible_to(self, user: Any) -> SessionQuerySet:
+    def visible_to(self, user: User | AnonymousUser | None) -> SessionQuerySet:
         condition = self.scope_filter(get_scope(user))
         if user is not None and user.is_authenticated:
             invited = Session.invitees.through.objects.filter(

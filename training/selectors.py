@@ -26,7 +26,7 @@ from training.models import Attendance, Course, Result, Session, TrainingStatus
 WORKER_ROLES = (Role.CHILD_DIRECTOR, Role.SUPERVISOR)
 
 
-def _served_by(viewer: Any, today: datetime.date | None = None) -> AssignmentQuerySet:
+def _served_by(viewer: User, today: datetime.date | None = None) -> AssignmentQuerySet:
     """The assignments that make a worker's file visible to `viewer`: the directors and
     supervisors of a civil-affairs district, the directors of a supervisor's town."""
     districts = scoping.role_scope(viewer, Role.CIVIL_AFFAIRS).prefixes
@@ -36,17 +36,17 @@ def _served_by(viewer: Any, today: datetime.date | None = None) -> AssignmentQue
     )
 
 
-def can_see_files(viewer: Any) -> bool:
+def can_see_files(viewer: User) -> bool:
     return scoping.get_scope(viewer).has_role(Role.CIVIL_AFFAIRS, Role.SUPERVISOR)
 
 
-def workers_for(viewer: Any, today: datetime.date | None = None) -> QuerySet[User]:
+def workers_for(viewer: User, today: datetime.date | None = None) -> QuerySet[User]:
     """Supervisors and directors (with an active assignment) whose files `viewer` sees."""
     assigned = _served_by(viewer, today).filter(user=OuterRef("pk"))
     return User.objects.filter(Exists(assigned))
 
 
-def file_owner_or_404(viewer: Any, user_id: int) -> User:
+def file_owner_or_404(viewer: User, user_id: int) -> User:
     """The worker whose training file `viewer` asks for; 404 when out of scope."""
     try:
         user_id = int(user_id)
@@ -93,14 +93,14 @@ def training_file(person: User) -> TrainingFile:
     return TrainingFile(person=person, status=status, assignments=assignments, rows=rows)
 
 
-def session_rows_q(viewer: Any) -> Q:
+def session_rows_q(viewer: User) -> Q:
     """Attendance and result rows `viewer` may read: every row of sessions organised in their
     scope; only their own in a session they were merely invited to."""
     in_scope = Session.objects.in_scope(scoping.get_scope(viewer))
     return Q(session__in=in_scope) | Q(user_id=viewer.pk)
 
 
-def sessions_for(viewer: Any) -> QuerySet[Session]:
+def sessions_for(viewer: User) -> QuerySet[Session]:
     return (
         Session.objects.visible_to(viewer)
         .select_related("course", "region", "organised_by")
@@ -111,7 +111,7 @@ def sessions_for(viewer: Any) -> QuerySet[Session]:
     )
 
 
-def due_workers(viewer: Any, today: datetime.date | None = None) -> QuerySet[TrainingStatus]:
+def due_workers(viewer: User, today: datetime.date | None = None) -> QuerySet[TrainingStatus]:
     """Workers in `viewer`'s reach whose annual training is due within 30 days or lapsed."""
     today = today or clock.today()
     return (
@@ -197,7 +197,7 @@ def coverage(district: Region, year: int, today: datetime.date | None = None) ->
     return result
 
 
-def course_sessions(user: Any, course: Course) -> QuerySet[Session]:
+def course_sessions(user: User, course: Course) -> QuerySet[Session]:
     """The sessions of `course` that `user` may see, with their regions."""
     return course.sessions.filter(
         pk__in=Session.objects.visible_to(user).values("pk")

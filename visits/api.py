@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from children.models import Child
 from core import clock, permissions, scoping
 from core.api import as_drf_error
-from core.http import AuthenticatedApiRequest
+from core.http import AuthenticatedApiRequest, signed_in
 from visits import followups, inspections, selectors, services
 from visits.models import FollowUp, Inspection, Rectification, Visit
 from visits.serializers import (
@@ -148,14 +148,15 @@ class VisitViewSet(
 def follow_up_done(request: Request, pk: int) -> Response:
     """Mark a follow-up item done (`done_on`, default today; `done_note`, what was done): the
     visit's author or the child's director. Marking it again changes nothing (200)."""
+    user = signed_in(request)
     item = scoping.get_visible_or_404(
-        FollowUp.objects.select_related("visit__child", "done_by"), request.user, pk=pk
+        FollowUp.objects.select_related("visit__child", "done_by"), user, pk=pk
     )
     serializer = WorkItemDoneSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
     try:
         item = followups.followup_done(
-            by=request.user,  # type: ignore[arg-type]
+            by=user,
             item=item,
             done_on=serializer.validated_data.get("done_on"),
             note=serializer.validated_data.get("done_note", ""),
@@ -169,7 +170,7 @@ def follow_up_done(request: Request, pk: int) -> Response:
 @api_view(["GET"])
 def child_schedule(request: Request, child_pk: int) -> Response:
     """A child's next due dates and recent visits."""
-    child = scoping.get_visible_or_404(Child.objects.all(), request.user, pk=child_pk)
+    child = scoping.get_visible_or_404(Child.objects.all(), signed_in(request), pk=child_pk)
     recent = selectors.recent_visits(child)[:10]
     return Response(
         {

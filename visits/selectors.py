@@ -43,13 +43,13 @@ def directs_village(user: User, code: str) -> bool:
     )
 
 
-def work_villages(user: Any) -> list[Region]:
+def work_villages(user: User) -> list[Region]:
     """The villages of "my work": a director's own villages; for other roles, none (they see
     their whole scope)."""
     return scoping.get_scope(user).regions(Role.CHILD_DIRECTOR)
 
 
-def work_children(user: Any, today: datetime.date) -> QuerySet[Child]:
+def work_children(user: User, today: datetime.date) -> QuerySet[Child]:
     """Active children the user works with, overdue first, then due within 7 days, then the
     rest, each by the earliest due date."""
     children = Child.objects.visible_to(user).filter(status=Status.ACTIVE)
@@ -148,7 +148,7 @@ def compliance(villages: list[Region], today: datetime.date) -> list[dict[str, A
     return result
 
 
-def work_counts(user: Any, today: datetime.date) -> dict[str, int]:
+def work_counts(user: User, today: datetime.date) -> dict[str, int]:
     """Overdue and due-soon counts for the home page panel, one aggregate."""
     children = Child.objects.visible_to(user).filter(status=Status.ACTIVE)
     villages = work_villages(user)
@@ -162,7 +162,7 @@ def work_counts(user: Any, today: datetime.date) -> dict[str, int]:
     )
 
 
-def visits_for(user: Any, params: dict[str, Any]) -> QuerySet[Visit]:
+def visits_for(user: User, params: dict[str, Any]) -> QuerySet[Visit]:
     """Visits the user may see, filtered by child, kind and date range."""
     visits = Visit.objects.visible_to(user).select_related("child", "author")
     if params.get("child"):
@@ -176,14 +176,14 @@ def visits_for(user: Any, params: dict[str, Any]) -> QuerySet[Visit]:
     return visits.order_by("-visit_date", "-pk")
 
 
-def supervised_villages(user: Any) -> QuerySet[Region]:
+def supervised_villages(user: User) -> QuerySet[Region]:
     towns = scoping.role_scope(user, Role.SUPERVISOR)
     if not towns.prefixes:
         return Region.objects.none()
     return Region.objects.in_scope(towns).filter(level=Level.VILLAGE).order_by("code")
 
 
-def villages_with_inspection(user: Any, today: datetime.date) -> QuerySet[Region]:
+def villages_with_inspection(user: User, today: datetime.date) -> QuerySet[Region]:
     """The supervisor's villages, each annotated `inspected` (this quarter), the
     not-inspected first."""
     inspected = Exists(Inspection.objects.filter(village=OuterRef("pk"), quarter=quarter_of(today)))
@@ -206,7 +206,7 @@ def _figures(total: int, contacted: int, home_visited: int) -> dict[str, Any]:
     }
 
 
-def area_compliance(user: Any, area: Region, today: datetime.date) -> dict[str, Any]:
+def area_compliance(user: User, area: Region, today: datetime.date) -> dict[str, Any]:
     """Compliance of `area` (a town or a district) broken down by the level below (villages of
     a town, towns of a district), with the area's total: share of active children with a
     contact this calendar month that counts under the district's cadence rule (`contacted_q`)
@@ -238,7 +238,7 @@ def area_compliance(user: Any, area: Region, today: datetime.date) -> dict[str, 
     return {"region": area, "parts": parts, "total": _figures(**sums)}
 
 
-def compliance_areas(user: Any) -> list[Region]:
+def compliance_areas(user: User) -> list[Region]:
     """The areas whose compliance `user` reads: a supervisor's towns, civil affairs' districts."""
     scope = scoping.get_scope(user)
     areas = scope.regions(Role.SUPERVISOR, Role.CIVIL_AFFAIRS)
@@ -248,7 +248,7 @@ def compliance_areas(user: Any) -> list[Region]:
 # --- Open follow-up and rectification items -------------------------------------------------
 
 
-def open_follow_ups(user: Any, today: datetime.date, limit: int = 50) -> QuerySet[FollowUp]:
+def open_follow_ups(user: User, today: datetime.date, limit: int = 50) -> QuerySet[FollowUp]:
     """Open follow-up items of the visits and children of a director's villages, overdue first
     (then by due date). Empty for other roles."""
     villages = work_villages(user)
@@ -265,7 +265,7 @@ def open_follow_ups(user: Any, today: datetime.date, limit: int = 50) -> QuerySe
 
 
 def open_rectifications(
-    user: Any, today: datetime.date, limit: int = 50
+    user: User, today: datetime.date, limit: int = 50
 ) -> QuerySet[Rectification]:
     """Open rectification items of the inspections of a supervisor's towns and a director's
     villages (those who close them), overdue first."""
@@ -283,7 +283,7 @@ def open_rectifications(
     )  # fmt: skip
 
 
-def rectifications_for(user: Any, params: dict[str, Any], today: datetime.date) -> Any:
+def rectifications_for(user: User, params: dict[str, Any], today: datetime.date) -> Any:
     """Rectification items the user may see, filtered by village or town (12-digit division
     codes), open only, overdue only (open and due before today) and due before a date; open
     ones first, then by due date."""
@@ -303,7 +303,7 @@ def rectifications_for(user: Any, params: dict[str, Any], today: datetime.date) 
     return items.select_related("inspection__village", "done_by").order_by("done", "due_on", "pk")
 
 
-def recent_inspections(user: Any) -> QuerySet[Inspection]:
+def recent_inspections(user: User) -> QuerySet[Inspection]:
     """The village inspections `user` may see, newest first, with village and supervisor."""
     return (
         Inspection.objects.visible_to(user)

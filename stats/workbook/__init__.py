@@ -30,13 +30,13 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import clock
-from org.models import Region
+from org.models import Region, User
 from stats.workbook import children, work
 from stats.workbook.book import StatisticsWorkbook
 
@@ -117,7 +117,7 @@ SHEETS: tuple[tuple[str, Callable[[StatisticsWorkbook], None]], ...] = (
 
 def build_statistics_workbook(
     *,
-    user: Any,
+    user: User,
     area: Region,
     on: datetime.date,
     out: str | IO[bytes],

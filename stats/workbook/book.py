@@ -18,7 +18,7 @@ from children.choices import (
 )
 from children.models import Child
 from core.regions import PREFIX_LENGTH, Level, prefix_range
-from org.models import Region
+from org.models import Region, User
 
 BREAKDOWN = {Level.DISTRICT: Level.TOWN, Level.TOWN: Level.VILLAGE}
 EXPORT_LEVELS = frozenset(BREAKDOWN)
@@ -31,7 +31,7 @@ def end_of(day: datetime.date) -> datetime.datetime:
     )
 
 
-def population(user: Any, area: Region, on: datetime.date) -> QuerySet[Child]:
+def population(user: User, area: Region, on: datetime.date) -> QuerySet[Child]:
     """Children of `area` visible to `user`, registered on or before `on` and not closed
     before it."""
     return (
@@ -41,7 +41,7 @@ def population(user: Any, area: Region, on: datetime.date) -> QuerySet[Child]:
     )
 
 
-def sub_areas(user: Any, area: Region) -> list[Region]:
+def sub_areas(user: User, area: Region) -> list[Region]:
     below = BREAKDOWN[Level(area.level)]
     return list(
         Region.objects.visible_to(user)
@@ -112,7 +112,7 @@ class StatisticsWorkbook:
     """What every sheet reads: the area, the date, its sub-areas, its children on the date,
     and the book being written."""
 
-    def __init__(self, user: Any, area: Region, on: datetime.date) -> None:
+    def __init__(self, user: User, area: Region, on: datetime.date) -> None:
         if area.level not in EXPORT_LEVELS:
             raise ValueError("Statistics are exported for a district or a town.")
         self.user = user
