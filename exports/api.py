@@ -47,7 +47,7 @@ class ExportJobViewSet(
         data = ExportRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            job = services.request_export(
+            job = services.export_request(
                 user=request.user,
                 kind=data.validated_data["kind"],
                 area_code=data.validated_data["area"],
@@ -69,5 +69,5 @@ class ExportJobViewSet(
     )
     @action(detail=True, methods=["get"])
     def download(self, request: AuthenticatedApiRequest, pk: Any = None) -> FileResponse:
-        job = services.download(request._request, pk, now=clock.now())
+        job = services.export_download(request=request._request, job_id=pk, now=clock.now())
         return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.download_name())

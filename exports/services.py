@@ -47,7 +47,7 @@ def _parse_date(value: Any) -> datetime.date | None:
     return None
 
 
-def request_export(
+def export_request(
     *,
     user: User,
     kind: str,
@@ -105,7 +105,7 @@ def request_export(
     return job
 
 
-def download(request: HttpRequest, job_id: Any, *, now: datetime.datetime) -> ExportJob:
+def export_download(*, request: HttpRequest, job_id: Any, now: datetime.datetime) -> ExportJob:
     """The job whose file the requester downloads, access-logged; 404 when it is not theirs,
     out of scope, not ready or expired."""
     job = job_or_404(signed_in(request), job_id)

@@ -46,7 +46,7 @@ def statistics_new(request: AuthenticatedRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            job = services.request_export(
+            job = services.export_request(
                 user=user,
                 kind=ExportKind.STATISTICS,
                 area_code=form.cleaned_data["area"],
@@ -81,5 +81,5 @@ def job_progress(request: AuthenticatedRequest, pk: Any) -> HttpResponse:
 
 @require_GET
 def job_download(request: AuthenticatedRequest, pk: Any) -> FileResponse:
-    job = services.download(request, pk, now=clock.now())
+    job = services.export_download(request=request, job_id=pk, now=clock.now())
     return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.download_name())

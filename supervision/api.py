@@ -102,7 +102,7 @@ class AssessmentViewSet(
         if target is None:
             raise Http404
         try:
-            written = services.write_assessment(
+            written = services.assessment_write(
                 by=self.request.user,
                 worker=target.user,
                 year=data["year"],
@@ -121,7 +121,7 @@ class AssessmentViewSet(
         serializer = AssessmentCorrectionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            services.correct_assessment(
+            services.assessment_correct(
                 by=request.user,
                 assessment=written,
                 **serializer.validated_data,
@@ -209,7 +209,7 @@ class SpotCheckViewSet(
         if district is None:
             raise Http404
         try:
-            spot_check = services.draw_spot_check(
+            spot_check = services.spot_check_draw(
                 by=self.request.user,
                 district=district,
                 year=data["year"],
@@ -267,7 +267,7 @@ class SpotCheckItemViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet[Sp
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:
-            item = services.record_check(
+            item = services.spot_check_record(
                 by=request.user,
                 item=item,
                 answers={name: data[name] for name in CHECKLIST_FIELDS},

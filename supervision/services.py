@@ -81,7 +81,7 @@ def _assessment_errors(rating: Any, text: str) -> dict[str, list[str]]:
     return errors
 
 
-def write_assessment(
+def assessment_write(
     *,
     by: User,
     worker: User,
@@ -141,7 +141,7 @@ def write_assessment(
     return assessment
 
 
-def correct_assessment(
+def assessment_correct(
     *, by: User, assessment: WorkerAssessment, rating: str, text: str
 ) -> WorkerAssessment:
     """Its author corrects an assessment; the earlier version stays in its history."""
@@ -203,7 +203,7 @@ def _draw_errors(year: Any, percentage: Any, seed: Any, today: datetime.date) ->
     return errors
 
 
-def draw_spot_check(
+def spot_check_draw(
     *,
     by: User,
     district: Region,
@@ -290,7 +290,7 @@ class RectificationInput:
     due_on: datetime.date
 
 
-def record_check(
+def spot_check_record(
     *,
     by: User,
     item: SpotCheckItem,

@@ -98,7 +98,7 @@ def assessment_write(request: AuthenticatedRequest, worker_id: int) -> HttpRespo
     form = AssessmentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            written = services.write_assessment(
+            written = services.assessment_write(
                 by=request.user,
                 worker=worker,
                 year=year,
@@ -152,7 +152,7 @@ def assessment_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.correct_assessment(
+            services.assessment_correct(
                 by=request.user,
                 assessment=written,
                 rating=form.cleaned_data["rating"],
@@ -212,7 +212,7 @@ def spot_check_draw(request: AuthenticatedRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            spot_check = services.draw_spot_check(
+            spot_check = services.spot_check_draw(
                 by=request.user,
                 district=form.cleaned_data["district"],
                 year=form.cleaned_data["year"],
@@ -285,7 +285,7 @@ def spot_check_item(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             raise PermissionDenied(_("Archives are checked by the district's civil-affairs staff."))
         if form.is_valid():
             try:
-                services.record_check(
+                services.spot_check_record(
                     by=request.user,
                     item=item,
                     answers=form.answers(),

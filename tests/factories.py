@@ -126,7 +126,7 @@ def certify(
     """Give `user` a passing result (and attendance) in a district induction session on `on`
     (`trained_on()` by default), and recompute their stored certification."""
     from training.models import Attendance, Result
-    from training.services import recompute_certification
+    from training.services import certification_recompute
 
     on = on or trained_on()
     if district_code is None:
@@ -147,7 +147,7 @@ def certify(
             "recorded_by": session.organised_by,
         },
     )
-    return recompute_certification(user, on)
+    return certification_recompute(user=user, today=on)
 
 
 _id_sequence = iter(range(1, 10**6))

@@ -59,7 +59,7 @@ class CourseViewSet(
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:
-            course = services.save_course(
+            course = services.course_save(
                 by=self.request.user,
                 title=data["title"],
                 topics=data["topics"],
@@ -94,7 +94,7 @@ class SessionViewSet(
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:
-            session = services.save_session(
+            session = services.session_save(
                 by=self.request.user,
                 data=services.SessionInput(
                     course=data["course"],
@@ -134,7 +134,7 @@ class AttendanceViewSet(
         data = serializer.validated_data
         session = _visible_session(self.request, data["session"])
         try:
-            row = services.record_attendance(
+            row = services.attendance_record(
                 by=self.request.user,
                 session=session,
                 user=data["user"],
@@ -169,7 +169,7 @@ class ResultViewSet(
         data = serializer.validated_data
         session = _visible_session(self.request, data["session"])
         try:
-            row = services.record_result(
+            row = services.result_record(
                 by=self.request.user,
                 session=session,
                 user=data["user"],

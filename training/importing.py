@@ -170,11 +170,11 @@ def _write_rows(
     """Write every row through the services (in the caller's transaction)."""
     for row in parsed.rows:
         if row.score is None:
-            services.record_attendance(
+            services.attendance_record(
                 by=by, session=session, user=row.user, attended=row.attended, today=today
             )
         else:
-            services.record_result(
+            services.result_record(
                 by=by,
                 session=session,
                 user=row.user,

@@ -47,7 +47,9 @@ PASS_MARK = 60
 # --- Certification ---------------------------------------------------------------------------
 
 
-def recompute_certification(user: User | int, today: datetime.date | None = None) -> TrainingStatus:
+def certification_recompute(
+    *, user: User | int, today: datetime.date | None = None
+) -> TrainingStatus:
     """Derive and store `user`'s certification from their passed results: certified on the
     first pass, renewal due 12 months after the last, flagged from 11 months after it."""
     user_id = user if isinstance(user, int) else user.pk
@@ -70,7 +72,7 @@ def recompute_certification(user: User | int, today: datetime.date | None = None
     return status
 
 
-def sweep_rotation(today: datetime.date | None = None) -> dict[str, int]:
+def rotation_sweep(*, today: datetime.date | None = None) -> dict[str, int]:
     """Set every stored rotation flag for `today` in three set-based updates (daily task)."""
     today = today or clock.today()
     certified = TrainingStatus.objects.filter(renewal_due_on__isnull=False)
@@ -164,7 +166,7 @@ def _district_of(user: User) -> Region:
 
 
 @transaction.atomic
-def save_course(
+def course_save(
     *,
     by: User,
     title: str,
@@ -218,7 +220,7 @@ def detect_material(upload: UploadedFile) -> uploads.FileType:
     )
 
 
-def add_material(*, by: User, course: Course, upload: UploadedFile) -> Material:
+def material_add(*, by: User, course: Course, upload: UploadedFile) -> Material:
     """Validate and store a course material; nothing is kept when anything fails."""
     _require_organiser(by)
     if not Course.objects.visible_to(by).filter(pk=course.pk).exists():
@@ -258,7 +260,7 @@ class SessionInput:
 
 
 @transaction.atomic
-def save_session(
+def session_save(
     *,
     by: User,
     data: SessionInput,
@@ -340,7 +342,7 @@ def _check_person(session: Session, user: User, today: datetime.date) -> dict[st
 
 
 @transaction.atomic
-def record_attendance(
+def attendance_record(
     *,
     by: User,
     session: Session,
@@ -360,7 +362,7 @@ def record_attendance(
 
 
 @transaction.atomic
-def record_result(
+def result_record(
     *,
     by: User,
     session: Session,
@@ -404,7 +406,7 @@ def record_result(
             "recorded_by": by,
         },
     )
-    recompute_certification(user, today)
+    certification_recompute(user=user, today=today)
     return result
 
 

@@ -11,4 +11,4 @@ from training import services
 def flag_rotation() -> dict[str, int]:
     """Daily (R7): flag workers whose last pass is 11 months old (due within about 30 days) and
     those lapsed (over 12 months), in set-based updates of the stored status. Idempotent."""
-    return services.sweep_rotation()
+    return services.rotation_sweep()

@@ -93,7 +93,7 @@ def course_create(request: AuthenticatedRequest) -> HttpResponse:
     form = CourseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            course = services.save_course(
+            course = services.course_save(
                 by=request.user,
                 title=form.cleaned_data["title"],
                 topics=form.cleaned_data["topics"],
@@ -123,7 +123,7 @@ def course_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         _require_organiser(request)
         if form.is_valid():
             try:
-                services.add_material(
+                services.material_add(
                     by=request.user,
                     course=course,
                     upload=form.cleaned_data["file"],
@@ -188,7 +188,7 @@ def session_create(request: AuthenticatedRequest) -> HttpResponse:
     form = _session_form(request)
     if request.method == "POST" and form.is_valid():
         try:
-            session = services.save_session(
+            session = services.session_save(
                 by=request.user,
                 data=form.to_input(),
             )
@@ -234,7 +234,7 @@ def attendance_record(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     form = AttendanceForm(request.POST or None, session=session)
     if request.method == "POST" and form.is_valid():
         try:
-            services.record_attendance(
+            services.attendance_record(
                 by=request.user,
                 session=session,
                 user=form.cleaned_data["user"],
@@ -262,7 +262,7 @@ def result_record(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     form = ResultForm(request.POST or None, session=session, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.record_result(
+            services.result_record(
                 by=request.user,
                 session=session,
                 user=form.cleaned_data["user"],

@@ -20,7 +20,7 @@ def fits(page) -> bool:
 
 def test_assessment_and_spot_check_on_a_phone(live_server, people, phone, artifacts):
     make_child(people["civil"], ZHIDA, name="陈小雨")
-    spot_check = services.draw_spot_check(
+    spot_check = services.spot_check_draw(
         by=people["civil"], district=region(BEIBEI), year=timezone.localdate().year,
         percentage=100, seed=1,
     )  # fmt: skip

@@ -26,7 +26,7 @@ API = "/api/v1/exports/"
 
 
 def ask(user, area=JINGGUAN, date=TODAY):
-    return services.request_export(
+    return services.export_request(
         user=user, kind="statistics", area_code=area, params={"date": date}, today=TODAY
     )
 

@@ -33,7 +33,7 @@ def test_a_real_worker_builds_the_workbook_through_redis(people):
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
             # Outside a transaction the job is committed at once and queued on commit.
-            job = services.request_export(
+            job = services.export_request(
                 user=people["supervisor"],
                 kind="statistics",
                 area_code=JINGGUAN,

@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.calendar]
 
 
 def write(by, worker, year=2026, rating="competent", text="工作认真，走访及时。"):
-    return services.write_assessment(
+    return services.assessment_write(
         by=by, worker=worker, year=year, rating=rating, text=text, today=TODAY
     )
 
@@ -68,7 +68,7 @@ def test_bad_input_is_refused_on_its_field(people, values, field):
 
 def test_author_corrects_and_history_is_kept(people):
     written = write(people["supervisor"], people["director"], rating="competent")
-    services.correct_assessment(
+    services.assessment_correct(
         by=people["supervisor"], assessment=written, rating="excellent", text="更正：表现优秀。"
     )
     written.refresh_from_db()
@@ -78,7 +78,7 @@ def test_author_corrects_and_history_is_kept(people):
         "excellent",
     ]
     with pytest.raises(PermissionDenied):
-        services.correct_assessment(
+        services.assessment_correct(
             by=people["civil"], assessment=written, rating="incompetent", text="x"
         )
 

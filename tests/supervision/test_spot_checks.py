@@ -45,7 +45,7 @@ def archives(people, child_factory):
 
 
 def draw(people, year=2026, percentage=30, seed=42, by=None):
-    return services.draw_spot_check(
+    return services.spot_check_draw(
         by=by or people["civil"], district=region(BEIBEI), year=year, percentage=percentage,
         seed=seed, today=D(2026, 11, 23),
     )  # fmt: skip
@@ -169,16 +169,16 @@ ALL_MET = {"identity_ok": True, "guardianship_ok": True, "visits_ok": True,
 def test_check_with_findings_and_rectifications(people, item):
     today = D(2026, 11, 23)
     with pytest.raises(ValidationError) as exc:
-        services.record_check(
+        services.spot_check_record(
             by=people["civil"], item=item, answers={**ALL_MET, "visits_ok": None}, today=today
         )
     assert "visits_ok" in exc.value.message_dict
     with pytest.raises(ValidationError) as exc:
-        services.record_check(by=people["civil"], item=item,
+        services.spot_check_record(by=people["civil"], item=item,
                               answers={**ALL_MET, "visits_ok": False}, today=today)  # fmt: skip
     assert "findings" in exc.value.message_dict
     with pytest.raises(ValidationError) as exc:
-        services.record_check(
+        services.spot_check_record(
             by=people["civil"], item=item, answers={**ALL_MET, "visits_ok": False},
             findings="走访不及时", today=today,
             rectifications=[services.RectificationInput("补走访", D(2026, 11, 1))])  # fmt: skip
@@ -186,7 +186,7 @@ def test_check_with_findings_and_rectifications(people, item):
     item.refresh_from_db()
     assert item.checked_on is None and not SpotCheckRectification.objects.exists()
 
-    checked = services.record_check(
+    checked = services.spot_check_record(
         by=people["civil"], item=item, answers={**ALL_MET, "visits_ok": False},
         findings="走访不及时", today=today,
         rectifications=[services.RectificationInput("补入户走访", D(2026, 12, 15))])  # fmt: skip
@@ -196,15 +196,15 @@ def test_check_with_findings_and_rectifications(people, item):
     # Supervisors and directors do not check.
     for name in ("supervisor", "director"):
         with pytest.raises(PermissionDenied):
-            services.record_check(by=people[name], item=item, answers=ALL_MET, today=today)
+            services.spot_check_record(by=people[name], item=item, answers=ALL_MET, today=today)
     # A correction is kept in the history.
-    services.record_check(by=people["civil"], item=item, answers=ALL_MET, today=today)
+    services.spot_check_record(by=people["civil"], item=item, answers=ALL_MET, today=today)
     assert item.history.count() >= 2
 
 
 def test_rectification_done_by_the_town_supervisor(people, item):
     today = timezone.localdate()
-    services.record_check(
+    services.spot_check_record(
         by=people["civil"], item=item, answers={**ALL_MET, "problems_ok": False},
         findings="问题未解决", today=today,
         rectifications=[services.RectificationInput("落实解决措施", today)])  # fmt: skip
@@ -234,7 +234,7 @@ def test_progress_per_town_for_each_role(people, archives):
     today = D(2026, 11, 23)
     zhida_items = list(spot_check.items.filter(region_code=ZHIDA))
     checked = next(iter(spot_check.items.filter(region_code__startswith="500109110")))
-    services.record_check(by=people["civil"], item=checked, answers=ALL_MET, today=today)
+    services.spot_check_record(by=people["civil"], item=checked, answers=ALL_MET, today=today)
     district = {
         t.town.code: t for t in selectors.progress(people["civil"], spot_check, today).towns
     }
@@ -308,7 +308,7 @@ def test_outsiders_get_404_pages_and_api(people, login, archives):
     zhida_item = spot_check.items.filter(region_code=ZHIDA).first() or spot_check.items.filter(
         region_code__startswith="500109110").first()  # fmt: skip
     other_town_item = spot_check.items.filter(region_code=XINXINGLU).first()
-    services.record_check(by=people["civil"], item=other_town_item,
+    services.spot_check_record(by=people["civil"], item=other_town_item,
                           answers={**ALL_MET, "visits_ok": False}, findings="x", today=today,
                           rectifications=[services.RectificationInput("补", today)])  # fmt: skip
     rect = SpotCheckRectification.objects.get()
@@ -420,7 +420,7 @@ def test_query_counts_do_not_grow(people, login, child_factory, django_assert_ma
     big = draw(people, year=2026, percentage=100)
     today = timezone.localdate()
     for item in list(big.items.all()[:4]):
-        services.record_check(
+        services.spot_check_record(
             by=civil, item=item, answers={**ALL_MET, "visits_ok": False}, findings="x",
             today=today, rectifications=[services.RectificationInput("补", today)])  # fmt: skip
     client = login(civil)
@@ -431,7 +431,7 @@ def test_query_counts_do_not_grow(people, login, child_factory, django_assert_ma
         client.get(reverse("supervision:spot_check_detail", args=[big.pk]), town)
     listing = _queries(client, reverse("supervision:spot_checks"))
     item = big.items.first()
-    services.record_check(
+    services.spot_check_record(
         by=civil, item=item, answers={**ALL_MET, "visits_ok": False}, findings="x",
         today=today, rectifications=[services.RectificationInput("补", today)] * 3)  # fmt: skip
     with django_assert_max_num_queries(listing):

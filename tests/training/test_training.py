@@ -45,7 +45,7 @@ def api_for(user):
 
 @pytest.fixture
 def course(people):
-    return services.save_course(
+    return services.course_save(
         by=people["civil"], title="儿童主任培训", topics=[Topic.HOME_VISITS, Topic.FAMILY_EDUCATION]
     )
 
@@ -53,7 +53,7 @@ def course(people):
 @pytest.fixture
 def town_session(people, course, uncertified):
     """A town session of 静观镇 by its supervisor, inviting the town's directors."""
-    return services.save_session(
+    return services.session_save(
         by=people["supervisor"],
         data=services.SessionInput(
             course=course,
@@ -70,7 +70,7 @@ def town_session(people, course, uncertified):
 def result(by, session, user, score, **kw):
     kw.setdefault("assessor", "考核员")
     kw.setdefault("today", TODAY)
-    return services.record_result(by=by, session=session, user=user, score=score, **kw)
+    return services.result_record(by=by, session=session, user=user, score=score, **kw)
 
 
 # --- Sessions and R8 -------------------------------------------------------------------------
@@ -78,7 +78,7 @@ def result(by, session, user, score, **kw):
 
 def test_a_session_outside_the_organisers_region_is_refused(people, course):
     def plan(by, level, code):
-        return services.save_session(
+        return services.session_save(
             by=by,
             data=services.SessionInput(
                 course=course,
@@ -104,7 +104,7 @@ def test_a_session_outside_the_organisers_region_is_refused(people, course):
 
 def test_town_sessions_invite_only_the_towns_directors(people, course):
     with pytest.raises(ValidationError) as exc:
-        services.save_session(
+        services.session_save(
             by=people["supervisor"],
             data=services.SessionInput(
                 course=course,
@@ -153,7 +153,7 @@ def test_bad_results_are_refused_and_nothing_is_saved(people, town_session):
         result(sup, town_session, people["other_director"], 80)
     assert "user" in exc.value.message_dict
     with pytest.raises(ValidationError) as exc:
-        services.record_attendance(
+        services.attendance_record(
             by=sup, session=town_session, user=people["director"], today=DAY - datetime.timedelta(1)
         )
     assert "session" in exc.value.message_dict
@@ -195,12 +195,12 @@ def test_rotation_flags_at_11_and_13_months(people, client):
     director = people["director"]
     passed = trained_on()
     eleven, thirteen = suite_clock.add_months(passed, 11), suite_clock.add_months(passed, 13)
-    assert services.sweep_rotation(eleven - datetime.timedelta(days=1))["due"] == 0
-    services.sweep_rotation(eleven)
+    assert services.rotation_sweep(today=eleven - datetime.timedelta(days=1))["due"] == 0
+    services.rotation_sweep(today=eleven)
     assert TrainingStatus.objects.get(user=director).rotation == Rotation.DUE
-    services.sweep_rotation(thirteen)
+    services.rotation_sweep(today=thirteen)
     assert TrainingStatus.objects.get(user=director).rotation == Rotation.LAPSED
-    assert services.sweep_rotation(thirteen) == {
+    assert services.rotation_sweep(today=thirteen) == {
         "lapsed": 0,
         "due": 0,
         "current": 0,
@@ -328,18 +328,18 @@ def test_materials_checked_by_content_and_served_only_in_scope(people, course, c
     with override_settings(MEDIA_ROOT=tmp_path):
         fake = SimpleUploadedFile("slides.pdf", b"MZ\x90\x00 not a pdf", "application/pdf")
         with pytest.raises(ValidationError) as exc:
-            services.add_material(by=people["civil"], course=course, upload=fake)
+            services.material_add(by=people["civil"], course=course, upload=fake)
         assert "file" in exc.value.message_dict
         with override_settings(ATTACHMENT_MAX_BYTES=10):
             big = SimpleUploadedFile("a.pdf", b"%PDF-1.4" + b"x" * 20)
             with pytest.raises(ValidationError):
-                services.add_material(by=people["civil"], course=course, upload=big)
+                services.material_add(by=people["civil"], course=course, upload=big)
         buffer = io.BytesIO()
         openpyxl.Workbook().save(buffer)
         xlsx = SimpleUploadedFile("名单.xlsx", buffer.getvalue())
-        material = services.add_material(by=people["civil"], course=course, upload=xlsx)
+        material = services.material_add(by=people["civil"], course=course, upload=xlsx)
         assert material.content_type.endswith("spreadsheetml.sheet")
-        pdf = services.add_material(
+        pdf = services.material_add(
             by=people["civil"], course=course, upload=SimpleUploadedFile("讲义.pdf", b"%PDF-1.4 x")
         )
         client.force_login(people["director"])
@@ -401,7 +401,7 @@ def test_uncertified_supervisor_cannot_organise(uncertified, client):
 
 
 def test_future_session_cannot_take_attendance_through_the_page(people, course, client):
-    session = services.save_session(
+    session = services.session_save(
         by=people["civil"],
         data=services.SessionInput(
             course=course,

@@ -333,14 +333,14 @@ class Command(BaseCommand):
             if Course.objects.filter(district=district).exists():
                 continue
             for title, day in sessions:
-                course = services.save_course(
+                course = services.course_save(
                     by=civil,
                     title=title,
                     topics=list(Topic.values),
                     description="家庭走访、信息更新、强制报告、政策衔接、家庭监护主体责任、家庭教育。",
                 )
                 invitees = list(services.eligible_invitees(OrganiserLevel.DISTRICT, district, day))
-                session = services.save_session(
+                session = services.session_save(
                     by=civil,
                     data=services.SessionInput(
                         course=course,
@@ -354,7 +354,7 @@ class Command(BaseCommand):
                     today=today,
                 )
                 for person in invitees:
-                    services.record_result(
+                    services.result_record(
                         by=civil,
                         session=session,
                         user=person,
