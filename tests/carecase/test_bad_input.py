@@ -4,10 +4,10 @@
 import datetime
 
 import pytest
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from children.models import Child
+from core import clock as app_clock
 from org.models import User
 
 
@@ -50,7 +50,7 @@ def test_an_adult_is_not_registered_as_a_child(api, extra):
 
 
 def test_a_child_kept_past_18_needs_a_reason(api):
-    nineteen = (timezone.localdate() - datetime.timedelta(days=19 * 366)).isoformat()
+    nineteen = (app_clock.today() - datetime.timedelta(days=19 * 366)).isoformat()
     body = _child(categories=_categories(), birth_date=nineteen)
     assert api.post("/api/v1/children/", body, format="json").status_code == 400
     body["over_age_reason"] = "在校就读，政策延续保障"

@@ -5,10 +5,10 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from children.models import AccessAction, AccessLog, Assistance, Child
+from core import clock as app_clock
 from tests.factories import CHENGUANG, XINGCHENG, ZHIDA, make_child, make_id
 
 BIRTH = datetime.date(2015, 3, 8)
@@ -257,7 +257,7 @@ def test_nested_assistance(people, children):
     child = children["zhida"]
     api = api_for(people["supervisor"])  # supervisors add records, not archives
     url = f"{LIST}{child.pk}/assistance/"
-    future = (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
+    future = (app_clock.today() + datetime.timedelta(days=30)).isoformat()
     response = api.post(
         url, {"kind": "dibao", "status": "granted", "started_on": future}, format="json"
     )

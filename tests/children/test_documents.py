@@ -11,7 +11,6 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import resolve, reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image
 
@@ -20,6 +19,7 @@ from children.attachments import save_attachment
 from children.models import AccessAction, AccessLog, Attachment
 from children.records import record_save
 from children.registration import child_save
+from core import clock as app_clock
 from tests.factories import child_input, make_child
 
 
@@ -342,7 +342,7 @@ def test_the_dossier_is_a_pdf_with_the_archive_in_it(people, login, child, tmp_p
     assert response["Cache-Control"] == "private, no-store"
     pdf = response.content
     assert pdf.startswith(b"%PDF")
-    today = timezone.localdate()
+    today = app_clock.today()
     name = f"{_('Child dossier')}-张小明-{today.isoformat()}.pdf"
     disposition = response["Content-Disposition"]
     assert disposition.startswith("attachment;")

@@ -29,6 +29,7 @@ from children.fields import CHILD_FIELDS, PARENT_FIELDS
 from children.models import AccessAction, AccessLog, Child, Parent
 from children.models_roster import RosterImport, RosterImportStatus
 from children.roster_reading import Lookups
+from core import clock as app_clock
 from core import spreadsheets
 from tests.factories import CHENGUANG, XINGCHENG, ZHIDA, make_child, make_id
 
@@ -403,14 +404,12 @@ def test_a_title_row_above_the_headers_and_unknown_columns_are_tolerated(civil):
 def test_uploaded_workbooks_are_purged(civil, people):
     import datetime as dt
 
-    from django.utils import timezone
-
     from children.tasks import purge_roster_uploads
 
     fresh = preview(civil, workbook([good_row()]))
     old = preview(civil, workbook([good_row()]))
     RosterImport.objects.filter(pk=old.pk).update(
-        created_at=timezone.now() - dt.timedelta(hours=30)
+        created_at=app_clock.now() - dt.timedelta(hours=30)
     )
     old_path = RosterImport.objects.get(pk=old.pk).file.path
     assert purge_roster_uploads() == 1

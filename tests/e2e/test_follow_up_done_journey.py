@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from children.models import Child
+from core import clock as app_clock
 from tests.e2e.test_child_registration import sign_in
 from tests.factories import ZHIDA, make_child, region
 from visits import cadence, inspections
@@ -25,7 +26,7 @@ def test_follow_up_logged_and_marked_done_on_a_phone(live_server, people, phone,
     at = timezone.make_aware(datetime.datetime(2025, 1, 1, 9))
     Child.objects.filter(pk=child.pk).update(created_at=at)
     cadence.recompute(child)
-    today = timezone.localdate()
+    today = app_clock.today()
     due = today + datetime.timedelta(days=7)
 
     sign_in(phone, live_server.url, "director")
@@ -72,7 +73,7 @@ def test_follow_up_logged_and_marked_done_on_a_phone(live_server, people, phone,
 
 
 def test_director_closes_a_rectification_on_a_phone(live_server, people, phone):
-    inspected = timezone.localdate() - datetime.timedelta(days=3)
+    inspected = app_clock.today() - datetime.timedelta(days=3)
     inspection, _ = inspections.inspection_record(
         by=people["supervisor"],
         village=region(ZHIDA),

@@ -4,8 +4,8 @@ table scrolls inside its box, and a checker records a spot-check on a phone."""
 from __future__ import annotations
 
 import pytest
-from django.utils import timezone
 
+from core import clock as app_clock
 from supervision import services
 from supervision.models import SpotCheckItem
 from tests.e2e.test_child_registration import sign_in
@@ -21,7 +21,7 @@ def fits(page) -> bool:
 def test_assessment_and_spot_check_on_a_phone(live_server, people, phone, artifacts):
     make_child(people["civil"], ZHIDA, name="陈小雨")
     spot_check = services.spot_check_draw(
-        by=people["civil"], district=region(BEIBEI), year=timezone.localdate().year,
+        by=people["civil"], district=region(BEIBEI), year=app_clock.today().year,
         percentage=100, seed=1,
     )  # fmt: skip
     item = spot_check.items.get()
@@ -40,7 +40,7 @@ def test_assessment_and_spot_check_on_a_phone(live_server, people, phone, artifa
     phone.check("input[name=problems_ok][value=no]")
     phone.fill("textarea[name=findings]", "问题未记录解决情况")
     phone.fill("input[name=rect_1_text]", "补记解决措施")
-    phone.fill("input[name=rect_1_due_on]", timezone.localdate().isoformat())
+    phone.fill("input[name=rect_1_due_on]", app_clock.today().isoformat())
     phone.click("[data-testid=check-form] button[type=submit]")
     phone.wait_for_selector("[data-testid=result]")
     assert fits(phone)

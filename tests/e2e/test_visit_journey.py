@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from children.models import Child
+from core import clock as app_clock
 from tests.clock import add_months
 from tests.e2e.test_child_registration import sign_in
 from tests.factories import make_child
@@ -21,7 +22,7 @@ def test_director_logs_a_home_visit_from_my_work_on_a_phone(live_server, people,
     cadence.recompute(child)
     child.refresh_from_db()
     before = child.next_home_visit_due
-    today = timezone.localdate()
+    today = app_clock.today()
     assert before < today
 
     sign_in(phone, live_server.url, "director")

@@ -11,16 +11,17 @@ import pytest
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
 from children.models import AccessLog
+from core import clock as app_clock
 from exports import jobs, selectors, services
 from exports.models import ExportJob, ExportStatus
 from tests.factories import BEIBEI, JINGGUAN, RONGXI, TIANSHENG, ZHIDA, make_child
 
-TODAY = timezone.localdate()
+TODAY = app_clock.today()
 NEW = reverse("exports:statistics_new")
 API = "/api/v1/exports/"
 
@@ -302,7 +303,7 @@ def test_the_daily_purge_deletes_expired_files(people, login, django_capture_on_
     fresh.refresh_from_db()
     name = old.file.name
     ExportJob.objects.filter(pk=old.pk).update(
-        expires_at=timezone.now() - datetime.timedelta(seconds=1)
+        expires_at=app_clock.now() - datetime.timedelta(seconds=1)
     )
     client = login(people["supervisor"])
     assert client.get(reverse("exports:download", args=[old.pk])).status_code == 404
@@ -312,7 +313,7 @@ def test_the_daily_purge_deletes_expired_files(people, login, django_capture_on_
     assert old.status == ExportStatus.EXPIRED and not old.file
     assert not default_storage.exists(name)
     assert default_storage.exists(fresh.file.name)
-    assert jobs.purge_expired(timezone.now()) == 0
+    assert jobs.purge_expired(app_clock.now()) == 0
     assert (
         settings.CELERY_BEAT_SCHEDULE["exports-purge-expired"]["task"] == purge_expired_exports.name
     )
@@ -321,7 +322,7 @@ def test_the_daily_purge_deletes_expired_files(people, login, django_capture_on_
 @pytest.mark.django_db
 def test_jobs_that_lost_their_worker_are_marked_failed(people):
     job = ask(people["supervisor"])
-    jobs.purge_expired(timezone.now() + datetime.timedelta(hours=7))
+    jobs.purge_expired(app_clock.now() + datetime.timedelta(hours=7))
     job.refresh_from_db()
     assert job.status == ExportStatus.FAILED
 

@@ -6,11 +6,11 @@ import os
 import time
 
 import pytest
-from django.utils import timezone
 from openpyxl import load_workbook
 
 from carecase.celery import app
 from children.models import AccessLog
+from core import clock as app_clock
 from exports import services
 from exports.models import ExportJob, ExportStatus
 from tests.factories import JINGGUAN, ZHIDA, make_child
@@ -37,8 +37,8 @@ def test_a_real_worker_builds_the_workbook_through_redis(people):
                 user=people["supervisor"],
                 kind="statistics",
                 area_code=JINGGUAN,
-                params={"date": timezone.localdate()},
-                today=timezone.localdate(),
+                params={"date": app_clock.today()},
+                today=app_clock.today(),
             )
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:

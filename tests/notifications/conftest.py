@@ -3,9 +3,9 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.utils import timezone
 
 from children.models import Child
+from core import clock as app_clock
 from notifications.channels import RecordingSmsProvider
 from tests.factories import ZHIDA, make_child
 
@@ -20,7 +20,7 @@ def sms(settings):
 
 @pytest.fixture
 def today():
-    return timezone.localdate()
+    return app_clock.today()
 
 
 @pytest.fixture

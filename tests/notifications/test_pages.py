@@ -7,8 +7,8 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
+from core import clock as app_clock
 from notifications.models import Notification, ReminderRule
 from notifications.tasks import retry_deliveries, send_reminders
 
@@ -26,7 +26,7 @@ def notify(user, count, **fields):
 
 def test_inbox_lists_own_notifications_unread_first(people, login):
     director = people["director"]
-    notify(director, 2, read_at=timezone.now())
+    notify(director, 2, read_at=app_clock.now())
     notify(director, 1)
     notify(people["neighbour"], 1, body="邻村")
     response = login(director).get(reverse("notifications:inbox"))
@@ -43,7 +43,7 @@ def test_inbox_query_count_does_not_grow(people, login):
     with CaptureQueriesContext(connection) as few:
         client.get(reverse("notifications:inbox"))
     notify(people["director"], 60)
-    notify(people["director"], 20, read_at=timezone.now())
+    notify(people["director"], 20, read_at=app_clock.now())
     with CaptureQueriesContext(connection) as many:
         response = client.get(reverse("notifications:inbox") + "?page=2")
     assert response.status_code == 200

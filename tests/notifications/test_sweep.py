@@ -8,9 +8,9 @@ import threading
 import pytest
 from django.core import mail
 from django.db import connection, connections
-from django.utils import timezone
 
 from children.models import Child
+from core import clock as app_clock
 from notifications.delivery import backoff, claim, deliver_external, deliver_in_app
 from notifications.models import (
     Channel,
@@ -196,7 +196,7 @@ def test_failed_sends_retry_with_backoff_then_fail(people, child_due, today, sms
     child_due(-1)
     sweep(today)
     deliver_in_app()
-    now = timezone.now()
+    now = app_clock.now()
     sms.failures = 1
     deliver_external(now)
     delivery = Delivery.objects.get(channel=Channel.SMS)
@@ -241,7 +241,7 @@ def test_a_failing_in_app_write_is_retried(people, child_due, today, monkeypatch
         raise RuntimeError("database hiccup")
 
     monkeypatch.setattr(module, "_write", broken)
-    now = timezone.now()
+    now = app_clock.now()
     assert deliver_in_app(now).reminders == 0
     reminder = Reminder.objects.get()
     assert (reminder.status, reminder.attempts) == (SendStatus.PENDING, 1)
@@ -254,7 +254,7 @@ def test_a_failing_in_app_write_is_retried(people, child_due, today, monkeypatch
 def test_a_claimed_row_is_not_claimed_again(people, child_due, today):
     child_due(-1)
     sweep(today)
-    now = timezone.now()
+    now = app_clock.now()
     assert claim(Reminder.objects.all(), now, 10) is not None
     assert claim(Reminder.objects.all(), now, 10) is None
     # ...unless the claim went stale (the worker died).

@@ -6,10 +6,10 @@ import datetime
 import os
 
 import pytest
-from django.utils import timezone
 
 from carecase.celery import app
 from children.models import Child
+from core import clock as app_clock
 from notifications.models import Notification, Reminder
 from notifications.tasks import send_reminders
 from tests.factories import make_child
@@ -19,7 +19,7 @@ from tests.factories import make_child
 def test_the_task_runs_the_chain_in_process(people, sms, villages_inspected):
     child = make_child(people["director"])
     Child.objects.filter(pk=child.pk).update(
-        next_home_visit_due=timezone.localdate() - datetime.timedelta(days=31)
+        next_home_visit_due=app_clock.today() - datetime.timedelta(days=31)
     )
     result = send_reminders.delay().get(timeout=10)
     assert result["reminders_created"] == 3
@@ -39,7 +39,7 @@ def test_a_real_worker_sends_the_reminders_through_redis(people, sms, villages_i
 
     child = make_child(people["director"])
     Child.objects.filter(pk=child.pk).update(
-        next_contact_due=timezone.localdate() - datetime.timedelta(days=8)
+        next_contact_due=app_clock.today() - datetime.timedelta(days=8)
     )
     app.conf.task_always_eager = False
     app.conf.broker_url = redis_url

@@ -4,10 +4,10 @@ superuser; district staff never manage an administrator; every administrator's c
 logged with the values before and after."""
 
 import pytest
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from children.models import Child
+from core import clock as app_clock
 from core import permissions, scoping
 from org import tokens
 from org.models import AdminLogEntry, ApiToken, Assignment, Region, Role, User
@@ -195,7 +195,7 @@ def test_no_administrator_reaches_children_by_api_or_token(people, child, admin)
         format="json",
     )
     assert response.status_code == 403
-    today = timezone.localdate().isoformat()
+    today = app_clock.today().isoformat()
     response = client.post("/api/v1/exports/", {"area": BEIBEI, "date": today}, format="json")
     assert response.status_code in (403, 404)
 

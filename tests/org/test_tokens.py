@@ -6,9 +6,9 @@ import datetime
 
 import pytest
 from django.test import override_settings
-from django.utils import timezone
 from rest_framework.test import APIClient
 
+from core import clock as app_clock
 from org import services, tokens
 from org.models import AdminLogEntry, ApiToken, Assignment, StaffStatus
 from tests.factories import PASSWORD
@@ -97,7 +97,7 @@ def test_other_administrators_cannot_revoke_tokens(people, admin):
 def test_token_expires(people):
     issued = _sign_in("director")
     ApiToken.objects.filter(user=people["director"]).update(
-        expiry=timezone.now() - datetime.timedelta(seconds=1)
+        expiry=app_clock.now() - datetime.timedelta(seconds=1)
     )
     assert _client(issued["token"]).get("/api/v1/regions/").status_code == 401
     assert not ApiToken.objects.filter(user=people["director"]).exists()
@@ -107,7 +107,7 @@ def test_token_expires(people):
 def test_token_ttl_is_a_setting(people):
     issued = _sign_in("director")
     row = ApiToken.objects.get()
-    assert abs((row.expiry - timezone.now()) - datetime.timedelta(hours=2)) < datetime.timedelta(
+    assert abs((row.expiry - app_clock.now()) - datetime.timedelta(hours=2)) < datetime.timedelta(
         minutes=1
     )
     assert issued["expiry"]

@@ -4,8 +4,8 @@ import datetime
 import uuid
 
 import pytest
-from django.utils import timezone
 
+from core import clock as app_clock
 from notifications.channels import RecordingSmsProvider
 from reports import filing
 from tests.factories import make_child
@@ -25,7 +25,7 @@ def child(people):
 
 
 def report_input(child=None, **extra):
-    now = timezone.now()
+    now = app_clock.now()
     values = {
         "situations": ["domestic_violence"],
         "found_at": now - datetime.timedelta(hours=2),

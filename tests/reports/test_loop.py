@@ -9,6 +9,7 @@ import pytest
 from guardian.shortcuts import assign_perm
 
 from casefile.timeline import timeline
+from core import clock as app_clock
 from reports import escalation, selectors, workflow
 from reports.models import Stage, StepKind
 from tests.reports.conftest import file
@@ -164,9 +165,8 @@ def codes(report, today):
     ],
 )
 def test_a_missing_parent_reaches_the_r19_thresholds(people, child, months, expected):
-    from django.utils import timezone
 
-    today = timezone.localdate()
+    today = app_clock.today()
     report = file(people["director"], child)
     _parent_missing(child, months, today)
     assert codes(report, today) == expected
@@ -181,10 +181,10 @@ def test_a_guardian_refusing_for_six_months_may_lead_to_revocation(people, child
     report = file(
         people["director"],
         child,
-        found_at=timezone.now() - datetime.timedelta(days=400),
+        found_at=app_clock.now() - datetime.timedelta(days=400),
         police_reported_at=None,
     )
-    today = timezone.localdate()
+    today = app_clock.today()
     began = add_months(today, -months)
     step(
         people["supervisor"],
@@ -198,10 +198,9 @@ def test_a_guardian_refusing_for_six_months_may_lead_to_revocation(people, child
 
 def test_the_flags_show_on_the_case_page_and_the_open_cases_list(people, child, client):
     from django.urls import reverse
-    from django.utils import timezone
 
     report = file(people["director"], child)
-    _parent_missing(child, 13, timezone.localdate())
+    _parent_missing(child, 13, app_clock.today())
     client.force_login(people["civil"])
     case = client.get(reverse("reports:detail", args=[report.pk])).content.decode()
     assert case.count('data-testid="r19-flag"') == 2

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from children.models import Child
 from children.picker import PICKER_LIMIT
+from core import clock as app_clock
 from reports.models import MandatoryReport
 from tests.factories import CHENGUANG, XINGCHENG, make_child, make_id
 from visits.models import Visit
@@ -115,7 +116,7 @@ def test_a_chosen_child_out_of_scope_is_refused_by_the_server(people, login, chi
             "client_uuid": str(uuid.uuid4()),
             "child": far.pk,
             "kind": "phone",
-            "visit_date": timezone.localdate().isoformat(),
+            "visit_date": app_clock.today().isoformat(),
         },
     )
     assert visit.status_code in (200, 400)

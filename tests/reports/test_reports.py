@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from core import clock as app_clock
 from notifications.models import Delivery, Notification
 from reports import filing, workflow
 from reports.models import MandatoryReport, ReportStep, Stage, StepKind
@@ -105,7 +106,7 @@ def test_filing_is_idempotent_on_client_uuid(people, child):
     assert MandatoryReport.objects.count() == 1
     api = api_for(people["director"])
     payload = {"client_uuid": str(uuid.uuid4()), "child": child.pk, "situations": ["missing"],
-               "found_at": (timezone.now() - HOUR).isoformat()}  # fmt: skip
+               "found_at": (app_clock.now() - HOUR).isoformat()}  # fmt: skip
     assert api.post("/api/v1/reports/", payload, format="json").status_code == 201
     second = api.post("/api/v1/reports/", payload, format="json")
     assert second.status_code == 200
@@ -153,11 +154,11 @@ def test_another_districts_report_alerts_that_district(
         ({"situations": []}, "situations"),
         ({"situations": ["not_a_code"]}, "situations"),
         ({"found_at": None}, "found_at"),
-        ({"found_at": timezone.now() + datetime.timedelta(days=1), "police_reported_at": None},
+        ({"found_at": app_clock.now() + datetime.timedelta(days=1), "police_reported_at": None},
          "found_at"),
-        ({"police_reported_at": timezone.now() - datetime.timedelta(days=2)},
+        ({"police_reported_at": app_clock.now() - datetime.timedelta(days=2)},
          "police_reported_at"),
-        ({"police_reported_at": timezone.now() + datetime.timedelta(days=1)},
+        ({"police_reported_at": app_clock.now() + datetime.timedelta(days=1)},
          "police_reported_at"),
     ],
 )  # fmt: skip
@@ -351,7 +352,7 @@ def test_everyone_in_scope_sees_the_case(people, child, client, who):
 def test_the_list_puts_unacknowledged_first_and_overdue_in_red(people, child, client):
     acknowledged = file(people["director"], child)
     step(people["supervisor"], acknowledged, kind=StepKind.ACKNOWLEDGE, what="")
-    MandatoryReport.objects.filter(pk=acknowledged.pk).update(next_due_at=timezone.now() - HOUR)
+    MandatoryReport.objects.filter(pk=acknowledged.pk).update(next_due_at=app_clock.now() - HOUR)
     fresh = file(people["director"], child)
     client.force_login(people["supervisor"])
     response = client.get(reverse("reports:list"))
@@ -381,7 +382,7 @@ def test_a_visit_with_danger_found_leads_to_the_report_form(people, child, clien
     response = client.post(
         reverse("visits:create"),
         {"client_uuid": str(uuid.uuid4()), "child": child.pk, "kind": "in_person",
-         "visit_date": timezone.localdate().isoformat(), "danger_found": "on",
+         "visit_date": app_clock.today().isoformat(), "danger_found": "on",
          **dict.fromkeys(("safety", "guardianship", "schooling", "health", "mental", "living"),
                          "fine")},
     )  # fmt: skip

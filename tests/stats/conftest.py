@@ -21,9 +21,9 @@ import uuid
 from types import SimpleNamespace
 
 import pytest
-from django.utils import timezone
 
 from children.models import Child
+from core import clock as app_clock
 from reports.models import MandatoryReport, Stage
 from tests.factories import CHENGUANG, XINGCHENG, XINXINGLU, ZHIDA, make_child, region
 from visits import services as visit_services
@@ -31,7 +31,7 @@ from visits.models import Inspection
 
 
 def backdate(child: Child, days: int = 400) -> Child:
-    at = timezone.now() - datetime.timedelta(days=days)
+    at = app_clock.now() - datetime.timedelta(days=days)
     Child.objects.filter(pk=child.pk).update(created_at=at)
     child.refresh_from_db()
     return child
@@ -42,13 +42,13 @@ def visit(user, child, kind, day):
         by=user,
         child=child,
         values={"kind": kind, "visit_date": day, "seen": "祖父" if kind == "home_visit" else ""},
-        today=timezone.localdate(),
+        today=app_clock.today(),
         client_uuid=uuid.uuid4(),
     )
 
 
 def report(user, village_code, stage=Stage.REPORTED, due=None, child=None):
-    now = timezone.now()
+    now = app_clock.now()
     return MandatoryReport.objects.create(
         child=child,
         child_description="" if child else "一名男孩",
@@ -77,8 +77,8 @@ def inspect(user, village_code, day):
 
 @pytest.fixture
 def world(people):
-    today = timezone.localdate()
-    now = timezone.now()
+    today = app_clock.today()
+    now = app_clock.now()
     yesterday = today - datetime.timedelta(days=1)
     civil, director = people["civil"], people["director"]
     c1 = backdate(make_child(civil, ZHIDA, name="甲", categories=["rural_left_behind", "poverty"]))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from core import clock as app_clock
 from core.regions import Level
 from org.models import Region, Role
 from stats.dashboard import TrainingState, area_dashboard, dashboard_area_or_none, own_areas
@@ -114,10 +115,9 @@ def _village_with(people, n_children, directors):
     [(31, 1, True), (30, 1, False), (31, 2, False), (31, 0, False)],
 )
 def test_r2_flag(people, children, directors, flagged):
-    from django.utils import timezone
 
     _village_with(people, children, directors)
-    board = area_dashboard(people["civil"], region(TIANSHENG), timezone.localdate(), timezone.now())
+    board = area_dashboard(people["civil"], region(TIANSHENG), app_clock.today(), app_clock.now())
     row = row_of(board, XINXINGLU)
     assert row.figures["total"] == children
     assert row.r2 is flagged

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from core import clock as app_clock
 from core.scoping import get_scope
 from stats import services
 from stats.dashboard import area_dashboard
@@ -26,20 +27,20 @@ pytestmark = pytest.mark.django_db
 
 
 def minutes_ago(minutes: float) -> datetime.datetime:
-    return timezone.now() - datetime.timedelta(minutes=minutes)
+    return app_clock.now() - datetime.timedelta(minutes=minutes)
 
 
 def test_fresh_snapshot_gives_the_live_figures_and_its_time(people, world, settings):
     settings.STATS_SNAPSHOT_MINUTES = 15
     live = {
-        code: area_dashboard(user, region(code), world.today, timezone.now())
+        code: area_dashboard(user, region(code), world.today, app_clock.now())
         for code, user in ((BEIBEI, people["civil"]), (JINGGUAN, people["supervisor"]))
     }
     assert all(d.as_of is None for d in live.values())
     taken = minutes_ago(10)
     services.snapshot_regions(today=world.today, now=taken)
     for code, user in ((BEIBEI, people["civil"]), (JINGGUAN, people["supervisor"])):
-        snap = area_dashboard(user, region(code), world.today, timezone.now())
+        snap = area_dashboard(user, region(code), world.today, app_clock.now())
         assert snap.as_of == taken
         assert snap.total.figures == live[code].total.figures, code
         assert [(r.region.code, r.figures) for r in snap.rows] == [
@@ -53,17 +54,17 @@ def test_fresh_snapshot_gives_the_live_figures_and_its_time(people, world, setti
 def test_snapshot_figures_lag_until_the_next_run(people, world):
     services.snapshot_regions(today=world.today, now=minutes_ago(5))
     town = region(JINGGUAN)
-    before = area_dashboard(people["supervisor"], town, world.today, timezone.now())
+    before = area_dashboard(people["supervisor"], town, world.today, app_clock.now())
     child = backdate(make_child(people["civil"], ZHIDA, name="新来", categories=["poverty"]))
     visit(people["civil"], child, "home_visit", world.today)
     # Still the snapshot's figures (the page says "as of"); the village itself is live.
-    same = area_dashboard(people["supervisor"], town, world.today, timezone.now())
+    same = area_dashboard(people["supervisor"], town, world.today, app_clock.now())
     assert same.total.figures["total"] == before.total.figures["total"]
-    village = area_dashboard(people["director"], region(ZHIDA), world.today, timezone.now())
+    village = area_dashboard(people["director"], region(ZHIDA), world.today, app_clock.now())
     assert village.as_of is None
     # The next run catches up.
-    services.snapshot_regions(today=world.today, now=timezone.now())
-    after = area_dashboard(people["supervisor"], town, world.today, timezone.now())
+    services.snapshot_regions(today=world.today, now=app_clock.now())
+    after = area_dashboard(people["supervisor"], town, world.today, app_clock.now())
     assert after.total.figures["total"] == before.total.figures["total"] + 1
     assert after.total.figures["home_visited"] == before.total.figures["home_visited"] + 1
 
@@ -72,7 +73,7 @@ def test_snapshot_figures_lag_until_the_next_run(people, world):
 def test_falls_back_to_live(people, world, settings, age):
     settings.STATS_SNAPSHOT_MINUTES = 15
     town = region(JINGGUAN)
-    live = area_dashboard(people["supervisor"], town, world.today, timezone.now())
+    live = area_dashboard(people["supervisor"], town, world.today, app_clock.now())
     if age == "stale":
         services.snapshot_regions(today=world.today, now=minutes_ago(FRESH_FACTOR * 15 + 1))
     elif age == "yesterday":
@@ -80,10 +81,10 @@ def test_falls_back_to_live(people, world, settings, age):
             today=world.today - datetime.timedelta(days=1), now=minutes_ago(1)
         )
     elif age == "future":  # a clock ahead of ours: not trusted
-        services.snapshot_regions(today=world.today, now=timezone.now() + datetime.timedelta(1))
+        services.snapshot_regions(today=world.today, now=app_clock.now() + datetime.timedelta(1))
     # Distort the stored figures: a dashboard that used them would show 999.
     RegionSnapshot.objects.update(figures={"total": 999})
-    dashboard = area_dashboard(people["supervisor"], town, world.today, timezone.now())
+    dashboard = area_dashboard(people["supervisor"], town, world.today, app_clock.now())
     assert dashboard.as_of is None
     assert dashboard.total.figures == live.total.figures
     assert dashboard.total.figures["total"] == 4
@@ -93,13 +94,13 @@ def test_snapshot_used_only_for_an_area_wholly_in_scope(people, world):
     services.snapshot_regions(today=world.today, now=minutes_ago(1))
     # A director's scope is their village: a town is never read from the snapshot for them.
     scope = get_scope(people["director"])
-    assert snapshot_village_figures(scope, region(JINGGUAN), world.today, timezone.now()) is None
+    assert snapshot_village_figures(scope, region(JINGGUAN), world.today, app_clock.now()) is None
     # The supervisor of 井冠 reads their town from it, and only their town's villages.
     scope = get_scope(people["supervisor"])
-    got = snapshot_village_figures(scope, region(JINGGUAN), world.today, timezone.now())
+    got = snapshot_village_figures(scope, region(JINGGUAN), world.today, app_clock.now())
     assert got is not None
     assert got[0] and all(code.startswith(JINGGUAN[:9]) for code in got[0])
-    assert snapshot_village_figures(scope, region(TIANSHENG), world.today, timezone.now()) is None
+    assert snapshot_village_figures(scope, region(TIANSHENG), world.today, app_clock.now()) is None
 
 
 def test_page_and_api_say_as_of(login, people, world):

@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from core import clock as app_clock
 from tests.factories import (
     BEIBEI,
     CHENGUANG,
@@ -165,17 +166,15 @@ def _grow(people):
     """More of everything in other villages and towns: the query count must not change."""
     import datetime
 
-    from django.utils import timezone
-
     from .conftest import backdate
 
-    today = timezone.localdate()
+    today = app_clock.today()
     for code in (ZHIDA, XINGCHENG, XINXINGLU):
         for i in range(3):
             child = backdate(make_child(people["civil"], code, name=f"新{i}",
                                         categories=["poverty", "orphan"]))  # fmt: skip
             visit(people["civil"], child, "home_visit", today)
-            report(people["civil"], code, due=timezone.now() - datetime.timedelta(hours=2))
+            report(people["civil"], code, due=app_clock.now() - datetime.timedelta(hours=2))
         inspect(people["supervisor"], code, today)
 
 

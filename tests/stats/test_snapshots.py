@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.utils import timezone
 
+from core import clock as app_clock
 from core.regions import Level
 from core.scoping import get_scope
 from org.models import Region
@@ -68,7 +68,7 @@ def test_history_reads_snapshots_then_visits(people, world):
     c1 = backdate(world.children[0], days=400)
     visit(people["director"], c1, "phone", two_ago + datetime.timedelta(days=2))
     scope = get_scope(people["supervisor"])
-    live = area_dashboard(people["supervisor"], town, today, timezone.now()).total.figures
+    live = area_dashboard(people["supervisor"], town, today, app_clock.now()).total.figures
     months = history.compliance_history(scope, town, today, live)
     assert len(months) == 12
     by_start = {m.start: m for m in months}

@@ -9,10 +9,11 @@ import io
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone, translation
+from django.utils import translation
 from openpyxl import load_workbook
 
 from children.models import Assistance, Child
+from core import clock as app_clock
 from org.models import Region
 from reports.models import MandatoryReport
 from stats.workbook import build_statistics_workbook
@@ -33,7 +34,7 @@ from visits.models import Visit
 
 pytestmark = pytest.mark.calendar
 
-TODAY = timezone.localdate()
+TODAY = app_clock.today()
 DAY = datetime.timedelta(days=1)
 
 
@@ -43,7 +44,7 @@ def born(age: int) -> datetime.date:
 
 
 def report(village_code: str, by, situations, stage="reported", **extra):
-    now = timezone.now()
+    now = app_clock.now()
     return MandatoryReport.objects.create(
         village=region(village_code),
         region_code=village_code,
@@ -133,10 +134,10 @@ def fixture(people):
     )
     c["c8"] = make_child(civil, XINXINGLU, name="辛", gender="F", birth_date=born(9),
                          categories=["poverty"])  # fmt: skip
-    Child.objects.update(created_at=timezone.now() - 30 * DAY)  # registered a month ago
+    Child.objects.update(created_at=app_clock.now() - 30 * DAY)  # registered a month ago
     Child.objects.filter(pk=c["c5"].pk).update(status="closed", closed_on=TODAY - DAY)
     Child.objects.filter(pk=c["c7"].pk).update(status="closed", closed_on=TODAY)
-    Child.objects.filter(pk=c["c8"].pk).update(created_at=timezone.now() + 2 * DAY)
+    Child.objects.filter(pk=c["c8"].pk).update(created_at=app_clock.now() + 2 * DAY)
 
     # Visit compliance (rule: active children now): c1 visited at home this month.
     Visit.objects.create(child=c["c1"], author=director, kind="home_visit", visit_date=TODAY,
@@ -145,11 +146,11 @@ def fixture(people):
     # Mandatory reports filed on or before TODAY: r1 (静观镇, two situations, overdue), r2
     # (天生街道, closed). Not counted: r3 (秀山县), r4 (filed tomorrow).
     report(ZHIDA, director, ["missing", "domestic_violence"],
-           next_due_at=timezone.now() - DAY)  # fmt: skip
+           next_due_at=app_clock.now() - DAY)  # fmt: skip
     report(XINXINGLU, civil, ["missing"], stage="closed")
     report(CHENGUANG, people["other_director"], ["missing"])
     r4 = report(ZHIDA, director, ["begging"])
-    MandatoryReport.objects.filter(pk=r4.pk).update(created_at=timezone.now() + 2 * DAY)
+    MandatoryReport.objects.filter(pk=r4.pk).update(created_at=app_clock.now() + 2 * DAY)
 
     def aid(child, kind, status, started, ended=None, amount=None):
         return Assistance.objects.create(child=child, created_by=director, kind=kind,

@@ -8,10 +8,11 @@ import uuid
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 
 from children.choices import Status
 from children.models import Assistance, Child
+from core import clock as app_clock
 from org.models import Region
 from reports import filing, workflow
 from supervision import figures
@@ -124,7 +125,7 @@ def test_records_kept_current(people, child_factory):
 
 
 def _report(user, child):
-    now = timezone.now()
+    now = app_clock.now()
     report, _created = filing.report_file(
         by=user,
         data=filing.ReportInput(
@@ -149,7 +150,7 @@ def test_reports_filed_and_steps_on_time(people, child_factory, settings):
     report = _report(director, child)
     _report(director, child)
     _report(people["neighbour"], child_factory(XINGCHENG, by=people["neighbour"]))
-    now = timezone.now()
+    now = app_clock.now()
     step = workflow.StepInput
     # S1: the filing's deadline (in the future) is in force: on time; it sets a deadline two
     # days ago. S2 comes after that deadline: late; it sets one in five days. S3: on time.
@@ -161,7 +162,7 @@ def test_reports_filed_and_steps_on_time(people, child_factory, settings):
         next_due_at=now + datetime.timedelta(days=5)))  # fmt: skip
     workflow.report_add_step(by=supervisor, report=report, data=step(
         kind="progress", what="复查"))  # fmt: skip
-    today = timezone.localdate()
+    today = app_clock.today()
     rows = rows_by_username(people["civil"], "500109000000", D(today.year, 1, 1), today, today)
     assert rows["director"].reports_filed == 2
     assert rows["neighbour"].reports_filed == 1
@@ -279,8 +280,8 @@ def test_page_shows_the_figures_and_defaults_to_this_year(people, login, visits_
     civil_body = login(people["civil"]).get(reverse("supervision:assessment")).content.decode()
     assert write_url not in civil_body  # civil affairs write the supervisors'
     assert reverse("supervision:assessment_write", args=[people["supervisor"].pk]) in civil_body
-    assert response.context["start"] == D(timezone.localdate().year, 1, 1)
-    assert response.context["end"] == timezone.localdate()
+    assert response.context["start"] == D(app_clock.today().year, 1, 1)
+    assert response.context["end"] == app_clock.today()
 
 
 def test_api_figures(people, visits_fixture):

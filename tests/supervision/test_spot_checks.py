@@ -10,11 +10,11 @@ import random
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from children.choices import Status
 from children.models import AccessLog, Child, Problem
+from core import clock as app_clock
 from supervision import selectors, services
 from supervision.models import SpotCheck, SpotCheckItem, SpotCheckRectification
 from tests.factories import BEIBEI, CHENGUANG, XINGCHENG, XINXINGLU, ZHIDA, region
@@ -203,7 +203,7 @@ def test_check_with_findings_and_rectifications(people, item):
 
 
 def test_rectification_done_by_the_town_supervisor(people, item):
-    today = timezone.localdate()
+    today = app_clock.today()
     services.spot_check_record(
         by=people["civil"], item=item, answers={**ALL_MET, "problems_ok": False},
         findings="问题未解决", today=today,
@@ -279,7 +279,7 @@ def test_pages_draw_check_and_mark_done(people, login, archives):
                                         "visits_ok": "no", "assistance_ok": "yes"})  # fmt: skip
     body = incomplete.content.decode()
     assert incomplete.status_code == 400 and 'data-field-error="problems_ok"' in body
-    today = timezone.localdate()
+    today = app_clock.today()
     saved = client.post(item_url, {
         "identity_ok": "yes", "guardianship_ok": "yes", "visits_ok": "no", "assistance_ok": "yes",
         "problems_ok": "yes", "findings": "走访不及时",
@@ -304,7 +304,7 @@ def test_pages_draw_check_and_mark_done(people, login, archives):
 
 def test_outsiders_get_404_pages_and_api(people, login, archives):
     spot_check = draw(people)
-    today = timezone.localdate()
+    today = app_clock.today()
     zhida_item = spot_check.items.filter(region_code=ZHIDA).first() or spot_check.items.filter(
         region_code__startswith="500109110").first()  # fmt: skip
     other_town_item = spot_check.items.filter(region_code=XINXINGLU).first()
@@ -391,7 +391,7 @@ def test_api_draw_items_check_done(people, archives):
     bad = client.post(f"/api/v1/spot-checks/items/{item_id}/check/",
                       {**ALL_MET, "visits_ok": False}, format="json")  # fmt: skip
     assert bad.status_code == 400 and "findings" in bad.json()
-    today = timezone.localdate().isoformat()
+    today = app_clock.today().isoformat()
     ok = client.post(f"/api/v1/spot-checks/items/{item_id}/check/", {
         **ALL_MET, "visits_ok": False, "findings": "走访不及时",
         "rectifications": [{"text": "补走访", "due_on": today}]}, format="json")  # fmt: skip
@@ -418,7 +418,7 @@ def test_query_counts_do_not_grow(people, login, child_factory, django_assert_ma
     for i in range(8):
         child_factory(XINGCHENG, by=civil, name=f"多{i}")
     big = draw(people, year=2026, percentage=100)
-    today = timezone.localdate()
+    today = app_clock.today()
     for item in list(big.items.all()[:4]):
         services.spot_check_record(
             by=civil, item=item, answers={**ALL_MET, "visits_ok": False}, findings="x",

@@ -9,8 +9,8 @@ import datetime
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
+from core import clock as app_clock
 from tests.factories import CHENGUANG, XINGCHENG, ZHIDA, make_child, region
 from tests.visits.conftest import registered
 from tests.visits.test_work_items import _inspection, _queries, _with_follow_ups, api_for
@@ -22,7 +22,7 @@ OUTSIDERS = ("neighbour", "other_director", "other_supervisor", "other_civil", "
 
 
 def today():
-    return timezone.localdate()
+    return app_clock.today()
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from children.models import Child
+from core import clock as app_clock
 from core import permissions
 from tests import clock as suite_clock
 from tests.factories import BEIBEI, CHENGUANG, XINGCHENG, ZHIDA, make_child, region
@@ -39,7 +40,7 @@ def form_data(child, **extra):
         "client_uuid": str(uuid.uuid4()),
         "child": child.pk,
         "kind": "home_visit",
-        "visit_date": timezone.localdate().isoformat(),
+        "visit_date": app_clock.today().isoformat(),
         "seen": "孩子和祖母",
         **dict.fromkeys(AREAS, "fine"),
     }  # fmt: skip
@@ -158,7 +159,7 @@ def test_log_a_visit_page_is_idempotent(people, child, login):
     assert client.get(first["Location"]).status_code == 200
     child.refresh_from_db()
     # A home visit today: the next one is due three calendar months later (R14).
-    assert child.next_home_visit_due == suite_clock.add_months(timezone.localdate(), 3)
+    assert child.next_home_visit_due == suite_clock.add_months(app_clock.today(), 3)
 
 
 def test_page_refuses_a_home_visit_without_who_was_seen(people, child, login):
@@ -171,7 +172,7 @@ def test_page_refuses_a_home_visit_without_who_was_seen(people, child, login):
 
 def test_page_refuses_a_future_date(people, child, login):
     client = login(people["director"])
-    tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+    tomorrow = (app_clock.today() + datetime.timedelta(days=1)).isoformat()
     response = client.post(reverse("visits:create"), form_data(child, visit_date=tomorrow))
     assert response.status_code == 400
     assert not Visit.objects.exists()
@@ -206,7 +207,7 @@ def test_gate_blocks_an_uncertified_director(uncertified, people, child, login):
 def test_correction_page_after_the_window_needs_the_supervisor(people, child, login):
     visit = log(people["director"], child)
     Visit.objects.filter(pk=visit.pk).update(
-        created_at=timezone.now() - datetime.timedelta(days=10)
+        created_at=app_clock.now() - datetime.timedelta(days=10)
     )
     assert (
         login(people["director"]).get(reverse("visits:correct", args=[visit.pk])).status_code == 403
@@ -228,9 +229,9 @@ def _query_count(client, url):
 
 def test_my_work_orders_overdue_first_and_shows_compliance(people, login):
     director = people["director"]
-    due_later = registered(make_child(director, name="甲"), timezone.localdate())
+    due_later = registered(make_child(director, name="甲"), app_clock.today())
     overdue = registered(make_child(director, name="乙"), D(2025, 1, 1))
-    log(director, due_later, "home_visit", timezone.localdate(), today=timezone.localdate())
+    log(director, due_later, "home_visit", app_clock.today(), today=app_clock.today())
     body = login(director).get(reverse("visits:my_work")).content.decode()
     assert body.index(overdue.name) < body.index(due_later.name)
     assert "1/2" in body  # one of two children contacted this month
@@ -240,14 +241,14 @@ def test_list_pages_query_counts_do_not_grow(people, login):
     director, supervisor = people["director"], people["supervisor"]
     client = login(director)
     first = registered(make_child(director, name="一"))
-    log(director, first, "phone", timezone.localdate(), today=timezone.localdate())
+    log(director, first, "phone", app_clock.today(), today=app_clock.today())
     # Warm up the process-wide content-type cache (filled by whichever test came first).
     _query_count(client, reverse("visits:my_work"))
     counts = [_query_count(client, reverse("visits:my_work")),
               _query_count(client, reverse("visits:list"))]  # fmt: skip
     for i in range(5):
         child = registered(make_child(director, name=f"孩{i}"))
-        log(director, child, "home_visit", timezone.localdate(), today=timezone.localdate())
+        log(director, child, "home_visit", app_clock.today(), today=app_clock.today())
         registered(make_child(people["neighbour"], XINGCHENG, name=f"邻{i}"))
     assert _query_count(client, reverse("visits:my_work")) == counts[0]
     assert _query_count(client, reverse("visits:list")) == counts[1]
@@ -256,7 +257,7 @@ def test_list_pages_query_counts_do_not_grow(people, login):
     before = _query_count(sclient, reverse("visits:inspections"))
     for village in (ZHIDA, XINGCHENG):
         inspections.inspection_record(
-            by=supervisor, village=region(village), inspected_on=timezone.localdate(),
+            by=supervisor, village=region(village), inspected_on=app_clock.today(),
             checklist={"visits_done": True},
         )  # fmt: skip
     assert _query_count(sclient, reverse("visits:inspections")) == before
@@ -267,7 +268,7 @@ def test_list_pages_query_counts_do_not_grow(people, login):
 
 def test_api_create_is_idempotent_and_list_is_filterable(people, child):
     api = api_for(people["director"])
-    today = timezone.localdate()
+    today = app_clock.today()
     due = (today + datetime.timedelta(days=8)).isoformat()
     payload = {**form_data(child), "follow_ups": [{"text": "复查", "due_on": due}]}
     first = api.post("/api/v1/visits/", payload, format="json")
@@ -307,9 +308,9 @@ def test_inspection_flags_villages_not_inspected_this_quarter(people, login):
     response = client.post(
         reverse("visits:inspection_create"),
         {"client_uuid": str(uuid.uuid4()), "village": region(ZHIDA).pk,
-         "inspected_on": timezone.localdate().isoformat(), "visits_done": "on",
+         "inspected_on": app_clock.today().isoformat(), "visits_done": "on",
          "rectification_1": "补齐档案",
-         "rectification_1_due": (timezone.localdate() + datetime.timedelta(days=30)).isoformat()},
+         "rectification_1_due": (app_clock.today() + datetime.timedelta(days=30)).isoformat()},
     )  # fmt: skip
     assert response.status_code == 302
     inspection = Inspection.objects.get()
@@ -318,7 +319,7 @@ def test_inspection_flags_villages_not_inspected_this_quarter(people, login):
     assert f'data-village="{ZHIDA}" data-inspected="1"' in body
     assert f'data-village="{XINGCHENG}" data-inspected="0"' in body
     # An inspection last quarter does not count.
-    last_quarter = suite_clock.quarter_start(timezone.localdate()) - datetime.timedelta(days=1)
+    last_quarter = suite_clock.quarter_start(app_clock.today()) - datetime.timedelta(days=1)
     Inspection.objects.update(quarter=f"{last_quarter.year}Q{(last_quarter.month - 1) // 3 + 1}")
     body = client.get(reverse("visits:inspections")).content.decode()
     assert f'data-village="{ZHIDA}" data-inspected="0"' in body

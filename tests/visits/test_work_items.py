@@ -11,9 +11,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 from rest_framework.test import APIClient
 
+from core import clock as app_clock
 from tests.clock import add_months
 from tests.factories import JINGGUAN, TIANSHENG, XINGCHENG, ZHIDA, make_child, region
 from tests.visits.conftest import log, registered
@@ -30,7 +30,7 @@ def api_for(user):
 
 
 def today():
-    return timezone.localdate()
+    return app_clock.today()
 
 
 def _queries(client, url):
@@ -280,7 +280,9 @@ def test_api_correction_window_and_supervisor_reason(people, child):
     assert bad.status_code == 400 and "visit_date" in bad.json()
     bad = api_for(director).patch(url, {"kind": "home_visit", "seen": ""}, format="json")
     assert bad.status_code == 400 and "seen" in bad.json()
-    Visit.objects.filter(pk=visit.pk).update(created_at=timezone.now() - datetime.timedelta(days=9))
+    Visit.objects.filter(pk=visit.pk).update(
+        created_at=app_clock.now() - datetime.timedelta(days=9)
+    )
     assert api_for(director).patch(url, {"actions": "x"}, format="json").status_code == 403
     response = api_for(supervisor).patch(url, {"actions": "y"}, format="json")
     assert response.status_code == 400 and "reason" in response.json()
