@@ -98,6 +98,20 @@ def clock(request):
         yield handle
 
 
+@pytest.fixture(autouse=True)
+def _site_language():
+    """Every test starts in the site's language (zh-Hans), whatever an earlier test in random
+    order left active: a request through the test client activates the language it negotiated
+    and leaves it active in the thread, so a message a test builds outside a request would
+    otherwise come out in that language."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
     """Tests that flush the database (transaction=True, the live server) run after the others,
