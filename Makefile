@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run install test test-calendar test-real-clock lint imports typecheck migrations-check check messages compilemessages clean bench
+.PHONY: run install test test-calendar test-real-clock lint imports typecheck migrations-check check messages compilemessages clean bench vendor
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,12 @@ messages: $(STAMP)
 	DEBUG=1 $(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=var --ignore=tests --no-obsolete
 compilemessages: $(STAMP)
 	DEBUG=1 $(PY) manage.py compilemessages -l zh_Hans --ignore=.venv
+
+## Refresh static/vendor (Workbox, idb, Bootstrap, htmx, ECharts) from the npm registry at the
+## versions pinned in scripts/vendor/package-lock.json (npm ci into var/npm); see
+## static/vendor/VERSIONS.md.
+vendor:
+	./scripts/vendor-js
 
 clean:
 	rm -rf var test-artifacts .pytest_cache .mypy_cache .ruff_cache
