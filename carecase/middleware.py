@@ -11,8 +11,18 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 
-# Paths reachable without signing in. The API answers 401/403 itself (token clients).
-PUBLIC_PREFIXES = ("/accounts/login/", "/health/", "/static/", "/api/", "/i18n/")
+# Paths reachable without signing in. The API answers 401/403 itself (token clients); the
+# field app's service worker, manifest and session check answer a signed-out phone too.
+PUBLIC_PREFIXES = (
+    "/accounts/login/",
+    "/health/",
+    "/static/",
+    "/api/",
+    "/i18n/",
+    "/sw.js",
+    "/manifest.webmanifest",
+    "/field/session/",
+)
 PASSWORD_CHANGE_PATHS = ("/accounts/password/", "/accounts/logout/")
 
 

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "exports",
     "supervision",
     "casefile",
+    "fieldapp",
     "demo",
 ]
 

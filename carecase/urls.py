@@ -8,6 +8,7 @@ from carecase.auth_views import LoginView, PasswordChangeView
 from casefile import urls as casefile_urls
 from children import audit_views
 from children import urls as children_urls
+from fieldapp import views as field_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -21,6 +22,10 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The director's offline app; its service worker at the root so that it serves the site.
+    path("field/", include("fieldapp.urls")),
+    path("sw.js", field_views.service_worker, name="service_worker"),
+    path("manifest.webmanifest", field_views.manifest, name="web_manifest"),
     path("org/", include("org.urls")),
     # The archive's pages and, in the same namespace, the archive page of one child (casefile).
     path(
