@@ -34,6 +34,7 @@ from core.roles import Role
 from fieldapp.forms import EDITABLE_FIELDS, field_forms, id_messages
 from fieldapp.strings import strings
 from visits.forms import FOLLOW_UP_ROWS
+from visits import offline
 from visits.services import VISIT_FIELDS
 
 # What the service worker keeps before it is needed (hashed names in production), so that the

@@ -13,8 +13,9 @@
         return navigator.serviceWorker.ready;
       })
       .then(warm)
-      .catch(function () {
+      .catch(function (error) {
         /* No service worker (an old browser, a private window): the online pages still work. */
+        console.warn("CareCase offline app unavailable:", error);
       });
   }
 
@@ -37,6 +38,8 @@
     if (!bundle || Date.now() - contact > HOUR) {
       await window.CareCaseOutbox.refresh(user);
     }
+    // Ready for a day with no network (the tests wait for this mark).
+    document.documentElement.dataset.fieldReady = "1";
   }
   document.querySelectorAll("form[data-field-signout]").forEach(function (form) {
     form.addEventListener("submit", async function (event) {

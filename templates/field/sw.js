@@ -28,6 +28,7 @@ var PAGES = "field-pages";
 var shellStrategy = new workbox.strategies.NetworkFirst({
   cacheName: PAGES,
   networkTimeoutSeconds: 4,
+  matchOptions: { ignoreVary: true, ignoreSearch: true },
   plugins: [new workbox.cacheableResponse.CacheableResponsePlugin({ statuses: [200] })],
 });
 
@@ -53,7 +54,9 @@ workbox.routing.registerRoute(
       return await fetch(options.request);
     } catch (error) {
       var cache = await caches.open(PAGES);
-      var shell = await cache.match(SHELL);
+      // The page varies on the cookie and the language; the shell is the one kept for this
+      // phone's director, whatever the request says.
+      var shell = await cache.match(SHELL, { ignoreVary: true, ignoreSearch: true });
       if (shell) {
         return shell;
       }

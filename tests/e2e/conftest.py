@@ -89,6 +89,8 @@ class Gateway:
     def down(self) -> None:
         listener, self._listener = self._listener, None
         if listener is not None:
+            with contextlib.suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread
             listener.close()
         with self._lock:
             connections, self._connections = self._connections, []

@@ -26,6 +26,7 @@ def open_field(page, url):
     page.goto(f"{url}/field/#/work")
     page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller")
     page.wait_for_selector("[data-testid=field-children] [data-child]")
+    page.wait_for_selector("html[data-field-ready]", state="attached")
 
 
 def go_offline(page, gateway):
@@ -46,12 +47,19 @@ def entries(page):
 
 
 def wait_all_sent(page, count, timeout=30000):
-    page.wait_for_function(
-        "n => document.querySelectorAll('[data-testid=outbox-entries] [data-state=sent]')"
-        ".length === n",
-        arg=count,
-        timeout=timeout,
-    )
+    try:
+        page.wait_for_function(
+            "n => document.querySelectorAll('[data-testid=outbox-entries] [data-state=sent]')"
+            ".length === n",
+            arg=count,
+            timeout=timeout,
+        )
+    except Exception:
+        held = page.evaluate(
+            "async () => (await (await CareCaseDB.open()).getAll('outbox'))"
+            ".map(e => [e.kind, e.state, JSON.stringify(e.errors || e.conflict)])"
+        )
+        raise AssertionError(f"not all sent: {held}") from None
 
 
 def log_visit(page, child_pk, kind, seen="", follow_up=None, date=None):
@@ -134,6 +142,7 @@ def test_a_day_with_no_network_arrives_once_report_first(
     assert phone.get_attribute("[data-testid=call-110]", "href") == "tel:110"
     phone.check("input[name=situations][value=alone_unguarded]")
     phone.fill("textarea[name=what_seen], input[name=what_seen]", "孩子独自在家三天")
+    phone.fill("input[name=found_at]", app_clock.now().strftime("%Y-%m-%dT%H:%M"))
     phone.click("form[data-entry=report] button[type=submit]")
     phone.wait_for_selector("[data-testid=saved-on-phone]")
     phone.screenshot(path=str(artifacts / "field-outbox-offline-375.png"), full_page=True)
@@ -191,7 +200,7 @@ def test_a_refused_entry_comes_back_with_its_field_error_and_is_stored_once(
     phone.wait_for_selector("[data-state=refused]")
     phone.click("[data-testid=correct]")
     phone.wait_for_selector("[data-field-error=visit_date]")
-    assert "登记" in phone.inner_text("[data-field-error=visit_date]")
+    assert "建档" in phone.inner_text("[data-field-error=visit_date]")
     phone.fill("input[name=visit_date]", app_clock.today().isoformat())
     phone.click("form[data-entry=visit] button[type=submit]")
     wait_all_sent(phone, 1)
@@ -225,12 +234,21 @@ def test_signing_out_wipes_the_phone_and_the_next_director_sees_none_of_it(
     url = gateway.url
     sign_in(phone, url, "director")
     open_field(phone, url)
+    phone.click(".navbar-toggler")
     phone.click("form[data-field-signout] button[type=submit]")
     phone.wait_for_url("**/accounts/login/**")
     held = phone.evaluate(
         """async () => {
-            const db = await CareCaseDB.open();
-            return [(await db.getAll('children')).length, (await db.getAll('meta')).length,
+            const db = await new Promise((resolve, reject) => {
+                const request = indexedDB.open('carecase-field');
+                request.onsuccess = () => resolve(request.result);
+                request.onerror = () => reject(request.error);
+            });
+            const count = (store) => new Promise((resolve) => {
+                const request = db.transaction(store).objectStore(store).count();
+                request.onsuccess = () => resolve(request.result);
+            });
+            return [await count('children'), await count('meta'),
                     (await caches.keys()).includes('field-pages')];
         }"""
     )
