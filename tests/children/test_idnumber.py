@@ -39,7 +39,7 @@ def test_every_single_character_change_is_invalid(position):
         ("11010519491231A02X", "id_characters"),
         ("X10105194912310021", "id_characters"),
         ("110105194902300020", "id_date"),  # 30 February
-        ("110105202712310020", "id_date"),  # in the future
+        ("110105202712310020", "id_date_impossible"),  # in the future
         ("1.10105194912E+17", "id_float"),
     ],
 )
