@@ -22,16 +22,26 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from children import records, registration
+from children import merge, records, registration
 from children.audit import log_access
 from children.choices import ParentRelation
 from children.fields import CHILD_FIELDS
-from children.models import AccessAction, Assistance, Child, Problem, Referral, WorkNote
+from children.models import (
+    AccessAction,
+    Assistance,
+    Child,
+    Problem,
+    Referral,
+    WorkNote,
+    version_subquery,
+)
 from children.selectors import ChildFilter, children_for
 from children.serializers import (
     AssistanceSerializer,
+    ChildEditSerializer,
     ChildFilterSerializer,
     ChildSerializer,
+    MergeConflictSerializer,
     ProblemSerializer,
     ReferralSerializer,
     WorkNoteSerializer,
@@ -81,7 +91,16 @@ def _token_error() -> serializers.ValidationError:
             OpenApiParameter("key", str, description="1: key children only; 0: the others"),
             OpenApiParameter("sort", str),
         ]
-    )
+    ),
+    update=extend_schema(responses={200: ChildSerializer, 409: MergeConflictSerializer}),
+    partial_update=extend_schema(
+        description="With `base_version` (the `version` the edit was made from), only the "
+        "fields nobody else changed since are applied; fields changed on both sides to "
+        "different values are not, and the answer is 409 with each of them (`yours`, "
+        "`theirs`, `base`, who changed the server's value and when) and the new `version` "
+        "to send the director's choice from.",
+        responses={200: ChildSerializer, 409: MergeConflictSerializer},
+    ),
 )
 class ChildViewSet(
     mixins.ListModelMixin,
@@ -105,9 +124,15 @@ class ChildViewSet(
             flt = ChildFilter(**{k: v for k, v in params.validated_data.items() if v})
         return (
             children_for(self.request.user, flt)
+            .annotate(version=version_subquery())
             .select_related("village")
             .prefetch_related("categories", "parents")
         )
+
+    def get_serializer_class(self) -> type[ChildSerializer]:
+        if self.action in ("update", "partial_update"):
+            return ChildEditSerializer
+        return ChildSerializer
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()
@@ -142,7 +167,76 @@ class ChildViewSet(
             instance, data=request.data, partial=kwargs.pop("partial", False)
         )
         serializer.is_valid(raise_exception=True)
-        return self._save(serializer.validated_data, instance=instance)
+        data = dict(serializer.validated_data)
+        base_version = data.pop("base_version", None)
+        if base_version is None:
+            return self._save(data, instance=instance)
+        return self._merge(data, instance, base_version)
+
+    def _merge(self, data: dict[str, Any], instance: Child, base_version: int) -> Response:
+        """An edit made from `base_version`: see children.merge."""
+        try:
+            outcome = merge.child_merge(
+                by=self.request.user,
+                child=instance,
+                sent=data,
+                base_version=base_version,
+                to_input=self._child_input,
+            )
+        except registration.DuplicateChild as exc:
+            return self._duplicate(exc)
+        except DjangoValidationError as exc:
+            raise _child_errors(exc, self.request.data) from exc
+        if outcome.conflicts:
+            body = {
+                "detail": _(
+                    "Someone else changed some of these fields since your copy was made: "
+                    "choose which values to keep and send them again. The other fields "
+                    "were saved."
+                ),
+                "applied": outcome.applied,
+                "kept": outcome.kept,
+                "version": outcome.version,
+                "conflicts": {
+                    name: {
+                        "yours": c.yours,
+                        "theirs": c.theirs,
+                        "base": c.base,
+                        "changed_by": c.changed_by,
+                        "changed_at": c.changed_at,
+                    }
+                    for name, c in outcome.conflicts.items()
+                },
+            }
+            return Response(MergeConflictSerializer(body).data, status=status.HTTP_409_CONFLICT)
+        out = self._fresh(instance.pk)
+        out["warnings"] = outcome.result.warnings if outcome.result else []
+        out["applied"] = outcome.applied
+        out["kept"] = outcome.kept
+        return Response(out)
+
+    def _duplicate(self, exc: registration.DuplicateChild) -> Response:
+        body: dict[str, Any] = {"id_number": exc.messages}
+        if exc.existing is not None:  # visible to the caller: say which child it is
+            body["existing"] = {
+                "id": exc.existing.pk,
+                "url": reverse(
+                    "child-detail", kwargs={"pk": exc.existing.pk}, request=self.request
+                ),
+            }
+        # Not a ValidationError: it would turn the id into a string.
+        return Response(body, status=status.HTTP_400_BAD_REQUEST)
+
+    def _fresh(self, pk: int) -> dict[str, Any]:
+        """The child fresh from the database, as a list row (the caller just wrote it: no
+        scope filter)."""
+        child = (
+            Child.objects.with_version()
+            .select_related("village")
+            .prefetch_related("categories", "parents")
+            .get(pk=pk)
+        )
+        return dict(ChildSerializer(child, context=self.get_serializer_context()).data)
 
     def _save(self, data: dict[str, Any], instance: Child | None) -> Response:
         token: uuid.UUID | None = data.get("client_token") if instance is None else None
@@ -154,28 +248,13 @@ class ChildViewSet(
                 client_token=token,
             )
         except registration.DuplicateChild as exc:
-            body: dict[str, Any] = {"id_number": exc.messages}
-            if exc.existing is not None:  # visible to the caller: say which child it is
-                body["existing"] = {
-                    "id": exc.existing.pk,
-                    "url": reverse(
-                        "child-detail", kwargs={"pk": exc.existing.pk}, request=self.request
-                    ),
-                }
-            # Not a ValidationError: it would turn the id into a string.
-            return Response(body, status=status.HTTP_400_BAD_REQUEST)
+            return self._duplicate(exc)
         except DjangoValidationError as exc:
             raise _child_errors(exc, self.request.data) from exc
         except IntegrityError as exc:
             # Only the client token can still collide: used earlier on a child out of scope.
             raise _token_error() from exc
-        # Fresh from the database, as a list row (the caller just wrote it: no scope filter).
-        child = (
-            Child.objects.select_related("village")
-            .prefetch_related("categories", "parents")
-            .get(pk=result.child.pk)
-        )
-        out = dict(self.get_serializer(child).data)
+        out = self._fresh(result.child.pk)
         out["warnings"] = result.warnings
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
         return Response(out, status=code)
@@ -207,7 +286,13 @@ class ChildViewSet(
                 parents[item["relation"]] = values
         return registration.ChildInput(
             village=village,
-            fields={k: v for k, v in data.items() if k in CHILD_FIELDS},
+            # On an update, the whole record with the changes: the service checks fields
+            # against each other (a name, an entrusted carer's name), so a PATCH of the phone
+            # alone must not read as a record without them.
+            fields={
+                **({k: getattr(instance, k) for k in CHILD_FIELDS} if instance else {}),
+                **{k: v for k, v in data.items() if k in CHILD_FIELDS},
+            },
             id_number=identifier("id_number", instance.id_number if instance else ""),
             carer_id_number=identifier("carer_id_number", instance.carer_id if instance else ""),
             categories=(

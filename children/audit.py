@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.http import HttpRequest
 
 from children.models import AccessLog, Child
@@ -30,3 +32,21 @@ def log_access(
         row_count=row_count if child is None else 1,
         ip=client_ip(request),
     )
+
+
+def log_access_each(request: HttpRequest, action: str, children: Iterable[int]) -> int:
+    """One row per child (by id), as `log_access` writes for one: a device's download of many
+    archives is as many views. One INSERT, whatever the number of children."""
+    user = request.user
+    ip = client_ip(request)
+    rows = [
+        AccessLog(
+            user=user if user.is_authenticated else None,
+            action=action,
+            child_id=pk,
+            row_count=1,
+            ip=ip,
+        )
+        for pk in children
+    ]
+    return len(AccessLog.objects.bulk_create(rows))

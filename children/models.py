@@ -69,6 +69,20 @@ class ChildQuerySet(ScopedQuerySet["Child"]):
     def active(self) -> ChildQuerySet:
         return self.filter(status=Status.ACTIVE)
 
+    def with_version(self) -> ChildQuerySet:
+        """Each child annotated `version` (see `version_subquery`)."""
+        return self.annotate(version=version_subquery())
+
+
+def version_subquery() -> models.Subquery:
+    """A child's version, for `.annotate(version=...)`: the id of its latest history row (a
+    subquery, no query per child). Every save of the archive through `child_save` writes
+    exactly one history row (categories included), so this changes whenever the archive does
+    and names the state a phone's edit is based on (`children.merge`). No stored counter: it
+    would be a second record of what the history already says, and could drift from it."""
+    rows = Child.history.model.objects.filter(id=models.OuterRef("pk"))
+    return models.Subquery(rows.order_by("-history_id").values("history_id")[:1])
+
 
 class Child(models.Model):
     # Identity
@@ -409,6 +423,8 @@ class AccessAction(models.TextChoices):
     PDF = "pdf", _("Downloaded the dossier PDF")
     ATTACHMENT = "attachment", _("Opened an attachment")
     IMPORT = "import", _("Imported a roster")
+    # The archive copied to a director's phone for offline work (GET /api/v1/offline/).
+    DEVICE_DOWNLOAD = "device", _("Downloaded to a device")
 
 
 class AppendOnlyQuerySet(models.QuerySet["AccessLog"]):

@@ -241,6 +241,17 @@ def _check_duplicate(by: User, id_hash: str | None, instance: Child | None) -> N
     )
 
 
+def child_check(
+    *, by: User, data: ChildInput, instance: Child, today: datetime.date | None = None
+) -> None:
+    """Raise the ValidationError (or DuplicateChild) `child_save` would raise for `data` on
+    `instance`, saving nothing: for a merge that applies only part of what was sent, so that
+    a bad value is refused even where it is not applied (children.merge)."""
+    today = today or clock.today()
+    facts, _warnings = _validate(by, data, today, instance)
+    _check_duplicate(by, crypto.lookup_hash(facts.number) if facts else None, instance)
+
+
 def child_save(
     *,
     by: User,

@@ -136,6 +136,10 @@ class ChildSerializer(serializers.ModelSerializer[Child]):
     parents = ParentSerializer(many=True, required=False)
     client_token = serializers.UUIDField(required=False, allow_null=True)
 
+    # The archive's version (children.merge): sent back as `base_version` with an edit made
+    # from it; null only for a child without history (loaded around the service).
+    version = serializers.SerializerMethodField()
+
     # Blank while the archive is open: documented as such (the schema's enum plus "").
     close_reason = serializers.ChoiceField(
         choices=CloseReason.choices, allow_blank=True, read_only=True
@@ -169,6 +173,7 @@ class ChildSerializer(serializers.ModelSerializer[Child]):
             "created_by",
             "created_at",
             "updated_at",
+            "version",
         ]
         read_only_fields = [
             "name_pinyin",
@@ -191,6 +196,13 @@ class ChildSerializer(serializers.ModelSerializer[Child]):
             "gender": {"required": False},
             "birth_date": {"required": False},
         }
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_version(self, child: Child) -> int | None:
+        if hasattr(child, "version"):  # annotated (ChildQuerySet.with_version)
+            return child.version  # type: ignore[no-any-return]
+        row = Child.history.filter(id=child.pk).order_by("-history_id").first()
+        return row.history_id if row is not None else None
 
     def validate_parents(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
         relations = [p["relation"] for p in value]
@@ -218,6 +230,46 @@ class ChildSerializer(serializers.ModelSerializer[Child]):
             attrs["birth_date"] = attrs["birth_date"] or facts.birth_date
             attrs["gender"] = attrs["gender"] or facts.gender
         return attrs
+
+
+class ChildEditSerializer(ChildSerializer):
+    """An edit of a child, optionally made from an earlier `version` (children.merge)."""
+
+    base_version = serializers.IntegerField(
+        write_only=True,
+        required=False,
+        min_value=1,
+        help_text="The `version` the edit was made from (a phone's cached copy): fields changed "
+        "on the server since then and also by this edit are not applied (409).",
+    )
+
+    class Meta(ChildSerializer.Meta):
+        fields = [*ChildSerializer.Meta.fields, "base_version"]
+
+
+class ConflictSerializer(serializers.Serializer[Any]):
+    """One field changed on both sides: the phone's value, the server's, the one both started
+    from, and who changed the server's value when."""
+
+    yours = serializers.JSONField()
+    theirs = serializers.JSONField()
+    base = serializers.JSONField()
+    changed_by = serializers.CharField()
+    changed_at = serializers.DateTimeField(allow_null=True)
+
+
+class MergeConflictSerializer(serializers.Serializer[Any]):
+    """409: some fields of an edit from `base_version` were changed on the server too."""
+
+    detail = serializers.CharField()
+    applied = serializers.ListField(child=serializers.CharField())
+    kept = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Fields the edit left at the base value while the server changed them: the "
+        "server's value stays.",
+    )
+    version = serializers.IntegerField(allow_null=True)
+    conflicts = serializers.DictField(child=ConflictSerializer())
 
 
 RECORD_READ_ONLY = ["id", "child", "created_by", "created_at"]
