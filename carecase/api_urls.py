@@ -59,6 +59,7 @@ urlpatterns = [
     path("token/logout/", LogoutView.as_view(), name="api-token-logout"),
     *child_record_urls,
     path("children/<int:child_pk>/schedule/", visits_api.child_schedule, name="child-schedule"),
+    path("offline/", visits_api.offline_copy, name="offline-copy"),
     path("follow-ups/<int:pk>/done/", visits_api.follow_up_done, name="follow-up-done"),
     path("training/files/<int:user_id>/", training_api.training_file, name="training-file"),
     path(

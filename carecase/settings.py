@@ -297,6 +297,9 @@ REST_KNOX = {
     "AUTO_REFRESH": False,
     "AUTH_HEADER_PREFIX": "Token",
 }
+# The copy a director's phone keeps for work without a network (GET /api/v1/offline/) is
+# hidden this many days after its last successful contact with the server, until she signs in.
+OFFLINE_MAX_AGE_DAYS = env_int("OFFLINE_MAX_AGE_DAYS", 7, minimum=1, maximum=90)
 SPECTACULAR_SETTINGS = {
     "TITLE": "CareCase API",
     "DESCRIPTION": "关爱服务个案管理系统 API. Every list is scoped to the caller's regions.",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -13,16 +14,18 @@ from rest_framework.decorators import action, api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from children.models import Child
+from children.audit import log_access_each
+from children.models import AccessAction, Child
 from core import clock, permissions, scoping
 from core.api import as_drf_error
 from core.http import AuthenticatedApiRequest, signed_in
-from visits import followups, inspections, selectors, services
+from visits import followups, inspections, offline, selectors, services
 from visits.models import FollowUp, Inspection, Rectification, Visit
 from visits.serializers import (
     FollowUpSerializer,
     InspectionRectificationItemSerializer,
     InspectionSerializer,
+    OfflineCopySerializer,
     RectificationFilterSerializer,
     VisitCorrectionSerializer,
     VisitFilterSerializer,
@@ -164,6 +167,32 @@ def follow_up_done(request: Request, pk: int) -> Response:
     except DjangoValidationError as exc:
         raise as_drf_error(exc) from exc
     return Response(FollowUpSerializer(item).data)
+
+
+@extend_schema(responses={200: OfflineCopySerializer})
+@api_view(["GET"])
+def offline_copy(request: Request) -> Response:
+    """What a village director's phone keeps for work without a network (child directors
+    only): her own children with the fields the phone shows, masked ID numbers, open
+    follow-up and rectification items. Each child sent is logged like a view of it."""
+    user = signed_in(request)
+    today = clock.today()
+    copy = offline.offline_copy(user, today)
+    log_access_each(request._request, AccessAction.DEVICE_DOWNLOAD, [c.pk for c in copy.children])
+    body = {
+        "generated_at": clock.now(),
+        "today": today,
+        "max_age_days": settings.OFFLINE_MAX_AGE_DAYS,
+        "user": {
+            "id": user.pk,
+            "name": user.get_full_name(),
+            "village_names": [v.name for v in copy.villages],
+        },
+        "children": copy.children,
+        "rectifications": copy.rectifications,
+    }
+    context = {"today": today, "follow_ups": copy.follow_ups}
+    return Response(OfflineCopySerializer(body, context=context).data)
 
 
 @extend_schema(responses={200: dict})

@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from children.choices import Category
 from children.models import Child
 from core import clock, workitems
 from core.api import WORK_ITEM_DONE_FIELDS, WorkItemSerializer
@@ -158,3 +160,86 @@ class RectificationFilterSerializer(serializers.Serializer[Any]):
     open = serializers.BooleanField(required=False, allow_null=True, default=None)
     overdue = serializers.BooleanField(required=False, allow_null=True, default=None)
     due_before = serializers.DateField(required=False)
+
+
+# --- The offline copy of a director's phone (visits.offline) -------------------------------
+
+
+class OfflineVillageSerializer(serializers.Serializer[Region]):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class OfflineFollowUpSerializer(serializers.Serializer[FollowUp]):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+    due_on = serializers.DateField()
+    visit_id = serializers.IntegerField()
+
+
+class OfflineRectificationSerializer(serializers.Serializer[Rectification]):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+    due_on = serializers.DateField()
+    village_code = serializers.CharField(source="inspection.region_code")
+
+
+class OfflineChildSerializer(serializers.Serializer[Child]):
+    """The fields of a child a phone keeps (issue 14): nothing else, the ID number masked."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    gender = serializers.CharField()
+    gender_label = serializers.CharField(source="get_gender_display")
+    birth_date = serializers.DateField()
+    age = serializers.SerializerMethodField()
+    village = OfflineVillageSerializer()
+    categories = serializers.SerializerMethodField()
+    is_key = serializers.BooleanField()
+    guardian_type = serializers.CharField()
+    guardian_label = serializers.CharField(source="get_guardian_type_display")
+    carer_name = serializers.CharField()
+    carer_relation = serializers.CharField()
+    carer_phone = serializers.CharField()
+    school_name = serializers.CharField()
+    id_masked = serializers.CharField()
+    next_contact_due = serializers.DateField(allow_null=True)
+    next_home_visit_due = serializers.DateField(allow_null=True)
+    version = serializers.IntegerField(allow_null=True)
+    follow_ups = serializers.SerializerMethodField()
+
+    def get_age(self, child: Child) -> int:
+        today: Any = self.context["today"]
+        return child.age_on(today)
+
+    def get_categories(self, child: Child) -> list[str]:
+        labels = dict(Category.choices)
+        order = {code: i for i, code in enumerate(Category.values)}
+        codes = sorted(child.category_codes(), key=lambda c: order.get(c, len(order)))
+        return [str(labels.get(code, code)) for code in codes]
+
+    @extend_schema_field(OfflineFollowUpSerializer(many=True))
+    def get_follow_ups(self, child: Child) -> Any:
+        items = self.context["follow_ups"].get(child.pk, [])
+        return OfflineFollowUpSerializer(items, many=True).data
+
+
+class OfflineUserSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    village_names = serializers.ListField(child=serializers.CharField())
+
+
+class OfflineCopySerializer(serializers.Serializer[Any]):
+    """GET /api/v1/offline/: what a director's phone keeps for work without a network."""
+
+    generated_at = serializers.DateTimeField()
+    today = serializers.DateField()
+    max_age_days = serializers.IntegerField(
+        help_text="Hide the copy this many days after the last successful contact."
+    )
+    user = OfflineUserSerializer()
+    children = OfflineChildSerializer(many=True)
+    rectifications = OfflineRectificationSerializer(
+        many=True, help_text="Open rectification items of the director's villages."
+    )

@@ -1,0 +1,71 @@
+"""What a village director's phone may keep for work without a network (issue 14, R20/PIPL).
+
+Only a child director gets a copy, and only of her own children: the active children of the
+villages of her active assignments, the very list of "my work" (`selectors.work_children`),
+with the open follow-up items of their visits and the open rectification items of her
+villages' inspections. The fields a child carries are the serializer's
+(`visits.serializers.OfflineChildSerializer`): no resident ID but the masked one, no address
+beyond the village. Five queries whatever the number of children, besides the scope's.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
+from children.models import Child, version_subquery
+from core import scoping
+from core.roles import Role
+from org.models import Region, User
+from visits import selectors
+from visits.models import FollowUp, Rectification
+
+
+@dataclass
+class OfflineCopy:
+    """The director's children (annotated `version`, categories prefetched), the open
+    follow-up items of each (by child id), and her villages' open rectification items."""
+
+    villages: list[Region]
+    children: Sequence[Child]
+    follow_ups: dict[int, list[FollowUp]] = field(default_factory=dict)
+    rectifications: list[Rectification] = field(default_factory=list)
+
+
+def may_keep_offline(user: User) -> bool:
+    """Child directors (administrators never: they reach no case data)."""
+    return scoping.get_scope(user).has_role(Role.CHILD_DIRECTOR) and not (
+        scoping.is_administrator(user)
+    )
+
+
+def offline_copy(user: User, today: datetime.date) -> OfflineCopy:
+    """The copy for `user`'s phone; PermissionDenied for anyone but a child director."""
+    if not may_keep_offline(user):
+        raise PermissionDenied(
+            _("Only village child directors can keep children's data on a phone.")
+        )
+    villages = [v for v in selectors.work_villages(user) if v.code]
+    mine = selectors.work_children(user, today)
+    children = list(mine.annotate(version=version_subquery()).prefetch_related("categories"))
+    follow_ups: dict[int, list[FollowUp]] = defaultdict(list)
+    items = (
+        FollowUp.objects.visible_to(user)
+        .filter(done=False, visit__child__in=mine.values("pk"))
+        .select_related("visit")
+        .order_by("-urgent", "due_on", "pk")
+    )
+    for item in items:
+        follow_ups[item.visit.child_id].append(item)
+    rectifications = list(
+        Rectification.objects.visible_to(user)
+        .filter(done=False, inspection__village__in=villages)
+        .select_related("inspection")
+        .order_by("due_on", "pk")
+    )
+    return OfflineCopy(villages, children, dict(follow_ups), rectifications)
