@@ -50,7 +50,7 @@ def offline_copy(user: User, today: datetime.date) -> OfflineCopy:
         raise PermissionDenied(
             _("Only village child directors can keep children's data on a phone.")
         )
-    villages = [v for v in selectors.work_villages(user) if v.code]
+    villages = selectors.work_villages(user)
     mine = selectors.work_children(user, today)
     children = list(mine.annotate(version=version_subquery()).prefetch_related("categories"))
     follow_ups: dict[int, list[FollowUp]] = defaultdict(list)
