@@ -35,6 +35,9 @@ from tests.factories import (
 from tests.visits.conftest import registered
 from visits import followups, inspections, services
 
+# Ages and due dates move with the day: in the calendar run too.
+pytestmark = pytest.mark.calendar
+
 URL = "/api/v1/offline/"
 BIRTH = datetime.date(2015, 3, 8)
 CHILD_KEYS = {
