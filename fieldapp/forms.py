@@ -34,7 +34,7 @@ class ContactEditForm(forms.Form):
             self.fields[name] = full.fields[name]
 
 
-def field_forms(user: User, villages: list[Region]) -> dict[str, forms.Form]:
+def field_forms(user: User, villages: list[Region]) -> dict[str, forms.BaseForm]:
     village_qs = Region.objects.filter(pk__in=[v.pk for v in villages])
     child_form = ChildForm(villages=village_qs)
     if len(villages) == 1:

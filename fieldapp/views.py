@@ -27,14 +27,13 @@ from django.views.decorators.cache import never_cache
 
 from children.choices import ParentRelation
 from children.fields import PARENT_FIELDS
-from children.models import Child
 from core import clock, permissions, scoping
 from core.http import AuthenticatedRequest
 from core.roles import Role
 from fieldapp.forms import EDITABLE_FIELDS, field_forms, id_messages
 from fieldapp.strings import strings
-from visits.forms import FOLLOW_UP_ROWS
 from visits import offline
+from visits.forms import FOLLOW_UP_ROWS
 from visits.services import VISIT_FIELDS
 
 # What the service worker keeps before it is needed (hashed names in production), so that the
@@ -58,8 +57,9 @@ WORKBOX = "vendor/workbox/"
 
 
 def is_field_user(user: Any) -> bool:
-    """The offline app is the village child director's (R20: nothing cached for other roles)."""
-    return bool(user.is_authenticated and scoping.get_scope(user).regions(Role.CHILD_DIRECTOR))
+    """The offline app is the village child director's (R20: nothing cached for other roles),
+    by the rule of what a phone may keep (visits.offline)."""
+    return bool(user.is_authenticated and offline.may_keep_offline(user))
 
 
 @never_cache
@@ -83,7 +83,7 @@ def shell(request: AuthenticatedRequest) -> HttpResponse:
             "follow_up_rows": FOLLOW_UP_ROWS,
             "editable_fields": list(EDITABLE_FIELDS),
             "field_labels": {
-                name: str(Child._meta.get_field(name).verbose_name) for name in EDITABLE_FIELDS
+                name: str(forms["edit"].fields[name].label) for name in EDITABLE_FIELDS
             },
             "parent_relations": list(ParentRelation.values),
             "parent_fields": list(PARENT_FIELDS),

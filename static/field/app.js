@@ -603,6 +603,9 @@
     if (bundle && bundle.owner !== owner) {
       await DB.wipe(false);
     }
+    if (!navigator.locks || !(await navigator.locks.query()).held.length) {
+      await Outbox.recover(owner);
+    }
     window.addEventListener("hashchange", route);
     window.addEventListener("online", function () {
       showStatus();

@@ -167,6 +167,17 @@
     return "server";
   }
 
+  /* Entries left "sending" by a page closed mid-send are to be sent again (the client id makes
+     a second arrival harmless). */
+  async function recover(owner) {
+    var entries = await list(owner);
+    for (var i = 0; i < entries.length; i++) {
+      if (entries[i].state === "sending") {
+        await update(entries[i].client_id, { state: "waiting" });
+      }
+    }
+  }
+
   var running = null;
 
   /* Send every waiting entry of `owner`, in order; resolves to {sent, stopped}. One run at a
@@ -248,6 +259,7 @@
     update: update,
     remove: remove,
     flush: flush,
+    recover: recover,
     refresh: refresh,
     session: session,
     ordered: ordered,

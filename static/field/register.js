@@ -38,6 +38,11 @@
     if (!bundle || Date.now() - contact > HOUR) {
       await window.CareCaseOutbox.refresh(user);
     }
+    try {
+      localStorage.setItem("carecase-field", "1"); // this browser holds a copy (forget.js)
+    } catch (error) {
+      /* private mode: nothing is kept anyway */
+    }
     // Ready for a day with no network (the tests wait for this mark).
     document.documentElement.dataset.fieldReady = "1";
   }

@@ -7,9 +7,11 @@ import datetime
 
 import pytest
 from django.contrib.sessions.models import Session
+from rest_framework.test import APIClient
 
 from children.models import Child, WorkNote
 from core import clock as app_clock
+from org.models import Assignment
 from reports.models import MandatoryReport
 from tests.e2e.test_child_registration import sign_in
 from tests.factories import XINGCHENG, make_child, make_id
@@ -289,3 +291,127 @@ def test_a_note_and_a_follow_up_done_offline(live_server, gateway, people, phone
     assert WorkNote.objects.filter(child=rain, text="奶奶说孩子最近睡得不好").count() == 1
     item.refresh_from_db()
     assert item.done_on == today and item.done_note == "已联系班主任"
+
+
+def test_a_field_changed_on_both_sides_is_offered_side_by_side(live_server, gateway, people, phone):
+    director, office_worker = people["director"], people["civil"]
+    rain = make_child(director, name="陈小雨", carer_phone="13800000001", school_name="静观小学")
+    url = gateway.url
+    sign_in(phone, url, "director")
+    open_field(phone, url)
+    go_offline(phone, gateway)
+    phone.goto(f"{url}/field/#/child/{rain.pk}/edit")
+    phone.fill("input[name=carer_phone]", "13900000002")
+    phone.fill("input[name=school_name]", "北碚实验小学")
+    phone.click("form[data-entry=edit] button[type=submit]")
+    phone.wait_for_selector("[data-testid=saved-on-phone]")
+
+    # Meanwhile district civil affairs correct the same phone number at the office (they, not
+    # the town supervisor, may edit an archive: core.permissions.can_edit_archives).
+    office = APIClient()
+    office.force_authenticate(office_worker)
+    answer = office.patch(
+        f"/api/v1/children/{rain.pk}/", {"carer_phone": "13700000003"}, format="json"
+    )
+    assert answer.status_code == 200, answer.content
+
+    go_online(phone, gateway)
+    phone.goto(f"{url}/field/#/outbox")
+    phone.wait_for_selector("[data-state=conflict]")
+    rain.refresh_from_db()
+    assert rain.school_name == "北碚实验小学"  # nobody else changed it: applied
+    assert rain.carer_phone == "13700000003"  # changed on both sides: nothing applied yet
+    phone.click("[data-testid=settle]")
+    field = phone.locator("[data-conflict=carer_phone]")
+    assert field.locator("[data-testid=yours]").inner_text() == "13900000002"
+    assert field.locator("[data-testid=theirs]").inner_text() == "13700000003"
+    assert (office_worker.real_name or office_worker.username) in field.inner_text()
+    field.locator("input[value=yours]").check()
+    phone.click("[data-testid=conflict-form] button[type=submit]")
+    wait_all_sent(phone, 1)
+    rain.refresh_from_db()
+    assert rain.carer_phone == "13900000002" and rain.school_name == "北碚实验小学"
+    latest = rain.history.order_by("-history_id").first()
+    assert latest.history_user == director and latest.carer_phone == "13900000002"
+
+
+def test_an_ended_assignment_seen_at_the_next_contact_wipes_the_phone(
+    live_server, gateway, people, phone
+):
+    director = people["director"]
+    rain = make_child(director, name="陈小雨")
+    url = gateway.url
+    sign_in(phone, url, "director")
+    open_field(phone, url)
+    go_offline(phone, gateway)
+    log_visit(phone, rain.pk, "in_person")  # unsent: kept
+    # At the office her assignment ends (she moved to another post).
+    yesterday = app_clock.today() - datetime.timedelta(days=1)
+    Assignment.objects.filter(user=director).update(
+        start_date=yesterday - datetime.timedelta(days=400), end_date=yesterday
+    )
+    go_online(phone, gateway)
+    phone.goto(f"{url}/field/")  # no longer a director: the home page, which forgets
+    phone.wait_for_selector("html[data-field-forgotten]", state="attached")
+    held = phone.evaluate(
+        """async () => {
+            const db = await CareCaseDB.open();
+            return [(await db.getAll('children')).length,
+                    (await db.getAll('outbox')).map(e => e.state),
+                    (await caches.keys()).includes('field-pages'),
+                    (await navigator.serviceWorker.getRegistrations()).length];
+        }"""
+    )
+    # The unsent visit stays (refused or still to send: never deleted without asking).
+    assert held[0] == 0 and held[2:] == [False, 0]
+    assert len(held[1]) == 1 and held[1][0] != "sent"
+    assert Visit.objects.count() == 0
+
+
+def test_a_copy_not_refreshed_for_too_long_is_hidden_until_the_next_sign_in(
+    live_server, gateway, people, phone, settings
+):
+    make_child(people["director"], name="陈小雨")
+    url = gateway.url
+    sign_in(phone, url, "director")
+    open_field(phone, url)
+    go_offline(phone, gateway)
+    # The phone last reached the server more than OFFLINE_MAX_AGE_DAYS ago.
+    phone.evaluate(
+        "async (days) => CareCaseDB.setMeta('contact', Date.now() - (days + 1) * 86400000)",
+        settings.OFFLINE_MAX_AGE_DAYS,
+    )
+    phone.goto(f"{url}/visits/")
+    phone.wait_for_selector("[data-testid=field-notice]")
+    assert "陈小雨" not in phone.inner_text("main")
+    phone.goto(f"{url}/field/#/child/1")
+    phone.wait_for_selector("[data-testid=field-notice]")
+    Session.objects.all().delete()  # days later, the session has long expired
+    go_online(phone, gateway)
+    sign_in(phone, url, "director")
+    open_field(phone, url)
+    assert "陈小雨" in phone.inner_text("[data-testid=field-children]")
+
+
+def test_the_visit_page_posted_with_no_network_is_queued_not_lost(
+    live_server, gateway, people, phone
+):
+    rain = make_child(people["director"], name="陈小雨")
+    url = gateway.url
+    sign_in(phone, url, "director")
+    open_field(phone, url)
+    phone.goto(f"{url}/visits/new/?child={rain.pk}")
+    phone.wait_for_selector("input[name=seen]")
+    phone.check("input[name=kind][value=home_visit]")
+    phone.fill("input[name=seen]", "孩子和奶奶")
+    phone.fill("input[name=follow_up_1]", "联系学校老师")
+    phone.fill("input[name=follow_up_1_due]", app_clock.today().isoformat())
+    go_offline(phone, gateway)
+    phone.click("main button[type=submit]")
+    phone.wait_for_selector("[data-testid=saved-on-phone]")
+    assert entries(phone) == [["visit", "waiting"]]
+    go_online(phone, gateway)
+    wait_all_sent(phone, 1)
+    visit = Visit.objects.get()
+    assert visit.child_id == rain.pk and visit.kind == "home_visit" and visit.seen == "孩子和奶奶"
+    assert FollowUp.objects.filter(visit=visit, text="联系学校老师").count() == 1
