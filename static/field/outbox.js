@@ -4,14 +4,16 @@
    An entry: {client_id, owner, kind, child_id, label, url, method, body, form, state, seq,
    created_at, sent_at, errors, conflict, result}. States: waiting → sending → sent, or
    refused (the server's field errors, to correct and resend) or conflict (fields changed on
-   both sides, to settle). Entries are sent in order, mandatory reports first, one at a time;
-   the body carries the client id the server is idempotent on, so an entry sent twice (the
+   both sides, to settle). Mandatory reports are sent first, one at a time; then the rest in
+   order, in a few lanes at once, one child's entries always in one lane, in order. The body
+   carries the client id the server is idempotent on, so an entry sent twice (the
    phone lost the answer) is stored once. Sending stops at the first network failure or when
    the session has expired, and goes on at the next chance: nothing is dropped. */
 (function (root) {
   "use strict";
   var DB = root.CareCaseDB;
   var PRIORITY = { report: 0 };
+  var LANES = 4;
   var SESSION_URL = "/field/session/";
   var BUNDLE_URL = "/api/v1/offline/";
 
@@ -198,18 +200,48 @@
         return e.state === "waiting" || e.state === "sending";
       });
       var sent = 0;
-      for (var i = 0; i < entries.length; i++) {
-        var outcome = await sendOne(entries[i], now.csrf);
+      var stopped = null;
+      var count = function (outcome) {
         if (outcome === "sent") {
           sent += 1;
         } else if (outcome === "network" || outcome === "signin" || outcome === "server") {
-          return { sent: sent, stopped: outcome };
+          stopped = stopped || outcome;
         }
+      };
+      // Mandatory reports first, one by one, before anything else leaves the phone.
+      var reports = entries.filter(function (e) {
+        return e.kind in PRIORITY;
+      });
+      for (var i = 0; i < reports.length && !stopped; i++) {
+        count(await sendOne(reports[i], now.csrf));
       }
+      // Then the rest in order, a few lanes at a time (a weak network's round trip, not the
+      // server, is what a director waits for); one child's entries stay in one lane, in order.
+      var rest = entries.filter(function (e) {
+        return !(e.kind in PRIORITY);
+      });
+      var lanes = [];
+      var laneOf = {};
+      var keys = 0;
+      rest.forEach(function (entry) {
+        var key = entry.child_id != null ? "child-" + entry.child_id : "entry-" + entry.client_id;
+        if (!(key in laneOf)) {
+          laneOf[key] = keys % LANES; // round robin
+          keys += 1;
+        }
+        (lanes[laneOf[key]] = lanes[laneOf[key]] || []).push(entry);
+      });
+      await Promise.all(
+        lanes.map(async function (lane) {
+          for (var j = 0; j < lane.length && !stopped; j++) {
+            count(await sendOne(lane[j], now.csrf));
+          }
+        })
+      );
       if (sent) {
         await refresh(owner);
       }
-      return { sent: sent, stopped: null };
+      return { sent: sent, stopped: stopped };
     };
     var locked =
       root.navigator && root.navigator.locks
