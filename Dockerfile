@@ -21,4 +21,5 @@ RUN DEBUG=0 SECRET_KEY=collectstatic-only-not-a-runtime-secret-0123456789 \
 
 USER carecase
 EXPOSE 8000
-CMD ["gunicorn", "carecase.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Workers, threads and bind address: gunicorn.conf.py (WEB_CONCURRENCY, GUNICORN_THREADS).
+CMD ["gunicorn", "carecase.wsgi", "--config", "gunicorn.conf.py"]

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run install test test-calendar test-real-clock lint imports typecheck migrations-check check messages compilemessages clean bench vendor
+.PHONY: run install test test-calendar test-real-clock lint imports typecheck migrations-check check messages compilemessages clean bench bench-web vendor
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -82,3 +82,10 @@ bench: $(STAMP)
 	$(PY) bench/bench_reports.py
 	$(PY) bench/bench_export.py
 	$(PY) bench/bench_stats.py
+	$(PY) bench/bench_web.py
+
+## A director's pages on a weak network (400 kbps, 400 ms round trip) in the production
+## configuration: the demo in var/bench/web, collectstatic, gunicorn with DEBUG=0, Debian's
+## chromium; bytes cold and warm and the time to a usable page, median of BENCH_WEB_RUNS (3).
+bench-web: $(STAMP)
+	$(PY) bench/bench_web.py

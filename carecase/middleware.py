@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.middleware.gzip import GZipMiddleware
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -24,6 +25,28 @@ PUBLIC_PREFIXES = (
     "/field/session/",
 )
 PASSWORD_CHANGE_PATHS = ("/accounts/password/", "/accounts/logout/")
+
+
+class CompressTextMiddleware(GZipMiddleware):
+    """gzip for pages, fragments, JSON and CSV when the browser accepts it (the HTML of a page
+    shrinks to a quarter: issue 14, light pages on a weak network); files that are compressed
+    already (workbooks, PDFs, images) pass through unchanged, with their length. Static files
+    never reach it: whitenoise, before it, serves their .br/.gz.
+
+    BREACH: Django's GZipMiddleware pads every response with up to 100 random bytes ("Heal
+    the Breach"), the CSRF token is masked anew in every response, and the session cookie is
+    SameSite=Lax, so a cross-site page cannot make the browser send the many credentialed
+    requests with chosen input the attack needs (see the settings and README, "Deployment")."""
+
+    COMPRESSIBLE = ("text/", "application/json", "application/javascript", "application/xml")
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        if not response.get("Content-Type", "").startswith(self.COMPRESSIBLE):
+            return response
+        compressed: HttpResponseBase = super().process_response(request, response)
+        return compressed
 
 
 class LoginRequiredMiddleware:

@@ -71,6 +71,17 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # gzip for HTML, JSON and CSV responses (static files are answered above, pre-compressed).
+    # Compressing here rather than in a reverse proxy: it is the same in every deployment and
+    # in the page-weight test, and a proxy would not lessen BREACH, which is about compression
+    # of secrets beside reflected input, wherever it happens. Against BREACH: the CSRF token
+    # is masked anew in every response; Django's gzip adds up to 100 random bytes to each
+    # response ("Heal the Breach"); the other secrets a page shows (names, phone numbers, a
+    # full ID number for those allowed) can be reached only with the session cookie, which is
+    # SameSite=Lax, so a cross-site page cannot make the browser send the thousands of
+    # credentialed requests with chosen input (`?q=`) that the attack needs; API tokens travel
+    # in a header no other site can set. See README, "Deployment and page weight".
+    "carecase.middleware.CompressTextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -203,6 +214,13 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Outside DEBUG: hashed names (bootstrap.min.4bc73c7ba870.css) and a .gz and a .br beside
+# each file (whitenoise compresses with Brotli when the Brotli package is installed: a
+# dependency). whitenoise serves the hashed names with `Cache-Control: max-age=315360000,
+# public, immutable`, so a warm page fetches only its HTML; files asked for by their plain
+# name (a service worker must keep a fixed URL: serve it from a view with no-cache) get
+# WHITENOISE_MAX_AGE seconds only.
+WHITENOISE_MAX_AGE = env_int("WHITENOISE_MAX_AGE", 0 if DEBUG else 60, minimum=0)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

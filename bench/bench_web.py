@@ -1,0 +1,223 @@
+"""CareCase benchmark: a director's pages on a weak network, in the production configuration.
+
+    make bench-web                     # also part of `make bench`
+    BENCH_WEB_RUNS=5 .venv/bin/python bench/bench_web.py
+
+Starts the production configuration locally (bench/webprod.py): the demo (`load_demo`, once)
+in its own database (SQLite in var/bench/web, or BENCH_WEB_DATABASE_URL), `collectstatic`
+with the manifest storage (hashed names, gzip and Brotli), gunicorn with gunicorn.conf.py and
+DEBUG=0. Then Debian's Chromium (Playwright), signed in as the demo director `bb_zhuren`
+(password reset to a bench one), with the network throttled to 400 kbps down and up and
+400 ms round trip (CDP Network.emulateNetworkConditions), opens each page:
+
+- cold: a fresh browser context, signed in, then the browser cache cleared;
+- warm: the same page again in the same context;
+
+and prints per page the bytes transferred (compressed, headers included) and the time to a
+usable page (DOMContentLoaded and load, from the navigation's start), median of
+BENCH_WEB_RUNS runs (default 3).
+
+Pages: home, my work, the child page (the director's child with the most visits), the visit
+form for that child, and the statistics of the director's village.
+
+Targets (issue 14): cold ≤ 120 KB and warm ≤ 15 KB for the director's pages, /stats/ ≤
+450 KB cold (asserted by tests/e2e/test_page_weight.py); usable in < 3 s cold and < 1 s
+warm on this network.
+
+Structure: `prepare()` builds the database and static files; each measurement is a function
+taking the running server (`Server`) and printing its own section, listed in MEASUREMENTS;
+more (for example the offline path: saving a visit locally, sending queued entries) are
+added there as functions of the same shape.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import statistics
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import webprod
+
+ROOT = webprod.ROOT
+WEB_DIR = ROOT / "var" / "bench" / "web"
+DIRECTOR = "bb_zhuren"
+PASSWORD = "Bench-web-2026"  # noqa: S105 - the bench database's demo director only
+# Keys of the bench database only (synthetic demo data).
+SECRET_KEY = "bench-web-secret-key-not-for-any-real-deployment-0123456789"  # noqa: S105
+IDENTIFIER_KEYS = "x4y1c3mXo8Q0bUq3Jm1wRkqFv6Yb7Hc2Zg5Dn9Lp0aE="
+IDENTIFIER_HASH_KEY = "carecase-bench-web-hash-key"
+COLD_KB, WARM_KB, STATS_COLD_KB = 120, 15, 450
+USABLE_COLD_MS, USABLE_WARM_MS = 3000, 1000
+
+
+@dataclass
+class Server:
+    """The running production configuration and what the measurements need of it."""
+
+    url: str
+    pages: list[tuple[str, str]]  # (label, path)
+    username: str
+    password: str
+    runs: int
+
+
+def environment() -> dict[str, str]:
+    database_url = os.environ.get("BENCH_WEB_DATABASE_URL", f"sqlite:///{WEB_DIR / 'web.sqlite3'}")
+    return webprod.production_env(
+        database_url=database_url,
+        var_dir=WEB_DIR,
+        static_root=WEB_DIR / "static",
+        secret_key=SECRET_KEY,
+        identifier_keys=IDENTIFIER_KEYS,
+        identifier_hash_key=IDENTIFIER_HASH_KEY,
+    )
+
+
+def prepare(env: dict[str, str]) -> list[tuple[str, str]]:
+    """Migrate, load the demo once, give the director the bench password, collect the static
+    files; the pages to measure."""
+    WEB_DIR.mkdir(parents=True, exist_ok=True)
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connections
+    from django.db.models import Count
+
+    from children.models import Child
+    from org.models import User
+
+    call_command("migrate", verbosity=0, interactive=False)
+    if not User.objects.filter(username=DIRECTOR).exists():
+        print("Loading the demo (once) …", flush=True)
+        # Its output (the demo passwords) is not needed: the director gets a bench one.
+        call_command("load_demo", verbosity=0, stdout=io.StringIO())
+    director = User.objects.get(username=DIRECTOR)
+    director.set_password(PASSWORD)
+    director.must_change_password = False
+    director.save()
+    child = (
+        Child.objects.visible_to(director)
+        .filter(status="active")
+        .annotate(n=Count("visits"))
+        .order_by("-n", "pk")
+        .first()
+    )
+    if child is None:
+        raise SystemExit("The demo director has no children.")
+    connections.close_all()
+    print("collectstatic (manifest, gzip, Brotli) …", flush=True)
+    webprod.collect_static(env)
+    return [
+        ("home", "/"),
+        ("my work", "/visits/"),
+        ("child page", f"/children/{child.pk}/"),
+        ("visit form", f"/visits/new/?child={child.pk}"),
+        ("statistics", "/stats/"),
+    ]
+
+
+# --- measurements ---------------------------------------------------------------------------
+
+
+def launch_browser(playwright: Any) -> Any:
+    return playwright.chromium.launch(
+        executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
+        headless=True,
+        args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"],
+    )
+
+
+def measure_pages(server: Server, browser: Any) -> None:
+    """Each page cold and warm on the weak network: bytes and time to a usable page."""
+    rows: dict[str, dict[str, list[float]]] = {}
+    details: dict[str, str] = {}
+    for _ in range(server.runs):
+        for label, path in server.pages:
+            context = browser.new_context(viewport={"width": 375, "height": 740}, locale="zh-CN")
+            page = context.new_page()
+            webprod.sign_in(page, server.url, server.username, server.password)
+            weigher = webprod.Weigher(page)
+            weigher.clear_cache()
+            weigher.throttle(webprod.WEAK_NETWORK)
+            cold = weigher.navigate(server.url + path)
+            warm = weigher.navigate(server.url + path)
+            context.close()
+            row = rows.setdefault(label, {})
+            for name, value in (
+                ("cold_kb", cold.kb),
+                ("warm_kb", warm.kb),
+                ("cold_fcp", cold.timing["first_paint"]),
+                ("cold_dcl", cold.timing["dom_content_loaded"]),
+                ("cold_load", cold.timing["load"]),
+                ("warm_fcp", warm.timing["first_paint"]),
+                ("warm_dcl", warm.timing["dom_content_loaded"]),
+                ("warm_load", warm.timing["load"]),
+            ):
+                row.setdefault(name, []).append(value)
+            details[label] = f"cold: {cold.describe()}\n    warm: {warm.describe()}"
+
+    print(
+        f"\nPages at 400 kbps / 400 ms RTT, median of {server.runs} runs (KB transferred; "
+        "ms from the navigation's start to first contentful paint / DOMContentLoaded / load):"
+    )
+    print(
+        f"  {'page':<12} {'cold KB':>8} {'warm KB':>8}   {'cold paint/DCL/load':>21}   "
+        f"{'warm paint/DCL/load':>21}"
+    )
+    for label, _path in server.pages:
+        m = {name: statistics.median(values) for name, values in rows[label].items()}
+        budget = STATS_COLD_KB if label == "statistics" else COLD_KB
+        flags = []
+        if m["cold_kb"] > budget:
+            flags.append(f"cold > {budget} KB")
+        if m["warm_kb"] > WARM_KB:
+            flags.append(f"warm > {WARM_KB} KB")
+        if label != "statistics" and m["cold_dcl"] > USABLE_COLD_MS:
+            flags.append("cold usable > 3 s")
+        if m["warm_dcl"] > USABLE_WARM_MS:
+            flags.append("warm usable > 1 s")
+        print(
+            f"  {label:<12} {m['cold_kb']:>8.1f} {m['warm_kb']:>8.1f}   "
+            f"{m['cold_fcp']:>5.0f} /{m['cold_dcl']:>6.0f} /{m['cold_load']:>6.0f}   "
+            f"{m['warm_fcp']:>5.0f} /{m['warm_dcl']:>6.0f} /{m['warm_load']:>6.0f}   "
+            + ("; ".join(flags) if flags else "ok")
+        )
+    print("\nRequests of the last run:")
+    for label, text in details.items():
+        print(f"  {label}\n    {text}")
+
+
+# Each takes the server and the browser and prints its section.
+MEASUREMENTS: list[Callable[[Server, Any], None]] = [measure_pages]
+
+
+def main() -> None:
+    env = environment()
+    pages = prepare(env)
+    runs = int(os.environ.get("BENCH_WEB_RUNS", "3"))
+    from playwright.sync_api import sync_playwright
+
+    with webprod.gunicorn(env, log=WEB_DIR / "gunicorn.log") as url:
+        print(f"Production configuration at {url} (DEBUG=0, gunicorn, whitenoise).")
+        server = Server(url=url, pages=pages, username=DIRECTOR, password=PASSWORD, runs=runs)
+        with sync_playwright() as playwright:
+            browser = launch_browser(playwright)
+            try:
+                for measure in MEASUREMENTS:
+                    measure(server, browser)
+            finally:
+                browser.close()
+
+
+if __name__ == "__main__":
+    main()
