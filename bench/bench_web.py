@@ -123,6 +123,7 @@ def prepare(env: dict[str, str]) -> list[tuple[str, str]]:
         ("child page", f"/children/{child.pk}/"),
         ("visit form", f"/visits/new/?child={child.pk}"),
         ("statistics", "/stats/"),
+        ("field app", "/field/"),
     ]
 
 
@@ -143,7 +144,11 @@ def measure_pages(server: Server, browser: Any) -> None:
     details: dict[str, str] = {}
     for _ in range(server.runs):
         for label, path in server.pages:
-            context = browser.new_context(viewport={"width": 375, "height": 740}, locale="zh-CN")
+            # A first visit: no service worker yet (one installed at sign-in would answer the
+            # page's requests from its cache, and CDP would count nothing).
+            context = browser.new_context(
+                viewport={"width": 375, "height": 740}, locale="zh-CN", service_workers="block"
+            )
             page = context.new_page()
             webprod.sign_in(page, server.url, server.username, server.password)
             weigher = webprod.Weigher(page)
@@ -197,8 +202,111 @@ def measure_pages(server: Server, browser: Any) -> None:
         print(f"  {label}\n    {text}")
 
 
+QUEUED = 200
+SAVE_LOCAL_MS, SEND_QUEUED_S = 200, 60
+
+
+def measure_offline(server: Server, browser: Any) -> None:
+    """The field app on the weak network: the time to save a visit on the phone with no
+    network (submit to "saved on this phone"), and the time to send QUEUED entries when the
+    network returns, checking that each arrived exactly once.
+
+    The page does the sending here, with the service worker blocked: CDP's network emulation
+    throttles the page's requests but not a service worker's, whose Background Sync would
+    otherwise send the queue unthrottled (the app sends from the page on the `online` event as
+    well, which is what is timed)."""
+    from visits.models import Visit
+
+    context = browser.new_context(
+        viewport={"width": 375, "height": 740}, locale="zh-CN", service_workers="block"
+    )
+    page = context.new_page()
+    webprod.sign_in(page, server.url, server.username, server.password)
+    page.goto(server.url + "/field/#/work")
+    page.wait_for_selector("[data-testid=field-children] [data-child]")
+    weigher = webprod.Weigher(page)
+    offline = {**webprod.WEAK_NETWORK, "offline": True}
+    weigher.throttle(offline)
+    children = page.evaluate("async () => (await CareCaseDB.children()).map(c => c.id)")
+
+    saves = []
+    for i in range(max(5, server.runs * 3)):
+        page.goto(f"{server.url}/field/#/child/{children[i % len(children)]}/visit")
+        page.wait_for_selector("form[data-entry=visit] input[name=seen]")
+        page.check("input[name=kind][value=in_person]")
+        saves.append(
+            page.evaluate(
+                """() => new Promise((resolve) => {
+                    const start = performance.now();
+                    new MutationObserver((_m, observer) => {
+                        if (document.querySelector("[data-testid=saved-on-phone]")) {
+                            observer.disconnect();
+                            resolve(performance.now() - start);
+                        }
+                    }).observe(document.body, {childList: true, subtree: true});
+                    document.querySelector("form[data-entry=visit]").requestSubmit();
+                })"""
+            )
+        )
+    # The entries saved above are part of the queue sent below.
+    uuids = page.evaluate(
+        """async ({n, children}) => {
+            const config = JSON.parse(document.getElementById("field-config").textContent);
+            const today = new Date(Date.now() + ((await CareCaseDB.getMeta("clock_offset")) || 0))
+                .toLocaleDateString("sv-SE", {timeZone: config.time_zone});
+            const ids = [];
+            for (let i = 0; i < n; i++) {
+                const child = children[i % children.length];
+                const id = CareCaseOutbox.uuid();
+                const values = {kind: "in_person", visit_date: today, seen: ""};
+                const request = CareCaseEntries.build(
+                    "visit", values, {client_id: id, child_id: child}, config);
+                await CareCaseOutbox.save({client_id: id, owner: config.user, kind: "visit",
+                    child_id: child, label: "bench", url: request.url, method: request.method,
+                    body: request.body, form: values, ctx: {child_id: child}});
+                ids.push(id);
+            }
+            return (await CareCaseOutbox.list(config.user))
+                .filter(e => e.state === "waiting").map(e => e.client_id);
+        }""",
+        {"n": QUEUED - len(saves), "children": children},
+    )
+    weigher.throttle(webprod.WEAK_NETWORK)
+    started = page.evaluate("() => performance.now()")
+    result = page.evaluate("async () => CareCaseField.send()")
+    elapsed = (page.evaluate("() => performance.now()") - started) / 1000
+    states = page.evaluate(
+        "async (ids) => { const all = await (await CareCaseDB.open()).getAll('outbox');"
+        " return all.filter(e => ids.includes(e.client_id)).map(e => e.state); }",
+        uuids,
+    )
+    context.close()
+    # Playwright's sync API runs an event loop in this thread; the ORM's check is synchronous.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    arrived = Visit.objects.filter(client_uuid__in=uuids).count()
+    save_ms = statistics.median(saves)
+    print(f"\nThe field app at 400 kbps / 400 ms RTT (director {server.username}):")
+    print(
+        f"  save a visit on the phone, no network: median {save_ms:.0f} ms, max "
+        f"{max(saves):.0f} ms over {len(saves)} ("
+        + ("ok" if save_ms < SAVE_LOCAL_MS else f"> {SAVE_LOCAL_MS} ms")
+        + ")"
+    )
+    print(
+        f"  send {len(uuids)} queued entries when the network returns: {elapsed:.1f} s, "
+        f"{sum(1 for s in states if s == 'sent')} sent, {arrived} stored on the server "
+        f"(stopped: {result.get('stopped')}; "
+        + (
+            "ok"
+            if elapsed < SEND_QUEUED_S and arrived == len(uuids)
+            else f"target < {SEND_QUEUED_S} s, each once"
+        )
+        + ")"
+    )
+
+
 # Each takes the server and the browser and prints its section.
-MEASUREMENTS: list[Callable[[Server, Any], None]] = [measure_pages]
+MEASUREMENTS: list[Callable[[Server, Any], None]] = [measure_pages, measure_offline]
 
 
 def main() -> None:

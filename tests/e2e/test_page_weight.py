@@ -120,7 +120,11 @@ def production(transactional_db, village, static_root, tmp_path):
 
 def _weigh(browser, url, path):
     """(cold, warm, responses of the cold load) of `path` for the signed-in director."""
-    context = browser.new_context(viewport={"width": 375, "height": 740}, locale="zh-CN")
+    # A first visit: no service worker yet (a director's pages install the field app's, which
+    # would answer requests from its cache, and nothing would be counted).
+    context = browser.new_context(
+        viewport={"width": 375, "height": 740}, locale="zh-CN", service_workers="block"
+    )
     try:
         page = context.new_page()
         webprod.sign_in(page, url, "director", PASSWORD)
