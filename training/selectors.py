@@ -12,11 +12,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Substr
 from django.http import Http404
 
 from core import clock, scoping
+from core.calendar import pct
 from core.regions import Level, town_prefix
 from core.roles import Role
 from org.models import Assignment, AssignmentQuerySet, Region, User
@@ -127,15 +128,42 @@ def due_workers(viewer: User, today: datetime.date | None = None) -> QuerySet[Tr
 
 
 @dataclass
+class Positions:
+    """The posts R1 asks for: a child director per village, a supervisor per town. `vacant`
+    are those nobody holds today; `trained` those held by someone who passed this year."""
+
+    positions: int = 0
+    vacant: int = 0
+    trained: int = 0
+
+    @property
+    def filled(self) -> int:
+        return self.positions - self.vacant
+
+    @property
+    def trained_pct(self) -> float | None:
+        """Share of the posts held by a worker trained this year, in percent (one decimal);
+        None when there is no post to fill."""
+        return pct(self.trained, self.positions)
+
+    def add(self, *, filled: bool, trained: bool) -> None:
+        self.positions += 1
+        self.vacant += 0 if filled else 1
+        self.trained += 1 if trained else 0
+
+
+@dataclass
 class TownCoverage:
     town: Region
     workers: int = 0
     trained: int = 0
     untrained: list[Assignment] = field(default_factory=list)
+    posts: Positions = field(default_factory=Positions)
 
     @property
-    def share(self) -> float:
-        return self.trained / self.workers if self.workers else 1.0
+    def share(self) -> float | None:
+        """Share of the appointed workers trained this year; None when nobody is appointed."""
+        return self.trained / self.workers if self.workers else None
 
 
 @dataclass
@@ -145,15 +173,19 @@ class DistrictCoverage:
     workers: int = 0
     trained: int = 0
     towns: list[TownCoverage] = field(default_factory=list)
+    posts: Positions = field(default_factory=Positions)
 
     @property
-    def share(self) -> float:
-        return self.trained / self.workers if self.workers else 1.0
+    def share(self) -> float | None:
+        return self.trained / self.workers if self.workers else None
 
 
 def coverage(district: Region, year: int, today: datetime.date | None = None) -> DistrictCoverage:
     """Share of the district's supervisors and directors who passed an assessment in `year`,
-    by town, with those not yet trained. Four queries whatever the district's size."""
+    by town, with those not yet trained; and the posts R1 asks for (a director per village, a
+    supervisor per town) with those vacant and those held by someone trained this year. Four
+    queries whatever the district's size."""
+    today = today or clock.today()
     passed_this_year = Exists(
         Result.objects.filter(user=OuterRef("user"), passed=True, assessed_on__year=year)
     )
@@ -173,7 +205,22 @@ def coverage(district: Region, year: int, today: datetime.date | None = None) ->
         workers=Count("user", distinct=True),
         trained=Count("user", filter=Q(passed_this_year), distinct=True),
     )
-    towns = Region.objects.filter(level=Level.TOWN, parent=district).order_by("code")
+    # Towns and villages, each with whether its post (R1) is held and by someone trained.
+    holder = assignments.filter(
+        region=OuterRef("pk"),
+        role=Case(
+            When(Q(region__level=Level.TOWN), then=Value(Role.SUPERVISOR.value)),
+            default=Value(Role.CHILD_DIRECTOR.value),
+        ),
+    )
+    regions = list(
+        Region.objects.filter(
+            code__startswith=district.prefix, level__in=(Level.TOWN, Level.VILLAGE)
+        )
+        .annotate(held=Exists(holder), held_trained=Exists(holder.filter(passed_this_year)))
+        .order_by("code")
+    )
+    towns = [r for r in regions if r.level == Level.TOWN and r.parent_id == district.pk]
     untrained: dict[str, list[Assignment]] = defaultdict(list)
     for assignment in (
         assignments.filter(~Q(passed_this_year))
@@ -184,16 +231,23 @@ def coverage(district: Region, year: int, today: datetime.date | None = None) ->
     result = DistrictCoverage(
         district=district, year=year, workers=totals["workers"], trained=totals["trained"]
     )
+    by_town: dict[str, TownCoverage] = {}
     for town in towns:
         row = per_town.get(town_prefix(town.code), {})
-        result.towns.append(
-            TownCoverage(
-                town=town,
-                workers=row.get("workers", 0),
-                trained=row.get("trained", 0),
-                untrained=untrained.get(town_prefix(town.code), []),
-            )
+        by_town[town_prefix(town.code)] = TownCoverage(
+            town=town,
+            workers=row.get("workers", 0),
+            trained=row.get("trained", 0),
+            untrained=untrained.get(town_prefix(town.code), []),
         )
+    for region in regions:
+        town_cover = by_town.get(town_prefix(region.code))
+        if town_cover is None:  # a village whose town is not in the tree
+            continue
+        flags = {"filled": region.held, "trained": region.held_trained}  # type: ignore[attr-defined]
+        town_cover.posts.add(**flags)
+        result.posts.add(**flags)
+    result.towns = list(by_town.values())
     return result
 
 

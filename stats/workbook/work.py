@@ -145,6 +145,13 @@ def assistance(wb: StatisticsWorkbook) -> None:
     wb.book.row([_("Total (children counted once)"), *totals])
 
 
+def trained_rate(trained: int, workers: int) -> float | str:
+    """The 培训率 cell: the share in percent, or "—" where nobody is appointed (a town
+    without staff has 0 trained and no rate, never an empty cell)."""
+    rate = pct(trained, workers)
+    return "—" if rate is None else rate
+
+
 def staff(wb: StatisticsWorkbook) -> None:
     wb.book.new_sheet(_("Staff and training"), (24, 12, 12, 30, 12, 12, 12))
     on = wb.on
@@ -176,9 +183,15 @@ def staff(wb: StatisticsWorkbook) -> None:
             values = [town.village_count, town.villages_without_director, workers, trained]  # type: ignore[attr-defined]
             sums = [s + v for s, v in zip(sums, values, strict=True)]
             wb.book.row(
-                [town.name, *values[:2], holders or "—", *values[2:], pct(trained, workers)]
+                [
+                    town.name,
+                    *values[:2],
+                    holders or "—",
+                    *values[2:],
+                    trained_rate(trained, workers),
+                ]
             )
-        wb.book.row([_("Total"), *sums[:2], "", *sums[2:], pct(sums[3], sums[2])])
+        wb.book.row([_("Total"), *sums[:2], "", *sums[2:], trained_rate(sums[3], sums[2])])
         in_area = list(training.towns)
     else:
         villages = org_selectors.villages_overview(wb.user, [wb.area], on)
@@ -201,7 +214,7 @@ def staff(wb: StatisticsWorkbook) -> None:
                 "、".join(a.user.real_name or a.user.username for a in supervisors) or "—",
                 workers,
                 trained,
-                pct(trained, workers),
+                trained_rate(trained, workers),
             ]
         )
         wb.book.blank()

@@ -312,6 +312,31 @@ def test_the_district_workbook_matches_the_hand_computed_figures(people, fixture
 
 
 @pytest.mark.django_db
+def test_the_staff_sheet_has_a_trained_rate_for_every_town(people, fixture):
+    """A town without staff shows 0 trained and "—" for 培训率 (its row has as many cells as
+    the header), read back from the saved .xlsx, in Chinese as exported."""
+    out = io.BytesIO()
+    with translation.override("zh-hans"):
+        build_statistics_workbook(user=people["civil"], area=region(BEIBEI), on=TODAY, out=out)
+    out.seek(0)
+    sheet = load_workbook(out)["工作人员与培训"]
+    staff = table(sheet, "乡镇（街道）")
+    assert len(staff) == Region.objects.filter(parent=region(BEIBEI), level="town").count() + 1
+    header = next(r for r in sheet.iter_rows(values_only=True) if r and r[0] == "乡镇（街道）")
+    width = len([h for h in header if h is not None])
+    assert width == 7 and header[6] == "培训率（%）"
+    for name, row in staff.items():
+        cells = [row.get(h) for h in header[:width]]
+        if name != "合计":
+            assert all(c is not None and c != "" for c in cells), (name, cells)
+    tiansheng = staff[region(TIANSHENG).name]
+    assert (tiansheng["儿童主任和儿童督导员"], tiansheng["本年度已培训"]) == (0, 0)
+    assert tiansheng["培训率（%）"] == "—"
+    assert staff[region(JINGGUAN).name]["培训率（%）"] in (100.0, 0.0)
+    assert isinstance(staff["合计"]["培训率（%）"], int | float)
+
+
+@pytest.mark.django_db
 def test_a_town_workbook_breaks_down_by_village(people, fixture):
     _result, book = build(people["supervisor"], JINGGUAN)
     cats = table(book["Children by category"], "Village/community")

@@ -17,6 +17,7 @@ from tests.factories import (
     BEIBEI,
     JINGGUAN,
     RONGXI,
+    TIANSHENG,
     XINGCHENG,
     XIUSHAN,
     certify,
@@ -311,6 +312,50 @@ def test_district_coverage_figures(people, uncertified, client, django_assert_ma
     assert client.get(reverse("training:coverage"), {"district": BEIBEI}).status_code == 404
     client.force_login(people["supervisor"])
     assert client.get(reverse("training:coverage")).status_code == 403
+
+
+def test_coverage_counts_the_posts_to_fill_and_the_vacant_ones(people, client):
+    """R1: a director per village and a supervisor per town. With staff in two villages and
+    one town of 北碚区, the headline counts every post of the district and says how many are
+    vacant, not "3 / 3 · 100%" over the few who were appointed."""
+    beibei = Region.objects.get(code=BEIBEI)
+    villages = Region.objects.filter(code__startswith="500109", level="village").count()
+    towns = Region.objects.filter(code__startswith="500109", level="town").count()
+    assert villages > 100 and towns > 10  # the real tree of 北碚区
+    # A director who serves a third village, appointed but not trained this year.
+    untrained = make_user("child_director", "500109110244", certified=False)
+    report = selectors.coverage(beibei, trained_on().year)
+    posts = report.posts
+    assert posts.positions == villages + towns
+    # 志达 and 兴城 have a trained director, 素心村 an untrained one, 静观镇 a supervisor.
+    assert posts.vacant == villages + towns - 4
+    assert posts.trained == 3
+    assert posts.trained_pct == round(100 * 3 / (villages + towns), 1)
+    assert (report.trained, report.workers) == (3, 4)
+
+    jingguan = next(t for t in report.towns if t.town.code == JINGGUAN)
+    jingguan_villages = Region.objects.filter(parent__code=JINGGUAN).count()
+    assert jingguan.posts.positions == jingguan_villages + 1
+    assert jingguan.posts.vacant == jingguan_villages - 3
+    tiansheng = next(t for t in report.towns if t.town.code == TIANSHENG)
+    assert tiansheng.posts.vacant == tiansheng.posts.positions > 1
+    assert (tiansheng.trained, tiansheng.workers, tiansheng.share) == (0, 0, None)
+
+    client.force_login(people["civil"])
+    body = client.get(reverse("training:coverage")).content.decode()
+    assert f'data-positions="{villages + towns}"' in body
+    assert f'data-vacant="{villages + towns - 4}"' in body
+    assert f"{villages + towns - 4} 个空缺" in body
+    assert "已任命的 4 人中，3 人本年已培训" in body
+    assert f'data-untrained="{untrained.pk}"' in body
+    # Another district's civil affairs sees its own posts, none of 北碚区's people.
+    client.force_login(people["other_civil"])
+    other = client.get(reverse("training:coverage")).content.decode()
+    xiushan = Region.objects.filter(
+        code__startswith="500241", level__in=("town", "village")
+    ).count()
+    assert f'data-positions="{xiushan}"' in other
+    assert f'data-untrained="{untrained.pk}"' not in other
 
 
 def test_coverage_query_count_is_constant(people, django_assert_num_queries):
