@@ -17,6 +17,9 @@ and prints per page the bytes transferred (compressed, headers included) and the
 usable page (DOMContentLoaded and load, from the navigation's start), median of
 BENCH_WEB_RUNS runs (default 3).
 
+Then a director's day on the demo (`measure_director_day`): taps, fields typed and time per
+task, from sign-in to a mandatory report filed from a danger visit.
+
 Pages: home, my work, the child page (the director's child with the most visits), the visit
 form for that child, and the statistics of the director's village.
 
@@ -32,6 +35,7 @@ added there as functions of the same shape.
 
 from __future__ import annotations
 
+import datetime
 import io
 import os
 import statistics
@@ -43,6 +47,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import director_day
 import webprod
 
 ROOT = webprod.ROOT
@@ -305,8 +310,97 @@ def measure_offline(server: Server, browser: Any) -> None:
     )
 
 
+def _unused_id_number(birth: Any, female: bool) -> str:
+    """A valid resident ID number of 北碚区 for `birth` that no child of the bench database
+    holds (the bench database keeps the children registered by earlier runs)."""
+    import random
+
+    from children import crypto, idnumber
+    from children.models import Child
+
+    rng = random.Random()  # noqa: S311 - a fictional ID number for the bench database
+    while True:
+        seq = rng.randrange(500) * 2 + (0 if female else 1)
+        first17 = f"500109{birth:%Y%m%d}{seq:03d}"
+        number = first17 + idnumber.check_character(first17)
+        if not Child.objects.filter(id_hash=crypto.lookup_hash(number)).exists():
+            return number
+
+
+def measure_director_day(server: Server, browser: Any) -> None:
+    """A director's day on the demo, on a 375 px phone on the weak network: sign in, open my
+    work, a home visit for the first overdue child, a phone contact, a child registered from
+    an ID number, a mandatory report from a visit that found danger. Per task: the taps
+    (clicks, radios and checkboxes chosen, options picked, fields focused), the fields typed,
+    and the time from the first action to the page that shows the result
+    (bench/director_day.py; tests/e2e/test_director_day.py runs the same journey)."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from children.models import Child
+    from core import clock
+    from org.models import User
+
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    director = User.objects.get(username=server.username)
+    today = clock.today()
+    overdue = set(
+        Child.objects.visible_to(director)
+        .filter(status="active")
+        .filter(Q(next_contact_due__lt=today) | Q(next_home_visit_due__lt=today))
+        .values_list("pk", flat=True)
+    )
+    birth = datetime.date(today.year - 8, 6, 12)
+    number = _unused_id_number(birth, female=True)
+    found_at = (timezone.localtime(clock.now()) - datetime.timedelta(hours=1)).strftime(
+        "%Y-%m-%dT%H:%M"
+    )
+    rows: dict[str, list[director_day.Task]] = {}
+    for run in range(server.runs):
+        context = browser.new_context(
+            viewport={"width": 375, "height": 740}, locale="zh-CN", service_workers="block"
+        )
+        page = context.new_page()
+        webprod.Weigher(page).throttle(webprod.WEAK_NETWORK)
+        day = director_day.DirectorDay(
+            page, server.url, server.username, server.password, found_at=found_at
+        )
+        try:
+            tasks = day.run(
+                overdue=overdue,
+                id_number=number if run == 0 else _unused_id_number(birth, female=True),
+                child_name="陈小雨",
+                birth_date=birth.isoformat(),
+                gender="F",
+            )
+        finally:
+            context.close()
+        for task in tasks:
+            rows.setdefault(task.name, []).append(task)
+        overdue = {pk for pk in overdue if pk != tasks[2].result["child"]}
+
+    print(
+        f"\nA director's day on the demo, 375 px phone at 400 kbps / 400 ms RTT "
+        f"({server.username}; median time of {server.runs} runs):"
+    )
+    print(f"  {'task':<38} {'taps':>5} {'typed':>6} {'s':>7}")
+    total = [0, 0, 0.0]
+    for name, done in rows.items():
+        taps, typed = done[-1].taps, done[-1].typed
+        seconds = statistics.median(t.seconds for t in done)
+        total = [total[0] + taps, total[1] + typed, total[2] + seconds]
+        print(f"  {name:<38} {taps:>5} {typed:>6} {seconds:>7.1f}")
+    print(f"  {'the day':<38} {total[0]:>5} {total[1]:>6} {total[2]:>7.1f}")
+    print("  (a tap: a click, a radio or checkbox chosen, a select opened or an option picked, a")
+    print("  field focused; typed: a field typed into; scrolling is not counted)")
+
+
 # Each takes the server and the browser and prints its section.
-MEASUREMENTS: list[Callable[[Server, Any], None]] = [measure_pages, measure_offline]
+MEASUREMENTS: list[Callable[[Server, Any], None]] = [
+    measure_pages,
+    measure_offline,
+    measure_director_day,
+]
 
 
 def main() -> None:
