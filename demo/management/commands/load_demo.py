@@ -22,6 +22,7 @@ from children.models import Child
 from core import clock
 from core.calendar import add_months, quarter_bounds, years_before
 from core.roles import Role
+from demo.staff import appoint_district_staff
 from demo.synthetic import generate
 from org.importing import import_regions_file
 from org.models import Assignment, Region, User
@@ -52,6 +53,9 @@ HOME_EVERY = 5
 DEMO_VILLAGES = ("500109110004", "500109110005")
 DEMO_VILLAGE_CHILDREN = 25
 REMOTE_KINDS = ("phone", "in_person", "video")
+# The months of visits the other villages' directors have on record (the demo directors have
+# theirs since each child was registered): enough for this quarter and the two before.
+HISTORY_MONTHS = 7
 
 
 def demo_start(today: datetime.date) -> datetime.date:
@@ -65,12 +69,13 @@ def plan_visits(
     registered: datetime.date,
     is_key: bool,
     turn: int,
+    since: datetime.date | None = None,
 ) -> list[tuple[str, datetime.date]]:
     """The visits of the `turn`-th demo child of its village, planned back from `today`: the
     latest contact puts the child in its state of CONTACT_STATES, earlier contacts follow
     monthly back to registration, a home visit this quarter for most of those contacted
     (every contact is one for a key child, R15), and every third contact before the quarter
-    at home. Never before registration or after today."""
+    at home. Never before registration (nor `since`, when given) or after today."""
     state = CONTACT_STATES[turn * STRIDE % len(CONTACT_STATES)]
     if state == "contacted":  # some day of this month, up to today
         latest = today - datetime.timedelta(days=rng.randint(0, min(today.day - 1, 20)))
@@ -80,7 +85,8 @@ def plan_visits(
         latest = today - datetime.timedelta(days=rng.randint(35, 75))
     days = []
     day = latest
-    while day >= registered:
+    earliest = max(registered, since) if since is not None else registered
+    while day >= earliest:
         days.append(day)
         day -= datetime.timedelta(days=rng.randint(24, 31))
     if not days:
@@ -223,6 +229,7 @@ class Command(BaseCommand):
             f"{result.unchanged} unchanged."
         )
         printed = self._accounts(reset_passwords)
+        self._staff()
         self._training()
         self._children()
         self._activity()
@@ -234,6 +241,22 @@ class Command(BaseCommand):
             self.stdout.write(
                 "Demo accounts already exist; run `manage.py load_demo --reset-passwords` "
                 "to print new passwords."
+            )
+
+    @transaction.atomic
+    def _staff(self) -> None:
+        """The other workers of 北碚区 (demo/staff.py): a director for most villages and a
+        supervisor for most towns, with a few posts vacant on purpose (R1)."""
+        district = Region.objects.filter(code="500109000000").first()
+        if district is None:
+            return
+        today = clock.today()
+        done = appoint_district_staff(district, demo_start(today), today)
+        if done.directors or done.supervisors:
+            self.stdout.write(
+                f"Staff: {done.directors} directors and {done.supervisors} supervisors in "
+                f"{district.name} ({done.vacant_villages} villages left without a director, "
+                f"{done.new_directors} directors newly appointed and not yet trained)."
             )
 
     def _children(self) -> None:
@@ -288,22 +311,33 @@ class Command(BaseCommand):
             child.created_at = datetime.datetime.combine(day, datetime.time(9), tzinfo=zone)
         Child.objects.bulk_update(children, ["created_at"], batch_size=500)
 
+        # The directors appointed with the demo (those appointed since have not been trained
+        # yet, R6, and have not started visiting).
         directors = {
             a.region.code: a.user
-            for a in Assignment.objects.filter(role=Role.CHILD_DIRECTOR, end_date__isnull=True)
+            for a in Assignment.objects.filter(
+                role=Role.CHILD_DIRECTOR, end_date__isnull=True, start_date__lte=first_day
+            )
             .select_related("region", "user")
             .order_by("pk")
         }
         visits = []
         turns: dict[str, int] = {}
+        recent_history = add_months(today, -HISTORY_MONTHS)
         for child in children:
             author = directors.get(child.region_code)
             if author is None or child.status != Status.ACTIVE:
                 continue
             registered = child.created_at.astimezone(zone).date()
-            turn = turns.get(child.region_code, 0)
-            turns[child.region_code] = turn + 1
-            for kind, day in plan_visits(rng, today, registered, child.is_key, turn):
+            # The demo villages deal CONTACT_STATES to their own children; the other villages,
+            # with a few children each, share their town's deal so each town shows the mix.
+            key = child.region_code if child.region_code in DEMO_VILLAGES else child.region_code[:9]
+            turn = turns.get(key, 0)
+            turns[key] = turn + 1
+            # The demo directors' children have their whole history; the other villages' the
+            # last months only (what the dashboards read), to keep the load fast.
+            since = None if child.region_code in DEMO_VILLAGES else recent_history
+            for kind, day in plan_visits(rng, today, registered, child.is_key, turn, since):
                 seen = "儿童和祖父母" if kind == "home_visit" else "儿童"
                 visits.append(
                     Visit(child=child, author=author, kind=kind, visit_date=day, seen=seen)
