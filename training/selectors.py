@@ -146,6 +146,11 @@ class Positions:
         None when there is no post to fill."""
         return pct(self.trained, self.positions)
 
+    @property
+    def trained_pct_label(self) -> str:
+        share = self.trained_pct
+        return "—" if share is None else f"{share:g}%"
+
     def add(self, *, filled: bool, trained: bool) -> None:
         self.positions += 1
         self.vacant += 0 if filled else 1

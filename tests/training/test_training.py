@@ -346,6 +346,8 @@ def test_coverage_counts_the_posts_to_fill_and_the_vacant_ones(people, client):
     assert f'data-positions="{villages + towns}"' in body
     assert f'data-vacant="{villages + towns - 4}"' in body
     assert f"{villages + towns - 4} 个空缺" in body
+    share = f"{round(100 * 3 / (villages + towns), 1):g}%"
+    assert f"应设岗位 {villages + towns} 个，其中 3 个（{share}）由本年已培训的人员担任" in body
     assert "已任命的 4 人中，3 人本年已培训" in body
     assert f'data-untrained="{untrained.pk}"' in body
     # Another district's civil affairs sees its own posts, none of 北碚区's people.
