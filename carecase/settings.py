@@ -364,6 +364,8 @@ else:
         "data_folder_out": str(_broker_dir),
         "processed_folder": str(VAR_DIR / "celery" / "processed"),
         "store_processed": False,
+        # Broadcast exchanges (celery's control commands); kombu's default is ./control.
+        "control_folder": str(VAR_DIR / "celery" / "control"),
     }
     CELERY_RESULT_BACKEND = f"file://{VAR_DIR / 'celery' / 'results'}"
 REPORT_ESCALATION_DELAY_HOURS = env_int("REPORT_ESCALATION_DELAY_HOURS", 24, minimum=1)
