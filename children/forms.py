@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from dataclasses import dataclass
 from typing import Any, cast
 
 from django import forms
@@ -78,6 +79,25 @@ def _parent_fields(relation: str) -> dict[str, forms.Field]:
     }
 
 
+@dataclass(frozen=True)
+class FormPanel:
+    """One collapsible section of the child form (a <details> of the page)."""
+
+    key: str
+    title: str
+    fields: list[forms.BoundField]
+    columns: bool = False  # two columns from the md breakpoint (the parents' fields)
+
+    @property
+    def error_count(self) -> int:
+        return sum(len(field.errors) for field in self.fields)
+
+    @property
+    def open(self) -> bool:
+        """Open when it holds a required field or an error: the rest can wait for a tap."""
+        return self.error_count > 0 or any(field.field.required for field in self.fields)
+
+
 class ChildForm(forms.Form):
     """Registration and editing, in the sections of the national registration form."""
 
@@ -85,7 +105,15 @@ class ChildForm(forms.Form):
 
     # Identity
     name = forms.CharField(label=_("Name"), max_length=50)
-    gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices, widget=forms.RadioSelect)
+    # Gender and date of birth may be left to a valid ID number (children.registration); the
+    # page fills them in as the ID number is typed (static/carecase/child_form.js).
+    gender = forms.ChoiceField(
+        label=_("Gender"),
+        choices=Gender.choices,
+        widget=forms.RadioSelect,
+        required=False,
+        help_text=_("Filled in from a valid ID number."),
+    )
     ethnicity = forms.ChoiceField(label=_("Ethnicity"), choices=ETHNICITIES, initial="01")
     id_number = forms.CharField(
         label=_("ID number"),
@@ -93,7 +121,12 @@ class ChildForm(forms.Form):
         required=False,
         help_text=_("18 characters; the date of birth and gender must agree with it."),
     )
-    birth_date = forms.DateField(label=_("Date of birth"), widget=DateInput())
+    birth_date = forms.DateField(
+        label=_("Date of birth"),
+        widget=DateInput(),
+        required=False,
+        help_text=_("Filled in from a valid ID number."),
+    )
     over_age_reason = forms.CharField(
         label=_("reason for keeping past 18"),
         max_length=200,
@@ -166,7 +199,7 @@ class ChildForm(forms.Form):
             _("Identity"),
             inserted(
                 IDENTITY,
-                ethnicity=("id_number",),
+                name=("id_number",),  # first: a valid one fills in gender and birth date
                 birth_date=(OVER_AGE_REASON,),
                 address=("village", "categories"),
             ),
@@ -231,7 +264,25 @@ class ChildForm(forms.Form):
     def sections(self) -> list[tuple[str, list[forms.BoundField]]]:
         return [(str(title), [self[name] for name in names]) for title, names in self.SECTIONS]
 
+    SECTION_KEYS = ("identity", "guardianship", "schooling", "health")
+
+    def panels(self) -> list[FormPanel]:
+        """The page's sections in order, the parents after the identity."""
+        panels = [
+            FormPanel(key, title, fields)
+            for key, (title, fields) in zip(self.SECTION_KEYS, self.sections(), strict=True)
+        ]
+        parents = [
+            FormPanel(relation, title, fields, columns=True)
+            for relation, (title, fields) in zip(
+                ParentRelation.values, self.parent_sections(), strict=True
+            )
+        ]
+        return [panels[0], *parents, *panels[1:]]
+
     def to_input(self) -> ChildInput:
+        """The service's input. On a form that is not valid, the fields that failed are left
+        empty (None), so that the service's rules can still be checked on the rest."""
         data = self.cleaned_data
         child = self.instance
         parents_before = {p.relation: p for p in child.parents.all()} if child else {}
@@ -241,14 +292,14 @@ class ChildForm(forms.Form):
             if not values["id_number"] and relation in parents_before:
                 values["id_number"] = parents_before[relation].id_number  # kept, not shown
             parents[relation] = values
-        id_number = data["id_number"] or (child.id_number if child else "")
-        carer_id = data["carer_id_number"] or (child.carer_id if child else "")
+        id_number = data.get("id_number") or (child.id_number if child else "")
+        carer_id = data.get("carer_id_number") or (child.carer_id if child else "")
         return ChildInput(
-            village=data["village"],
+            village=data.get("village"),
             fields={key: data.get(key) for key in CHILD_FIELDS},
             id_number=id_number,
             carer_id_number=carer_id,
-            categories=list(data["categories"]),
+            categories=list(data.get("categories") or []),
             parents=parents,
         )
 

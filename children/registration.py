@@ -73,7 +73,7 @@ PROVINCE_CODES = frozenset(
 class ChildInput:
     """Everything a registration or an update supplies."""
 
-    village: Region
+    village: Region | None  # None only while a page checks a form that is not valid yet
     fields: dict[str, Any]
     id_number: str = ""
     carer_id_number: str = ""
@@ -107,7 +107,9 @@ class DuplicateChild(ValidationError):
 
 def _validate(
     by: User, data: ChildInput, today: datetime.date, instance: Child | None
-) -> tuple[idnumber.IdFacts | None, list[str]]:
+) -> tuple[idnumber.IdFacts | None, list[str], dict[str, list[str]]]:
+    """Every rule, all at once: the facts of a valid ID number, the warnings and the errors
+    by field. Gender and date of birth left empty are taken from a valid ID number."""
     errors: dict[str, list[str]] = {}
     warnings: list[str] = []
 
@@ -128,7 +130,7 @@ def _validate(
                 parent["name"] = clean_name(parent["name"])
             except ValidationError as exc:
                 err(f"{relation}_name", exc.messages[0])
-    if data.village.level != Level.VILLAGE:
+    if data.village is None or data.village.level != Level.VILLAGE:
         err("village", _("Choose a village or community."))
     elif (
         not Region.objects.villages_in(permissions.archive_scope(by))
@@ -144,6 +146,17 @@ def _validate(
         except ValidationError as exc:
             for message in exc.messages:
                 err("id_number", message)
+    # Gender and date of birth may be left to a valid ID number (as the roster and the API).
+    for key, derived, missing in (
+        ("birth_date", facts.birth_date if facts else None,
+         _("Give the date of birth or the ID number.")),
+        ("gender", facts.gender if facts else None, _("Give the gender or the ID number.")),
+    ):  # fmt: skip
+        if key in f and not f[key]:
+            if derived is not None:
+                f[key] = derived
+            elif not data.id_number:  # a bad ID number: its own error says what to fix
+                err(key, missing)
     birth = f.get("birth_date") or (facts.birth_date if facts else None)
     if birth and birth > today:
         err("birth_date", _("The date of birth cannot be in the future."))
@@ -213,6 +226,21 @@ def _validate(
         for message in messages:
             err(name, message)
 
+    return facts, warnings, errors
+
+
+def _check(
+    by: User, data: ChildInput, today: datetime.date, instance: Child | None
+) -> tuple[idnumber.IdFacts | None, list[str]]:
+    """The rules and the duplicate check in one round. A duplicate alone raises DuplicateChild
+    (which may name the existing child); with other errors, it joins them."""
+    facts, warnings, errors = _validate(by, data, today, instance)
+    try:
+        _check_duplicate(by, crypto.lookup_hash(facts.number) if facts else None, instance)
+    except DuplicateChild as duplicate:
+        if not errors:
+            raise
+        errors.setdefault("id_number", []).extend(duplicate.messages)
     if errors:
         raise ValidationError(errors)
     return facts, warnings
@@ -242,14 +270,14 @@ def _check_duplicate(by: User, id_hash: str | None, instance: Child | None) -> N
 
 
 def child_check(
-    *, by: User, data: ChildInput, instance: Child, today: datetime.date | None = None
+    *, by: User, data: ChildInput, instance: Child | None, today: datetime.date | None = None
 ) -> None:
     """Raise the ValidationError (or DuplicateChild) `child_save` would raise for `data` on
-    `instance`, saving nothing: for a merge that applies only part of what was sent, so that
-    a bad value is refused even where it is not applied (children.merge)."""
-    today = today or clock.today()
-    facts, _warnings = _validate(by, data, today, instance)
-    _check_duplicate(by, crypto.lookup_hash(facts.number) if facts else None, instance)
+    `instance` (None: a registration), saving nothing: for a merge that applies only part of
+    what was sent, so that a bad value is refused even where it is not applied
+    (children.merge), and for a page or a roster row whose own checks failed, so that the
+    rules' errors are shown with theirs in one round (`data.village` may then be None)."""
+    _check(by, data, today or clock.today(), instance)
 
 
 def child_save(
@@ -268,9 +296,11 @@ def child_save(
         earlier = Child.objects.visible_to(by).filter(client_token=client_token).first()
         if earlier is not None:  # the same form submitted again (a phone retrying)
             return SaveResult(earlier, created=False, changed=False, warnings=[])
-    facts, warnings = _validate(by, data, today, instance)
+    facts, warnings = _check(by, data, today, instance)
     id_hash = crypto.lookup_hash(facts.number) if facts else None
-    _check_duplicate(by, id_hash, instance)
+    village = data.village
+    if village is None:  # refused by _validate already
+        raise ValidationError({"village": [_("Choose a village or community.")]})
 
     with transaction.atomic():
         child = instance if instance is not None else Child(created_by=by)
@@ -288,9 +318,9 @@ def child_save(
                 if getattr(child, key) != value:
                     setattr(child, key, value)
                     dirty = True
-        if child.village_id != data.village.pk:
-            child.village = data.village
-            child.region_code = data.village.code
+        if child.village_id != village.pk:
+            child.village = village
+            child.region_code = village.code
             dirty = True
         if facts is not None and (child.id_hash != id_hash):
             child.set_id_number(facts.number)

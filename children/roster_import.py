@@ -23,7 +23,7 @@ from children.choices import Health, ParentRelation
 from children.fields import CHILD_FIELDS, PARENT_FIELDS
 from children.models import Child, Parent
 from children.models_roster import RosterImport, RosterImportStatus
-from children.registration import ChildInput, child_save
+from children.registration import ChildInput, child_check, child_save
 from children.roster_columns import COLUMNS, COLUMNS_BY_KEY, column_position
 from children.roster_reading import RosterParse, RosterRow, parse_workbook
 from core import clock, permissions
@@ -139,8 +139,8 @@ def _child_input(
         categories = row.values["categories"]
     if row.village is not None:
         village = row.village
-    if village is None:
-        return None
+    # village None: the row's village cell is refused already (only a row being checked, not
+    # saved, gets here without one; child_check names the village again, and that is dropped).
 
     parents: dict[str, dict[str, Any]] = {}
     for relation in ParentRelation.values:
@@ -192,20 +192,71 @@ def apply_roster(
 ) -> RosterResult:
     """Run every good row through child_save in one transaction. A dry run (commit False)
     always rolls back; a commit keeps the result only when no row fails (nothing is
-    half-imported). Rows already failing the parse are not tried."""
+    half-imported). A dry run checks the rows already failing the parse too (child_check,
+    nothing saved), so that the report names every bad cell of every row in one round: the
+    service's errors on the cells the parse did not refuse."""
     result = RosterResult(errors=list(parsed.errors), warnings=list(parsed.warnings))
     if commit and parsed.errors:
         return result
-    failed_rows = {error.row for error in parsed.errors}
-    rows = [row for row in parsed.rows if row.number not in failed_rows]
+    flagged: dict[int, set[str]] = {}
+    for error in parsed.errors:
+        flagged.setdefault(error.row, set()).add(error.column)
     with all_or_nothing(commit=commit, errors=result.errors) as run:
-        existing = _existing_children(rows, by)
-        for row in rows:
-            _import_row(row, parsed.keys, existing, by=by, today=today, result=result)
+        existing = _existing_children(parsed.rows, by)
+        for row in parsed.rows:
+            if row.number in flagged:
+                _check_row(row, parsed.keys, existing, flagged[row.number], by=by, today=today,
+                           result=result)  # fmt: skip
+            else:
+                _import_row(row, parsed.keys, existing, by=by, today=today, result=result)
     result.committed = run.committed
     result.errors.sort(key=lambda e: (e.row, column_position(e.column)))
     result.warnings.sort(key=lambda e: (e.row, column_position(e.column)))
     return result
+
+
+def _match(row: RosterRow, existing: dict[str, Child], by: User) -> Child | None:
+    """The archive the row updates (None: a new child); _Ambiguous when it cannot tell."""
+    if row.id_number:
+        return existing.get(crypto.lookup_hash(row.id_number))
+    return _match_without_id(row, by)
+
+
+def _ambiguous(row: RosterRow) -> RowError:
+    return RowError(
+        row.number,
+        COLUMNS_BY_KEY["id_number"].header,
+        _(
+            "Several children without an ID number have this name, date of birth and "
+            "village: update them on their archive pages, or give the ID number."
+        ),
+    )
+
+
+def _check_row(
+    row: RosterRow,
+    keys: frozenset[str],
+    existing: dict[str, Child],
+    flagged: set[str],
+    *,
+    by: User,
+    today: datetime.date,
+    result: RosterResult,
+) -> None:
+    """A row the parse refused: the service's errors on its other cells, saving nothing."""
+    try:
+        instance = _match(row, existing, by)
+    except _Ambiguous:
+        if COLUMNS_BY_KEY["id_number"].header not in flagged:
+            result.errors.append(_ambiguous(row))
+        return
+    data = _child_input(row, instance, keys, result.errors)
+    if data is None:
+        return
+    try:
+        child_check(by=by, data=data, instance=instance, today=today)
+    except ValidationError as exc:
+        result.errors += [e for e in _service_errors(row.number, exc) if e.column not in flagged]
 
 
 def _import_row(
@@ -218,24 +269,11 @@ def _import_row(
     result: RosterResult,
 ) -> None:
     """Match one row to a child and save it in a savepoint, counting it or reporting why not."""
-    if row.id_number:
-        instance = existing.get(crypto.lookup_hash(row.id_number))
-    else:
-        try:
-            instance = _match_without_id(row, by)
-        except _Ambiguous:
-            result.errors.append(
-                RowError(
-                    row.number,
-                    COLUMNS_BY_KEY["id_number"].header,
-                    _(
-                        "Several children without an ID number have this name, "
-                        "date of birth and village: update them on their archive "
-                        "pages, or give the ID number."
-                    ),
-                )
-            )
-            return
+    try:
+        instance = _match(row, existing, by)
+    except _Ambiguous:
+        result.errors.append(_ambiguous(row))
+        return
     data = _child_input(row, instance, keys, result.errors)
     if data is None:
         return

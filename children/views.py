@@ -22,7 +22,7 @@ from children.forms import (
     ReopenForm,
 )
 from children.models import Child
-from core import permissions, scoping
+from core import clock, permissions, scoping
 from core.forms import add_service_errors
 from core.http import AuthenticatedRequest
 from org.models import Region
@@ -48,6 +48,22 @@ def _visible_child(request: AuthenticatedRequest, pk: int) -> Child:
     return scoping.get_visible_or_404(
         Child.objects.select_related("village__parent", "created_by"), request.user, pk=pk
     )
+
+
+def _rule_errors(
+    request: AuthenticatedRequest, form: ChildForm, instance: Child | None
+) -> Child | None:
+    """On a form that is not valid, the service's errors on the rest of it, so that every
+    error is shown in one round (not the form's first, then the rules' on the next submit).
+    Returns the existing child of a duplicate ID number when the user may see it."""
+    try:
+        registration.child_check(by=request.user, data=form.to_input(), instance=instance)
+    except registration.DuplicateChild as exc:
+        add_service_errors(form, exc)
+        return exc.existing
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+    return None
 
 
 def child_list(request: AuthenticatedRequest) -> HttpResponse:
@@ -78,7 +94,9 @@ def child_create(request: AuthenticatedRequest) -> HttpResponse:
     if not request.POST and villages.count() == 1:
         form.initial["village"] = villages.get().pk
     existing = None
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.is_valid():
+        existing = _rule_errors(request, form, instance=None)
+    elif request.method == "POST":
         try:
             result = registration.child_save(
                 by=request.user,
@@ -98,7 +116,12 @@ def child_create(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "children/child_form.html",
-        {"form": form, "existing": existing, "title": _("Register a child")},
+        {
+            "form": form,
+            "existing": existing,
+            "title": _("Register a child"),
+            "today": clock.today(),
+        },
         status=400 if form.errors else 200,
     )
 
@@ -117,7 +140,9 @@ def child_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         instance=child,
         show_identifiers=permissions.can_view_identifier(request.user),
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.is_valid():
+        _rule_errors(request, form, instance=child)
+    elif request.method == "POST":
         try:
             result = registration.child_save(
                 by=request.user,
@@ -135,7 +160,7 @@ def child_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "children/child_form.html",
-        {"form": form, "child": child, "title": _("Edit the archive")},
+        {"form": form, "child": child, "title": _("Edit the archive"), "today": clock.today()},
         status=400 if form.errors else 200,
     )
 

@@ -416,3 +416,22 @@ def test_uploaded_workbooks_are_purged(civil, people):
     assert not os.path.exists(old_path)
     assert RosterImport.objects.get(pk=old.pk).file.name == ""
     assert RosterImport.objects.get(pk=fresh.pk).file.name
+
+
+def test_the_dry_run_reports_every_bad_cell_of_a_row_at_once(civil):
+    """A row with a bad cell used to skip the archive's rules: "父亲状况" (a father named
+    without his situation) appeared only on the second dry run, once the cell was fixed."""
+    rows = [
+        good_row(gender="?", father_status="", carer_phone="12"),  # row 2
+        good_row(village="500109999999", mother_status=""),  # row 3: a village not in scope
+        good_row(ethnicity="火星族", father_status=""),  # row 4
+    ]
+    record = preview(civil, workbook(rows))
+    found = errors_at(record)
+    assert {(2, H["gender"]), (2, H["father_status"]), (2, H["carer_phone"])} <= found
+    assert {(3, H["village"]), (3, H["mother_status"])} <= found
+    assert {(4, H["ethnicity"]), (4, H["father_status"])} <= found
+    # Each cell once: the rules do not repeat the parse's message on a cell it refused.
+    cells = [(e["row"], e["column"]) for e in record.errors]
+    assert len(cells) == len(set(cells)), record.errors
+    assert not Child.objects.exists()

@@ -28,6 +28,10 @@ def test_director_registers_a_child_on_a_phone(live_server, people, phone, artif
     phone.fill("input[name=hukou_address]", "重庆市北碚区静观镇")
     phone.fill("input[name=address]", "志达社区2组")
     phone.check("input[name=categories][value=rural_left_behind]")
+    # The parents' sections hold no required field: closed until tapped (<details>).
+    assert not phone.is_visible("input[name=father_name]")
+    phone.click("[data-section=father] > summary")
+    phone.click("[data-section=mother] > summary")
     phone.fill("input[name=father_name]", "陈大勇")
     phone.select_option("select[name=father_status]", "working_away")
     phone.fill("input[name=mother_name]", "周燕")
