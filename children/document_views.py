@@ -1,7 +1,8 @@
-"""Documents of a child's archive: uploading and serving attachments, and the dossier PDF.
+"""Documents of a child's archive: uploading and serving attachments (the dossier PDF, which
+prints visits and reports too, is casefile.views.dossier_pdf).
 
 Files are only ever served here, after the scope check: there is no MEDIA_URL. Every file
-served and every dossier printed is written to the access log (R20).
+served is written to the access log (R20).
 """
 
 from __future__ import annotations
@@ -16,16 +17,15 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from children import attachments, dossier
+from children import attachments
 from children.audit import log_access
 from children.choices import AttachmentKind
 from children.models import AccessAction, Attachment, Child
-from core import clock, permissions, scoping
+from core import permissions, scoping
 from core.forms import add_service_errors
 from core.http import AuthenticatedRequest
 
@@ -120,19 +120,6 @@ def attachment(request: AuthenticatedRequest, pk: int, attachment_pk: int) -> Fi
             item.original_name, attachments.extension_for(item.content_type)
         ),
     )
-    for header, value in PRIVATE_HEADERS.items():
-        response[header] = value
-    return response
-
-
-@require_GET
-def dossier_pdf(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    child = scoping.get_visible_or_404(dossier.dossier_queryset(), request.user, pk=pk)
-    now = clock.now()
-    pdf = dossier.render_pdf(child, request.user, now=now)
-    log_access(request, AccessAction.PDF, child=child)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = dossier.content_disposition(child, timezone.localdate(now))
     for header, value in PRIVATE_HEADERS.items():
         response[header] = value
     return response

@@ -1,5 +1,7 @@
 """The child's dossier (儿童档案) as a PDF: the whole archive on A4 pages, rendered by
-WeasyPrint from templates/children/dossier.html.
+WeasyPrint from templates/children/dossier.html. The visits and mandatory reports are added
+from above the archive by casefile.dossier (templates/casefile/dossier.html extends this one),
+which serves the page.
 
 Nothing is fetched while rendering: the only resource the page may use is the child's photo,
 passed in as a data: URI, and the URL fetcher refuses every other URL. The queries are fixed
@@ -15,6 +17,7 @@ import io
 import logging
 import re
 import urllib.parse
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -305,8 +308,22 @@ def context(child: Child, user: User, now: datetime.datetime) -> dict[str, Any]:
     }
 
 
-def render_html(child: Child, user: User, now: datetime.datetime | None = None) -> str:
-    return render_to_string("children/dossier.html", context(child, user, now or clock.now()))
+TEMPLATE = "children/dossier.html"
+
+
+def render_html(
+    child: Child,
+    user: User,
+    now: datetime.datetime | None = None,
+    *,
+    template: str = TEMPLATE,
+    extra: Mapping[str, Any] | None = None,
+) -> str:
+    """The dossier's HTML. A layer above the archive (casefile.dossier) passes a template
+    extending this one and the context of its own sections (`extra`)."""
+    values = context(child, user, now or clock.now())
+    values.update(extra or {})
+    return render_to_string(template, values)
 
 
 def url_fetcher(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -327,12 +344,20 @@ def url_fetcher(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
     return {"string": data, "mime_type": mime}
 
 
-def render_pdf(child: Child, user: User, now: datetime.datetime | None = None) -> bytes:
+def render_pdf(
+    child: Child,
+    user: User,
+    now: datetime.datetime | None = None,
+    *,
+    template: str = TEMPLATE,
+    extra: Mapping[str, Any] | None = None,
+) -> bytes:
     """The dossier of `child` as printed by `user`. `child` should come from
-    dossier_queryset() so that its records are prefetched."""
+    dossier_queryset() so that its records are prefetched. The page serves the whole dossier,
+    visits and reports included: casefile.dossier.render_pdf."""
     from weasyprint import HTML
 
-    html = render_html(child, user, now)
+    html = render_html(child, user, now, template=template, extra=extra)
     pdf = HTML(string=html, url_fetcher=url_fetcher, media_type="print").write_pdf()
     return bytes(pdf)
 

@@ -9,11 +9,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("new/", views.child_create, name="create"),
     path("age-review/", views.age_review, name="age_review"),
     path("picker/", picker.child_picker, name="picker"),
-    # "<int:pk>/" (the archive page, children:detail) is casefile/urls.py.
+    # "<int:pk>/" (the archive page, children:detail) and "<int:pk>/dossier.pdf"
+    # (children:dossier_pdf) are casefile/urls.py.
     path("<int:pk>/edit/", views.child_edit, name="edit"),
     path("<int:pk>/close/", views.child_close, name="close"),
     path("<int:pk>/reopen/", views.child_reopen, name="reopen"),
-    # Roster import and export (children/urls_roster.py); dossier PDF and attachments
+    # Roster import and export (children/urls_roster.py); attachments
     # (children/urls_documents.py).
     path("", include("children.urls_roster")),
     path("", include("children.urls_documents")),
