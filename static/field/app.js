@@ -249,6 +249,10 @@
         return;
       }
       var box = input.closest(".mb-3, .col-12, fieldset") || input.parentNode;
+      var section = input.closest("details");
+      if (section) {
+        section.open = true; // a folded section with an error opens, as on the page
+      }
       messages.forEach(function (message) {
         var node = el('<div class="invalid-feedback d-block" data-field-error="' + esc(name) + '"></div>');
         node.textContent = message;
