@@ -87,7 +87,8 @@ def fill_registration(page, number):
     page.fill("input[name=hukou_address]", "重庆市北碚区静观镇")
     page.fill("input[name=address]", "志达社区3组")
     page.check("input[name=categories][value=rural_left_behind]")
-    page.click("form[data-entry=child] [data-section=father] > summary")  # folded: no required field
+    # The parents are folded (no required field in them).
+    page.click("form[data-entry=child] [data-section=father] > summary")
     page.fill("input[name=father_name]", "赵大")
     page.select_option("select[name=father_status]", "working_away")
     page.select_option("select[name=guardian_type]", "grandparents")
