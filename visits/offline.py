@@ -3,7 +3,9 @@
 Only a child director gets a copy, and only of her own children: the active children of the
 villages of her active assignments, the very list of "my work" (`selectors.work_children`),
 with the open follow-up items of their visits and the open rectification items of her
-villages' inspections. The fields a child carries are the serializer's
+villages' inspections. The children come most pressing first, each with its `priority`
+(PRIORITIES: a danger visit's open urgent item, another urgent item, overdue, due soon).
+The fields a child carries are the serializer's
 (`visits.serializers.OfflineChildSerializer`): no resident ID but the masked one, no address
 beyond the village. Five queries whatever the number of children, besides the scope's.
 """
@@ -24,6 +26,21 @@ from core.roles import Role
 from org.models import Region, User
 from visits import selectors
 from visits.models import FollowUp, Rectification
+
+# A child's place in the phone's work list, most pressing first (as on "my work").
+PRIORITIES = ("danger", "urgent", "overdue", "due_soon", "later")
+
+
+def priority(child: Child, items: Sequence[FollowUp]) -> str:
+    """ "danger": an open urgent item of a visit that found the child in danger; "urgent":
+    another open urgent item; else by the child's due dates (selectors.work_children's
+    bucket)."""
+    if any(item.urgent and item.visit.danger_found for item in items):
+        return "danger"
+    if any(item.urgent for item in items):
+        return "urgent"
+    bucket: int = getattr(child, "bucket", selectors.LATER)
+    return {selectors.OVERDUE: "overdue", selectors.DUE_SOON: "due_soon"}.get(bucket, "later")
 
 
 @dataclass
@@ -58,10 +75,14 @@ def offline_copy(user: User, today: datetime.date) -> OfflineCopy:
         FollowUp.objects.visible_to(user)
         .filter(done=False, visit__child__in=mine.values("pk"))
         .select_related("visit")
-        .order_by("-urgent", "due_on", "pk")
+        .order_by("-urgent", "-visit__danger_found", "due_on", "pk")
     )
     for item in items:
         follow_ups[item.visit.child_id].append(item)
+    for child in children:
+        child.priority = priority(child, follow_ups.get(child.pk, []))  # type: ignore[attr-defined]
+    # Most pressing first; within a priority, "my work"'s order (village, due date).
+    children.sort(key=lambda c: PRIORITIES.index(c.priority))  # type: ignore[attr-defined]
     rectifications = list(
         Rectification.objects.visible_to(user)
         .filter(done=False, inspection__village__in=villages)

@@ -50,8 +50,9 @@ def work_villages(user: User) -> list[Region]:
 
 
 def work_children(user: User, today: datetime.date) -> QuerySet[Child]:
-    """Active children the user works with, overdue first, then due within 7 days, then the
-    rest, each by the earliest due date."""
+    """Active children the user works with, by village (a director serving two villages reads
+    them one village after the other), and in each village overdue first, then due within 7
+    days, then the rest, each by the earliest due date."""
     children = Child.objects.visible_to(user).filter(status=Status.ACTIVE)
     villages = work_villages(user)
     if villages:
@@ -68,7 +69,7 @@ def work_children(user: User, today: datetime.date) -> QuerySet[Child]:
             )
         )
         .select_related("village")
-        .order_by("bucket", "next_due", "name_pinyin", "pk")
+        .order_by("village__code", "bucket", "next_due", "name_pinyin", "pk")
     )
 
 
@@ -249,18 +250,24 @@ def compliance_areas(user: User) -> list[Region]:
 
 
 def open_follow_ups(user: User, today: datetime.date, limit: int = 50) -> QuerySet[FollowUp]:
-    """Open follow-up items of the visits and children of a director's villages, overdue first
-    (then by due date). Empty for other roles."""
+    """Open follow-up items of the visits and children of a director's villages: first those
+    of a visit that found the child in danger (the urgent "file a mandatory report" item a
+    danger visit adds, visits.services.visit_record), then the other urgent ones, then the
+    overdue, each by due date. Empty for other roles."""
     villages = work_villages(user)
     if not villages:
         return FollowUp.objects.none()
     return (
         FollowUp.objects.visible_to(user)
         .filter(done=False, visit__child__village__in=villages)
-        .annotate(overdue=Case(When(due_on__lt=today, then=Value(1)), default=Value(0),
-                               output_field=IntegerField()))
+        .annotate(
+            danger=Case(When(urgent=True, visit__danger_found=True, then=Value(1)),
+                        default=Value(0), output_field=IntegerField()),
+            overdue=Case(When(due_on__lt=today, then=Value(1)), default=Value(0),
+                         output_field=IntegerField()),
+        )
         .select_related("visit__child")
-        .order_by("-overdue", "-urgent", "due_on", "pk")[:limit]
+        .order_by("-danger", "-urgent", "-overdue", "due_on", "pk")[:limit]
     )  # fmt: skip
 
 

@@ -16,6 +16,7 @@ from core.api import WORK_ITEM_DONE_FIELDS, WorkItemSerializer
 from org.models import Region
 from visits import inspections, services
 from visits.models import FINDING_AREAS, FollowUp, Inspection, Rectification, Visit, VisitKind
+from visits.offline import PRIORITIES
 
 
 class FollowUpSerializer(WorkItemSerializer[FollowUp]):
@@ -174,6 +175,7 @@ class OfflineFollowUpSerializer(serializers.Serializer[FollowUp]):
     id = serializers.IntegerField()
     text = serializers.CharField()
     due_on = serializers.DateField()
+    urgent = serializers.BooleanField()
     visit_id = serializers.IntegerField()
 
 
@@ -206,6 +208,12 @@ class OfflineChildSerializer(serializers.Serializer[Child]):
     next_contact_due = serializers.DateField(allow_null=True)
     next_home_visit_due = serializers.DateField(allow_null=True)
     version = serializers.IntegerField(allow_null=True)
+    priority = serializers.ChoiceField(
+        choices=list(PRIORITIES),
+        help_text="The child's place in the work list, most pressing first: an open urgent "
+        "follow-up of a visit that found the child in danger, another urgent follow-up, "
+        "overdue, due within 7 days, later. The list comes in this order.",
+    )
     follow_ups = serializers.SerializerMethodField()
 
     def get_age(self, child: Child) -> int:

@@ -26,7 +26,7 @@ from core.district_rules import DistrictRule, DistrictRuleView
 from core.forms import add_service_errors
 from core.http import AuthenticatedRequest
 from org.models import Region, User
-from visits import followups, selectors, services
+from visits import followups, selectors, services, worklist
 from visits import inspections as village_inspections  # `inspections` is a view here
 from visits.forms import (
     CadenceRuleForm,
@@ -42,24 +42,31 @@ PAGE_SIZE = 25
 
 
 def my_work(request: AuthenticatedRequest) -> HttpResponse:
+    """What to do first (danger and urgent follow-ups, rectification items due, overdue
+    items), then the children by village, then what can wait (visits.worklist)."""
     today = clock.today()
-    children = selectors.work_children(request.user, today)
+    user: User = request.user
+    villages = selectors.work_villages(user)
+    children = selectors.work_children(user, today)
     page = Paginator(children, PAGE_SIZE).get_page(request.GET.get("page"))
+    items = worklist.split_items(
+        list(selectors.open_follow_ups(user, today)),
+        # A director's village: the rectification items of its inspections (R16), to close.
+        list(selectors.open_rectifications(user, today)) if villages else [],
+        today,
+    )
     context = {
         "page": page,
+        "rows": worklist.word_rows(page.object_list, today),
         "today": today,
-        "compliance": selectors.compliance(selectors.work_villages(request.user), today),
-        "can_add": permissions.can_add_records(request.user),
+        "compliance": selectors.compliance(villages, today),
+        "can_add": permissions.can_add_records(user),
         "OVERDUE": selectors.OVERDUE,
         "DUE_SOON": selectors.DUE_SOON,
-        "follow_ups": selectors.open_follow_ups(request.user, today),
-        # A director's village: the rectification items of its inspections (R16), to close.
-        "rectifications": (
-            selectors.open_rectifications(request.user, today)
-            if selectors.work_villages(request.user)
-            else []
-        ),
-        "can_close": not permissions.work_refusal(request.user),
+        "first": items.first,
+        "follow_ups": items.follow_ups,
+        "rectifications": items.rectifications,
+        "can_close": not permissions.work_refusal(user),
     }
     return render(request, "visits/my_work.html", context)
 

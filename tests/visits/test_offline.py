@@ -60,6 +60,7 @@ CHILD_KEYS = {
     "next_contact_due",
     "next_home_visit_due",
     "version",
+    "priority",
     "follow_ups",
 }
 
@@ -176,6 +177,7 @@ def test_the_director_gets_her_own_children_with_the_listed_fields(people, mine,
             "id": item.pk,
             "text": "复查作业情况",
             "due_on": item.due_on.isoformat(),
+            "urgent": False,
             "visit_id": mine["visit"].pk,
         }
     ]
