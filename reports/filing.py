@@ -8,10 +8,12 @@ from __future__ import annotations
 import datetime
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from children.models import Child
@@ -24,6 +26,7 @@ from org.models import Region, User
 from reports.models import MandatoryReport, ReportStep, Situation, Stage, StepKind
 from reports.selectors import alert_recipients
 from reports.workflow import default_due
+from visits.models import FINDING_AREAS, Visit
 
 
 @dataclass
@@ -43,6 +46,39 @@ class ReportInput:
     police_receipt: str = ""
     civil_affairs_informed: bool = False
     education_informed: bool = False
+    visit: Visit | None = None  # the visit that found the child in danger
+
+
+def from_visit(visit: Visit) -> dict[str, Any]:
+    """The form's first values for a report filed from `visit` (issue 15: she does not retype
+    what she just wrote): the child, found at the visit's date with the time it was logged,
+    at the child's address, how (the kind of visit, who was seen) and what was seen (the
+    findings' notes, the problems found). All editable."""
+    logged = timezone.localtime(visit.created_at)
+    at = logged.time().replace(second=0, microsecond=0)
+    found_at = datetime.datetime.combine(visit.visit_date, at, tzinfo=logged.tzinfo)
+    how = _("Found on a visit: %(kind)s on %(date)s.") % {
+        "kind": visit.get_kind_display(),
+        "date": formats.date_format(visit.visit_date, "DATE_FORMAT"),
+    }
+    if visit.seen:
+        how += " " + _("Seen: %(seen)s.") % {"seen": visit.seen}
+    seen = [
+        f"{label}: {getattr(visit, f'{area}_note')}"
+        for area, label in FINDING_AREAS
+        if getattr(visit, f"{area}_note", "").strip()
+    ]
+    if visit.problems.strip():
+        seen.append(visit.problems.strip())
+    return {
+        "child": visit.child_id,
+        "visit": visit.pk,
+        "found_at": min(found_at, clock.now()),
+        "location": visit.child.address,
+        "how_found": how,
+        "what_seen": "\n".join(seen),
+        "immediate_danger": visit.danger_found,
+    }
 
 
 def may_file(user: User) -> bool:
@@ -54,6 +90,13 @@ def may_file(user: User) -> bool:
 def _validate(user: User, data: ReportInput, now: datetime.datetime) -> Region | None:
     errors: dict[str, list[str]] = {}
     village: Region | None = None
+    if data.visit is not None:
+        if not Visit.objects.visible_to(user).filter(pk=data.visit.pk).exists():
+            errors["visit"] = [_("This visit is not in your regions.")]
+        elif data.child is None:
+            data.child = data.visit.child  # a report from a visit is about the visited child
+        elif data.child.pk != data.visit.child_id:
+            errors["visit"] = [_("This visit is of another child.")]
     if data.child is not None:
         if not Child.objects.visible_to(user).filter(pk=data.child.pk).exists():
             errors["child"] = [_("This child is not in your regions.")]
@@ -120,6 +163,7 @@ def report_file(
                 child=data.child,
                 child_description=data.child_description.strip(),
                 location=data.location.strip(),
+                visit=data.visit,
                 village=village,
                 region_code=village.code,
                 situations=data.situations,

@@ -16,6 +16,7 @@ from org.models import Region, User
 from reports.filing import ReportInput
 from reports.models import ReportDeadlineRule, ReportStep, Situation, Stage, StepKind
 from reports.workflow import RULE_FIELDS, StepInput
+from visits.models import Visit
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 TEXT = forms.Textarea(attrs={"rows": 2})
@@ -56,11 +57,23 @@ class ReportForm(forms.Form):
     police_receipt = forms.CharField(label=_("Receipt number"), max_length=50, required=False)
     civil_affairs_informed = forms.BooleanField(label=_("Civil affairs informed"), required=False)
     education_informed = forms.BooleanField(label=_("Education informed"), required=False)
+    # The visit the report is filed from (hidden; the page shows which).
+    visit: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        queryset=Visit.objects.none(),
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": _("This visit is not in your regions.")},
+    )
 
-    def __init__(self, *args: Any, children: Any, villages: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, children: Any, villages: Any, visits: Any = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["child"].queryset = children  # type: ignore[attr-defined]
         self.fields["village"].queryset = villages  # type: ignore[attr-defined]
+        self.fields["visit"].queryset = (  # type: ignore[attr-defined]
+            visits if visits is not None else Visit.objects.none()
+        )
         if not self.is_bound:
             self.initial.setdefault("client_uuid", uuid.uuid4())
 
@@ -72,6 +85,7 @@ class ReportForm(forms.Form):
             child=data.get("child"),
             village=data.get("village"),
             police_reported_at=data.get("police_reported_at"),
+            visit=data.get("visit"),
         )
         for name in TEXT_FIELDS:
             setattr(result, name, data.get(name) or "")

@@ -114,6 +114,15 @@ class MandatoryReport(models.Model):
         help_text=_("Name if known, sex, approximate age, appearance."),
     )
     location = models.CharField(_("where the child was found"), max_length=200, blank=True)
+    # The visit that found the child in danger, when the report was filed from it.
+    visit = models.ForeignKey(
+        "visits.Visit",
+        verbose_name=_("visit"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="mandatory_reports",
+    )
     village = models.ForeignKey(
         "org.Region",
         verbose_name=_("village/community"),

@@ -32,7 +32,7 @@ from reports.models import (
 
 def reports_for(user: User) -> MandatoryReportQuerySet:
     return MandatoryReport.objects.visible_to(user).select_related(
-        "child", "village", "reporter", "acknowledged_by"
+        "child", "village", "reporter", "acknowledged_by", "visit"
     )
 
 

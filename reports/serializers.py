@@ -12,6 +12,7 @@ from core import clock
 from org.models import Region, User
 from reports import sharing
 from reports.models import MandatoryReport, ReportStep, Situation, Stage, StepKind
+from visits.models import Visit
 
 
 class StepSerializer(serializers.ModelSerializer[ReportStep]):
@@ -57,6 +58,12 @@ class ReportSerializer(serializers.ModelSerializer[MandatoryReport]):
         child=serializers.ChoiceField(choices=Situation.choices), allow_empty=True
     )
     found_at = serializers.DateTimeField(required=False, allow_null=True)
+    visit = serializers.PrimaryKeyRelatedField(
+        queryset=Visit.objects.none(),
+        required=False,
+        allow_null=True,
+        help_text="The visit that found the child in danger (one the caller may see).",
+    )
     reporter = serializers.CharField(source="reporter.username", read_only=True, allow_null=True)
     overdue = serializers.SerializerMethodField()
 
@@ -68,6 +75,7 @@ class ReportSerializer(serializers.ModelSerializer[MandatoryReport]):
             "child",
             "child_description",
             "location",
+            "visit",
             "village",
             "region_code",
             "situations",
@@ -108,6 +116,7 @@ class ReportSerializer(serializers.ModelSerializer[MandatoryReport]):
         if request is not None:
             self.fields["child"].queryset = Child.objects.visible_to(request.user)  # type: ignore[attr-defined]
             self.fields["village"].queryset = Region.objects.visible_to(request.user)  # type: ignore[attr-defined]
+            self.fields["visit"].queryset = Visit.objects.visible_to(request.user)  # type: ignore[attr-defined]
 
     def to_representation(self, instance: MandatoryReport) -> dict[str, Any]:
         data = super().to_representation(instance)

@@ -4,6 +4,8 @@ reports.selectors."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -34,23 +36,36 @@ from reports.forms import (
     StepForm,
 )
 from reports.models import MandatoryReport, ReportDeadlineRule, ReportStep
+from visits.models import Visit
 
 PAGE_SIZE = 50
 
 
 @require_http_methods(["GET", "POST"])
 def report_create(request: AuthenticatedRequest) -> HttpResponse:
+    """File a report; `?child=` chooses the child, `?visit=` files it from a visit (a danger
+    found): the form starts from the visit's date, time, place and findings, and the report
+    is linked to it."""
     user: User = request.user
     if not filing.may_file(user):
         raise PermissionDenied(_("Your role does not file reports here."))
-    child = None
-    if request.GET.get("child"):
+    child = visit = None
+    initial: dict[str, Any] = {}
+    if request.GET.get("visit"):
+        visit = scoping.get_visible_or_404(
+            Visit.objects.select_related("child"), user, pk=request.GET["visit"]
+        )
+        child = visit.child
+        initial = filing.from_visit(visit)
+    elif request.GET.get("child"):
         child = scoping.get_visible_or_404(Child.objects.all(), user, pk=request.GET["child"])
+        initial = {"child": child.pk}
     form = ReportForm(
         request.POST or None,
         children=Child.objects.visible_to(user),
         villages=Region.objects.visible_to(user).filter(level=Level.VILLAGE),
-        initial={"child": child.pk} if child else {},
+        visits=Visit.objects.visible_to(user),
+        initial=initial,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -72,7 +87,14 @@ def report_create(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "reports/report_form.html",
-        {"form": form, "child": child},
+        {
+            "form": form,
+            "child": child,
+            "visit": visit,
+            "filed_from_visit": (
+                list(selectors.reports_for(user).filter(visit=visit)) if visit else []
+            ),
+        },
         status=400 if form.errors and request.method == "POST" else 200,
     )
 

@@ -203,8 +203,10 @@ def visit_create(request: AuthenticatedRequest) -> HttpResponse:
                         "with the police now."
                     ),
                 )
-                # Straight to the mandatory report (R17), prefilled with the child.
-                return redirect(f"{reverse('reports:create')}?child={visit.child_id}")
+                # Straight to the mandatory report (R17), prefilled from the visit.
+                return redirect(
+                    f"{reverse('reports:create')}?child={visit.child_id}&visit={visit.pk}"
+                )
             else:
                 messages.success(request, _("The visit has been saved."))
             return redirect("visits:detail", pk=visit.pk)
@@ -246,6 +248,9 @@ def _render_visit(
             "can_close": may_work and followups.may_complete_follow_ups_of(user, visit),
             "follow_up_form": follow_up_form,
             "today": clock.today(),
+            # The reports filed from this visit (reports.MandatoryReport.visit), as the user
+            # may see them; the relation is the reports app's, read here by its name.
+            "reports": list(visit.mandatory_reports.visible_to(user).order_by("created_at", "pk")),
         },
         status=status,
     )

@@ -20,6 +20,7 @@ from reports import filing, workflow
 from reports.models import MandatoryReport, ReportStep, Stage, StepKind
 from tests.factories import CHENGUANG, ZHIDA, make_child, make_user, region
 from tests.reports.conftest import file, report_input
+from visits.models import Visit
 
 HOUR = datetime.timedelta(hours=1)
 
@@ -387,7 +388,8 @@ def test_a_visit_with_danger_found_leads_to_the_report_form(people, child, clien
                          "fine")},
     )  # fmt: skip
     assert response.status_code == 302
-    assert response["Location"] == f"{reverse('reports:create')}?child={child.pk}"
+    visit = Visit.objects.get()
+    assert response["Location"] == f"{reverse('reports:create')}?child={child.pk}&visit={visit.pk}"
     form = client.get(response["Location"])
     assert form.status_code == 200
     assert f'name="child" value="{child.pk}"' in form.content.decode()
