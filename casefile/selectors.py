@@ -10,6 +10,7 @@ from children.forms import RECORD_TITLES
 from children.models import Child
 from core import clock, permissions
 from org.models import User
+from reports import filing
 
 
 def child_page(child: Child, viewer: User) -> dict[str, Any]:
@@ -31,6 +32,7 @@ def child_page(child: Child, viewer: User) -> dict[str, Any]:
         "id_number": child.id_number if show_id else child.id_masked,
         "can_edit": permissions.can_edit_archives(viewer),
         "can_add": permissions.can_add_records(viewer),
+        "can_file_report": filing.may_file(viewer),
         "record_titles": RECORD_TITLES,
         "today": clock.today(),
     }
