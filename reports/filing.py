@@ -64,9 +64,9 @@ def from_visit(visit: Visit) -> dict[str, Any]:
     if visit.seen:
         how += " " + _("Seen: %(seen)s.") % {"seen": visit.seen}
     seen = [
-        f"{label}: {getattr(visit, f'{area}_note')}"
+        _("%(area)s: %(note)s") % {"area": label, "note": getattr(visit, f"{area}_note").strip()}
         for area, label in FINDING_AREAS
-        if getattr(visit, f"{area}_note", "").strip()
+        if getattr(visit, f"{area}_note").strip()
     ]
     if visit.problems.strip():
         seen.append(visit.problems.strip())

@@ -32,9 +32,9 @@ PRIORITIES = ("danger", "urgent", "overdue", "due_soon", "later")
 
 
 def priority(child: Child, items: Sequence[FollowUp]) -> str:
-    """ "danger": an open urgent item of a visit that found the child in danger; "urgent":
-    another open urgent item; else by the child's due dates (selectors.work_children's
-    bucket)."""
+    """The child's priority: `danger` with an open urgent item of a visit that found the child
+    in danger, `urgent` with another open urgent item, otherwise by the child's due dates
+    (selectors.work_children's bucket)."""
     if any(item.urgent and item.visit.danger_found for item in items):
         return "danger"
     if any(item.urgent for item in items):
