@@ -94,10 +94,15 @@
     if (!bundle) {
       return notice(navigator.onLine ? S.loading : S.no_cache);
     }
+    // The server's order of "my work" (a danger follow-up, urgent, overdue, due soon, later),
+    // then the earliest due date.
+    var RANK = { danger: 0, urgent: 1, overdue: 2, due_soon: 3, later: 4 };
     var children = (await DB.children()).sort(function (a, b) {
+      var ra = a.priority in RANK ? RANK[a.priority] : 5;
+      var rb = b.priority in RANK ? RANK[b.priority] : 5;
       var da = [a.next_contact_due, a.next_home_visit_due].filter(Boolean).sort()[0] || "9999";
       var db_ = [b.next_contact_due, b.next_home_visit_due].filter(Boolean).sort()[0] || "9999";
-      return da < db_ ? -1 : da > db_ ? 1 : a.name.localeCompare(b.name, "zh");
+      return ra - rb || (da < db_ ? -1 : da > db_ ? 1 : a.name.localeCompare(b.name, "zh"));
     });
     var html =
       '<div class="d-flex flex-wrap gap-2 mb-3">' +
