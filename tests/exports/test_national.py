@@ -11,6 +11,7 @@ import io
 import pytest
 import time_machine
 from django.contrib.auth.models import Permission
+from django.core.files.storage import default_storage
 from django.db import connection
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
@@ -391,3 +392,36 @@ def test_the_build_reads_a_fixed_number_of_queries(people, django_assert_max_num
     with later(30), django_assert_max_num_queries(few_queries):
         many = export(supervisor, mode="changes")
     assert many.row_count == 10
+
+
+@pytest.mark.django_db
+def test_a_change_of_categories_is_named(people):
+    child = make_child(people["director"], name="张小明")
+    export(people["supervisor"])
+    with later(5):
+        data = child_input(id_number=child.id_number, name="张小明",
+                           categories=["rural_left_behind", "poverty"])  # fmt: skip
+        child_save(by=people["director"], data=data, instance=child)
+    with later(10):
+        rows = sheet_rows(export(people["supervisor"], mode="changes"))
+    assert [(r[NAME], r[CHANGE], r[FIELDS]) for r in rows[1:]] == [("张小明", "变更", "儿童类别")]
+
+
+@pytest.mark.django_db
+def test_the_purge_deletes_the_file_and_the_ledger_keeps_the_row(people, login):
+    make_child(people["director"])
+    job = export(people["supervisor"])
+    name = job.file.name
+    assert default_storage.exists(name)
+    assert jobs.purge_expired(app_clock.now() + datetime.timedelta(days=8)) == 1
+    job.refresh_from_db()
+    assert job.status == ExportStatus.EXPIRED and not default_storage.exists(name)
+    entry = NationalExport.objects.get()
+    assert entry.job == job and entry.children == 1
+    page = login(people["supervisor"]).get(reverse("exports:national_ledger"))
+    assert reverse("exports:download", args=[job.pk]).encode() not in page.content
+    assert entry.file_name.encode() in page.content
+    # The next changes export is still relative to it.
+    with later(5):
+        later_job = export(people["supervisor"], mode="changes")
+    assert NationalExport.objects.get(job=later_job).since == entry
