@@ -83,4 +83,3 @@ def national_ledger(user: User, area_code: str = "") -> NationalExportQuerySet:
     if area_code:
         rows = rows.filter(area__code=area_code)
     return rows.select_related("area", "exported_by", "job", "since").order_by("-as_of", "-pk")
-
