@@ -48,6 +48,7 @@ CHANGE_LABELS = {NEW: "新增", CHANGED: "变更", CLOSED: "注销"}
 CHANGE_ORDER = (NEW, CHANGED, CLOSED)
 MOVED_AWAY = "已不在本区域"
 
+_POSITION = {header: index for index, header in enumerate(NATIONAL_HEADERS)}
 _ID_COLUMNS = frozenset(i for i, c in enumerate(COLUMNS) if c.kind == ID)
 
 Progress = Callable[[int, str], None]
@@ -66,14 +67,13 @@ class NationalRow:
     note: str = ""
 
     def cells(self) -> list[Any]:
+        """The row's cells; for the changes, the kind, the changed columns and the note
+        follow, and the changed cells are marked (filled)."""
         if not self.change:
             return self.values
-        return [
-            *self.values,
-            CHANGE_LABELS[self.change],
-            LIST_SEPARATOR.join(self.changed),
-            self.note,
-        ]
+        values = [*self.values, CHANGE_LABELS[self.change], LIST_SEPARATOR.join(self.changed),
+                  self.note]  # fmt: skip
+        return spreadsheets.MarkedRow(values, (_POSITION[h] for h in self.changed))
 
 
 @dataclass
@@ -232,7 +232,8 @@ def write_national(
     rows: Iterator[NationalRow] | list[NationalRow], file: IO[bytes], *, changes: bool
 ) -> NationalResult:
     """The workbook: one sheet, the national columns (and, for the changes, the kind of
-    change, the changed columns and a note), identity numbers and codes as text."""
+    change, the changed columns and a note, the changed cells filled), identity numbers and
+    codes as text."""
     result = NationalResult(counts=dict.fromkeys(CHANGE_ORDER, 0) if changes else {})
 
     def cells() -> Iterator[list[Any]]:

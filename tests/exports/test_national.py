@@ -26,6 +26,7 @@ from children.registration import child_save
 from children.roster_columns import COLUMNS, COLUMNS_BY_KEY, ROSTER_SHEET
 from children.roster_writing import write_template
 from core import clock as app_clock
+from core.spreadsheets import MARKED_FILL
 from exports import jobs, services
 from exports.models import ExportJob, ExportStatus, NationalExport
 from tests.factories import (
@@ -71,6 +72,18 @@ def sheet_rows(job: ExportJob) -> list[list[object]]:
         book = load_workbook(handle)
     assert book.sheetnames == [national.SHEET]
     return [list(row) for row in book[national.SHEET].iter_rows(values_only=True)]
+
+
+def filled(job: ExportJob) -> set[tuple[str, str]]:
+    """(child's name, header) of the cells filled as changed."""
+    with job.file.open("rb") as handle:
+        sheet = load_workbook(handle)[national.SHEET]
+    marked = set()
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            if cell.fill.fgColor.rgb.endswith(MARKED_FILL.fgColor.rgb[-6:]) and cell.fill.fill_type:
+                marked.add((row[NAME].value, HEADERS[cell.column - 1]))
+    return marked
 
 
 def later(minutes: int = 5):
@@ -181,6 +194,7 @@ def test_the_changes_since_the_last_export(people):
     assert body["张小明"][CHANGE] == "变更"
     assert body["张小明"][FIELDS] == "父亲务工城市、就学状况、学校名称"  # in column order
     assert body["张小明"][HEADERS.index("学校名称")] == "静观中学"
+    assert filled(job) == {("张小明", h) for h in ("父亲务工城市", "就学状况", "学校名称")}
     assert body["李小红"][CHANGE] == "注销"
     assert body["李小红"][NOTE] == f"迁出 {TODAY:%Y-%m-%d}"  # the reason and the day
     assert body["李小红"][ID] == closed.id_masked
