@@ -439,3 +439,28 @@ def test_the_purge_deletes_the_file_and_the_ledger_keeps_the_row(people, login):
     with later(5):
         later_job = export(people["supervisor"], mode="changes")
     assert NationalExport.objects.get(job=later_job).since == entry
+
+
+@pytest.mark.django_db
+def test_the_ledger_page_query_count_is_constant_and_in_chinese(
+    people, login, django_assert_max_num_queries
+):
+    make_child(people["director"])
+    client = login(people["civil"])
+    for minutes in (1, 2):
+        with later(minutes):
+            export(people["civil"], area=BEIBEI)
+    with django_assert_max_num_queries(12), translation.override("zh-hans"):
+        small = client.get(reverse("exports:national_ledger"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    for minutes in range(3, 9):
+        town = minutes % 2 == 1
+        with later(minutes):
+            export(
+                people["supervisor"] if town else people["civil"],
+                area=JINGGUAN if town else BEIBEI,
+                mode="changes" if minutes > 4 else "full",
+            )
+    with django_assert_max_num_queries(12), translation.override("zh-hans"):
+        large = client.get(reverse("exports:national_ledger"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert len(small.context["rows"]) == 2 and len(large.context["rows"]) == 8
+    assert "全国系统报送台账" in large.content.decode()
