@@ -124,6 +124,14 @@ def _latest_before(model: Any, since: datetime.datetime) -> Subquery:
     return Subquery(rows.order_by("-history_date", "-history_id").values("history_id")[:1])
 
 
+def _touched_since(since: datetime.datetime, field: str) -> Q:
+    """Children (by `field`, their id) with a history row, theirs or a parent's, after
+    `since`: subqueries, not lists."""
+    child_rows = Child.history.model.objects.filter(history_date__gt=since).values("id")
+    parent_rows = Parent.history.model.objects.filter(history_date__gt=since).values("child_id")
+    return Q(**{f"{field}__in": child_rows}) | Q(**{f"{field}__in": parent_rows})
+
+
 def _as_was(model: type[Child] | type[Parent], record: Any) -> Any:
     """The object as a history row recorded it, unsaved. Not the row's `instance`, which
     reads the fields the history leaves out from the database (a query per row)."""
@@ -150,18 +158,13 @@ def national_changes(
     or a parent's) after `since` can have changed, so only they are read."""
     child_history = Child.history.model
     parent_history = Parent.history.model
-    touched = Q(pk__in=child_history.objects.filter(history_date__gt=since).values("id")) | Q(
-        pk__in=parent_history.objects.filter(history_date__gt=since).values("child_id")
-    )
+    touched = _touched_since(since, "pk")
     now = {c.pk: c for c in _current(_area_children(user, area).active().filter(touched))}
     progress(20, "children")
-    touched_ids = Q(id__in=child_history.objects.filter(history_date__gt=since).values("id")) | Q(
-        id__in=parent_history.objects.filter(history_date__gt=since).values("child_id")
-    )
     before = {
         row.id: row
         for row in child_history.objects.filter(
-            touched_ids,
+            _touched_since(since, "id"),
             area.q("region_code"),
             history_date__lte=since,
             history_id=_latest_before(child_history, since),
