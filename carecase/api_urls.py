@@ -2,7 +2,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from children.api import RECORD_VIEWSETS, ChildViewSet
-from exports.api import ExportJobViewSet
+from exports.api import ExportJobViewSet, NationalExportViewSet
 from notifications.api import NotificationViewSet
 from org.api import AssignmentViewSet, RegionViewSet, StaffViewSet
 from org.token_api import ApiTokenViewSet, LogoutView, ObtainTokenView
@@ -31,6 +31,7 @@ router.register("rectifications", visits_api.RectificationViewSet, basename="rec
 router.register("reports", ReportViewSet, basename="report")
 router.register("stats", StatsViewSet, basename="stats")
 router.register("exports", ExportJobViewSet, basename="export-job")
+router.register("national-exports", NationalExportViewSet, basename="national-export")
 router.register("assessments", supervision_api.AssessmentViewSet, basename="assessment")
 router.register(
     "spot-checks/items", supervision_api.SpotCheckItemViewSet, basename="spot-check-item"

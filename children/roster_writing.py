@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from typing import IO, Any
 
 from django.utils import timezone
@@ -44,17 +44,24 @@ class Writer:
             return ""
         return owner.id_number if self.full_ids else owner.id_masked
 
-    def row(self, child: Child) -> list[Any]:
-        parents = {parent.relation: parent for parent in child.parents.all()}
+    def columns(
+        self,
+        child: Child,
+        parents: Mapping[str, Parent],
+        categories: Collection[str],
+        village_code: str,
+    ) -> list[Any]:
+        """The cells of `COLUMNS` (the national registration form) for a child with these
+        parents (by relation), category codes and village: the child as it is now, or as a
+        history row says it was (children.national compares the two)."""
         values: list[Any] = []
         for column in COLUMNS:
             owner: Any = parents.get(column.relation) if column.relation else child
             if column.key == "village":
-                value: Any = child.village.code
+                value: Any = village_code
             elif column.key == "categories":
                 labels = self.labels[Category]
-                codes = {tag.code for tag in child.categories.all()}
-                value = LIST_SEPARATOR.join(labels[c] for c in Category.values if c in codes)
+                value = LIST_SEPARATOR.join(labels[c] for c in Category.values if c in categories)
             elif owner is None:
                 value = ""
             elif column.kind == ID:
@@ -70,6 +77,15 @@ class Writer:
                 elif value is None:
                     value = ""
             values.append(value)
+        return values
+
+    def row(self, child: Child) -> list[Any]:
+        values = self.columns(
+            child,
+            {parent.relation: parent for parent in child.parents.all()},
+            {tag.code for tag in child.categories.all()},
+            child.village.code,
+        )
         updated = timezone.localtime(child.updated_at).strftime("%Y-%m-%d %H:%M")
         values += [self.status_labels.get(child.status, child.status),
                    YES if child.is_key else NO, updated]  # fmt: skip

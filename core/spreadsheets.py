@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.worksheet import Worksheet
@@ -226,6 +226,19 @@ def write_header(sheet: Worksheet, headers: Sequence[str], widths: Sequence[int]
         sheet.column_dimensions[get_column_letter(index)].width = width
 
 
+# The fill of a cell an export marks (a changed field, say).
+MARKED_FILL = PatternFill("solid", fgColor="FFF2CC")
+
+
+class MarkedRow(list[Any]):
+    """A row of cell values with some cells marked (0-based indexes), which `write_xlsx`
+    fills with `MARKED_FILL`."""
+
+    def __init__(self, values: Iterable[Any], marked: Iterable[int] = ()) -> None:
+        super().__init__(values)
+        self.marked = frozenset(marked)
+
+
 def write_xlsx(
     rows: Iterable[Sequence[Any]],
     file: IO[bytes],
@@ -238,7 +251,8 @@ def write_xlsx(
 ) -> int:
     """An export workbook written in constant memory (openpyxl write-only); returns the number
     of rows. Text starting with "=" stays text, never a formula; `text_columns` and
-    `date_columns` (0-based) are formatted as text and as dates."""
+    `date_columns` (0-based) are formatted as text and as dates; the marked cells of a
+    `MarkedRow` are filled."""
     workbook = Workbook(write_only=True)
     out = workbook.create_sheet(sheet)
     for index, width in enumerate(widths, start=1):
@@ -253,6 +267,7 @@ def write_xlsx(
     count = 0
     for values in rows:
         cells = []
+        marked: frozenset[int] = getattr(values, "marked", frozenset())
         for index, value in enumerate(values):
             cell = WriteOnlyCell(out, value=value)
             if isinstance(value, str) and value.startswith("="):
@@ -261,6 +276,8 @@ def write_xlsx(
                 cell.number_format = "@"
             elif index in date_columns and value:
                 cell.number_format = "yyyy-mm-dd"
+            if index in marked:
+                cell.fill = MARKED_FILL
             cells.append(cell)
         out.append(cells)
         count += 1

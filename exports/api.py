@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import FileResponse
-from drf_spectacular.utils import extend_schema
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -19,10 +21,11 @@ from core import clock
 from core.api import as_drf_error
 from core.http import AuthenticatedApiRequest
 from exports import selectors, services
-from exports.models import ExportJob
+from exports.models import ExportJob, NationalExport
 from exports.serializers import (
     ExportJobSerializer,
     ExportRequestSerializer,
+    NationalExportSerializer,
 )
 
 
@@ -51,7 +54,10 @@ class ExportJobViewSet(
                 user=request.user,
                 kind=data.validated_data["kind"],
                 area_code=data.validated_data["area"],
-                params={"date": data.validated_data["date"]},
+                params={
+                    "date": data.validated_data.get("date"),
+                    "mode": data.validated_data["mode"],
+                },
                 today=clock.today(),
             )
         except DjangoValidationError as exc:
@@ -71,3 +77,31 @@ class ExportJobViewSet(
     def download(self, request: AuthenticatedApiRequest, pk: Any = None) -> FileResponse:
         job = services.export_download(request=request._request, job_id=pk, now=clock.now())
         return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.download_name())
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter(
+            "area",
+            str,
+            description="Only this region (12-digit division code of a district or a town).",
+        )
+    ]
+)
+class NationalExportViewSet(viewsets.ReadOnlyModelViewSet[NationalExport]):
+    """The ledger of exports for the national children's welfare information system: what
+    was exported when and by whom, for the regions in the caller's scope (district staff and
+    town supervisors)."""
+
+    request: AuthenticatedApiRequest
+
+    serializer_class = NationalExportSerializer
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self) -> QuerySet[NationalExport]:
+        if not selectors.may_read_ledger(self.request.user):
+            raise PermissionDenied(
+                _("The ledger is read by district civil-affairs staff and town supervisors.")
+            )
+        area = str(self.request.query_params.get("area", "")).strip()[:12]
+        return selectors.national_ledger(self.request.user, area)

@@ -9,6 +9,7 @@ import logging
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -17,15 +18,18 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from children import national
 from children.models import AccessAction, AccessLog
-from core import clock, scoping
+from core import clock, permissions, scoping
 from exports.models import (
     EXPORT_LIFETIME,
     ExportJob,
     ExportKind,
     ExportStatus,
+    NationalExport,
+    NationalMode,
 )
-from exports.selectors import export_areas, log_scope
+from exports.selectors import export_areas, last_national_export, log_scope
 from stats.workbook import build_statistics_workbook
 
 logger = logging.getLogger(__name__)
@@ -58,16 +62,101 @@ def _progress_writer(
 
 
 def _build_statistics(job: ExportJob, out: Any, progress: Callable[[int, str], None]) -> Any:
-    user = job.requested_by
-    scoping.forget_scope(user)
-    if not user.is_active or job.area_id not in {a.pk for a in export_areas(user)}:
-        raise ExportRefused(_("You no longer serve this region, so it cannot be exported."))
     on = datetime.date.fromisoformat(job.params["date"])
-    return build_statistics_workbook(user=user, area=job.area, on=on, out=out, progress=progress)
+    return build_statistics_workbook(
+        user=job.requested_by, area=job.area, on=on, out=out, progress=progress
+    )
+
+
+@dataclass
+class NationalBuilt:
+    """A national-system export as built, with what its ledger row records."""
+
+    result: national.NationalResult
+    mode: str
+    as_of: datetime.datetime
+    since: NationalExport | None
+    full_ids: bool
+
+    @property
+    def rows(self) -> int:
+        return self.result.rows
+
+    @property
+    def sheets(self) -> int:
+        return self.result.sheets
+
+
+def _build_national(
+    job: ExportJob, out: Any, progress: Callable[[int, str], None]
+) -> NationalBuilt:
+    user = job.requested_by
+    full_ids = permissions.can_export_identifier(user)
+    area = scoping.Scope.of_prefixes([job.area.prefix])
+    # Read before the archive is: a change made while the file is written is in the next
+    # "changes" export (perhaps twice), never in none.
+    as_of = clock.now()
+    mode = job.params.get("mode", NationalMode.FULL)
+    since = None
+    if mode == NationalMode.CHANGES:
+        since = last_national_export(job.area)
+        if since is None:
+            raise ExportRefused(
+                _("This region has not been exported yet: export every child first.")
+            )
+        rows: Any = national.national_changes(
+            user=user, area=area, since=since.as_of, full_ids=full_ids, progress=progress
+        )
+    else:
+        rows = national.national_rows(user=user, area=area, full_ids=full_ids, progress=progress)
+    result = national.write_national(rows, out, changes=mode == NationalMode.CHANGES)
+    return NationalBuilt(result=result, mode=mode, as_of=as_of, since=since, full_ids=full_ids)
 
 
 BUILDERS: dict[str, Callable[[ExportJob, Any, Callable[[int, str], None]], Any]] = {
     ExportKind.STATISTICS: _build_statistics,
+    ExportKind.NATIONAL: _build_national,
+}
+
+# Access-log rows per child are written in batches of this many (one INSERT each).
+LOG_BATCH = 2000
+
+
+def _record_national(job: ExportJob, built: NationalBuilt) -> None:
+    """The ledger row and one access-log row per child exported (R20: whose data left)."""
+    counts = built.result.counts
+    NationalExport.objects.create(
+        job=job,
+        area=job.area,
+        exported_by=job.requested_by,
+        mode=built.mode,
+        since=built.since,
+        as_of=built.as_of,
+        children=built.rows,
+        new_count=counts.get(national.NEW, 0),
+        changed_count=counts.get(national.CHANGED, 0),
+        closed_count=counts.get(national.CLOSED, 0),
+        full_ids=built.full_ids,
+        file_name=job.download_name(),
+    )
+    scope = f"{log_scope(job, 'built')} ids={'full' if built.full_ids else 'masked'}"
+    AccessLog.objects.bulk_create(
+        (
+            AccessLog(
+                user=job.requested_by,
+                action=AccessAction.EXPORT,
+                child_id=pk,
+                scope=scope[:300],
+                row_count=1,
+            )
+            for pk in built.result.child_ids
+        ),
+        batch_size=LOG_BATCH,
+    )
+
+
+RECORDERS: dict[str, Callable[[ExportJob, Any], None]] = {
+    ExportKind.NATIONAL: _record_national,
 }
 
 
@@ -96,6 +185,10 @@ def run_export(job_id: Any, *, now: datetime.datetime | None = None) -> ExportJo
     try:
         language = job.params.get("language") or settings.LANGUAGE_CODE
         with translation.override(language), tempfile.TemporaryFile() as out:
+            user = job.requested_by
+            scoping.forget_scope(user)
+            if not user.is_active or job.area_id not in {a.pk for a in export_areas(user)}:
+                raise ExportRefused(_("You no longer serve this region, so it cannot be exported."))
             result = BUILDERS[job.kind](job, out, _progress_writer(job.pk))
             out.seek(0)
             job.file.save(f"{job.pk.hex}.xlsx", File(out), save=False)
@@ -130,6 +223,9 @@ def run_export(job_id: Any, *, now: datetime.datetime | None = None) -> ExportJo
                 scope=log_scope(job, "built"),
                 row_count=result.rows,
             )
+            record = RECORDERS.get(job.kind)
+            if record is not None:
+                record(job, result)
     job.refresh_from_db()
     return job
 

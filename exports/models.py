@@ -23,6 +23,12 @@ EXPORT_LIFETIME = datetime.timedelta(days=7)
 
 class ExportKind(models.TextChoices):
     STATISTICS = "statistics", _("Statistics workbook")
+    NATIONAL = "national", _("For the national children's welfare system")
+
+
+class NationalMode(models.TextChoices):
+    FULL = "full", _("Every child of the region")
+    CHANGES = "changes", _("Changes since the last export")
 
 
 class ExportStatus(models.TextChoices):
@@ -110,4 +116,59 @@ class ExportJob(models.Model):
 
     def download_name(self) -> str:
         on = self.params.get("date", "")
+        if self.kind == ExportKind.NATIONAL:
+            return f"national-{self.params.get('mode', '')}-{self.area.code}-{on}.xlsx"
         return f"{self.kind}-{self.area.code}-{on}.xlsx"
+
+
+class NationalExportQuerySet(ScopedQuerySet["NationalExport"]):
+    scope_field = "area__code"
+
+
+class NationalExport(models.Model):
+    """The ledger of exports for the national children's welfare information system: which
+    region, which mode, by whom, when the archive was read, how many children, which file.
+    A row is written with the finished job, in the same transaction; the next "changes"
+    export of the same region is relative to the latest row (`as_of`). Rows outlive the
+    job's file, which is purged like any export's."""
+
+    job = models.OneToOneField(
+        ExportJob, verbose_name=_("export"), on_delete=models.PROTECT, related_name="national"
+    )
+    area = models.ForeignKey(
+        "org.Region", verbose_name=_("region exported"), on_delete=models.PROTECT, related_name="+"
+    )
+    exported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("exported by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    mode = models.CharField(_("mode"), max_length=10, choices=NationalMode.choices)
+    since = models.ForeignKey(
+        "self",
+        verbose_name=_("changes since"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    as_of = models.DateTimeField(_("archive as of"))
+    children = models.PositiveIntegerField(_("children"), default=0)
+    new_count = models.PositiveIntegerField(_("new"), default=0)
+    changed_count = models.PositiveIntegerField(_("changed"), default=0)
+    closed_count = models.PositiveIntegerField(_("closed"), default=0)
+    full_ids = models.BooleanField(_("full ID numbers"), default=False)
+    file_name = models.CharField(_("file"), max_length=100)
+    created_at = models.DateTimeField(_("exported at"), auto_now_add=True)
+
+    objects = NationalExportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("national-system export")
+        verbose_name_plural = _("national-system exports")
+        ordering = ["-as_of", "-pk"]
+        indexes = [models.Index(fields=["area", "-as_of"], name="national_area_as_of")]
+
+    def __str__(self) -> str:
+        return f"{self.get_mode_display()} · {self.area_id} · {self.as_of:%Y-%m-%d %H:%M}"

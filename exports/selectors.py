@@ -13,6 +13,8 @@ from core.roles import Role
 from exports.models import (
     ExportJob,
     ExportJobQuerySet,
+    NationalExport,
+    NationalExportQuerySet,
 )
 from org.models import Region, User
 
@@ -59,3 +61,25 @@ def jobs_for(user: User) -> ExportJobQuerySet:
 
 def job_or_404(user: User, job_id: Any) -> ExportJob:
     return scoping.get_visible_or_404(jobs_for(user), user, pk=job_id)
+
+
+# --- The national-system ledger ------------------------------------------------------------
+
+
+def last_national_export(area: Region) -> NationalExport | None:
+    """The ledger row a "changes" export of `area` is relative to: the area's latest."""
+    return NationalExport.objects.filter(area=area).order_by("-as_of", "-pk").first()
+
+
+def may_read_ledger(user: User) -> bool:
+    """The ledger is read by those who export (district staff and town supervisors)."""
+    return may_export(user)
+
+
+def national_ledger(user: User, area_code: str = "") -> NationalExportQuerySet:
+    """The national-system exports of regions in `user`'s scope, by anyone, newest first:
+    district staff see their district's and its towns', a supervisor her town's."""
+    rows = NationalExport.objects.visible_to(user)
+    if area_code:
+        rows = rows.filter(area__code=area_code)
+    return rows.select_related("area", "exported_by", "job", "since").order_by("-as_of", "-pk")

@@ -8,19 +8,29 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from core import clock
-from exports.models import ExportJob, ExportKind
+from exports.models import ExportJob, ExportKind, NationalExport, NationalMode
 
 
 class ExportRequestSerializer(serializers.Serializer[Any]):
     kind = serializers.ChoiceField(choices=ExportKind.choices, default=ExportKind.STATISTICS)
     area = serializers.CharField(help_text="12-digit division code of a district or a town.")
-    date = serializers.DateField(help_text="The date the statistics are for (YYYY-MM-DD).")
+    date = serializers.DateField(
+        required=False,
+        help_text="The date the statistics are for (YYYY-MM-DD); required for statistics.",
+    )
+    mode = serializers.ChoiceField(
+        choices=NationalMode.choices,
+        default=NationalMode.FULL,
+        help_text="For the national system: every child, or the changes since the region's "
+        "last national export.",
+    )
 
 
 class ExportJobSerializer(serializers.ModelSerializer[ExportJob]):
     area = serializers.CharField(source="area.code", read_only=True)
     area_name = serializers.CharField(source="area.name", read_only=True)
     date = serializers.SerializerMethodField()
+    mode = serializers.SerializerMethodField()
     status_url = serializers.SerializerMethodField()
     download_url = serializers.SerializerMethodField()
 
@@ -32,6 +42,7 @@ class ExportJobSerializer(serializers.ModelSerializer[ExportJob]):
             "area",
             "area_name",
             "date",
+            "mode",
             "status",
             "progress",
             "message",
@@ -49,6 +60,9 @@ class ExportJobSerializer(serializers.ModelSerializer[ExportJob]):
     def get_date(self, job: ExportJob) -> str:
         return str(job.params.get("date", ""))
 
+    def get_mode(self, job: ExportJob) -> str:
+        return str(job.params.get("mode", ""))
+
     def _absolute(self, url: str) -> str:
         request = self.context.get("request")
         return request.build_absolute_uri(url) if request is not None else url
@@ -60,3 +74,53 @@ class ExportJobSerializer(serializers.ModelSerializer[ExportJob]):
         if not job.downloadable(clock.now()):
             return None
         return self._absolute(reverse("export-job-download", kwargs={"pk": job.pk}))
+
+
+class NationalExportSerializer(serializers.ModelSerializer[NationalExport]):
+    """A row of the national-system ledger. The file's link is given to its requester
+    only, while it is kept (the download rule of every export)."""
+
+    area = serializers.CharField(source="area.code", read_only=True)
+    area_name = serializers.CharField(source="area.name", read_only=True)
+    exported_by = serializers.CharField(source="exported_by.username", read_only=True)
+    exported_by_name = serializers.SerializerMethodField()
+    since = serializers.DateTimeField(source="since.as_of", read_only=True, allow_null=True)
+    job = serializers.UUIDField(source="job_id", read_only=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = NationalExport
+        fields = [
+            "id",
+            "job",
+            "area",
+            "area_name",
+            "mode",
+            "as_of",
+            "since",
+            "children",
+            "new_count",
+            "changed_count",
+            "closed_count",
+            "full_ids",
+            "file_name",
+            "exported_by",
+            "exported_by_name",
+            "created_at",
+            "download_url",
+        ]
+        read_only_fields = fields
+
+    def get_exported_by_name(self, row: NationalExport) -> str:
+        user = row.exported_by
+        return user.get_full_name() or user.username
+
+    def get_download_url(self, row: NationalExport) -> str | None:
+        request = self.context.get("request")
+        job = row.job
+        if request is None or job.requested_by_id != request.user.pk:
+            return None
+        if not job.downloadable(clock.now()):
+            return None
+        url = reverse("export-job-download", kwargs={"pk": job.pk})
+        return str(request.build_absolute_uri(url))

@@ -29,8 +29,15 @@ from exports import tasks
 from exports.models import (
     ExportJob,
     ExportKind,
+    NationalMode,
 )
-from exports.selectors import export_areas, job_or_404, log_scope, may_export
+from exports.selectors import (
+    export_areas,
+    job_or_404,
+    last_national_export,
+    log_scope,
+    may_export,
+)
 from org.models import Region, User
 
 
@@ -69,15 +76,24 @@ def export_request(
         errors["area"] = [_("Choose the region to export.")]
     elif len(area_code) != 12 or not area_code.isascii() or not area_code.isdigit():
         errors["area"] = [_("Give the 12-digit division code of a district or a town.")]
-    raw_date = params.get("date")
-    day = _parse_date(raw_date)
-    if raw_date in (None, ""):
-        errors["date"] = [_("Give the date the statistics are for.")]
-    elif day is None:
-        errors["date"] = [_("Give the date as YYYY-MM-DD, for example 2026-11-23.")]
-    elif day > today:
-        errors["date"] = [_("The date cannot be in the future.")]
-    if errors or day is None:
+    job_params: dict[str, Any] = {}
+    if kind == ExportKind.NATIONAL:
+        mode = params.get("mode") or NationalMode.FULL
+        if mode not in NationalMode.values:
+            errors["mode"] = [_("Choose every child or the changes since the last export.")]
+        job_params = {"mode": mode, "date": today.isoformat()}
+    else:
+        raw_date = params.get("date")
+        day = _parse_date(raw_date)
+        if raw_date in (None, ""):
+            errors["date"] = [_("Give the date the statistics are for.")]
+        elif day is None:
+            errors["date"] = [_("Give the date as YYYY-MM-DD, for example 2026-11-23.")]
+        elif day > today:
+            errors["date"] = [_("The date cannot be in the future.")]
+        if day is not None:
+            job_params = {"date": day.isoformat()}
+    if errors or not job_params:
         raise ValidationError(errors)
     region = Region.objects.visible_to(user).filter(code=area_code).first()
     if region is None:
@@ -86,11 +102,15 @@ def export_request(
         raise ValidationError({"area": [_("Statistics are exported for a district or a town.")]})
     if region.pk not in {a.pk for a in export_areas(user)}:
         raise Http404
+    if job_params.get("mode") == NationalMode.CHANGES and last_national_export(region) is None:
+        raise ValidationError(
+            {"mode": [_("This region has not been exported yet: export every child first.")]}
+        )
     with transaction.atomic():
         job = ExportJob.objects.create(
             kind=kind,
             params={
-                "date": day.isoformat(),
+                **job_params,
                 "language": translation.get_language() or settings.LANGUAGE_CODE,
             },
             area=region,

@@ -1,5 +1,6 @@
-"""Pages of export jobs: my exports, a new statistics export, a job with its progress (polled
-by htmx) and the download. Rules are in exports.services."""
+"""Pages of export jobs: my exports, a new statistics export, a new export for the national
+children's welfare system and its ledger, a job with its progress (polled by htmx) and the
+download. Rules are in exports.services."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from core import clock
 from core.forms import add_service_errors
 from core.http import AuthenticatedRequest
 from exports import selectors, services
-from exports.forms import StatisticsExportForm
+from exports.forms import NationalExportForm, StatisticsExportForm
 from exports.models import ExportKind
 from org.models import User
 
@@ -63,6 +64,52 @@ def statistics_new(request: AuthenticatedRequest) -> HttpResponse:
         "exports/statistics_form.html",
         {"form": form},
         status=400 if form.errors and request.method == "POST" else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def national_new(request: AuthenticatedRequest) -> HttpResponse:
+    user: User = request.user
+    if not selectors.may_export(user):
+        raise PermissionDenied(
+            _("Statistics are exported by district civil-affairs staff and town supervisors.")
+        )
+    form = NationalExportForm(request.POST or None, areas=selectors.export_areas(user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = services.export_request(
+                user=user,
+                kind=ExportKind.NATIONAL,
+                area_code=form.cleaned_data["area"],
+                params={"mode": form.cleaned_data["mode"]},
+                today=clock.today(),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The export has started. This page shows its progress."))
+            return redirect("exports:detail", pk=job.pk)
+    return render(
+        request,
+        "exports/national_form.html",
+        {"form": form},
+        status=400 if form.errors and request.method == "POST" else 200,
+    )
+
+
+@require_GET
+def national_ledger(request: AuthenticatedRequest) -> HttpResponse:
+    """Every national-system export of the regions in the user's scope, by anyone."""
+    user: User = request.user
+    if not selectors.may_read_ledger(user):
+        raise PermissionDenied(
+            _("The ledger is read by district civil-affairs staff and town supervisors.")
+        )
+    rows = list(selectors.national_ledger(user)[:LIST_SIZE])
+    return render(
+        request,
+        "exports/national_ledger.html",
+        {"rows": rows, "now": clock.now(), "user_pk": user.pk},
     )
 
 
