@@ -50,8 +50,9 @@ def work_villages(user: User) -> list[Region]:
 
 
 def work_children(user: User, today: datetime.date) -> QuerySet[Child]:
-    """Active children the user works with, overdue first, then due within 7 days, then the
-    rest, each by the earliest due date."""
+    """Active children the user works with: overdue first (by the earliest due date); then
+    higher risk level first, and within a level due within 7 days, then the rest, each by the
+    earliest due date."""
     children = Child.objects.visible_to(user).filter(status=Status.ACTIVE)
     villages = work_villages(user)
     if villages:
@@ -67,8 +68,10 @@ def work_children(user: User, today: datetime.date) -> QuerySet[Child]:
                 output_field=IntegerField(),
             )
         )
+        .annotate(overdue=Case(When(bucket=OVERDUE, then=Value(0)), default=Value(1)))
         .select_related("village")
-        .order_by("bucket", "next_due", "name_pinyin", "pk")
+        # Overdue first (most overdue first); then higher risk first (children.risk).
+        .order_by("overdue", "-risk_level", "bucket", "next_due", "name_pinyin", "pk")
     )
 
 
