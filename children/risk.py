@@ -76,6 +76,7 @@ LEVEL_KEYS = {
     RiskLevel.ELEVATED: "elevated",
     RiskLevel.HIGH: "high",
 }
+LEVEL_KEY_CHOICES = [(key, key) for key in LEVEL_KEYS.values()]
 
 
 # --- The rule, pure ---------------------------------------------------------------------------
@@ -292,12 +293,14 @@ def risk_archive_update(
 
 def risk_apply_rule_to_district(district: Any, now: datetime.datetime | None = None) -> int:
     """Apply the district's rule to every child of the district, set-based: one UPDATE of the
-    scores, one INSERT … SELECT of the history rows of the children whose level changes, one
-    UPDATE of their levels. Returns the number of children whose level changed."""
+    scores that change, one INSERT … SELECT of the history rows of the children whose level
+    changes, one UPDATE of their levels. Returns the number of children whose level changed."""
     now = now or clock.now()
     rule = Rule.of(RiskRule.objects.filter(district=district).first())
     children = Child.objects.filter(region_code__range=prefix_range(district_prefix(district.code)))
-    children.update(risk_score=score_expression(rule))
+    # Only the rows whose score changes are written (a row rewritten is a row and its indexes).
+    score = score_expression(rule)
+    children.annotate(new_score=score).exclude(risk_score=F("new_score")).update(risk_score=score)
     level = level_expression(rule)
     changing = children.annotate(new_level=level).exclude(new_level=F("risk_level"))
     rows = changing.values_list("pk", "region_code", "risk_level", "risk_score").annotate(

@@ -9,7 +9,6 @@ import datetime
 from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.http import HttpResponse
 from django.shortcuts import render
-from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 
 from children.models_risk import RiskChange
@@ -55,7 +54,6 @@ def risk_rises_page(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
-@extend_schema(operation_id="risk_rises_list")
 class RiskRiseList(generics.ListAPIView[RiskChange]):
     """The children whose risk level rose this month, in the caller's towns (supervisor) or
     districts (civil affairs); empty for anyone else."""

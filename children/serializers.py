@@ -30,7 +30,7 @@ from children.fields import (
 )
 from children.models import Assistance, Child, Parent, Problem, Referral, WorkNote
 from children.models_risk import RiskChange, RiskLevel, RiskSource
-from children.risk import LEVEL_KEYS, change_reasons, reason_label
+from children.risk import LEVEL_KEY_CHOICES, LEVEL_KEYS, change_reasons, reason_label
 from org.models import Region
 
 # The order categories are listed in (the order of R10), whatever order the database returns.
@@ -131,7 +131,8 @@ class RiskReasonSerializer(serializers.Serializer[dict[str, Any]]):
 
     code = serializers.CharField(read_only=True)
     text = serializers.SerializerMethodField()
-    source = serializers.ChoiceField(choices=RiskSource.choices, read_only=True)
+    # Where it comes from ("source" would shadow the serializer field's own attribute).
+    origin = serializers.ChoiceField(choices=RiskSource.choices, read_only=True, source="source")
     record_id = serializers.IntegerField(read_only=True, allow_null=True)
     date = serializers.DateField(read_only=True)
     note = serializers.CharField(read_only=True)
@@ -155,11 +156,11 @@ class RiskRiseSerializer(serializers.ModelSerializer[RiskChange]):
                   "to_level", "score", "cause", "reasons", "changed_at"]  # fmt: skip
         read_only_fields = fields
 
-    @extend_schema_field(serializers.ChoiceField(choices=list(LEVEL_KEYS.values())))
+    @extend_schema_field(serializers.ChoiceField(choices=LEVEL_KEY_CHOICES))
     def get_from_level(self, change: RiskChange) -> str:
         return LEVEL_KEYS[RiskLevel(change.from_level)]
 
-    @extend_schema_field(serializers.ChoiceField(choices=list(LEVEL_KEYS.values())))
+    @extend_schema_field(serializers.ChoiceField(choices=LEVEL_KEY_CHOICES))
     def get_to_level(self, change: RiskChange) -> str:
         return LEVEL_KEYS[RiskLevel(change.to_level)]
 
@@ -250,7 +251,7 @@ class ChildSerializer(serializers.ModelSerializer[Child]):
             "birth_date": {"required": False},
         }
 
-    @extend_schema_field(serializers.ChoiceField(choices=list(LEVEL_KEYS.values())))
+    @extend_schema_field(serializers.ChoiceField(choices=LEVEL_KEY_CHOICES))
     def get_risk_level(self, child: Child) -> str:
         return LEVEL_KEYS[RiskLevel(child.risk_level)]
 

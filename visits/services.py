@@ -16,9 +16,10 @@ from django.utils.translation import gettext as _
 from children import risk
 from children.choices import Status
 from children.models import Child
-from children.models_risk import RiskLevel, RiskRule
+from children.models_risk import RiskChange, RiskLevel, RiskRule, RiskSource
 from core import clock, permissions
 from core.district_rules import district_rule_save
+from core.regions import district_prefix, prefix_range
 from org.models import Region, User
 from visits import cadence, followups, selectors
 from visits import risk as visit_risk
@@ -249,7 +250,8 @@ def cadence_rule_save(*, by: User, district: Region, values: dict[str, Any]) -> 
 def risk_rule_save(*, by: User, district: Region, values: dict[str, Any]) -> RiskRule:
     """Change a district's risk weights and thresholds and apply them to every child of the
     district set-based (children.risk.risk_apply_rule_to_district: a few statements, whatever
-    the number of children), then the cadence (the monthly home-visit level), in one
+    the number of children), then the cadence: of the whole district when the monthly
+    home-visit level changed, else of the children whose level changed (one UPDATE), in one
     transaction. Here, not in the archive, because it moves due dates."""
     permissions.require_work(by)
     if not any(d.pk == district.pk for d in permissions.managed_districts(by)):
@@ -276,8 +278,20 @@ def risk_rule_save(*, by: User, district: Region, values: dict[str, Any]) -> Ris
         errors["monthly_home_visit_from"] = [_("Choose a level.")]
     if errors:
         raise ValidationError(errors)
+    now = clock.now()
     with transaction.atomic():
+        before = RiskRule.objects.filter(district=district).first() or RiskRule()
         rule = district_rule_save(rule=RiskRule(district=district), by=by, data=values)
-        risk.risk_apply_rule_to_district(district)
-        cadence.apply_rule_to_district(district)
+        risk.risk_apply_rule_to_district(district, now=now)
+        if rule.monthly_home_visit_from != before.monthly_home_visit_from:
+            cadence.apply_rule_to_district(district)
+        else:  # only the children whose level changed now can have other due dates
+            changed = RiskChange.objects.filter(
+                region_code__range=prefix_range(district_prefix(district.code)),
+                cause=RiskSource.RULE,
+                changed_at=now,
+            ).values("child_id")
+            cadence.apply(
+                Child.objects.filter(pk__in=changed), cadence.rule_for_code(district.code)
+            )
     return rule

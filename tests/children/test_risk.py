@@ -321,7 +321,7 @@ def test_the_child_api_and_page_show_the_level_and_why(people, login):
     client = login(people["director"])
     body = client.get(f"/api/v1/children/{child.pk}/").json()
     assert body["risk_level"] == "elevated"
-    assert [(r["code"], r["source"]) for r in body["risk_reasons"]] == [
+    assert [(r["code"], r["origin"]) for r in body["risk_reasons"]] == [
         ("psychological", "archive")
     ]
     page = client.get(reverse("children:detail", args=[child.pk]))
