@@ -2,6 +2,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from children.api import RECORD_VIEWSETS, ChildViewSet
+from children.risk_views import risk_rises_api
 from exports.api import ExportJobViewSet, NationalExportViewSet
 from notifications.api import NotificationViewSet
 from org.api import AssignmentViewSet, RegionViewSet, StaffViewSet
@@ -61,6 +62,7 @@ urlpatterns = [
     *child_record_urls,
     path("children/<int:child_pk>/schedule/", visits_api.child_schedule, name="child-schedule"),
     path("offline/", visits_api.offline_copy, name="offline-copy"),
+    path("risk-rises/", risk_rises_api, name="risk-rises"),
     path("follow-ups/<int:pk>/done/", visits_api.follow_up_done, name="follow-up-done"),
     path("training/files/<int:user_id>/", training_api.training_file, name="training-file"),
     path(

@@ -336,6 +336,8 @@ SPECTACULAR_SETTINGS = {
         "ChildStatusEnum": "children.choices.Status",
         "AssistanceStatusEnum": "children.choices.AssistanceStatus",
         "ParentStatusEnum": "children.choices.ParentStatus",
+        "RiskLevelEnum": "children.risk.LEVEL_KEY_CHOICES",
+        "RiskSourceEnum": "children.models_risk.RiskSource",
     },
 }
 

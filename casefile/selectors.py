@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from casefile.timeline import timeline
-from children import family
+from children import family, risk
 from children.forms import RECORD_TITLES
 from children.models import Child
 from core import clock, permissions
@@ -35,4 +35,7 @@ def child_page(child: Child, viewer: User) -> dict[str, Any]:
         "can_file_report": filing.may_file(viewer),
         "record_titles": RECORD_TITLES,
         "today": clock.today(),
+        "risk_reasons": [risk.reason_text(reason) for reason in child.risk_reasons],
+        "risk_change": (change := child.risk_changes.order_by("-changed_at", "-pk").first()),
+        "risk_change_reasons": risk.change_reasons(change) if change else [],
     }

@@ -35,6 +35,7 @@ from children.choices import (
     Schooling,
     Status,
 )
+from children.models_risk import RiskLevel
 from core.scoping import ScopedQuerySet
 
 
@@ -157,6 +158,14 @@ class Child(models.Model):
     # Derived facts (R10, R15), stored for fast lists and the visit cadence.
     is_key = models.BooleanField(_("key child"), default=False, editable=False, db_index=True)
     key_reasons = models.JSONField(default=list, editable=False, blank=True)
+    # The risk level (children.risk): stored, recomputed with the facts that change it.
+    risk_level = models.PositiveSmallIntegerField(
+        _("risk level"), choices=RiskLevel.choices, default=RiskLevel.LOW, editable=False
+    )
+    risk_score = models.PositiveSmallIntegerField(default=0, editable=False)
+    # Its reasons, each with its source, record and date (a copy of the RiskSignal rows,
+    # written with them, for the page, the API and lists without another query).
+    risk_reasons = models.JSONField(default=list, editable=False, blank=True)
 
     # Status
     status = models.CharField(
@@ -199,6 +208,9 @@ class Child(models.Model):
             "age_review_due",
             "next_contact_due",
             "next_home_visit_due",
+            "risk_level",
+            "risk_score",
+            "risk_reasons",
         ],
         m2m_fields=[categories],
     )
@@ -215,6 +227,7 @@ class Child(models.Model):
         indexes = [
             models.Index(fields=["region_code", "status", "name_pinyin"], name="child_scope_list"),
             models.Index(fields=["status", "birth_date"], name="child_status_birth"),
+            models.Index(fields=["region_code", "risk_level"], name="child_region_risk"),
             models.Index(fields=["next_contact_due", "region_code"], name="child_contact_due"),
             models.Index(fields=["next_home_visit_due", "region_code"], name="child_visit_due"),
             # The daily reminder sweep (notifications.sweep) reads the active children due by
@@ -472,4 +485,5 @@ class AccessLog(models.Model):
         raise PermissionError("The access log is append-only.")
 
 
+from children.models_risk import RiskChange, RiskRule, RiskSignal  # noqa: E402,F401
 from children.models_roster import RosterImport  # noqa: E402,F401

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
-from children import crypto, idnumber, rules
+from children import crypto, idnumber, risk, rules
 from children.choices import ADULT_AGE, ENTRUSTED, Gender, Health
 from children.family import child_facts, parents_check, parents_of, parents_save
 from children.fields import CHILD_FIELDS
@@ -306,7 +306,9 @@ def child_save(
         child = instance if instance is not None else Child(created_by=by)
         if instance is not None:
             # Lock the row: two people editing the same archive save one after the other.
-            Child.objects.select_for_update().filter(pk=instance.pk).first()
+            locked = Child.objects.select_for_update().filter(pk=instance.pk).first()
+            if locked is not None:  # the level is written by others (visits, reports): keep it
+                child.risk_level, child.risk_score = locked.risk_level, locked.risk_score
         before_parents = parents_of(child) if child.pk else {}
         before_categories = set(child.category_codes()) if child.pk else set()
         dirty = child.pk is None
@@ -318,7 +320,8 @@ def child_save(
                 if getattr(child, key) != value:
                     setattr(child, key, value)
                     dirty = True
-        if child.village_id != village.pk:
+        moved = child.village_id != village.pk
+        if moved:
             child.village = village
             child.region_code = village.code
             dirty = True
@@ -340,6 +343,7 @@ def child_save(
         merged_parents = {**before_parents, **data.parents}
         reasons = rules.key_reasons(child_facts(child, merged_parents, data.categories))
         key_changed = child.is_key != bool(reasons)
+        risk_inputs_changed = moved or child.key_reasons != reasons
         if child.is_key != bool(reasons) or child.key_reasons != reasons:
             child.is_key, child.key_reasons = bool(reasons), reasons
             dirty = True
@@ -373,8 +377,12 @@ def child_save(
             child.save()
         if parents_changed:
             parents_save(by=by, child=child, parents=data.parents)
-        if created or key_changed:
-            cadence.recompute(child)  # the visit cadence follows registration and key status
+        level_changed = False
+        if created or risk_inputs_changed:
+            level_changed = risk.risk_archive_update(child=child, key_reasons=reasons)
+        if created or key_changed or level_changed:
+            # The visit cadence follows registration, key status and the risk level.
+            cadence.recompute(child)
     warnings += [str(w) for w in rules.eligibility_warnings(
         child_facts(child, merged_parents, data.categories), today
     )]  # fmt: skip

@@ -29,6 +29,8 @@ from children.fields import (
     inserted,
 )
 from children.models import Assistance, Child, Parent, Problem, Referral, WorkNote
+from children.models_risk import RiskChange, RiskLevel, RiskSource
+from children.risk import LEVEL_KEY_CHOICES, LEVEL_KEYS, change_reasons, reason_label
 from org.models import Region
 
 # The order categories are listed in (the order of R10), whatever order the database returns.
@@ -123,6 +125,50 @@ class ParentSerializer(serializers.ModelSerializer[Parent]):
         fields = ["relation", *PARENT_FIELDS]
 
 
+class RiskReasonSerializer(serializers.Serializer[dict[str, Any]]):
+    """One reason of a child's risk level (`Child.risk_reasons`): its code and text, where it
+    comes from (the archive, a visit, a report, a finding), the record's id and its date."""
+
+    code = serializers.CharField(read_only=True)
+    text = serializers.SerializerMethodField()
+    # Where it comes from ("source" would shadow the serializer field's own attribute).
+    origin = serializers.ChoiceField(choices=RiskSource.choices, read_only=True, source="source")
+    record_id = serializers.IntegerField(read_only=True, allow_null=True)
+    date = serializers.DateField(read_only=True)
+    note = serializers.CharField(read_only=True)
+
+    def get_text(self, reason: dict[str, Any]) -> str:
+        return reason_label(reason["code"])
+
+
+class RiskRiseSerializer(serializers.ModelSerializer[RiskChange]):
+    """A rise of a child's risk level this month (the early-warning list)."""
+
+    child_name = serializers.CharField(source="child.name")
+    village_name = serializers.CharField(source="child.village.name")
+    from_level = serializers.SerializerMethodField()
+    to_level = serializers.SerializerMethodField()
+    reasons = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RiskChange
+        fields = ["id", "child", "child_name", "village_name", "region_code", "from_level",
+                  "to_level", "score", "cause", "reasons", "changed_at"]  # fmt: skip
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=LEVEL_KEY_CHOICES))
+    def get_from_level(self, change: RiskChange) -> str:
+        return LEVEL_KEYS[RiskLevel(change.from_level)]
+
+    @extend_schema_field(serializers.ChoiceField(choices=LEVEL_KEY_CHOICES))
+    def get_to_level(self, change: RiskChange) -> str:
+        return LEVEL_KEYS[RiskLevel(change.to_level)]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_reasons(self, change: RiskChange) -> list[str]:
+        return change_reasons(change)
+
+
 class ChildSerializer(serializers.ModelSerializer[Child]):
     url = serializers.HyperlinkedIdentityField(view_name="child-detail")
     id_number = IdentifierField(full=lambda c: c.id_number, masked=lambda c: c.id_masked)
@@ -139,6 +185,10 @@ class ChildSerializer(serializers.ModelSerializer[Child]):
     # The archive's version (children.merge): sent back as `base_version` with an edit made
     # from it; null only for a child without history (loaded around the service).
     version = serializers.SerializerMethodField()
+
+    # The risk level (children.risk), derived: its key and the reasons with their records.
+    risk_level = serializers.SerializerMethodField()
+    risk_reasons = RiskReasonSerializer(many=True, read_only=True)
 
     # Blank while the archive is open: documented as such (the schema's enum plus "").
     close_reason = serializers.ChoiceField(
@@ -163,6 +213,8 @@ class ChildSerializer(serializers.ModelSerializer[Child]):
             OVER_AGE_REASON,
             "is_key",
             "key_reasons",
+            "risk_level",
+            "risk_reasons",
             "status",
             "close_reason",
             "closed_on",
@@ -181,6 +233,8 @@ class ChildSerializer(serializers.ModelSerializer[Child]):
             "region_code",
             "is_key",
             "key_reasons",
+            "risk_level",
+            "risk_reasons",
             "status",
             "close_reason",
             "closed_on",
@@ -196,6 +250,10 @@ class ChildSerializer(serializers.ModelSerializer[Child]):
             "gender": {"required": False},
             "birth_date": {"required": False},
         }
+
+    @extend_schema_field(serializers.ChoiceField(choices=LEVEL_KEY_CHOICES))
+    def get_risk_level(self, child: Child) -> str:
+        return LEVEL_KEYS[RiskLevel(child.risk_level)]
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_version(self, child: Child) -> int | None:

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, include, path, re_path
 
-from children import picker, views
+from children import picker, risk_views, views
 
 app_name = "children"
 
@@ -9,6 +9,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("new/", views.child_create, name="create"),
     path("age-review/", views.age_review, name="age_review"),
     path("picker/", picker.child_picker, name="picker"),
+    path("risk-rises/", risk_views.risk_rises_page, name="risk_rises"),
     # "<int:pk>/" (the archive page, children:detail) and "<int:pk>/dossier.pdf"
     # (children:dossier_pdf) are casefile/urls.py.
     path("<int:pk>/edit/", views.child_edit, name="edit"),

@@ -23,6 +23,7 @@ from core.roles import DATA_ROLES
 from notifications.models import Channel, NotificationKind
 from notifications.services import notify
 from org.models import Region, User
+from reports import risk as report_risk
 from reports.models import MandatoryReport, ReportStep, Situation, Stage, StepKind
 from reports.selectors import alert_recipients
 from reports.workflow import default_due
@@ -199,6 +200,8 @@ def report_file(
                 next_due_at=report.next_due_at,
             )
             _alert(report)
+            if report.child_id is not None:
+                report_risk.risk_reports_update(child_id=report.child_id, now=now)
     except IntegrityError:
         if client_uuid is None:
             raise

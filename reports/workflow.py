@@ -20,6 +20,7 @@ from core.district_rules import rule_fields
 from core.regions import district_code
 from core.roles import Role
 from org.models import User
+from reports import risk as report_risk
 from reports.models import (
     STAGE_ORDER,
     MandatoryReport,
@@ -263,6 +264,9 @@ def report_add_step(
             changed += ["next_step", "next_due_at"]
         if changed:
             locked.save(update_fields=list(dict.fromkeys(changed)))
+        if "stage" in changed and locked.child_id is not None:
+            # Closing or reopening a case changes the child's open reports.
+            report_risk.risk_reports_update(child_id=locked.child_id, now=now)
     return step
 
 
@@ -296,5 +300,6 @@ def report_link_child(
         MandatoryReport.objects.filter(pk=locked.pk, child__isnull=True).update(child=child)
         locked.child = child
         step = append_step(locked, StepKind.LINK, what, by, now)
+        report_risk.risk_reports_update(child_id=child.pk, now=now)
     report.child = child
     return step

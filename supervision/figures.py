@@ -231,7 +231,11 @@ def visit_timeliness(visits: Any, rule: cadence.Rule) -> Any:
     """`visits` annotated with `counted` (satisfies a due date), `contact_due` and `home_due`
     (the child's due dates on the visit's day) — see the module's definitions."""
     contact_due, home_due = cadence.due_date_expressions(
-        rule, _previous_visit, TruncDate("child__created_at"), is_key="child__is_key"
+        rule,
+        _previous_visit,
+        TruncDate("child__created_at"),
+        is_key="child__is_key",
+        risk_level=None,  # a child's level on a past day is not kept: the key rule alone
     )
     return visits.annotate(contact_due=contact_due, home_due=home_due)
 

@@ -31,6 +31,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncDate
 
 from children.choices import Status
+from children.models_risk import RiskLevel, RiskRule
 from core.calendar import add_months
 from core.regions import district_code, district_prefix, prefix_range
 from visits.models import IN_PERSON_KINDS, CadenceRule, Visit, VisitKind
@@ -45,17 +46,22 @@ class Rule:
     key_home_visit_months: int = 1
     key_remote_counts: bool = False
     first_home_visit_days: int = 30
+    # From this risk level a child is home-visited like a key child (the district's risk rule,
+    # children.models_risk.RiskRule.monthly_home_visit_from; 0: no level).
+    monthly_from_level: int = RiskLevel.HIGH
 
     @classmethod
-    def of(cls, rule: CadenceRule | None) -> Rule:
+    def of(cls, rule: CadenceRule | None, monthly_from_level: int | None = None) -> Rule:
+        level = RiskLevel.HIGH if monthly_from_level is None else monthly_from_level
         if rule is None:
-            return cls()
+            return cls(monthly_from_level=level)
         return cls(
             contact_months=rule.contact_months,
             home_visit_months=rule.home_visit_months,
             key_home_visit_months=rule.key_home_visit_months,
             key_remote_counts=rule.key_remote_counts,
             first_home_visit_days=rule.first_home_visit_days,
+            monthly_from_level=level,
         )
 
     def contact_kinds(self, is_key: bool) -> tuple[str, ...]:
@@ -63,8 +69,11 @@ class Rule:
             return tuple(IN_PERSON_KINDS)
         return tuple(VisitKind.values)
 
-    def home_months(self, is_key: bool) -> int:
-        return self.key_home_visit_months if is_key else self.home_visit_months
+    def home_months(self, is_key: bool, risk_level: int = RiskLevel.LOW) -> int:
+        monthly = is_key or (
+            bool(self.monthly_from_level) and risk_level >= self.monthly_from_level
+        )
+        return self.key_home_visit_months if monthly else self.home_visit_months
 
 
 DEFAULT_RULE = Rule()
@@ -77,12 +86,14 @@ def due_dates(
     active: bool,
     visits: Iterable[tuple[str, datetime.date]],
     rule: Rule = DEFAULT_RULE,
+    risk_level: int = RiskLevel.LOW,
 ) -> tuple[datetime.date | None, datetime.date | None]:
     """(next contact due, next home visit due) of one child from its visits (kind, date).
 
     Contact: latest qualifying visit (any kind; in person only for a key child) + the contact
     interval; with none, registration + the interval. Home visit: latest home visit + the
-    home interval (the key one for a key child); with none, registration + the first-visit
+    home interval (the key one for a key child, or a child at the rule's monthly risk level);
+    with none, registration + the first-visit
     days. A closed child has neither."""
     if not active:
         return None, None
@@ -94,7 +105,7 @@ def due_dates(
     if last_home is None:
         home_due = registered_on + datetime.timedelta(days=rule.first_home_visit_days)
     else:
-        home_due = add_months(last_home, rule.home_months(is_key))
+        home_due = add_months(last_home, rule.home_months(is_key, risk_level))
     return contact_due, home_due
 
 
@@ -163,13 +174,19 @@ def due_date_expressions(
     latest: Callable[[Iterable[str]], Any],
     registered: Any,
     is_key: str = "is_key",
+    risk_level: str | None = "risk_level",
 ) -> tuple[Case, Case]:
     """The cadence rule as two expressions, (contact due, home-visit due), from `latest(kinds)`
     (the date of the child's latest visit of those kinds that counts), `registered` (the
     registration date) and the lookup of the child's key flag. The one statement of the rule:
     stored due dates (due_expressions) and the due dates a child had on a past day
-    (supervision's timeliness figures) are both built here."""
+    (supervision's timeliness figures) are both built here. `risk_level`: the lookup of the
+    child's risk level (None: not considered), for the home-visit interval of
+    `Rule.home_months`."""
     key = Q(**{is_key: True})
+    monthly = key
+    if risk_level is not None and rule.monthly_from_level:
+        monthly = key | Q(**{f"{risk_level}__gte": rule.monthly_from_level})
     contact = Case(
         When(
             key,
@@ -183,7 +200,7 @@ def due_date_expressions(
     first_home = AddDays(registered, rule.first_home_visit_days)
     last_home = latest([VisitKind.HOME])
     home = Case(
-        When(key, then=Coalesce(AddMonths(last_home, rule.key_home_visit_months), first_home)),
+        When(monthly, then=Coalesce(AddMonths(last_home, rule.key_home_visit_months), first_home)),
         default=Coalesce(AddMonths(last_home, rule.home_visit_months), first_home),
         output_field=DateField(),
     )
@@ -241,9 +258,16 @@ def counts_as_contact_q(
     )
 
 
+def _monthly_from_level(district: Q) -> int | None:
+    return (
+        RiskRule.objects.filter(district).values_list("monthly_home_visit_from", flat=True).first()
+    )
+
+
 def rule_for_code(region_code: str) -> Rule:
-    rule = CadenceRule.objects.filter(district__code=district_code(region_code)).first()
-    return Rule.of(rule)
+    code = district_code(region_code)
+    rule = CadenceRule.objects.filter(district__code=code).first()
+    return Rule.of(rule, _monthly_from_level(Q(district__code=code)))
 
 
 def apply(children: QuerySet[Any], rule: Rule) -> int:
@@ -268,6 +292,9 @@ def apply_rule_to_district(district: Any) -> int:
     """Apply the district's rule to all of its children: one set-based UPDATE."""
     from children.models import Child
 
-    rule = Rule.of(CadenceRule.objects.filter(district=district).first())
+    rule = Rule.of(
+        CadenceRule.objects.filter(district=district).first(),
+        _monthly_from_level(Q(district=district)),
+    )
     children = Child.objects.filter(region_code__range=prefix_range(district_prefix(district.code)))
     return apply(children, rule)

@@ -10,8 +10,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from children.models import Child
+from children.models_risk import RiskRule
 from children.picker import ChildPickerField
 from core import clock
+from core.district_rules import rule_fields
 from core.forms import RESUBMIT_MESSAGES
 from org.models import Region
 from visits.followups import FollowUpInput
@@ -200,6 +202,34 @@ class CadenceRuleForm(forms.Form):
     first_home_visit_days = forms.IntegerField(
         label=_("First home visit within (days of registration)")
     )
+
+
+class RiskRuleForm(forms.Form):
+    """The district's risk weights and thresholds (children.models_risk.RiskRule): a weight
+    per reason, the score from which each level starts, the level visited at home monthly.
+    Checked by visits.services.risk_rule_save."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        names = rule_fields(RiskRule)
+        for field in RiskRule._meta.concrete_fields:
+            name = field.name
+            if name not in names:
+                continue
+            if name == "monthly_home_visit_from":
+                self.fields[name] = forms.TypedChoiceField(
+                    label=field.verbose_name, choices=field.choices or [], coerce=int
+                )
+            else:
+                self.fields[name] = forms.IntegerField(
+                    label=field.verbose_name,
+                    min_value=0,
+                    error_messages={
+                        "invalid": _("Give a whole number."),
+                        "required": _("Give a whole number."),
+                        "min_value": _("Give a whole number, zero or more."),
+                    },
+                )
 
 
 class DoneForm(forms.Form):

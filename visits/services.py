@@ -13,12 +13,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from children import risk
 from children.choices import Status
 from children.models import Child
+from children.models_risk import RiskChange, RiskLevel, RiskRule, RiskSource
 from core import clock, permissions
 from core.district_rules import district_rule_save
+from core.regions import district_prefix, prefix_range
 from org.models import Region, User
 from visits import cadence, followups, selectors
+from visits import risk as visit_risk
 from visits.models import FINDING_AREAS, CadenceRule, FollowUp, Visit, VisitKind
 
 CORRECTION_DAYS = 7
@@ -125,6 +129,7 @@ def visit_record(
                     for i in follow_ups
                 ]
             )
+            visit_risk.risk_visits_update(child=child)
             cadence.recompute(child)
     except IntegrityError:
         # The same client_uuid won a concurrent race, or belongs to a visit out of scope.
@@ -201,6 +206,7 @@ def visit_correct(
         visit._history_user = by  # type: ignore[attr-defined]
         visit._change_reason = reason.strip()  # type: ignore[attr-defined]
         visit.save()
+        visit_risk.risk_visits_update(child=child)
         cadence.recompute(child)
     return visit
 
@@ -235,4 +241,57 @@ def cadence_rule_save(*, by: User, district: Region, values: dict[str, Any]) -> 
     with transaction.atomic():
         rule = district_rule_save(rule=CadenceRule(district=district), by=by, data=values)
         cadence.apply_rule_to_district(district)
+    return rule
+
+
+# --- The district's risk rule ----------------------------------------------------------------
+
+
+def risk_rule_save(*, by: User, district: Region, values: dict[str, Any]) -> RiskRule:
+    """Change a district's risk weights and thresholds and apply them to every child of the
+    district set-based (children.risk.risk_apply_rule_to_district: a few statements, whatever
+    the number of children), then the cadence: of the whole district when the monthly
+    home-visit level changed, else of the children whose level changed (one UPDATE), in one
+    transaction. Here, not in the archive, because it moves due dates."""
+    permissions.require_work(by)
+    if not any(d.pk == district.pk for d in permissions.managed_districts(by)):
+        raise PermissionDenied(_("The risk rule is set by the district's civil-affairs staff."))
+    errors: dict[str, list[str]] = {}
+    for name in [f"w_{code}" for code in risk.REASONS]:
+        value = values.get(name)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            errors[name] = [_("Give a whole number, zero or more.")]
+        elif value > risk.MAX_WEIGHT:
+            errors[name] = [_("At most %(max)d.") % {"max": risk.MAX_WEIGHT}]
+    previous = 0
+    for name in risk.THRESHOLDS:
+        value = values.get(name)
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            errors[name] = [_("Give a whole number greater than zero.")]
+            continue
+        if value > risk.MAX_THRESHOLD:
+            errors[name] = [_("At most %(max)d.") % {"max": risk.MAX_THRESHOLD}]
+        elif value <= previous:
+            errors[name] = [_("Each threshold must be higher than the one of the level below.")]
+        previous = value
+    if values.get("monthly_home_visit_from") not in (0, *RiskLevel.values[1:]):
+        errors["monthly_home_visit_from"] = [_("Choose a level.")]
+    if errors:
+        raise ValidationError(errors)
+    now = clock.now()
+    with transaction.atomic():
+        before = RiskRule.objects.filter(district=district).first() or RiskRule()
+        rule = district_rule_save(rule=RiskRule(district=district), by=by, data=values)
+        risk.risk_apply_rule_to_district(district, now=now)
+        if rule.monthly_home_visit_from != before.monthly_home_visit_from:
+            cadence.apply_rule_to_district(district)
+        else:  # only the children whose level changed now can have other due dates
+            changed = RiskChange.objects.filter(
+                region_code__range=prefix_range(district_prefix(district.code)),
+                cause=RiskSource.RULE,
+                changed_at=now,
+            ).values("child_id")
+            cadence.apply(
+                Child.objects.filter(pk__in=changed), cadence.rule_for_code(district.code)
+            )
     return rule

@@ -18,4 +18,5 @@ urlpatterns = [
     path("follow-ups/<int:pk>/done/", views.follow_up_done, name="follow_up_done"),
     path("rectifications/<int:pk>/done/", views.rectification_done, name="rectification_done"),
     path("cadence/", views.cadence_rule, name="cadence"),
+    path("risk-rule/", views.risk_rule, name="risk_rule"),
 ]

@@ -20,9 +20,10 @@ from django.views.decorators.http import require_http_methods
 
 from children.choices import Status
 from children.models import Child
+from children.models_risk import RiskRule
 from core import clock, permissions, scoping
 from core.calendar import quarter_of
-from core.district_rules import DistrictRule, DistrictRuleView
+from core.district_rules import DistrictRule, DistrictRuleView, rule_fields
 from core.forms import add_service_errors
 from core.http import AuthenticatedRequest
 from org.models import Region, User
@@ -34,6 +35,7 @@ from visits.forms import (
     DoneForm,
     FollowUpForm,
     InspectionForm,
+    RiskRuleForm,
     VisitForm,
 )
 from visits.models import CadenceRule, FollowUp, Inspection, Rectification, Visit, VisitKind
@@ -395,8 +397,8 @@ class CadenceRulePage(DistrictRuleView):
     """The visit cadence of a district the user manages; saving applies it to every child of
     the district (visits.services.cadence_rule_save)."""
 
-    model = CadenceRule
-    form_class = CadenceRuleForm
+    model: type[DistrictRule] = CadenceRule
+    form_class: type[forms.Form] = CadenceRuleForm
     template_name = "includes/simple_form.html"
     saved_message = gettext_lazy(
         "The cadence has been saved and applied to every child of the district."
@@ -432,3 +434,35 @@ class CadenceRulePage(DistrictRuleView):
 
 
 cadence_rule = CadenceRulePage.as_view()
+
+
+class RiskRulePage(CadenceRulePage):
+    """The risk weights and thresholds of a district the user manages; saving recomputes every
+    child's level set-based and moves the due dates (visits.services.risk_rule_save)."""
+
+    model = RiskRule
+    form_class = RiskRuleForm
+    saved_message = gettext_lazy(
+        "The risk rule has been saved and every child's risk level recomputed."
+    )
+
+    def make_form(self, rule: DistrictRule) -> forms.BaseForm:
+        initial = {name: getattr(rule, name) for name in rule_fields(RiskRule)}
+        return RiskRuleForm(self.request.POST or None, initial=initial)
+
+    def save(self, rule: DistrictRule, form: forms.BaseForm) -> None:
+        services.risk_rule_save(
+            by=self.request.user, district=rule.district, values=form.cleaned_data
+        )
+
+    def context(
+        self, form: forms.BaseForm, district: Region, districts: Sequence[Region]
+    ) -> dict[str, Any]:
+        return {
+            "form": form,
+            "title": _("Risk levels of %(district)s") % {"district": district.name},
+            "back": "visits:my_work",
+        }
+
+
+risk_rule = RiskRulePage.as_view()

@@ -1,0 +1,347 @@
+"""The risk level (R15, 003 (六), 004 8): a rule-based level in four tiers from a child's
+reasons, each weighted by the district's rule (`RiskRule`, defaults from the policy).
+
+Where the facts come from, and who recomputes (ARCHITECTURE.md, "The risk level"):
+
+* The archive's facts are known here: `child_save` calls `risk_archive_update`.
+* A visit's findings, open mandatory reports and open findings are known to layers above the
+  archive. Each of them, in its own write's transaction, tells the archive its reasons through
+  `risk_signals_set(child=, source=, signals=)` (the hook: a function taking the reasons of
+  one source), which replaces that source's `RiskSignal` rows and recomputes the level.
+* So the level is always a function of the stored `RiskSignal` rows and the district's rule,
+  and a rule change is `risk_apply_rule_to_district`: one INSERT … SELECT into the history and
+  one UPDATE of the children, whatever their number.
+
+The caller of `risk_signals_set` moves the child's due dates when the level changed (the
+cadence, visits.cadence, reads `risk_level`): the function returns whether it did.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection, models
+from django.db.models import Case, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from children.models import Child
+from children.models_risk import RiskChange, RiskLevel, RiskRule, RiskSignal, RiskSource
+from children.rules import KEY_REASON_LABELS, KeyReason
+from core import clock
+from core.regions import district_code, district_prefix, prefix_range
+
+
+class RiskReason:
+    """The reasons of the rule: the archive's (the key-child reasons of R15), a visit's, a
+    report's and a finding's. Each has a weight field `w_<code>` on `RiskRule`."""
+
+    NO_GUARDIAN = KeyReason.NO_GUARDIAN
+    ONE_AWAY_OTHER_UNABLE = KeyReason.ONE_AWAY_OTHER_UNABLE
+    CARER_UNFIT = KeyReason.CARER_UNFIT
+    DROPPED_OUT = KeyReason.DROPPED_OUT
+    CHILD_DISABLED = KeyReason.CHILD_DISABLED
+    CHILD_ILL = KeyReason.CHILD_ILL
+    PARENT_DISABLED = KeyReason.PARENT_DISABLED
+    PSYCHOLOGICAL = KeyReason.PSYCHOLOGICAL
+    DANGER_FOUND = "danger_found"
+    VISIT_GUARDIANSHIP = "visit_guardianship"
+    VISIT_MENTAL = "visit_mental"
+    OPEN_REPORT = "open_report"
+    OPEN_FINDING = "open_finding"
+
+
+REASON_LABELS: dict[str, Promise] = {
+    **KEY_REASON_LABELS,
+    RiskReason.DANGER_FOUND: _("The latest visit found the child in danger"),
+    RiskReason.VISIT_GUARDIANSHIP: _("The latest visit found guardianship poor"),
+    RiskReason.VISIT_MENTAL: _("The latest visit found a concern about mental state"),
+    RiskReason.OPEN_REPORT: _("An open mandatory report"),
+    RiskReason.OPEN_FINDING: _("An open finding from another department's list"),
+}
+REASONS: tuple[str, ...] = tuple(REASON_LABELS)
+THRESHOLDS = ("moderate_from", "elevated_from", "high_from")
+MAX_WEIGHT = 20
+MAX_THRESHOLD = 100
+
+# The string keys of the levels in the API.
+LEVEL_KEYS = {
+    RiskLevel.LOW: "low",
+    RiskLevel.MODERATE: "moderate",
+    RiskLevel.ELEVATED: "elevated",
+    RiskLevel.HIGH: "high",
+}
+LEVEL_KEY_CHOICES = [(key, key) for key in LEVEL_KEYS.values()]
+
+
+# --- The rule, pure ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    weights: Mapping[str, int]
+    moderate_from: int = 2
+    elevated_from: int = 4
+    high_from: int = 8
+    monthly_home_visit_from: int = RiskLevel.HIGH
+
+    @classmethod
+    def of(cls, rule: RiskRule | None) -> Rule:
+        rule = rule or RiskRule()  # the model's defaults are the policy's
+        return cls(
+            weights={code: getattr(rule, f"w_{code}") for code in REASONS},
+            moderate_from=rule.moderate_from,
+            elevated_from=rule.elevated_from,
+            high_from=rule.high_from,
+            monthly_home_visit_from=rule.monthly_home_visit_from,
+        )
+
+    def score(self, codes: Iterable[str]) -> int:
+        return sum(self.weights.get(code, 0) for code in set(codes))
+
+    def level(self, score: int) -> int:
+        if score >= self.high_from:
+            return RiskLevel.HIGH
+        if score >= self.elevated_from:
+            return RiskLevel.ELEVATED
+        if score >= self.moderate_from:
+            return RiskLevel.MODERATE
+        return RiskLevel.LOW
+
+
+DEFAULT_RULE = Rule.of(None)
+
+
+def level_of(codes: Iterable[str], rule: Rule = DEFAULT_RULE) -> tuple[int, int]:
+    """(level, score) of a child with these reasons."""
+    score = rule.score(codes)
+    return rule.level(score), score
+
+
+def rule_for_code(region_code: str) -> Rule:
+    return Rule.of(RiskRule.objects.filter(district__code=district_code(region_code)).first())
+
+
+# --- The rule in SQL ---------------------------------------------------------------------------
+
+
+def score_expression(rule: Rule) -> Coalesce:
+    """A child's score: the sum of its reasons' weights (one correlated subquery)."""
+    weight = Case(
+        *[When(code=code, then=Value(w)) for code, w in rule.weights.items() if w],
+        default=Value(0),
+        output_field=models.IntegerField(),
+    )
+    total = (
+        RiskSignal.objects.filter(child=OuterRef("pk"))
+        .order_by()
+        .values("child")
+        .annotate(total=Sum(weight))
+        .values("total")
+    )
+    return Coalesce(Subquery(total, output_field=models.IntegerField()), Value(0))
+
+
+def level_expression(rule: Rule, score: str = "risk_score") -> Case:
+    """The level of the score stored in the column `score`."""
+    return Case(
+        When(Q(**{f"{score}__gte": rule.high_from}), then=Value(int(RiskLevel.HIGH))),
+        When(Q(**{f"{score}__gte": rule.elevated_from}), then=Value(int(RiskLevel.ELEVATED))),
+        When(Q(**{f"{score}__gte": rule.moderate_from}), then=Value(int(RiskLevel.MODERATE))),
+        default=Value(int(RiskLevel.LOW)),
+        output_field=models.PositiveSmallIntegerField(),
+    )
+
+
+# --- Writes -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One reason from one record: `code` (a RiskReason), the record's id (a visit, report or
+    finding; None for the archive's own facts), its date and an optional note."""
+
+    code: str
+    dated: datetime.date
+    record_id: int | None = None
+    note: str = ""
+
+
+def _collapse(signals: Iterable[Signal]) -> dict[str, Signal]:
+    """One signal per reason: the latest record of it (several open reports: the newest)."""
+    by_code: dict[str, Signal] = {}
+    for signal in signals:
+        kept = by_code.get(signal.code)
+        if kept is None or (signal.dated, signal.record_id or 0) > (
+            kept.dated,
+            kept.record_id or 0,
+        ):
+            by_code[signal.code] = signal
+    return by_code
+
+
+def reasons_snapshot(rows: Iterable[RiskSignal]) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": r.code,
+            "source": r.source,
+            "record_id": r.record_id,
+            "date": r.dated.isoformat(),
+            "note": r.note,
+        }
+        for r in sorted(rows, key=lambda r: (r.source, r.code))
+    ]
+
+
+def risk_signals_set(
+    *,
+    child: Child,
+    source: str,
+    signals: Iterable[Signal],
+    now: datetime.datetime | None = None,
+) -> bool:
+    """Replace the reasons `source` gives for `child` with `signals` and recompute its level
+    (in the caller's transaction, which holds the child's row lock). A reason still given
+    keeps its row (and date) unless its record changed. Records a `RiskChange` and returns
+    True when the level changed; the caller then moves the child's due dates.
+
+    The hook for other sources (findings from other departments' lists): call it with
+    `source=RiskSource.FINDING` and one `Signal(RiskReason.OPEN_FINDING, …)` per open finding
+    whenever a finding is opened or closed."""
+    now = now or clock.now()
+    wanted = _collapse(signals)
+    existing = {s.code: s for s in RiskSignal.objects.filter(child=child)}
+    stale = [s.pk for code, s in existing.items() if s.source == source and code not in wanted]
+    if stale:
+        RiskSignal.objects.filter(pk__in=stale).delete()
+    new: list[RiskSignal] = []
+    for code, signal in wanted.items():
+        row = existing.get(code)
+        if row is None:
+            new.append(
+                RiskSignal(
+                    child=child,
+                    source=source,
+                    code=code,
+                    record_id=signal.record_id,
+                    dated=signal.dated,
+                    note=signal.note[:200],
+                )
+            )
+        elif row.source == source and (row.record_id, row.note) != (signal.record_id, signal.note):
+            row.record_id, row.dated, row.note = signal.record_id, signal.dated, signal.note[:200]
+            row.save(update_fields=["record_id", "dated", "note"])
+    if new:
+        RiskSignal.objects.bulk_create(new)
+    return risk_refresh(child=child, cause=source, now=now)
+
+
+def risk_refresh(*, child: Child, cause: str, now: datetime.datetime | None = None) -> bool:
+    """Recompute `child`'s level from its stored reasons under its district's rule; store it
+    and its history. Returns whether the level changed."""
+    now = now or clock.now()
+    rows = list(RiskSignal.objects.filter(child=child))
+    level, score = level_of((r.code for r in rows), rule_for_code(child.region_code))
+    reasons = reasons_snapshot(rows)
+    stored = Child.objects.filter(pk=child.pk).values_list(
+        "risk_level", "risk_score", "risk_reasons"
+    ).first() or (child.risk_level, child.risk_score, child.risk_reasons)
+    child.risk_level, child.risk_score, child.risk_reasons = level, score, reasons
+    if tuple(stored) == (level, score, reasons):
+        return False
+    Child.objects.filter(pk=child.pk).update(
+        risk_level=level, risk_score=score, risk_reasons=reasons
+    )
+    if stored[0] == level:
+        return False
+    RiskChange.objects.create(
+        child=child,
+        region_code=child.region_code,
+        from_level=stored[0],
+        to_level=level,
+        score=score,
+        cause=cause,
+        reasons=reasons,
+        changed_at=now,
+        changed_on=timezone.localdate(now),
+    )
+    return True
+
+
+def archive_signals(codes: Sequence[str], today: datetime.date) -> list[Signal]:
+    """The archive's own reasons: the key-child reasons (children.rules.key_reasons)."""
+    return [Signal(code=code, dated=today) for code in codes]
+
+
+def risk_archive_update(
+    *, child: Child, key_reasons: Sequence[str], now: datetime.datetime | None = None
+) -> bool:
+    """The archive's facts changed (child_save): its reasons, and the level."""
+    now = now or clock.now()
+    return risk_signals_set(
+        child=child,
+        source=RiskSource.ARCHIVE,
+        signals=archive_signals(key_reasons, timezone.localdate(now)),
+        now=now,
+    )
+
+
+def risk_apply_rule_to_district(district: Any, now: datetime.datetime | None = None) -> int:
+    """Apply the district's rule to every child of the district, set-based: one UPDATE of the
+    scores that change, one INSERT … SELECT of the history rows of the children whose level
+    changes, one UPDATE of their levels. Returns the number of children whose level changed."""
+    now = now or clock.now()
+    rule = Rule.of(RiskRule.objects.filter(district=district).first())
+    children = Child.objects.filter(region_code__range=prefix_range(district_prefix(district.code)))
+    # Only the rows whose score changes are written (a row rewritten is a row and its indexes).
+    score = score_expression(rule)
+    children.annotate(new_score=score).exclude(risk_score=F("new_score")).update(risk_score=score)
+    level = level_expression(rule)
+    changing = children.annotate(new_level=level).exclude(new_level=F("risk_level"))
+    rows = changing.values_list("pk", "region_code", "risk_level", "risk_score").annotate(
+        to=level,
+        cause=Value(RiskSource.RULE),
+        reasons=Value("[]"),
+        at=Value(now, output_field=models.DateTimeField()),
+        on=Value(timezone.localdate(now), output_field=models.DateField()),
+    )
+    select, params = rows.query.sql_with_params()
+    table = RiskChange._meta.db_table
+    columns = ("child_id", "region_code", "from_level", "score", "to_level", "cause",
+               "reasons", "changed_at", "changed_on")  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) {select}",
+            params,
+        )
+    return children.exclude(risk_level=level).update(risk_level=level)
+
+
+# --- Reading ----------------------------------------------------------------------------------
+
+
+def reason_label(code: str) -> str:
+    return str(REASON_LABELS.get(code, code))
+
+
+def reason_text(reason: Mapping[str, Any]) -> str:
+    """One stored reason as a sentence: what, from where, since when (and its note)."""
+    text = _("%(reason)s (from %(source)s, %(date)s)") % {
+        "reason": reason_label(reason["code"]),
+        "source": RiskSource(reason["source"]).label,
+        "date": reason["date"],
+    }
+    return f"{text}: {reason['note']}" if reason.get("note") else str(text)
+
+
+def change_reasons(change: RiskChange) -> list[str]:
+    """Why a level changed, as sentences: each reason with where it comes from and its date
+    (a change by the district's rule: that)."""
+    if change.cause == RiskSource.RULE:
+        return [str(_("The district's risk rule changed."))]
+    return [reason_text(reason) for reason in change.reasons]
