@@ -7,6 +7,8 @@ from openpyxl import Workbook
 
 from children.closing import child_close
 from core import clock as app_clock
+from matching import services
+from matching.sources import SourceKind
 from tests.factories import BEIBEI, CHENGUANG, XINGCHENG, ZHIDA, make_child, make_id, region
 
 D = datetime.date
@@ -82,6 +84,27 @@ def archive(people):
 @pytest.fixture
 def beibei():
     return region(BEIBEI)
+
+
+PAGE_HEAD = ["姓名", "身份证号码", "出生日期", "村（社区）", "类型"]
+
+
+@pytest.fixture
+def imported(people, archive, beibei):
+    _kids, ids = archive
+    upload = csv_file(
+        [
+            PAGE_HEAD,
+            ["王小红", ids["pupil"], "", "志达社区", "辍学"],
+            ["新同学", "", "2015-01-02", "兴城社区", "辍学"],
+            ["陈小尨", "", "2013-09-09", "志达社区", "辍学"],
+        ]
+    )
+    record = services.list_dry_run(
+        by=people["civil"], district=beibei, source=SourceKind.EDUCATION_DROPOUT, upload=upload
+    )
+    record, _done = services.list_import(by=people["civil"], pk=record.pk)
+    return record
 
 
 __all__ = ["XINGCHENG", "ZHIDA", "D", "csv_file", "xlsx_file"]

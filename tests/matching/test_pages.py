@@ -17,24 +17,6 @@ pytestmark = pytest.mark.django_db
 HEAD = ["姓名", "身份证号码", "出生日期", "村（社区）", "类型"]
 
 
-@pytest.fixture
-def imported(people, archive, beibei):
-    _kids, ids = archive
-    upload = csv_file(
-        [
-            HEAD,
-            ["王小红", ids["pupil"], "", "志达社区", "辍学"],
-            ["新同学", "", "2015-01-02", "兴城社区", "辍学"],
-            ["陈小尨", "", "2013-09-09", "志达社区", "辍学"],
-        ]
-    )
-    record = services.list_dry_run(
-        by=people["civil"], district=beibei, source=SourceKind.EDUCATION_DROPOUT, upload=upload
-    )
-    record, _done = services.list_import(by=people["civil"], pk=record.pk)
-    return record
-
-
 def test_upload_dry_run_and_import_through_the_pages(people, archive, login):
     _kids, ids = archive
     client = login(people["civil"])
