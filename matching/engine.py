@@ -2,10 +2,11 @@
 
 Rows are staged with bulk_create in chunks. Exact matching is one UPDATE joining the rows'
 keyed ID hash to the archive's (`children_child.id_hash`, unique-indexed), restricted to the
-list's district: a list never touches another district's children. Rows without a usable ID
-are matched by name: one SELECT joins them to the district's children of the same date of
-birth (the child_status_birth index), or without a date to the same full pinyin
-(name_pinyin's index), and each pair is scored here:
+list's district: a list never touches another district's children. Rows without a usable
+ID (or whose ID matched no one: then only children registered without an ID) are matched by
+name: one SELECT joins them to the district's children of the same date of birth (the
+child_status_birth index), or without a date to the same full pinyin (name_pinyin's index),
+and each pair is scored here:
 
     name identical                                   60
     same pinyin (homophones), or one character apart 45
@@ -101,7 +102,9 @@ _CANDIDATES = (
     "SELECT r.id, r.name, r.name_pinyin, r.village_id, c.id, c.name, c.name_pinyin, c.village_id "
     "FROM matching_listrow r JOIN children_child c ON {join} "
     "AND c.region_code BETWEEN %s AND %s "
-    "WHERE r.list_import_id = %s AND r.id_hash IS NULL AND r.child_id IS NULL AND {where}"
+    "WHERE r.list_import_id = %s AND r.child_id IS NULL AND {where} "
+    # A row whose ID matched no one may still be a child registered without one.
+    "AND (r.id_hash IS NULL OR c.id_hash IS NULL)"
 )
 
 

@@ -22,6 +22,7 @@ from matching.models import (
 )
 from matching.reading import legacy_to_18
 from matching.sources import SourceKind
+from tests.factories import make_id
 from tests.matching.conftest import D, csv_file, xlsx_file
 
 pytestmark = pytest.mark.django_db
@@ -291,3 +292,19 @@ def test_only_the_districts_staff_import(people, beibei):
             upload=csv_file([["姓名"], ["甲"]]),
         )
         services.list_import(by=people["other_civil"], pk=record.pk)
+
+
+def test_an_id_unknown_here_matches_a_child_registered_without_one(people, archive, beibei):
+    kids, _ids = archive
+    number = make_id(D(2013, 9, 9))
+    upload = csv_file(
+        [
+            ["姓名", "身份证号码", "村（社区）"],
+            ["陈小龙", number, "志达社区"],
+            ["王小红", make_id(D(2014, 5, 1)), "志达社区"],  # she has another ID: no match
+        ]
+    )
+    record = run(people["civil"], beibei, SourceKind.DISABILITY, upload)
+    rows = {r.name: r for r in record.rows.all()}
+    assert rows["陈小龙"].child == kids["no_id"] and rows["陈小龙"].method == "name"
+    assert rows["王小红"].child is None and rows["王小红"].review == ""
