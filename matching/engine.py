@@ -102,6 +102,10 @@ _CANDIDATES = (
     "SELECT r.id, r.name, r.name_pinyin, r.village_id, c.id, c.name, c.name_pinyin, c.village_id "
     "FROM matching_listrow r JOIN children_child c ON {join} "
     "AND c.region_code BETWEEN %s AND %s "
+    # Only names that can score: the same, the same pinyin, or one character apart (then
+    # the first character or all the others are the same).
+    "AND (c.name = r.name OR c.name_pinyin = r.name_pinyin OR (LENGTH(c.name) = LENGTH(r.name) "
+    "AND (SUBSTR(c.name, 1, 1) = SUBSTR(r.name, 1, 1) OR SUBSTR(c.name, 2) = SUBSTR(r.name, 2))))"
     "WHERE r.list_import_id = %s AND r.child_id IS NULL AND {where} "
     # A row whose ID matched no one may still be a child registered without one.
     "AND (r.id_hash IS NULL OR c.id_hash IS NULL)"

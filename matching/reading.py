@@ -12,6 +12,7 @@ import hashlib
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
@@ -75,7 +76,7 @@ def table_rows(stream: IO[bytes], name: str) -> Iterator[tuple[Any, ...]]:
     yield from (tuple(row) for row in csv.reader(io.StringIO(text), dialect))
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     number: int
     name: str
@@ -266,8 +267,14 @@ def _read_row(
     else:
         row.status = source.status_default
     row.detail = cell_text(_cell(values, positions, "detail"))[:200]
-    row.name_pinyin = pinyin_keys(name)[0] if name else ""
+    # The pinyin is compared only for rows matched by name (no usable ID).
+    row.name_pinyin = _pinyin(name) if name and not row.id_hash else ""
     return row if len(parsed.errors) == bad else None
+
+
+@lru_cache(maxsize=100_000)
+def _pinyin(name: str) -> str:
+    return pinyin_keys(name)[0]
 
 
 def _legacy_birth(number: str) -> datetime.date | None:
