@@ -1,12 +1,12 @@
 """Staging and matching a list, set-based.
 
-Rows are staged with bulk_create in chunks. Exact matching is one UPDATE joining the rows'
-keyed ID hash to the archive's (`children_child.id_hash`, unique-indexed), restricted to the
-list's district: a list never touches another district's children. Rows without a usable
-ID (or whose ID matched no one: then only children registered without an ID) are matched by
-name: one SELECT joins them to the district's children of the same date of birth (the
-child_status_birth index), or without a date to the same full pinyin (name_pinyin's index),
-and each pair is scored here:
+Rows are staged with COPY on PostgreSQL (executemany elsewhere), in chunks. Exact matching is
+one UPDATE joining the rows' keyed ID hash to the archive's (`children_child.id_hash`,
+unique-indexed), restricted to the list's district: a list never touches another district's
+children. Rows without a usable ID (or whose ID matched no one: then only children registered
+without an ID) are matched by name: one SELECT joins them to the district's children of the
+same date of birth, or without a date to the same full pinyin (name_pinyin's index), keeping
+only names that can score, and each pair is scored here:
 
     name identical                                   60
     same pinyin (homophones), or one character apart 45
@@ -19,47 +19,135 @@ district staff confirm or reject the candidate; a tie between two children is a 
 
 from __future__ import annotations
 
+import csv
+import datetime
+import io
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
 
 from core.regions import prefix_range
-from matching.models import ListImport, ListRow, MatchMethod, Review
+from matching.models import ListImport, MatchMethod, Review
 from matching.reading import Row
 
 CHUNK = 5000
 
 
-def stage(record: ListImport, rows: Iterable[Row]) -> int:
-    """Insert the rows of `record` in chunks; returns how many."""
-    batch: list[ListRow] = []
+def _copy_value(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """Insert plain rows: COPY on PostgreSQL, executemany elsewhere, CHUNK rows at a time.
+    `table` and `columns` are the app's own names, never input."""
     count = 0
-    for row in rows:
-        batch.append(
-            ListRow(
-                list_import=record,
-                number=row.number,
-                id_hash=row.id_hash,
-                id_masked=row.id_masked,
-                name=row.name,
-                name_pinyin=row.name_pinyin,
-                birth_date=row.birth_date,
-                village_id=row.village_id,
-                address=row.address,
-                status=row.status,
-                detail=row.detail,
-            )
-        )
-        if len(batch) >= CHUNK:
-            ListRow.objects.bulk_create(batch)
-            count += len(batch)
-            batch = []
-    if batch:
-        ListRow.objects.bulk_create(batch)
-        count += len(batch)
+    chunk: list[Sequence[Any]] = []
+    names = ", ".join(columns)
+    with connection.cursor() as cursor:
+        raw = getattr(cursor, "cursor", None)
+        copy = connection.vendor == "postgresql" and hasattr(raw, "copy_expert")
+
+        def flush() -> None:
+            if copy:
+                buffer = io.StringIO()
+                writer = csv.writer(buffer)
+                writer.writerows([_copy_value(v) for v in row] for row in chunk)
+                buffer.seek(0)
+                raw.copy_expert(  # type: ignore[union-attr]
+                    f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer
+                )
+            else:
+                marks = ", ".join(["%s"] * len(columns))
+                cursor.executemany(
+                    f"INSERT INTO {table} ({names}) VALUES ({marks})",  # noqa: S608
+                    [list(row) for row in chunk],
+                )
+
+        for row in rows:
+            chunk.append(row)
+            if len(chunk) >= CHUNK:
+                flush()
+                count += len(chunk)
+                chunk = []
+        if chunk:
+            flush()
+            count += len(chunk)
     return count
+
+
+ROW_COLUMNS = (
+    "list_import_id",
+    "number",
+    "id_hash",
+    "id_masked",
+    "name",
+    "name_pinyin",
+    "birth_date",
+    "village_id",
+    "address",
+    "status",
+    "detail",
+    "child_id",
+    "candidate_id",
+    "method",
+    "confidence",
+    "review",
+    "reviewed_by_id",
+)
+
+
+def stage(record: ListImport, rows: Iterable[Row]) -> int:
+    """Insert the rows of `record` (COPY on PostgreSQL); returns how many."""
+    return insert_rows(
+        "matching_listrow",
+        ROW_COLUMNS,
+        (
+            (
+                record.pk,
+                r.number,
+                r.id_hash,
+                r.id_masked,
+                r.name,
+                r.name_pinyin,
+                r.birth_date,
+                r.village_id,
+                r.address,
+                r.status,
+                r.detail,
+                None,
+                None,
+                "",
+                0,
+                "",
+                None,
+            )
+            for r in rows
+        ),
+    )
+
+
+def _update_from_values(sets: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """UPDATE matching_listrow from (id, …) value rows, 1000 at a time (PostgreSQL and
+    SQLite 3.33+ have UPDATE … FROM)."""
+    names = ", ".join(columns)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 1000):
+            part = rows[start : start + 1000]
+            marks = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(part))
+            cursor.execute(
+                f"WITH v ({names}) AS (VALUES {marks}) "  # noqa: S608
+                f"UPDATE matching_listrow SET {sets} FROM v WHERE matching_listrow.id = v.id",
+                [value for row in part for value in row],
+            )
 
 
 def match_exact(record: ListImport) -> int:
@@ -129,20 +217,27 @@ def match_names(record: ListImport) -> tuple[int, int]:
                         points = min(points, 70)  # no date of birth: never sure
                     if points >= settings.MATCHING_REVIEW_CONFIDENCE:
                         best[row_id].append((points, child_id))
-    auto: list[ListRow] = []
-    review: list[ListRow] = []
+    auto: list[tuple[Any, ...]] = []
+    review: list[tuple[Any, ...]] = []
     for row_id, found in best.items():
         found.sort(reverse=True)
         top, child_id = found[0]
         tie = len(found) > 1 and found[1][0] == top
         if top >= settings.MATCHING_AUTO_CONFIDENCE and not tie:
-            auto.append(
-                ListRow(pk=row_id, child_id=child_id, method=MatchMethod.NAME, confidence=top)
-            )
+            auto.append((row_id, child_id, top))
         else:
-            review.append(
-                ListRow(pk=row_id, candidate_id=child_id, confidence=top, review=Review.PENDING)
-            )
-    ListRow.objects.bulk_update(auto, ["child_id", "method", "confidence"], batch_size=CHUNK)
-    ListRow.objects.bulk_update(review, ["candidate_id", "confidence", "review"], batch_size=CHUNK)
+            review.append((row_id, child_id, top))
+    # The CTE's columns are untyped on PostgreSQL: cast them.
+    _update_from_values(
+        f"child_id = CAST(v.c AS integer), method = '{MatchMethod.NAME}', "
+        "confidence = CAST(v.p AS integer)",
+        ("id", "c", "p"),
+        auto,
+    )
+    _update_from_values(
+        f"candidate_id = CAST(v.c AS integer), review = '{Review.PENDING}', "
+        "confidence = CAST(v.p AS integer)",
+        ("id", "c", "p"),
+        review,
+    )
     return len(auto), len(review)

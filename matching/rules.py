@@ -3,7 +3,8 @@
 Each rule is one source's condition on the row and the child's archive; a district turns each
 on or off (FindingRuleSet). `findings_for` reads the rows with the facts the rules need in a
 few queries per chunk (the child's status, schooling, health, poverty category, assistance,
-parents) and writes the findings with bulk_create in chunks: no query per row."""
+parents) and writes the findings with COPY on PostgreSQL (executemany elsewhere): no query
+per row."""
 
 from __future__ import annotations
 
@@ -19,10 +20,30 @@ from django.utils.translation import gettext as _
 from children.choices import Category, Health, ParentStatus, Schooling, Status
 from children.models import Assistance, Child, Parent
 from matching import sources as s
+from matching.engine import insert_rows
 from matching.models import Finding, FindingRuleSet, ListImport, ListRow, Review, RuleCode
 from org.models import Region
 
 CHUNK = 2000
+FINDING_COLUMNS = (
+    "due_on",
+    "done",
+    "done_on",
+    "done_note",
+    "done_by_id",
+    "list_import_id",
+    "row_id",
+    "rule",
+    "source",
+    "child_id",
+    "village_id",
+    "region_code",
+    "suggested_category",
+    "created_on",
+    "outcome",
+    "outcome_link",
+    "escalated",
+)
 OUT_OF_SCHOOL = frozenset({Schooling.DROPPED_OUT, Schooling.NOT_IN_SCHOOL})
 DISABLED = frozenset({Health.DISABLED, Health.DISABLED_AND_ILL})
 PARENT_STATUS = {
@@ -149,7 +170,7 @@ def findings_for(record: ListImport, rows: QuerySet[ListRow], *, today: datetime
     written = 0
     for chunk in _chunks(rows.exclude(review=Review.PENDING)):
         facts = _facts([r["child_id"] for r in chunk if r["child_id"]])
-        batch = []
+        batch: list[tuple[Any, ...]] = []
         for row in chunk:
             child = facts.get(row["child_id"]) if row["child_id"] else None
             village_id = child.village_id if child else row["village_id"]
@@ -160,26 +181,34 @@ def findings_for(record: ListImport, rows: QuerySet[ListRow], *, today: datetime
             ):
                 if rule not in enabled:
                     continue
-                batch.append(
-                    Finding(
-                        list_import=record,
-                        row_id=row["id"],
-                        rule=rule,
-                        source=record.source,
-                        child_id=row["child_id"],
-                        village_id=village_id,
-                        region_code=child.region_code if child else codes[village_id],
-                        suggested_category=(
-                            s.SUGGESTED_CATEGORY.get(row["status"], "")
-                            if rule == RuleCode.NOT_IN_ARCHIVE
-                            else ""
-                        ),
-                        created_on=today,
-                        due_on=due,
-                    )
+                suggested = (
+                    s.SUGGESTED_CATEGORY.get(row["status"], "")
+                    if rule == RuleCode.NOT_IN_ARCHIVE
+                    else ""
                 )
-        Finding.objects.bulk_create(batch, batch_size=CHUNK, ignore_conflicts=True)
-        written += len(batch)
+                region_code = child.region_code if child else codes[village_id]
+                batch.append(
+                    (
+                        due,
+                        False,
+                        None,
+                        "",
+                        None,
+                        record.pk,
+                        row["id"],
+                        rule,
+                        record.source,
+                        row["child_id"],
+                        village_id,
+                        region_code,
+                        suggested,
+                        today,
+                        "",
+                        "",
+                        0,
+                    )
+                )  # in FINDING_COLUMNS' order
+        written += insert_rows("matching_finding", FINDING_COLUMNS, batch)
     return written
 
 
