@@ -17,9 +17,9 @@ from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from pypinyin import lazy_pinyin
 
 from children import crypto, idnumber
-from children.registration import pinyin_keys
 from core.spreadsheets import CellError, RowError, SheetError, cell_date, cell_text, fold, open_rows
 from matching.sources import ADDRESS, BIRTH, ID, NAME, STATUS, VILLAGE, Source
 from org.models import Region
@@ -250,7 +250,7 @@ def _read_row(
             )
     elif row.address:
         row.village_id = next((pk for vname, pk in village_names if vname in row.address), None)
-    if STATUS in {f.key for f in source.fields()}:
+    if STATUS in positions or source.status_headers:
         text = cell_text(_cell(values, positions, STATUS))
         status = source.status_of(text)
         if status is None:
@@ -274,7 +274,8 @@ def _read_row(
 
 @lru_cache(maxsize=100_000)
 def _pinyin(name: str) -> str:
-    return pinyin_keys(name)[0]
+    """The full pinyin as children.registration.pinyin_keys stores it (name_pinyin)."""
+    return "".join(syllable.lower() for syllable in lazy_pinyin(name, errors="ignore"))[:200]
 
 
 def _legacy_birth(number: str) -> datetime.date | None:
