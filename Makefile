@@ -83,6 +83,7 @@ bench: $(STAMP)
 	$(PY) bench/bench_export.py
 	$(PY) bench/bench_stats.py
 	$(PY) bench/bench_risk.py
+	$(PY) bench/bench_matching.py
 	$(PY) bench/bench_web.py
 
 ## A director's pages on a weak network (400 kbps, 400 ms round trip) in the production

@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 from children.api import RECORD_VIEWSETS, ChildViewSet
 from children.risk_views import risk_rises_api
 from exports.api import ExportJobViewSet, NationalExportViewSet
+from matching.api import FindingViewSet
 from notifications.api import NotificationViewSet
 from org.api import AssignmentViewSet, RegionViewSet, StaffViewSet
 from org.token_api import ApiTokenViewSet, LogoutView, ObtainTokenView
@@ -29,6 +30,7 @@ router.register("training/results", training_api.ResultViewSet, basename="traini
 router.register("visits", visits_api.VisitViewSet, basename="visit")
 router.register("inspections", visits_api.InspectionViewSet, basename="inspection")
 router.register("rectifications", visits_api.RectificationViewSet, basename="rectification")
+router.register("findings", FindingViewSet, basename="finding")
 router.register("reports", ReportViewSet, basename="report")
 router.register("stats", StatsViewSet, basename="stats")
 router.register("exports", ExportJobViewSet, basename="export-job")

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "visits",
     "notifications",
     "reports",
+    "matching",
     "stats",
     "exports",
     "supervision",
@@ -375,6 +376,12 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 # Minutes between two snapshots of the dashboard figures (stats.tasks.snapshot_regions); a
 # divisor of 60. Town and district dashboards use a snapshot up to twice this old, else live.
 STATS_SNAPSHOT_MINUTES = env_int("STATS_SNAPSHOT_MINUTES", 15, minimum=5)
+# Department lists (issue 16): uploaded files are deleted this many days after upload (the
+# staged rows keep only hashed and masked ID numbers); a name match scoring at least
+# MATCHING_AUTO_CONFIDENCE is kept, from MATCHING_REVIEW_CONFIDENCE it is reviewed.
+MATCHING_FILE_DAYS = env_int("MATCHING_FILE_DAYS", 7, minimum=1, maximum=365)
+MATCHING_AUTO_CONFIDENCE = env_int("MATCHING_AUTO_CONFIDENCE", 90, minimum=50, maximum=100)
+MATCHING_REVIEW_CONFIDENCE = env_int("MATCHING_REVIEW_CONFIDENCE", 45, minimum=1, maximum=100)
 CELERY_BEAT_SCHEDULE = {
     "children-purge-roster-uploads": {
         "task": "children.tasks.purge_roster_uploads",
@@ -418,6 +425,16 @@ CELERY_BEAT_SCHEDULE = {
     "exports-purge-expired": {
         "task": "exports.tasks.purge_expired_exports",
         "schedule": crontab(hour=3, minute=30),
+    },
+    # Department lists (issue 16): findings reminded and escalated like overdue visits, and
+    # the uploaded files purged after MATCHING_FILE_DAYS.
+    "matching-remind-findings": {
+        "task": "matching.tasks.remind_findings",
+        "schedule": crontab(hour=8, minute=10),
+    },
+    "matching-purge-list-files": {
+        "task": "matching.tasks.purge_list_files",
+        "schedule": crontab(hour=3, minute=25),
     },
     "worker-heartbeat": {
         "task": "carecase.tasks.heartbeat",

@@ -36,6 +36,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("visits/", include("visits.urls")),
     path("reports/", include("reports.urls")),
+    path("lists/", include("matching.urls")),
     path("stats/", include("stats.urls")),
     path("exports/", include("exports.urls")),
     path("supervision/", include("supervision.urls")),

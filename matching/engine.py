@@ -1,0 +1,243 @@
+"""Staging and matching a list, set-based.
+
+Rows are staged with COPY on PostgreSQL (executemany elsewhere), in chunks. Exact matching is
+one UPDATE joining the rows' keyed ID hash to the archive's (`children_child.id_hash`,
+unique-indexed), restricted to the list's district: a list never touches another district's
+children. Rows without a usable ID (or whose ID matched no one: then only children registered
+without an ID) are matched by name: one SELECT joins them to the district's children of the
+same date of birth, or without a date to the same full pinyin (name_pinyin's index), keeping
+only names that can score, and each pair is scored here:
+
+    name identical                                   60
+    same pinyin (homophones), or one character apart 45
+    same village                                     +35; village unknown on the row +15
+
+A score of MATCHING_AUTO_CONFIDENCE (default 90: same name, birth date and village) or more
+is a match; from MATCHING_REVIEW_CONFIDENCE (default 45) it goes to the review list, where
+district staff confirm or reject the candidate; a tie between two children is a review too.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+
+from core.regions import prefix_range
+from matching.models import ListImport, MatchMethod, Review
+from matching.reading import Row
+
+CHUNK = 5000
+
+
+def _copy_value(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """Insert plain rows: COPY on PostgreSQL, executemany elsewhere, CHUNK rows at a time.
+    `table` and `columns` are the app's own names, never input."""
+    count = 0
+    chunk: list[Sequence[Any]] = []
+    names = ", ".join(columns)
+    with connection.cursor() as cursor:
+        raw = getattr(cursor, "cursor", None)
+        copy = connection.vendor == "postgresql" and hasattr(raw, "copy_expert")
+
+        def flush() -> None:
+            if copy:
+                buffer = io.StringIO()
+                writer = csv.writer(buffer)
+                writer.writerows([_copy_value(v) for v in row] for row in chunk)
+                buffer.seek(0)
+                raw.copy_expert(  # type: ignore[union-attr]
+                    f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer
+                )
+            else:
+                marks = ", ".join(["%s"] * len(columns))
+                cursor.executemany(
+                    f"INSERT INTO {table} ({names}) VALUES ({marks})",  # noqa: S608
+                    [list(row) for row in chunk],
+                )
+
+        for row in rows:
+            chunk.append(row)
+            if len(chunk) >= CHUNK:
+                flush()
+                count += len(chunk)
+                chunk = []
+        if chunk:
+            flush()
+            count += len(chunk)
+    return count
+
+
+ROW_COLUMNS = (
+    "list_import_id",
+    "number",
+    "id_hash",
+    "id_masked",
+    "name",
+    "name_pinyin",
+    "birth_date",
+    "village_id",
+    "address",
+    "status",
+    "detail",
+    "child_id",
+    "candidate_id",
+    "method",
+    "confidence",
+    "review",
+    "reviewed_by_id",
+)
+
+
+def stage(record: ListImport, rows: Iterable[Row]) -> int:
+    """Insert the rows of `record` (COPY on PostgreSQL); returns how many."""
+    return insert_rows(
+        "matching_listrow",
+        ROW_COLUMNS,
+        (
+            (
+                record.pk,
+                r.number,
+                r.id_hash,
+                r.id_masked,
+                r.name,
+                r.name_pinyin,
+                r.birth_date,
+                r.village_id,
+                r.address,
+                r.status,
+                r.detail,
+                None,
+                None,
+                "",
+                0,
+                "",
+                None,
+            )
+            for r in rows
+        ),
+    )
+
+
+def _update_from_values(sets: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """UPDATE matching_listrow from (id, …) value rows, 1000 at a time (PostgreSQL and
+    SQLite 3.33+ have UPDATE … FROM)."""
+    names = ", ".join(columns)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 1000):
+            part = rows[start : start + 1000]
+            marks = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(part))
+            cursor.execute(
+                f"WITH v ({names}) AS (VALUES {marks}) "  # noqa: S608
+                f"UPDATE matching_listrow SET {sets} FROM v WHERE matching_listrow.id = v.id",
+                [value for row in part for value in row],
+            )
+
+
+def match_exact(record: ListImport) -> int:
+    """One UPDATE: each row with an ID hash gets the district's child of that hash."""
+    low, high = prefix_range(record.district.prefix)
+    child = (
+        "SELECT c.id FROM children_child c WHERE c.id_hash = matching_listrow.id_hash "
+        "AND c.region_code BETWEEN %s AND %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE matching_listrow SET child_id = ({child}), method = %s, "  # noqa: S608
+            "confidence = 100 WHERE list_import_id = %s AND id_hash IS NOT NULL "
+            f"AND EXISTS ({child})",
+            [low, high, MatchMethod.ID, record.pk, low, high],
+        )
+        return int(max(cursor.rowcount, 0))
+
+
+def one_apart(a: str, b: str) -> bool:
+    """The same length and one character different."""
+    return len(a) == len(b) > 1 and sum(x != y for x, y in zip(a, b, strict=True)) == 1
+
+
+def score(
+    row_name: str, row_pinyin: str, row_village: int | None, name: str, pinyin: str, village: int
+) -> int:
+    if row_name == name:
+        points = 60
+    elif (row_pinyin and row_pinyin == pinyin) or one_apart(row_name, name):
+        points = 45
+    else:
+        return 0
+    if row_village is None:
+        return points + 15
+    return points + 35 if row_village == village else points
+
+
+_CANDIDATES = (
+    "SELECT r.id, r.name, r.name_pinyin, r.village_id, c.id, c.name, c.name_pinyin, c.village_id "
+    "FROM matching_listrow r JOIN children_child c ON {join} "
+    "AND c.region_code BETWEEN %s AND %s "
+    # Only names that can score: the same, the same pinyin, or one character apart (then
+    # the first character or all the others are the same).
+    "AND (c.name = r.name OR c.name_pinyin = r.name_pinyin OR (LENGTH(c.name) = LENGTH(r.name) "
+    "AND (SUBSTR(c.name, 1, 1) = SUBSTR(r.name, 1, 1) OR SUBSTR(c.name, 2) = SUBSTR(r.name, 2))))"
+    "WHERE r.list_import_id = %s AND r.child_id IS NULL AND {where} "
+    # A row whose ID matched no one may still be a child registered without one.
+    "AND (r.id_hash IS NULL OR c.id_hash IS NULL)"
+)
+
+
+def match_names(record: ListImport) -> tuple[int, int]:
+    """Rows without a usable ID matched by name; returns (matched, to review)."""
+    low, high = prefix_range(record.district.prefix)
+    best: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    with connection.cursor() as cursor:
+        for join, where in (
+            ("c.birth_date = r.birth_date", "r.birth_date IS NOT NULL"),
+            ("c.name_pinyin = r.name_pinyin", "r.birth_date IS NULL AND r.name_pinyin <> ''"),
+        ):
+            cursor.execute(_CANDIDATES.format(join=join, where=where), [low, high, record.pk])
+            while chunk := cursor.fetchmany(CHUNK):
+                for row_id, rname, rpinyin, rvillage, child_id, cname, cpinyin, cvillage in chunk:
+                    points = score(rname, rpinyin, rvillage, cname, cpinyin, cvillage)
+                    if join.startswith("c.name_pinyin"):
+                        points = min(points, 70)  # no date of birth: never sure
+                    if points >= settings.MATCHING_REVIEW_CONFIDENCE:
+                        best[row_id].append((points, child_id))
+    auto: list[tuple[Any, ...]] = []
+    review: list[tuple[Any, ...]] = []
+    for row_id, found in best.items():
+        found.sort(reverse=True)
+        top, child_id = found[0]
+        tie = len(found) > 1 and found[1][0] == top
+        if top >= settings.MATCHING_AUTO_CONFIDENCE and not tie:
+            auto.append((row_id, child_id, top))
+        else:
+            review.append((row_id, child_id, top))
+    # The CTE's columns are untyped on PostgreSQL: cast them.
+    _update_from_values(
+        f"child_id = CAST(v.c AS integer), method = '{MatchMethod.NAME}', "
+        "confidence = CAST(v.p AS integer)",
+        ("id", "c", "p"),
+        auto,
+    )
+    _update_from_values(
+        f"candidate_id = CAST(v.c AS integer), review = '{Review.PENDING}', "
+        "confidence = CAST(v.p AS integer)",
+        ("id", "c", "p"),
+        review,
+    )
+    return len(auto), len(review)

@@ -1,0 +1,17 @@
+"""Scheduled work on department lists."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from matching.reminders import findings_remind, list_files_purge
+
+
+@shared_task(name="matching.tasks.remind_findings")
+def remind_findings() -> int:
+    return findings_remind()
+
+
+@shared_task(name="matching.tasks.purge_list_files")
+def purge_list_files() -> int:
+    return list_files_purge()
