@@ -126,3 +126,10 @@ def test_the_api_documentation_page_is_titled_in_chinese(people, login):
     html = login(people["secadmin"]).get(reverse("api-docs")).content.decode()
     assert "<title>接口文档 · 关爱服务个案管理系统</title>" in html
     assert 'content: "正在加载…"' in html
+
+
+def test_the_sign_out_question_is_in_chinese(people, login):
+    html = login(people["director"]).get(reverse("home")).content.decode()
+    question = re.search(r'data-unsent-question="([^"]+)"', html)
+    assert question is not None
+    assert question.group(1).startswith("本手机上还有 %(n)s 条未发送的记录")
