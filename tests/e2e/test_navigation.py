@@ -79,6 +79,7 @@ def test_the_laptop_menu_is_one_line(live_server, people, browser, artifacts, wi
     page = context.new_page()
     try:
         sign_in(page, live_server.url, who)
+        page.wait_for_load_state("load")  # measured with the stylesheets applied
         items = page.locator("#mainnav .cc-nav > .nav-item")
         tops = {round(items.nth(i).bounding_box()["y"]) for i in range(items.count())}
         assert len(tops) == 1, tops  # every item on the same row
