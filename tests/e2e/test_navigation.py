@@ -64,6 +64,7 @@ def test_the_unread_badge_shows_on_the_phones_bar(live_server, people, phone):
         recipient=people["director"], kind=NotificationKind.OTHER, title="整改事项"
     )
     sign_in(phone, live_server.url, "director")
+    phone.wait_for_load_state("load")  # Bootstrap's stylesheet folds the menu
     assert not phone.is_visible("#mainnav")
     badge = phone.locator("[data-testid=unread-badge]")
     assert badge.is_visible() and badge.inner_text() == "1"
