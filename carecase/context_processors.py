@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from core import permissions, scoping
+from core.roles import DATA_ROLES, Role
 from org.models import User
 
 
@@ -35,20 +37,14 @@ class _LazyScope:
 
     @property
     def can_see_coverage(self) -> bool:
-        from core.roles import Role
-
         return self._scope().has_role(Role.SUPERVISOR, Role.CIVIL_AFFAIRS, Role.PROTECTION_CENTRE)
 
     @property
     def sees_children(self) -> bool:
-        from core.roles import DATA_ROLES
-
         return self._scope().has_role(*DATA_ROLES)
 
     @property
     def is_audit_admin(self) -> bool:
-        from core.roles import Role
-
         return self._scope().has_role(Role.AUDIT_ADMIN)
 
     @property
@@ -58,3 +54,11 @@ class _LazyScope:
     @property
     def is_security_admin(self) -> bool:
         return permissions.is_security_admin(self._user)
+
+    @property
+    def uses_api(self) -> bool:
+        """Whether the menu links the API's documentation (issue 15): for security
+        administrators (they manage the tokens), or for everyone with API_DOCS_IN_MENU=1. A
+        person who holds a token finds the link on "My devices", beside the tokens (asking
+        here would cost every page a query)."""
+        return bool(settings.API_DOCS_IN_MENU) or permissions.is_security_admin(self._user)

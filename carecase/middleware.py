@@ -6,11 +6,17 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.core import signals
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http.multipartparser import MultiPartParserError
 from django.middleware.gzip import GZipMiddleware
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import patch_cache_control
+from django.utils.log import log_response
+
+from carecase import views
 
 # Paths reachable without signing in. The API answers 401/403 itself (token clients); the
 # field app's service worker, manifest and session check answer a signed-out phone too.
@@ -107,4 +113,51 @@ class BreakGlassAuditMiddleware:
                 },
                 request=request,
             )
+        return response
+
+
+# Exceptions Django answers itself under DEBUG too (403 through handler403, 400).
+DJANGO_ANSWERS = (PermissionDenied, BadRequest, SuspiciousOperation, MultiPartParserError)
+
+
+class FriendlyErrorsMiddleware:
+    """Under DEBUG, the Chinese 404 and 500 pages rather than Django's technical ones (issue
+    15: `make run` users are the first people who see CareCase). Django answers DEBUG's 404
+    and uncaught exceptions with its debug pages before the handlers (handler404/500) are
+    asked, so this answers them itself: an address no URL pattern matches, and an Http404 or
+    an uncaught exception raised by a view. 403 already uses handler403 under DEBUG. Off
+    without DEBUG (Django calls the same handlers then) and with DEBUG_TECHNICAL_ERRORS=1."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    @staticmethod
+    def active() -> bool:
+        return bool(settings.DEBUG and not settings.DEBUG_TECHNICAL_ERRORS)
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if self.active():
+            try:
+                resolve(request.path_info, getattr(request, "urlconf", None))
+            except Resolver404 as exc:
+                return views.error_404(request, exc)
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
+        if not self.active():
+            return None
+        if isinstance(exc, Http404):
+            return views.error_404(request, exc)
+        if isinstance(exc, DJANGO_ANSWERS):
+            return None  # Django's own answers (403 through handler403, 400)
+        signals.got_request_exception.send(sender=None, request=request)
+        response = views.error_500(request)
+        log_response(
+            "%s: %s",
+            response.reason_phrase,
+            request.path,
+            response=response,
+            request=request,
+            exception=exc,
+        )
         return response

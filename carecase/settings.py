@@ -24,6 +24,10 @@ VAR_DIR = Path(env_str("CARECASE_VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", False)
+# Under DEBUG, pages that are not found or fail still answer with CareCase's Chinese pages
+# (`make run` is where people first see it: issue 15); DEBUG_TECHNICAL_ERRORS=1 shows
+# Django's technical 404 and 500 pages instead (carecase.middleware.FriendlyErrorsMiddleware).
+DEBUG_TECHNICAL_ERRORS = env_bool("DEBUG_TECHNICAL_ERRORS", False)
 
 SECRET_KEY = env_str("SECRET_KEY", "")
 if not SECRET_KEY:
@@ -95,6 +99,7 @@ MIDDLEWARE = [
     "carecase.middleware.LoginRequiredMiddleware",
     "carecase.middleware.NoStoreMiddleware",
     "carecase.middleware.BreakGlassAuditMiddleware",
+    "carecase.middleware.FriendlyErrorsMiddleware",
     # Axes last: it turns a lockout into the Chinese lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -206,6 +211,8 @@ if not DEBUG:
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One format for dates and one for date-times on every page (issue 15): carecase/formats/.
+FORMAT_MODULE_PATH = ["carecase.formats"]
 USE_I18N = True
 TIME_ZONE = "Asia/Shanghai"
 USE_TZ = True
@@ -320,6 +327,9 @@ REST_KNOX = {
 # The copy a director's phone keeps for work without a network (GET /api/v1/offline/) is
 # hidden this many days after its last successful contact with the server, until she signs in.
 OFFLINE_MAX_AGE_DAYS = env_int("OFFLINE_MAX_AGE_DAYS", 7, minimum=1, maximum=90)
+# The API documentation in the menu for everyone (by default: those who hold an API token).
+API_DOCS_IN_MENU = env_bool("API_DOCS_IN_MENU", False)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "CareCase API",
     "DESCRIPTION": "关爱服务个案管理系统 API. Every list is scoped to the caller's regions.",

@@ -76,6 +76,12 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "home.html", context)
 
 
+def menu(request: AuthenticatedRequest) -> HttpResponse:
+    """The menu as a page: where the phone's menu button leads when JavaScript does not run
+    (Bootstrap's collapse needs it), so every page and signing out stay reachable."""
+    return render(request, "menu.html")
+
+
 @never_cache
 def health(request: HttpRequest) -> JsonResponse:
     """Liveness for load balancers: the database answers, and when the worker last ran."""

@@ -10,6 +10,8 @@ from __future__ import annotations
 import calendar
 import datetime
 
+from django.utils.translation import gettext as _
+
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
     """`day` + `months` calendar months, clamped to the last day of the target month
@@ -42,6 +44,14 @@ def quarter_bounds(day: datetime.date) -> tuple[datetime.date, datetime.date]:
 def quarter_of(day: datetime.date) -> str:
     """The quarter's label, as stored on inspections: 2026Q4."""
     return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+
+
+def quarter_label(day: datetime.date) -> str:
+    """The quarter as people read it: 2026年第4季度 (the stored label is quarter_of's)."""
+    return _("%(year)s, quarter %(quarter)s") % {
+        "year": day.year,
+        "quarter": (day.month - 1) // 3 + 1,
+    }
 
 
 def pct(part: int, total: int) -> float | None:

@@ -6,3 +6,8 @@ class NotificationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "notifications"
     verbose_name = _("Notifications and reminders")
+
+    def ready(self) -> None:
+        from notifications import reactions
+
+        reactions.connect()

@@ -25,6 +25,8 @@ class NotificationKind(models.TextChoices):
     DIGEST = "digest", _("Reminder digest")
     REPORT_FILED = "report_filed", _("Mandatory report")
     REPORT_OVERDUE = "report_overdue", _("Overdue steps")
+    RECTIFICATION = "rectification", _("Rectification items")
+    REPORT_ACKNOWLEDGED = "report_acknowledged", _("Report acknowledged")
     OTHER = "other", _("Other")
 
 

@@ -14,7 +14,14 @@ from children.picker import ChildPickerField, PickerWidget
 from core.forms import RESUBMIT_MESSAGES
 from org.models import Region, User
 from reports.filing import ReportInput
-from reports.models import ReportDeadlineRule, ReportStep, Situation, Stage, StepKind
+from reports.models import (
+    PERSON_STEP_KINDS,
+    ReportDeadlineRule,
+    ReportStep,
+    Situation,
+    Stage,
+    StepKind,
+)
 from reports.workflow import RULE_FIELDS, StepInput
 from visits.models import Visit
 
@@ -104,13 +111,19 @@ TEXT_FIELDS = (
     "police_receipt",
 )
 FLAG_FIELDS = ("immediate_danger", "civil_affairs_informed", "education_informed")
-STEP_KINDS = [(k, label) for k, label in StepKind.choices if k != StepKind.REPORT]
+# What a person may record (linking, sharing and filing are written by their own pages).
+STEP_KINDS = PERSON_STEP_KINDS
 STEP_STAGES = [("", "—"), *[(s, label) for s, label in Stage.choices if s != Stage.REPORTED]]
 
 
 class StepForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind of step"), choices=STEP_KINDS, initial=StepKind.STAGE)
-    stage = forms.ChoiceField(label=_("Stage reached"), choices=STEP_STAGES, required=False)
+    stage = forms.ChoiceField(
+        label=_("Stage the case moves to"),
+        choices=STEP_STAGES,
+        required=False,
+        help_text=_("Only for a step of the kind “Moved to a stage”."),
+    )
     what = forms.CharField(label=_("What was done"), required=False, widget=TEXT)
     done_at = forms.DateTimeField(label=_("When"), widget=DATETIME, required=False)
     child_location = forms.CharField(

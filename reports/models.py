@@ -6,7 +6,7 @@ closure). A step is never edited or deleted; a correction is a new step referenc
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -17,6 +17,9 @@ from django.utils.translation import gettext_lazy as _
 from core.district_rules import DistrictRule
 from core.scoping import ScopedQuerySet
 from notifications.models import EscalationLevel
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class Situation(models.TextChoices):
@@ -85,6 +88,19 @@ class StepKind(models.TextChoices):
     # Explicit sharing with a named person outside the region, and its revocation.
     SHARE = "share", _("Shared")
     UNSHARE = "unshare", _("Sharing revoked")
+
+
+# The kinds of step only the system writes (filing, linking to an archive, sharing and its
+# revocation: each through its own service); the rest are what a person may record.
+SYSTEM_STEP_KINDS: tuple[str, ...] = (
+    StepKind.REPORT,
+    StepKind.LINK,
+    StepKind.SHARE,
+    StepKind.UNSHARE,
+)
+PERSON_STEP_KINDS: list[tuple[str, StrOrPromise]] = [
+    (k, label) for k, label in StepKind.choices if k not in SYSTEM_STEP_KINDS
+]
 
 
 class MandatoryReportQuerySet(ScopedQuerySet["MandatoryReport"]):

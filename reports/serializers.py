@@ -11,7 +11,13 @@ from children.models import Child
 from core import clock
 from org.models import Region, User
 from reports import sharing
-from reports.models import MandatoryReport, ReportStep, Situation, Stage, StepKind
+from reports.models import (
+    PERSON_STEP_KINDS,
+    MandatoryReport,
+    ReportStep,
+    Situation,
+    Stage,
+)
 from visits.models import Visit
 
 
@@ -24,7 +30,7 @@ class StepSerializer(serializers.ModelSerializer[ReportStep]):
     stage = serializers.ChoiceField(
         choices=[s for s in Stage.choices if s[0] != Stage.REPORTED], required=False
     )
-    kind = serializers.ChoiceField(choices=[k for k in StepKind.choices if k[0] != StepKind.REPORT])
+    kind = serializers.ChoiceField(choices=PERSON_STEP_KINDS)
     what = serializers.CharField(required=False, allow_blank=True)
 
     class Meta:

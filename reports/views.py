@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from children.audit import log_access
 from children.models import AccessAction, Child
-from children.picker import PICKER_LIMIT
+from children.picker import PICKER_LIMIT, picker_children
 from core import clock, permissions, scoping
 from core.district_rules import DistrictRuleView
 from core.forms import add_service_errors
@@ -84,6 +84,10 @@ def report_create(request: AuthenticatedRequest) -> HttpResponse:
             else:
                 messages.info(request, _("This report was already filed."))
             return redirect("reports:detail", pk=report.pk)
+    # Without JavaScript the picker cannot search: a plain GET search (?q=) lists the matching
+    # children in scope, each a link to ?child= (issue 15).
+    text = "" if child else request.GET.get("q", "").strip()
+    found = picker_children(user, text) if text else None
     return render(
         request,
         "reports/report_form.html",
@@ -91,6 +95,9 @@ def report_create(request: AuthenticatedRequest) -> HttpResponse:
             "form": form,
             "child": child,
             "visit": visit,
+            "q": text,
+            "found": found,
+            "limit": PICKER_LIMIT,
             "filed_from_visit": (
                 list(selectors.reports_for(user).filter(visit=visit)) if visit else []
             ),

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from children.models import Child
@@ -19,10 +20,13 @@ from core import clock, permissions, scoping
 from core.district_rules import rule_fields
 from core.regions import district_code
 from core.roles import Role
+from notifications.models import NotificationKind
+from notifications.services import notify
 from org.models import User
 from reports import risk as report_risk
 from reports.models import (
     STAGE_ORDER,
+    SYSTEM_STEP_KINDS,
     MandatoryReport,
     ReportDeadlineRule,
     ReportStep,
@@ -184,7 +188,7 @@ def report_add_step(
     errors: dict[str, list[str]] = {}
     what = (data.what or "").strip()
     done_at = data.done_at or now
-    if data.kind not in StepKind.values or data.kind == StepKind.REPORT:
+    if data.kind not in StepKind.values or data.kind in SYSTEM_STEP_KINDS:
         errors["kind"] = [_("Choose the kind of step.")]
     if not what and data.kind != StepKind.ACKNOWLEDGE:
         message = (
@@ -267,7 +271,24 @@ def report_add_step(
         if "stage" in changed and locked.child_id is not None:
             # Closing or reopening a case changes the child's open reports.
             report_risk.risk_reports_update(child_id=locked.child_id, now=now)
+        if "acknowledged_at" in changed:
+            _tell_reporter_acknowledged(locked, by)
     return step
+
+
+def _tell_reporter_acknowledged(report: MandatoryReport, by: User) -> None:
+    """The person who filed the report hears that it was received (issue 15), in-app."""
+    if report.reporter_id is None or report.reporter_id == by.pk:
+        return
+    notify(
+        recipients=User.objects.filter(pk=report.reporter_id, is_active=True),
+        kind=NotificationKind.REPORT_ACKNOWLEDGED,
+        title=_("Your mandatory report on %(child)s was acknowledged by %(by)s")
+        % {"child": report.child_label, "by": by.real_name or by.username},
+        link=reverse("reports:detail", args=[report.pk]),
+        child_id=report.child_id,
+        channels=(),
+    )
 
 
 # --- Linking a report to a child's archive ---------------------------------------------------

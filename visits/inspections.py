@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils.translation import gettext as _
 
 from core import clock, permissions
@@ -26,6 +27,13 @@ CHECKLIST = (
     "childrens_home_ok",
     "data_current",
 )
+
+
+# Sent inside the inspection's transaction when it brings rectification items, with
+# `inspection` and `items` (the new Rectification rows). The village's director hears of them
+# through notifications (notifications.reactions: visits sits below notifications, so it
+# announces and the layer above notifies).
+rectifications_added = Signal()
 
 
 @dataclass(frozen=True)
@@ -80,12 +88,14 @@ def inspection_record(
             inspection.client_uuid = client_uuid
         inspection._history_user = by  # type: ignore[attr-defined]
         inspection.save()
-        Rectification.objects.bulk_create(
+        items = Rectification.objects.bulk_create(
             [
                 Rectification(inspection=inspection, text=i.text.strip(), due_on=i.due_on)
                 for i in rectifications
             ]
         )
+        if items:
+            rectifications_added.send(sender=Inspection, inspection=inspection, items=items)
     return inspection, True
 
 

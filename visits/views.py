@@ -22,7 +22,7 @@ from children.choices import Status
 from children.models import Child
 from children.models_risk import RiskRule
 from core import clock, permissions, scoping
-from core.calendar import quarter_of
+from core.calendar import quarter_label
 from core.district_rules import DistrictRule, DistrictRuleView, rule_fields
 from core.forms import add_service_errors
 from core.http import AuthenticatedRequest
@@ -84,8 +84,8 @@ def compliance(request: AuthenticatedRequest) -> HttpResponse:
         "visits/compliance.html",
         {
             "areas": [selectors.area_compliance(request.user, a, today) for a in areas],
-            "month": today.strftime("%Y-%m"),
-            "quarter": quarter_of(today),
+            "month": today,
+            "quarter": quarter_label(today),
         },
     )
 
@@ -329,7 +329,7 @@ def inspections(request: AuthenticatedRequest) -> HttpResponse:
         {
             "villages": villages,
             "missing": len([v for v in villages if not getattr(v, "inspected", False)]),
-            "quarter": quarter_of(today),
+            "quarter": quarter_label(today),
             "recent": recent,
             "can_inspect": bool(villages) and not permissions.work_refusal(request.user),
             "rectifications": selectors.open_rectifications(request.user, today),
