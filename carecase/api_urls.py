@@ -1,7 +1,9 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from children import duplicates_api
 from children.api import RECORD_VIEWSETS, ChildViewSet
+from duplicates import api as duplicates_lists_api
 from exports.api import ExportJobViewSet
 from notifications.api import NotificationViewSet
 from org.api import AssignmentViewSet, RegionViewSet, StaffViewSet
@@ -31,6 +33,9 @@ router.register("rectifications", visits_api.RectificationViewSet, basename="rec
 router.register("reports", ReportViewSet, basename="report")
 router.register("stats", StatsViewSet, basename="stats")
 router.register("exports", ExportJobViewSet, basename="export-job")
+router.register(
+    "duplicates/lists", duplicates_lists_api.DuplicateListViewSet, basename="duplicate-list"
+)
 router.register("assessments", supervision_api.AssessmentViewSet, basename="assessment")
 router.register(
     "spot-checks/items", supervision_api.SpotCheckItemViewSet, basename="spot-check-item"
@@ -59,6 +64,13 @@ urlpatterns = [
     path("token/logout/", LogoutView.as_view(), name="api-token-logout"),
     *child_record_urls,
     path("children/<int:child_pk>/schedule/", visits_api.child_schedule, name="child-schedule"),
+    path(
+        "children/<int:child_pk>/duplicates/",
+        duplicates_api.child_duplicates,
+        name="child-duplicates",
+    ),
+    path("children/duplicate-check/", duplicates_api.duplicate_check, name="duplicate-check"),
+    path("duplicates/merges/", duplicates_lists_api.merge_create, name="child-merge"),
     path("offline/", visits_api.offline_copy, name="offline-copy"),
     path("follow-ups/<int:pk>/done/", visits_api.follow_up_done, name="follow-up-done"),
     path("training/files/<int:user_id>/", training_api.training_file, name="training-file"),

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "stats",
     "exports",
     "supervision",
+    "duplicates",
     "casefile",
     "fieldapp",
     "demo",

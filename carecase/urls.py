@@ -38,6 +38,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("stats/", include("stats.urls")),
     path("exports/", include("exports.urls")),
+    path("duplicates/", include("duplicates.urls")),
     path("supervision/", include("supervision.urls")),
     path("security/lockouts/", security_views.lockouts, name="lockouts"),
     path("audit/access-log/", audit_views.access_log, name="access_log"),
