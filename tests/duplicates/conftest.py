@@ -1,4 +1,5 @@
 import datetime
+import itertools
 import uuid
 
 import pytest
@@ -12,9 +13,20 @@ from visits import services as visit_services
 BIRTH = datetime.date(2015, 3, 8)
 
 
+_guardians = itertools.count(1)
+
+
 def no_id_child(by, village_code=ZHIDA, **overrides):
-    """An archive without an ID number (the children duplicates are about)."""
+    """An archive without an ID number (the children duplicates are about), with a guardian
+    and a father's phone of its own unless told."""
+    n = next(_guardians)
     overrides.setdefault("id_number", "")
+    overrides.setdefault("carer_name", f"监护人{n}")
+    overrides.setdefault(
+        "parents",
+        {"father": {"name": "父亲", "status": "working_away", "work_province": "广东",
+                    "work_city": "东莞", "phone": "", "id_number": "", "missing_since": None}},
+    )  # fmt: skip
     return make_child(by, village_code, **overrides)
 
 
