@@ -82,6 +82,7 @@ bench: $(STAMP)
 	$(PY) bench/bench_reports.py
 	$(PY) bench/bench_export.py
 	$(PY) bench/bench_stats.py
+	$(PY) bench/bench_duplicates.py
 	$(PY) bench/bench_web.py
 
 ## A director's pages on a weak network (400 kbps, 400 ms round trip) in the production

@@ -62,6 +62,7 @@ class DuplicateListViewSet(viewsets.ReadOnlyModelViewSet[DuplicateList]):
 
     request: AuthenticatedApiRequest
     serializer_class = DuplicateListSerializer
+    queryset = DuplicateList.objects.none()  # the schema's types; rows from get_queryset
 
     def get_queryset(self) -> Any:
         try:

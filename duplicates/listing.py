@@ -18,7 +18,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db import connection, transaction
+from django.db.models import Count, F, FilteredRelation, Q, QuerySet
 
 from children.choices import CloseReason, ParentRelation
 from children.duplicates import REASON_WEIGHTS, Draft, reasons_for
@@ -34,20 +35,21 @@ CHUNK = 5000  # rows per fetch of the streamed read
 KEYS_PER_QUERY = 500
 
 
-def _phone_of(relation: str) -> Subquery:
-    rows = Parent.objects.filter(child=OuterRef("pk"), relation=relation).values("phone")
-    return Subquery(rows[:1])
-
-
 def district_children(scope: Scope) -> QuerySet[Child]:
     """The archives a district's list compares: all but tombstones, with the parents'
-    phones."""
+    phones (a LEFT JOIN per relation: one parent per relation and child)."""
     return (
         Child.objects.in_scope(scope)
         .exclude(close_reason=CloseReason.MERGED)
         .annotate(
-            father_phone=_phone_of(ParentRelation.FATHER),
-            mother_phone=_phone_of(ParentRelation.MOTHER),
+            father=FilteredRelation(
+                "parents", condition=Q(parents__relation=ParentRelation.FATHER)
+            ),
+            mother=FilteredRelation(
+                "parents", condition=Q(parents__relation=ParentRelation.MOTHER)
+            ),
+            father_phone=F("father__phone"),
+            mother_phone=F("mother__phone"),
         )
     )
 
@@ -83,24 +85,33 @@ def _keys(row: Row) -> Iterator[tuple[str, str]]:
 
 
 def _compare(rows: Iterable[Row], out: dict[tuple[int, int], Pair]) -> None:
-    """Add to `out` the likely pairs among `rows`, comparing only rows sharing a block key.
-    Two archives with valid ID numbers are never a pair, so blocks of those are skipped."""
+    """Add to `out` the likely pairs among `rows`, comparing only rows that share a block
+    key. Two archives with valid ID numbers are never a pair, so the blocks are built from
+    the rows without one, and the others are only looked up in them."""
+    rows = list(rows)
     blocks: dict[tuple[str, str], list[Row]] = defaultdict(list)
     for row in rows:
-        for key in _keys(row):
-            blocks[key].append(row)
-    for block in blocks.values():
-        if len(block) < 2 or all(r["id_hash"] for r in block):
-            continue
-        for a, b in itertools.combinations(block, 2):
-            if a["id_hash"] and b["id_hash"]:
-                continue
-            pair = (a["pk"], b["pk"]) if a["pk"] < b["pk"] else (b["pk"], a["pk"])
-            if pair in out:
-                continue
+        if not row["id_hash"]:
+            for key in _keys(row):
+                blocks[key].append(row)
+    if not blocks:
+        return
+
+    def check(a: Row, b: Row) -> None:
+        pair = (a["pk"], b["pk"]) if a["pk"] < b["pk"] else (b["pk"], a["pk"])
+        if pair[0] != pair[1] and pair not in out:
             reasons = reasons_for(_draft(a), b, _phones(b))
             if reasons:
                 out[pair] = (*pair, reasons, sum(REASON_WEIGHTS[r] for r in reasons))
+
+    for block in blocks.values():
+        for a, b in itertools.combinations(block, 2):
+            check(a, b)
+    for row in rows:
+        if row["id_hash"]:
+            for key in _keys(row):
+                for probe in blocks.get(key, ()):
+                    check(probe, row)
 
 
 def district_duplicates(
@@ -113,14 +124,20 @@ def district_duplicates(
     total = Child.objects.in_scope(scope).exclude(close_reason=CloseReason.MERGED).count()
     pairs: dict[tuple[int, int], Pair] = {}
     done = 0
-    rows = base.order_by("birth_date", "pk").values(*FIELDS).iterator(chunk_size=CHUNK)
-    for _birth, group in itertools.groupby(rows, key=lambda r: r["birth_date"]):
-        same_day = list(group)
-        if len(same_day) > 1:
-            _compare(same_day, pairs)
-        done += len(same_day)
-        if progress is not None:
-            progress(done, total)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # The whole result is read: plan for all of it, not for the first rows (what
+            # PostgreSQL assumes of a cursor, and then joins the parents row by row).
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL cursor_tuple_fraction = 1.0")
+        rows = base.order_by("birth_date", "pk").values(*FIELDS).iterator(chunk_size=CHUNK)
+        for _birth, group in itertools.groupby(rows, key=lambda r: r["birth_date"]):
+            same_day = list(group)
+            if len(same_day) > 1:
+                _compare(same_day, pairs)
+            done += len(same_day)
+            if progress is not None:
+                progress(done, total)
     for block in _cross_date_blocks(scope, base):
         _compare(block, pairs)
     dismissed = set(
@@ -143,11 +160,12 @@ def _cross_date_blocks(scope: Scope, base: QuerySet[Child]) -> Iterable[list[Row
     plain = Child.objects.in_scope(scope).exclude(close_reason=CloseReason.MERGED)
 
     def shared(qs: QuerySet[Any], *key: str) -> QuerySet[Any]:
-        return (
+        grouped: QuerySet[Any] = (
             qs.values(*key)
             .annotate(n=Count("pk"), dates=Count("birth_date", distinct=True))
             .filter(n__gt=1, dates__gt=1)
         )
+        return grouped
 
     def without_id(qs: QuerySet[Any], prefix: str = "") -> QuerySet[Any]:
         return qs.filter(**{f"{prefix}id_hash__isnull": True})

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from children.duplicates import REASON_LABELS
 from core.scoping import ScopedQuerySet
 
 
@@ -91,6 +92,10 @@ class DuplicatePair(models.Model):
 
     def __str__(self) -> str:
         return f"{self.first_id} ~ {self.second_id}"
+
+    @property
+    def reason_labels(self) -> list[str]:
+        return [str(REASON_LABELS.get(code, code)) for code in self.reasons]
 
 
 class ChildMerge(models.Model):
