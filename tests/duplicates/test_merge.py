@@ -9,6 +9,8 @@ from django.urls import reverse
 
 from casefile.timeline import timeline
 from children.choices import CloseReason, Status
+from children.closing import child_close
+from children.forms import CloseForm
 from children.models import AccessLog
 from duplicates import merging
 from duplicates.models import ChildMerge
@@ -166,3 +168,13 @@ def test_the_neighbour_cannot_see_the_survivor_and_keeps_a_closed_page(people, c
     response = client.get(reverse("children:detail", args=[neighbour_child.pk]))
     assert response.status_code == 200  # the survivor is not hers: no redirect, no leak
     assert client.get(reverse("children:detail", args=[mine.pk])).status_code == 404
+
+
+def test_merged_is_not_a_reason_to_close_by_hand(people, twins_ish):
+    a, _b = twins_ish
+    assert CloseReason.MERGED not in dict(CloseForm().fields["reason"].choices)
+    with pytest.raises(ValidationError) as refused:
+        child_close(
+            by=people["director"], child=a, reason=CloseReason.MERGED, closed_on=a.created_at.date()
+        )
+    assert "reason" in refused.value.message_dict
