@@ -47,7 +47,7 @@ imports: $(STAMP)
 	$(PY) scripts/local-imports --max 28
 
 typecheck: $(STAMP)
-	$(BIN)/mypy core carecase org children training visits notifications reports stats exports supervision casefile fieldapp matching demo
+	$(BIN)/mypy core carecase org children training visits notifications reports stats exports supervision casefile duplicates fieldapp matching demo
 
 migrations-check: $(STAMP)
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
@@ -84,6 +84,7 @@ bench: $(STAMP)
 	$(PY) bench/bench_stats.py
 	$(PY) bench/bench_risk.py
 	$(PY) bench/bench_matching.py
+	$(PY) bench/bench_duplicates.py
 	$(PY) bench/bench_web.py
 
 ## A director's pages on a weak network (400 kbps, 400 ms round trip) in the production

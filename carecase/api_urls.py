@@ -1,8 +1,10 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from children import duplicates_api
 from children.api import RECORD_VIEWSETS, ChildViewSet
 from children.risk_views import risk_rises_api
+from duplicates import api as duplicates_lists_api
 from exports.api import ExportJobViewSet, NationalExportViewSet
 from matching.api import FindingViewSet
 from notifications.api import NotificationViewSet
@@ -35,6 +37,9 @@ router.register("reports", ReportViewSet, basename="report")
 router.register("stats", StatsViewSet, basename="stats")
 router.register("exports", ExportJobViewSet, basename="export-job")
 router.register("national-exports", NationalExportViewSet, basename="national-export")
+router.register(
+    "duplicates/lists", duplicates_lists_api.DuplicateListViewSet, basename="duplicate-list"
+)
 router.register("assessments", supervision_api.AssessmentViewSet, basename="assessment")
 router.register(
     "spot-checks/items", supervision_api.SpotCheckItemViewSet, basename="spot-check-item"
@@ -63,6 +68,13 @@ urlpatterns = [
     path("token/logout/", LogoutView.as_view(), name="api-token-logout"),
     *child_record_urls,
     path("children/<int:child_pk>/schedule/", visits_api.child_schedule, name="child-schedule"),
+    path(
+        "children/<int:child_pk>/duplicates/",
+        duplicates_api.child_duplicates,
+        name="child-duplicates",
+    ),
+    path("children/duplicate-check/", duplicates_api.duplicate_check, name="duplicate-check"),
+    path("duplicates/merges/", duplicates_lists_api.merge_create, name="child-merge"),
     path("offline/", visits_api.offline_copy, name="offline-copy"),
     path("risk-rises/", risk_rises_api, name="risk-rises"),
     path("follow-ups/<int:pk>/done/", visits_api.follow_up_done, name="follow-up-done"),

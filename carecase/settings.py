@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "stats",
     "exports",
     "supervision",
+    "duplicates",
     "casefile",
     "fieldapp",
     "demo",

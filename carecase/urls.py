@@ -40,6 +40,7 @@ urlpatterns = [
     path("lists/", include("matching.urls")),
     path("stats/", include("stats.urls")),
     path("exports/", include("exports.urls")),
+    path("duplicates/", include("duplicates.urls")),
     path("supervision/", include("supervision.urls")),
     path("security/lockouts/", security_views.lockouts, name="lockouts"),
     path("audit/access-log/", audit_views.access_log, name="access_log"),

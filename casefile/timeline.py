@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from children.choices import Category, ParentRelation
 from children.models import Assistance, Attachment, Child, Parent, Problem, Referral, WorkNote
 from core.scoping import visible_q
+from duplicates.models import ChildMerge
 from org.models import User
 from reports.models import MandatoryReport, ReportStep, StepKind
 from reports.sharing import may_see_reporter
@@ -251,9 +252,42 @@ def timeline(child: Child, limit: int = 300, viewer: User | None = None) -> list
                 link=reverse("visits:detail", args=[visit.pk]),
             )
         )
+    entries += _merge_entries(child)
     if viewer is not None:
         entries += _report_entries(child, viewer, limit)
     entries.sort(key=lambda e: e.when, reverse=True)
+    return entries
+
+
+def _merge_entries(child: Child) -> list[TimelineEntry]:
+    """The merges this archive took part in, as survivor or as the merged one (one query)."""
+    merges = ChildMerge.objects.filter(models.Q(survivor=child) | models.Q(merged=child))
+    entries = []
+    for merge in merges.select_related("by", "survivor", "merged"):
+        if merge.survivor_id == child.pk:
+            title = _("Merged with archive #%(pk)d (%(name)s): its records moved here") % {
+                "pk": merge.merged_id,
+                "name": merge.merged.name,
+            }
+            link = ""  # the merged archive's page leads back here
+        else:
+            title = _("Merged into archive #%(pk)d (%(name)s)") % {
+                "pk": merge.survivor_id,
+                "name": merge.survivor.name,
+            }
+            link = reverse("children:detail", args=[merge.survivor_id])
+        moved = merge.moved.get("moved", {})
+        detail = " · ".join(f"{kind} {n}" for kind, n in sorted(moved.items()) if n)
+        entries.append(
+            TimelineEntry(
+                merge.at,
+                "merge",
+                str(title),
+                _who(merge.by),
+                detail=" ".join(x for x in (detail, merge.note) if x),
+                link=link,
+            )
+        )
     return entries
 
 

@@ -22,7 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from children import merge, records, registration
+from children import duplicates, merge, records, registration
 from children.audit import log_access
 from children.choices import ParentRelation
 from children.fields import CHILD_FIELDS
@@ -41,6 +41,7 @@ from children.serializers import (
     ChildEditSerializer,
     ChildFilterSerializer,
     ChildSerializer,
+    LikelyDuplicatesSerializer,
     MergeConflictSerializer,
     ProblemSerializer,
     ReferralSerializer,
@@ -153,7 +154,14 @@ class ChildViewSet(
         log_access(request._request, AccessAction.API_VIEW, child=child)
         return Response(self.get_serializer(child).data)
 
-    @extend_schema(responses={201: ChildSerializer, 200: ChildSerializer})
+    @extend_schema(
+        description="Register a child. When the archive may already hold this child (likely "
+        "duplicates without a matching ID number, children.duplicates), nothing is saved and "
+        "the answer is 409 with the candidates the caller may see; send the registration "
+        "again with `not_duplicate_of` listing each candidate that is not the same child, "
+        "and the decision is recorded.",
+        responses={201: ChildSerializer, 200: ChildSerializer, 409: LikelyDuplicatesSerializer},
+    )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         self._require_editor()
         serializer = self.get_serializer(data=request.data)
@@ -241,11 +249,30 @@ class ChildViewSet(
     def _save(self, data: dict[str, Any], instance: Child | None) -> Response:
         token: uuid.UUID | None = data.get("client_token") if instance is None else None
         try:
-            result = registration.child_save(
-                by=self.request.user,
-                data=self._child_input(data, instance),
-                instance=instance,
-                client_token=token,
+            if instance is None:
+                result = duplicates.child_register(
+                    by=self.request.user,
+                    data=self._child_input(data, instance),
+                    client_token=token,
+                    acknowledged=data.get("not_duplicate_of") or (),
+                    context="api",
+                )
+            else:
+                result = registration.child_save(
+                    by=self.request.user, data=self._child_input(data, instance), instance=instance
+                )
+        except duplicates.LikelyDuplicates as exc:
+            body = {
+                "detail": _(
+                    "This child may already have an archive. Check the candidates; send the "
+                    "registration again with not_duplicate_of listing those that are not "
+                    "the same child."
+                ),
+                "likely_duplicates": exc.candidates,
+            }
+            return Response(
+                LikelyDuplicatesSerializer(body, context={"request": self.request}).data,
+                status=status.HTTP_409_CONFLICT,
             )
         except registration.DuplicateChild as exc:
             return self._duplicate(exc)

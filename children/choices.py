@@ -154,6 +154,9 @@ class CloseReason(models.TextChoices):
     PARENTS_RETURNED = "parents_returned", _("Parents returned")
     DECEASED = "deceased", _("Deceased")
     OTHER = "other", _("Other")
+    # A second archive of the same child, merged into the surviving one (duplicates.merging):
+    # kept closed as a tombstone pointing to the survivor.
+    MERGED = "merged", _("Merged into another archive of the same child")
 
 
 class AssistanceType(models.TextChoices):

@@ -37,7 +37,8 @@ def child_close(
     errors: dict[str, list[str]] = {}
     if child.status == Status.CLOSED:
         errors["reason"] = [_("This archive is already closed.")]
-    if reason not in CloseReason.values:
+    if reason not in CloseReason.values or reason == CloseReason.MERGED:
+        # A merge closes the archive it merges (duplicates.merging), never a person by hand.
         errors["reason"] = [_("Choose a reason for closing.")]
     if closed_on > today:
         errors["closed_on"] = [_("This date cannot be in the future.")]

@@ -367,7 +367,11 @@ class ChildFilterForm(forms.Form):
 
 
 class CloseForm(forms.Form):
-    reason = forms.ChoiceField(label=_("Reason"), choices=_blank(CloseReason.choices))
+    # A merge closes an archive itself (duplicates.merging): not a reason to pick.
+    reason = forms.ChoiceField(
+        label=_("Reason"),
+        choices=_blank([c for c in CloseReason.choices if c[0] != CloseReason.MERGED]),
+    )
     closed_on = forms.DateField(
         label=_("Closed on"), widget=DateInput(), initial=datetime.date.today
     )

@@ -228,6 +228,10 @@ class Child(models.Model):
             models.Index(fields=["region_code", "status", "name_pinyin"], name="child_scope_list"),
             models.Index(fields=["status", "birth_date"], name="child_status_birth"),
             models.Index(fields=["region_code", "risk_level"], name="child_region_risk"),
+            # Likely duplicates (children.duplicates): equality on the date of birth or the
+            # guardian's phone inside a region range.
+            models.Index(fields=["birth_date", "region_code"], name="child_birth_region"),
+            models.Index(fields=["carer_phone", "region_code"], name="child_carer_phone"),
             models.Index(fields=["next_contact_due", "region_code"], name="child_contact_due"),
             models.Index(fields=["next_home_visit_due", "region_code"], name="child_visit_due"),
             # The daily reminder sweep (notifications.sweep) reads the active children due by
@@ -298,6 +302,7 @@ class Parent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["child", "relation"], name="one_parent_per_relation")
         ]
+        indexes = [models.Index(fields=["phone"], name="parent_phone")]
         ordering = ["relation"]
 
     def __str__(self) -> str:
@@ -438,6 +443,9 @@ class AccessAction(models.TextChoices):
     IMPORT = "import", _("Imported a roster")
     # The archive copied to a director's phone for offline work (GET /api/v1/offline/).
     DEVICE_DOWNLOAD = "device", _("Downloaded to a device")
+    # Two archives of the same child merged into one (duplicates.merging), logged on both.
+    MERGE = "merge", _("Merged two archives of the same child")
+    DUPLICATE_LIST = "duplicates", _("Listed the likely duplicates of a district")
 
 
 class AppendOnlyQuerySet(models.QuerySet["AccessLog"]):
@@ -485,5 +493,6 @@ class AccessLog(models.Model):
         raise PermissionError("The access log is append-only.")
 
 
+from children.models_duplicates import NotDuplicate  # noqa: E402,F401
 from children.models_risk import RiskChange, RiskRule, RiskSignal  # noqa: E402,F401
 from children.models_roster import RosterImport  # noqa: E402,F401

@@ -18,7 +18,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from children import crypto
+from children import crypto, duplicates
 from children.choices import Health, ParentRelation
 from children.fields import CHILD_FIELDS, PARENT_FIELDS
 from children.models import Child, Parent
@@ -203,12 +203,17 @@ def apply_roster(
         flagged.setdefault(error.row, set()).add(error.column)
     with all_or_nothing(commit=commit, errors=result.errors) as run:
         existing = _existing_children(parsed.rows, by)
+        likely = _likely_duplicates(
+            [row for row in parsed.rows if row.number not in flagged], existing, by
+        )
         for row in parsed.rows:
             if row.number in flagged:
                 _check_row(row, parsed.keys, existing, flagged[row.number], by=by, today=today,
                            result=result)  # fmt: skip
             else:
-                _import_row(row, parsed.keys, existing, by=by, today=today, result=result)
+                _import_row(
+                    row, parsed.keys, existing, by=by, today=today, result=result, likely=likely
+                )
     result.committed = run.committed
     result.errors.sort(key=lambda e: (e.row, column_position(e.column)))
     result.warnings.sort(key=lambda e: (e.row, column_position(e.column)))
@@ -259,6 +264,56 @@ def _check_row(
         result.errors += [e for e in _service_errors(row.number, exc) if e.column not in flagged]
 
 
+def _likely_duplicates(
+    rows: list[RosterRow], existing: dict[str, Child], by: User
+) -> dict[int, list[duplicates.Candidate]]:
+    """The likely duplicates (children.duplicates) of the rows that are not an archive
+    matched by ID number, by row number: in a few queries for the whole file, before any
+    row is saved (the archive as it is, not as the file changes it)."""
+    maybe_new = [
+        row
+        for row in rows
+        if not (row.id_number and crypto.lookup_hash(row.id_number) in existing)
+        and row.values.get("name")
+    ]
+    drafts = [
+        duplicates.draft(
+            name=row.values.get("name") or "",
+            birth_date=row.values.get("birth_date")
+            or (row.facts.birth_date if row.facts else None),
+            village_id=row.village.pk if row.village is not None else None,
+            carer_name=row.values.get("carer_name") or "",
+            phones=[
+                row.values.get(k) or "" for k in ("carer_phone", "father_phone", "mother_phone")
+            ],
+            id_number=row.id_number,
+        )
+        for row in maybe_new
+    ]
+    found = duplicates.likely_duplicates_many(by, drafts) if drafts else []
+    return {row.number: candidates for row, candidates in zip(maybe_new, found, strict=True)}
+
+
+def _duplicate_warning(number: int, candidate: duplicates.Candidate) -> RowError:
+    child = candidate.child
+    return RowError(
+        number,
+        COLUMNS_BY_KEY["name"].header,
+        _(
+            "Possibly the same child as %(name)s (archive #%(pk)d, born %(date)s, "
+            "%(village)s: %(reasons)s). Importing the row registers a second archive; "
+            "check that archive first."
+        )
+        % {
+            "name": child.name,
+            "pk": child.pk,
+            "date": child.birth_date.isoformat(),
+            "village": child.village.name,
+            "reasons": "、".join(candidate.reason_labels),
+        },
+    )
+
+
 def _import_row(
     row: RosterRow,
     keys: frozenset[str],
@@ -267,6 +322,7 @@ def _import_row(
     by: User,
     today: datetime.date,
     result: RosterResult,
+    likely: dict[int, list[duplicates.Candidate]] | None = None,
 ) -> None:
     """Match one row to a child and save it in a savepoint, counting it or reporting why not."""
     try:
@@ -288,6 +344,12 @@ def _import_row(
         return
     if saved.created:
         result.created += 1
+        # Shown in the dry run; importing after it is the decision "not the same child".
+        candidates = [c for c in (likely or {}).get(row.number, []) if c.child.pk != saved.child.pk]
+        result.warnings += [_duplicate_warning(row.number, c) for c in candidates]
+        duplicates.not_duplicate_record(
+            by=by, child=saved.child, others=[c.child.pk for c in candidates], context="roster"
+        )
     elif saved.changed:
         result.updated += 1
     else:

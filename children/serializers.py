@@ -181,6 +181,10 @@ class ChildSerializer(serializers.ModelSerializer[Child]):
     )
     parents = ParentSerializer(many=True, required=False)
     client_token = serializers.UUIDField(required=False, allow_null=True)
+    # Registration only: the likely duplicates (answered 409 before) that are not this child.
+    not_duplicate_of = serializers.ListField(
+        child=serializers.IntegerField(), write_only=True, required=False, max_length=50
+    )
 
     # The archive's version (children.merge): sent back as `base_version` with an edit made
     # from it; null only for a child without history (loaded around the service).
@@ -222,6 +226,7 @@ class ChildSerializer(serializers.ModelSerializer[Child]):
             "new_address",
             "age_review_due",
             "client_token",
+            "not_duplicate_of",
             "created_by",
             "created_at",
             "updated_at",
@@ -414,3 +419,47 @@ class ChildFilterSerializer(serializers.Serializer[Any]):
                 _("Sort by one of: %(keys)s.") % {"keys": ", ".join(SORTS)}
             )
         return value
+
+
+class CandidateSerializer(serializers.Serializer[Any]):
+    """A likely duplicate of a child or a draft (children.duplicates), visible to the caller."""
+
+    id = serializers.IntegerField(source="child.pk")
+    url = serializers.SerializerMethodField()
+    name = serializers.CharField(source="child.name")
+    birth_date = serializers.DateField(source="child.birth_date")
+    village = serializers.IntegerField(source="child.village_id")
+    village_name = serializers.CharField(source="child.village.name")
+    status = serializers.ChoiceField(choices=Status.choices, source="child.status")
+    reasons = serializers.ListField(child=serializers.CharField())
+    reason_labels = serializers.ListField(child=serializers.CharField())
+    score = serializers.IntegerField()
+
+    def get_url(self, candidate: Any) -> str:
+        request = self.context.get("request")
+        path = f"/api/v1/children/{candidate.child.pk}/"
+        return request.build_absolute_uri(path) if request is not None else path
+
+
+class DuplicateCheckSerializer(serializers.Serializer[Any]):
+    """What a registration would supply, to list its likely duplicates before saving."""
+
+    name = serializers.CharField(max_length=50)
+    birth_date = serializers.DateField(required=False, allow_null=True)
+    id_number = serializers.CharField(max_length=18, required=False, allow_blank=True)
+    village = serializers.PrimaryKeyRelatedField(
+        queryset=Region.objects.all(), required=False, allow_null=True
+    )
+    carer_name = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    carer_phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    phones = serializers.ListField(
+        child=serializers.CharField(max_length=20), required=False, max_length=10
+    )
+
+
+class LikelyDuplicatesSerializer(serializers.Serializer[Any]):
+    """A registration not saved: send it again with `not_duplicate_of` listing every
+    candidate that is not the same child."""
+
+    detail = serializers.CharField()
+    likely_duplicates = CandidateSerializer(many=True)

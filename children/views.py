@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from children import closing, records, registration, selectors
+from children import closing, duplicates, records, registration, selectors
 from children.forms import (
     RECORD_FORMS,
     RECORD_TITLES,
@@ -94,15 +94,25 @@ def child_create(request: AuthenticatedRequest) -> HttpResponse:
     if not request.POST and villages.count() == 1:
         form.initial["village"] = villages.get().pk
     existing = None
+    candidates: list[duplicates.Candidate] = []
     if request.method == "POST" and not form.is_valid():
         existing = _rule_errors(request, form, instance=None)
     elif request.method == "POST":
+        # Likely duplicates are shown before saving; saving anyway ("not the same child",
+        # each candidate ticked) records the decision.
+        data = form.to_input()
+        token = form.cleaned_data.get("client_token")
+        acknowledged = {int(v) for v in request.POST.getlist("not_duplicate_of") if v.isdigit()}
         try:
-            result = registration.child_save(
+            result = duplicates.child_register(
                 by=request.user,
-                data=form.to_input(),
-                client_token=form.cleaned_data.get("client_token"),
+                data=data,
+                client_token=token,
+                acknowledged=acknowledged,
+                context="registration",
             )
+        except duplicates.LikelyDuplicates as exc:
+            candidates = exc.candidates  # the page lists them (children/_likely_duplicates.html)
         except registration.DuplicateChild as exc:
             existing = exc.existing
             add_service_errors(form, exc)
@@ -121,6 +131,7 @@ def child_create(request: AuthenticatedRequest) -> HttpResponse:
             "existing": existing,
             "title": _("Register a child"),
             "today": clock.today(),
+            "likely_duplicates": candidates,
         },
         status=400 if form.errors else 200,
     )

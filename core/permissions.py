@@ -179,6 +179,14 @@ def can_import_rosters(user: User) -> bool:
     return get_scope(user).has_role(Role.CIVIL_AFFAIRS)
 
 
+def can_merge_children(user: User) -> bool:
+    """The district's list of likely duplicates and merging two archives of the same child
+    (一人一档): district civil-affairs staff who edit archives, nobody the gate refuses."""
+    return can_edit_archives(user) and any(
+        len(region.prefix) <= 6 for region in role_scope(user, Role.CIVIL_AFFAIRS).regions()
+    )
+
+
 def can_view_identifier(user: User) -> bool:
     return not is_administrator(user) and bool(user.has_perm("children.view_identifier"))
 

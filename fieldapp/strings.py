@@ -70,5 +70,8 @@ def strings() -> dict[str, str]:
         "yours": _("Yours"),
         "theirs": _("On the server (%(who)s, %(when)s)"),
         "apply_choice": _("Apply my choice"),
+        "likely_title": _("This child may already have an archive"),
+        "likely_hint": _("Check each archive. If none is this child, register it anyway."),
+        "not_same_child": _("Not the same child: register"),
         "sign_in_again": _("Your session has ended. Sign in again: nothing on this phone is lost."),
     }

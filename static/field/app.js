@@ -456,6 +456,9 @@
       return screenOutbox();
     }
     var conflict = entry.conflict || {};
+    if (conflict.likely_duplicates) {
+      return screenLikelyDuplicates(entry, conflict.likely_duplicates);
+    }
     var html = '<h1 class="h5">' + esc(S.conflict_title) + "</h1><p class=\"small\">" + esc(conflict.detail || "") + "</p>";
     if ((conflict.applied || []).length) {
       html += '<p class="small text-success" data-testid="applied">' + esc(fmt(S.applied, { fields: conflict.applied.map(labelOfField).join("、") })) + "</p>";
@@ -479,6 +482,26 @@
         body[field] = choice === "yours" ? conflict.conflicts[field].yours : conflict.conflicts[field].theirs;
       });
       await Outbox.save({ client_id: entry.client_id, body: body, url: entry.url, method: "PATCH" });
+      requestSync();
+      location.hash = "#/outbox";
+    });
+  }
+
+  /* A registration the server did not save: the archive may already hold this child
+     (children.duplicates). Each candidate links to its archive; registering anyway sends the
+     entry again saying which candidates are not this child (the server records it). */
+  function screenLikelyDuplicates(entry, candidates) {
+    var html = '<h1 class="h5">' + esc(S.likely_title) + '</h1><p class="small">' + esc(S.likely_hint) + "</p>";
+    html += '<ul class="list-unstyled" data-testid="likely-duplicates">';
+    candidates.forEach(function (c) {
+      html += '<li class="mb-2"><a href="/children/' + encodeURIComponent(c.id) + '/">' + esc(c.name) + "</a> " +
+        '<span class="small text-body-secondary">' + esc(c.birth_date) + " · " + esc(c.village_name) + " · " + esc((c.reason_labels || []).join("、")) + "</span></li>";
+    });
+    html += '</ul><button type="button" class="btn btn-warning" data-testid="not-same-child">' + esc(S.not_same_child) + "</button>";
+    main.innerHTML = html;
+    main.querySelector("button").addEventListener("click", async function () {
+      var body = Object.assign({}, entry.body, { not_duplicate_of: candidates.map(function (c) { return c.id; }) });
+      await Outbox.save({ client_id: entry.client_id, body: body, url: entry.url, method: entry.method });
       requestSync();
       location.hash = "#/outbox";
     });
