@@ -222,7 +222,10 @@ class DirectorDay(Counter):
         return {"child": child_id, "url": self.page.url}
 
     def register(self, id_number: str, name: str, birth_date: str, gender: str) -> dict[str, Any]:
-        self.open_link("/children/")
+        # From "my work" when it offers the registration, else through the archive's list.
+        self.open_link("/visits/")
+        if not self.page.locator('a[href="/children/new/"]:visible').count():
+            self.open_link("/children/")
         self.open_link("/children/new/")
         page = self.page
         page.wait_for_selector("input[name=id_number]")

@@ -51,9 +51,10 @@ def work_villages(user: User) -> list[Region]:
 
 def work_children(user: User, today: datetime.date) -> QuerySet[Child]:
     """Active children the user works with, by village (a director serving two villages reads
-    them one village after the other), and in each village overdue first (by the earliest due
-    date); then higher risk level first, and within a level due within 7 days, then the rest,
-    each by the earliest due date."""
+    them one village after the other), and in each village overdue first, then due within 7
+    days, then the rest; within each, higher risk level first (children.risk), then the
+    earliest due date. Risk orders the work that is due; it does not put a child visited
+    today before one due tomorrow."""
     children = Child.objects.visible_to(user).filter(status=Status.ACTIVE)
     villages = work_villages(user)
     if villages:
@@ -69,13 +70,8 @@ def work_children(user: User, today: datetime.date) -> QuerySet[Child]:
                 output_field=IntegerField(),
             )
         )
-        .annotate(overdue=Case(When(bucket=OVERDUE, then=Value(0)), default=Value(1)))
         .select_related("village")
-        # By village; overdue first (most overdue first); then higher risk first
-        # (children.risk).
-        .order_by(
-            "village__code", "overdue", "-risk_level", "bucket", "next_due", "name_pinyin", "pk"
-        )
+        .order_by("village__code", "bucket", "-risk_level", "next_due", "name_pinyin", "pk")
     )
 
 

@@ -210,3 +210,10 @@ def test_the_query_count_stays_constant(people, login):
         rectification(supervisor, XINGCHENG, today() + i * DAY, today() + 30 * DAY)
     make_user(Role.CHILD_DIRECTOR, ZHIDA)  # another director of the village changes nothing
     assert count() == before
+
+
+def test_my_work_offers_the_registration_to_those_who_may_register(people, uncertified, login):
+    page = login(people["director"]).get(reverse("visits:my_work")).content.decode()
+    assert 'data-testid="my-work-register"' in page and reverse("children:create") in page
+    gated = login(uncertified["director"]).get(reverse("visits:my_work")).content.decode()
+    assert 'data-testid="my-work-register"' not in gated
