@@ -24,11 +24,14 @@ from children.choices import CloseReason, Status
 from children.family import parents_of
 from children.fields import CHILD_FIELDS
 from children.models import AccessAction, AccessLog, Child, Parent
+from children.models_risk import RiskChange, RiskSignal
 from children.registration import ChildInput, child_save
 from core import clock, permissions, scoping
 from duplicates.models import ChildMerge
 from org.models import User
+from reports.risk import risk_reports_update
 from visits import cadence
+from visits.risk import risk_visits_update
 
 # The choices a merge offers besides the archive's own fields.
 EXTRA_CHOICES = ("village", "id_number", "carer_id_number", "categories", "parents")
@@ -37,8 +40,10 @@ SURVIVOR, MERGED = "survivor", "merged"
 
 
 def moved_relations() -> list[tuple[type[models.Model], str]]:
-    """The (model, foreign key name) of every kind of record that moves to the survivor."""
-    kept = {Parent, ChildMerge}
+    """The (model, foreign key name) of every kind of record that moves to the survivor. The
+    risk level's reasons and its history describe each archive as it was: they stay, and the
+    survivor's level is worked out again from the records it now holds."""
+    kept = {Parent, ChildMerge, RiskSignal, RiskChange}
     found: list[tuple[type[models.Model], str]] = []
     for rel in Child._meta.related_objects:
         model = rel.related_model
@@ -149,6 +154,9 @@ def child_merge_archives(
         merged._change_reason = merged.close_note  # type: ignore[attr-defined]
         merged.save()
         cadence.recompute(merged)
+        # The survivor's risk from the visits and mandatory reports it now holds.
+        risk_visits_update(child=survivor, now=now)
+        risk_reports_update(child_id=survivor.pk, now=now)
 
         record = ChildMerge.objects.create(
             survivor=survivor,
