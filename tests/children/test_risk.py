@@ -119,7 +119,7 @@ def test_an_archive_change_recomputes_and_keeps_the_history(people):
 def test_a_visit_raises_the_level_in_its_transaction_and_a_correction_lowers_it(people):
     child = registered(make_child(people["director"]))
     today = app_clock.today()
-    visit = log(people["director"], child, "home_visit", today, danger_found=True,
+    visit = log(people["director"], child, "home_visit", today, today=today, danger_found=True,
                 problems="被打")  # fmt: skip
     assert child.risk_level == HIGH
     [reason] = child.risk_reasons
@@ -137,7 +137,8 @@ def test_a_visit_raises_the_level_in_its_transaction_and_a_correction_lowers_it(
 def test_a_failed_write_leaves_the_level_as_it_was(people):
     child = registered(make_child(people["director"]))
     with pytest.raises(RuntimeError), transaction.atomic():
-        log(people["director"], child, "home_visit", app_clock.today(), danger_found=True)
+        log(people["director"], child, "home_visit", app_clock.today(), today=app_clock.today(),
+            danger_found=True)  # fmt: skip
         assert Child.objects.get(pk=child.pk).risk_level == HIGH  # inside: already there
         raise RuntimeError
     assert Child.objects.get(pk=child.pk).risk_level == LOW
@@ -245,7 +246,7 @@ def test_the_highest_tier_is_home_visited_monthly(people):
     key child; due dates derive from the frozen day."""
     today = app_clock.today()
     child = registered(make_child(people["director"]))
-    log(people["director"], child, "home_visit", today - datetime.timedelta(days=5))
+    log(people["director"], child, "home_visit", today - datetime.timedelta(days=5), today=today)
     last = today - datetime.timedelta(days=5)
     assert child.next_home_visit_due == calendar.add_months(last, 3)
     file_report(people["director"], child)
@@ -267,7 +268,7 @@ def test_my_work_puts_higher_risk_first_after_the_overdue(people):
                                  carer_capacity=""))  # fmt: skip
     overdue = registered(make_child(director, name="丙"))
     for c in (plain, high):
-        log(director, c, "home_visit", today)
+        log(director, c, "home_visit", today, today=today)
     order = [c.pk for c in visit_selectors.work_children(director, today)]
     assert order == [overdue.pk, high.pk, plain.pk]
 
