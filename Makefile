@@ -47,7 +47,7 @@ imports: $(STAMP)
 	$(PY) scripts/local-imports --max 28
 
 typecheck: $(STAMP)
-	$(BIN)/mypy core carecase org children training visits notifications reports stats exports supervision casefile duplicates fieldapp matching demo
+	$(BIN)/mypy core carecase org children training visits notifications reports stats exports supervision casefile duplicates fieldapp matching providers caseplans activities transfers demo
 
 migrations-check: $(STAMP)
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
