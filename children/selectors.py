@@ -8,7 +8,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.fields.array import ArrayContains  # type: ignore[attr-defined]
+from django.db import connections
+from django.db.models import Count, F, Func, Q, QuerySet, TextField, Value
 
 from children import crypto, idnumber
 from children.choices import Status
@@ -81,7 +84,23 @@ def search(queryset: QuerySet[Child], text: str) -> QuerySet[Child]:
         return queryset.filter(
             Q(name_pinyin__startswith=lowered) | Q(name_initials__startswith=lowered)
         )
-    return queryset.filter(name__contains=text)
+    return queryset.filter(name_q(queryset.db, text))
+
+
+TEXT_ARRAY: ArrayField[list[str], list[str]] = ArrayField(TextField())
+# Longest query served by the characters-and-pairs index of migration 0012 (PostgreSQL).
+NAME_GRAM_MAX = 2
+
+
+def name_q(alias: str, text: str) -> Q:
+    """汉字 name containing `text`. On PostgreSQL a query of one or two characters is looked up
+    in the GIN index over `carecase_name_grams(name)` (every substring that short is one of
+    the name's grams, so the condition is exact); longer ones use the trigram index through
+    `LIKE '%text%'`. Elsewhere a plain LIKE."""
+    if connections[alias].vendor == "postgresql" and len(text) <= NAME_GRAM_MAX:
+        grams = Func(F("name"), function="carecase_name_grams", output_field=TEXT_ARRAY)
+        return Q(ArrayContains(grams, Value([text], output_field=TEXT_ARRAY)))
+    return Q(name__contains=text)
 
 
 def archive_summary(user: User) -> dict[str, int]:

@@ -1,0 +1,57 @@
+"""The name search: every substring of a 汉字 name finds it, whatever its length (on
+PostgreSQL one or two characters go through the characters-and-pairs index, three and more
+through the trigram index; on SQLite a plain LIKE), and nothing else is found."""
+
+import datetime
+
+import pytest
+from django.db import connection
+
+from children.models import Child
+from children.selectors import NAME_GRAM_MAX, search
+from tests.factories import make_child
+
+NAMES = ["欧阳小明", "张小明", "王二", "明", "李四光"]
+
+
+@pytest.fixture
+def named(people):
+    for offset, name in enumerate(NAMES):
+        make_child(people["director"], name=name, birth_date=datetime.date(2014, 1, 1 + offset))
+
+
+def found(text: str) -> set[str]:
+    return set(search(Child.objects.all(), text).values_list("name", flat=True))
+
+
+def substrings(name: str) -> set[str]:
+    return {name[i:j] for i in range(len(name)) for j in range(i + 1, len(name) + 1)}
+
+
+@pytest.mark.django_db
+def test_every_substring_finds_exactly_the_names_containing_it(named):
+    queries = set().union(*(substrings(name) for name in NAMES)) | {"小红", "赵", "欧阳大"}
+    for text in sorted(queries):
+        assert found(text) == {name for name in NAMES if text in name}, text
+    assert any(len(q) <= NAME_GRAM_MAX for q in queries)
+    assert any(len(q) > NAME_GRAM_MAX for q in queries)
+
+
+@pytest.mark.django_db
+def test_like_wildcards_in_a_query_are_plain_characters(named):
+    assert found("%") == set()
+    assert found("_明") == set()
+    assert found("小%明") == set()
+
+
+@pytest.mark.django_db
+def test_short_queries_use_the_gram_index_on_postgresql(named):
+    if connection.vendor != "postgresql":
+        pytest.skip("the indexes of migration 0012 are PostgreSQL's")
+    for text, index in (("小明", "child_name_grams"), ("欧阳小", "child_name_trgm")):
+        sql, params = search(Child.objects.all(), text).query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("EXPLAIN " + sql, params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert index in plan, plan
