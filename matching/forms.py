@@ -6,42 +6,39 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from matching.models import Outcome
-from matching.sources import SOURCES, SourceKind
+from matching.sources import Source, SourceKind
 
 
 class UploadForm(forms.Form):
     source = forms.ChoiceField(label=_("Kind of list"), choices=SourceKind.choices)
     file = forms.FileField(label=_("File (.xlsx or .csv)"))
-    mapping = forms.CharField(
-        label=_("Column mapping"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_(
-            "Only when the file's headers are unusual: one line per column, "
-            "e.g. 姓名=学生姓名. The district's last mapping of the kind is reused."
-        ),
-    )
 
-    def clean_mapping(self) -> dict[str, str]:
-        source = SOURCES.get(self.data.get("source", ""))
-        labels = {str(f.label): f.key for f in source.fields()} if source else {}
-        keys = set(labels.values())
-        result: dict[str, str] = {}
-        for line in (self.cleaned_data.get("mapping") or "").splitlines():
-            if not line.strip():
-                continue
-            field, sep, header = line.partition("=")
-            key = labels.get(field.strip(), field.strip())
-            if not sep or key not in keys or not header.strip():
-                raise forms.ValidationError(
-                    _(
-                        "Write each line as field=header, with a field of this kind of list: "
-                        "%(fields)s."
-                    )
-                    % {"fields": "、".join(labels)}
-                )
-            result[key] = header.strip()
-        return result
+
+class MappingForm(forms.Form):
+    """One choice per field of the list's kind: which of the file's columns holds it (by
+    default the column the dry run recognised, or the district's last choice)."""
+
+    def __init__(
+        self,
+        data: Any = None,
+        *,
+        source: Source,
+        columns: list[str],
+        current: dict[str, str],
+    ) -> None:
+        super().__init__(data)
+        choices = [("", _("Recognise from the usual headers")), *((c, c) for c in columns)]
+        self.required_keys = {spec.key for spec in source.fields() if spec.required}
+        for spec in source.fields():
+            self.fields[spec.key] = forms.ChoiceField(
+                label=str(spec.label),
+                choices=choices,
+                required=False,
+                initial=current.get(spec.key, "") if current.get(spec.key) in columns else "",
+            )
+
+    def mapping(self) -> dict[str, str]:
+        return {key: header for key, header in self.cleaned_data.items() if header}
 
 
 class CloseForm(forms.Form):

@@ -76,6 +76,12 @@ def table_rows(stream: IO[bytes], name: str) -> Iterator[tuple[Any, ...]]:
     yield from (tuple(row) for row in csv.reader(io.StringIO(text), dialect))
 
 
+def header_row(stream: IO[bytes], name: str) -> list[str]:
+    """The texts of the file's first row, blanks left out."""
+    header = next(table_rows(stream, name), ())
+    return [text for text in (cell_text(h) for h in header) if text]
+
+
 @dataclass(slots=True)
 class Row:
     number: int

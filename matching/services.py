@@ -29,7 +29,7 @@ from matching.models import (
     Outcome,
     Review,
 )
-from matching.reading import Parsed, file_hash, read_list
+from matching.reading import Parsed, file_hash, header_row, read_list
 from matching.rules import findings_for
 from matching.sources import SOURCES
 from notifications.models import NotificationKind
@@ -95,21 +95,60 @@ def list_dry_run(
         file_hash=digest,
         original_name=(upload.name or "")[:200],
     )
-    parsed = _parse(upload, upload.name or "", record, mapping, today)
+    _check(record, upload, upload.name or "", mapping, today)
+    upload.seek(0)
+    record.file.save("list.bin", upload, save=False)
+    record.save()
+    return record
+
+
+def _check(
+    record: ListImport, stream: IO[bytes], name: str, mapping: dict[str, str], today: datetime.date
+) -> None:
+    """The dry run's report on `record` (unsaved): rows, matches by ID, bad rows and cells,
+    notes, and the headers used."""
+    parsed = _parse(stream, name, record, mapping, today)
     hashes = [row.id_hash for row in parsed.rows if row.id_hash]
     matched = 0
     for start in range(0, len(hashes), 2000):
         matched += Child.objects.filter(
-            region_code__startswith=district.prefix, id_hash__in=hashes[start : start + 2000]
+            region_code__startswith=record.district.prefix,
+            id_hash__in=hashes[start : start + 2000],
         ).count()
     record.row_count = parsed.row_count
     record.matched_count = matched
     record.headers = {**mapping, **parsed.headers}
     record.errors = [e.as_dict() for e in parsed.errors]
     record.warnings = [w.as_dict() for w in parsed.warnings[:MAX_WARNINGS]]
-    upload.seek(0)
-    record.file.save("list.bin", upload, save=False)
-    record.save()
+
+
+def list_columns(record: ListImport) -> list[str]:
+    """The headers of a checked list's file, for mapping them by hand; none once the file is
+    purged or unreadable."""
+    if not record.file:
+        return []
+    try:
+        with record.file.open("rb") as stream:
+            return header_row(stream, record.original_name)
+    except (SheetError, ValidationError, UnicodeDecodeError, OSError):
+        return []
+
+
+def list_remap(
+    *, by: User, pk: int, headers: dict[str, str], today: datetime.date | None = None
+) -> ListImport:
+    """Check a list again with the headers chosen by hand ({field key: header}, the others
+    recognised from their usual names). An imported list is left as it is."""
+    today = today or clock.today()
+    with transaction.atomic():
+        record = ListImport.objects.select_for_update().select_related("district").get(pk=pk)
+        if not may_import(by, record.district):
+            raise PermissionDenied(_("Lists are imported by the district's civil-affairs staff."))
+        if record.status != ListImportStatus.PREVIEWED or not record.file:
+            return record
+        with record.file.open("rb") as stream:
+            _check(record, stream, record.original_name, headers, today)
+        record.save()
     return record
 
 

@@ -7,6 +7,7 @@ app_name = "matching"
 urlpatterns = [
     path("", views.lists, name="lists"),
     path("<int:pk>/", views.list_detail, name="list_detail"),
+    path("<int:pk>/columns/", views.list_columns, name="list_columns"),
     path("review/", views.review, name="review"),
     path("rules/", views.finding_rules, name="rules"),
     path("findings/", views.findings, name="findings"),

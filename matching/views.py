@@ -15,7 +15,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from children.audit import log_access
 from children.models import AccessAction
@@ -25,10 +25,17 @@ from core.forms import add_service_errors
 from core.http import AuthenticatedRequest
 from core.roles import Role
 from matching import selectors, services
-from matching.forms import CloseForm, FindingRuleForm, UploadForm
-from matching.models import Finding, FindingRuleSet, Outcome, RuleCode
+from matching.forms import CloseForm, FindingRuleForm, MappingForm, UploadForm
+from matching.models import (
+    Finding,
+    FindingRuleSet,
+    ListImport,
+    ListImportStatus,
+    Outcome,
+    RuleCode,
+)
 from matching.rules import describe
-from matching.sources import SourceKind
+from matching.sources import SOURCES, SourceKind
 from org.models import Region
 
 PAGE_SIZE = 50
@@ -52,7 +59,6 @@ def lists(request: AuthenticatedRequest) -> HttpResponse:
             district=districts[0],
             source=form.cleaned_data["source"],
             upload=upload,
-            headers=form.cleaned_data["mapping"],
         )
         log_access(
             request,
@@ -89,17 +95,51 @@ def list_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         if done:
             messages.success(request, _("The list has been imported and matched."))
         return redirect("matching:list_detail", pk=record.pk)
+    return _list_page(request, record, None)
+
+
+def _list_page(
+    request: AuthenticatedRequest, record: ListImport, mapping: MappingForm | None
+) -> HttpResponse:
     errors = record.errors
+    if mapping is None and record.status == ListImportStatus.PREVIEWED:
+        columns = services.list_columns(record)
+        if columns:
+            mapping = MappingForm(
+                source=SOURCES[record.source], columns=columns, current=record.headers
+            )
     return render(
         request,
         "matching/list_detail.html",
         {
             "record": record,
+            "mapping": mapping,
             "file_errors": [e for e in errors if not e["row"]],
             "row_errors": [e for e in errors if e["row"]],
             "bad_rows": len({e["row"] for e in errors if e["row"]}),
         },
+        status=400 if mapping is not None and mapping.errors else 200,
     )
+
+
+@require_POST
+def list_columns(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The columns chosen by hand, and the list checked again with them."""
+    _districts(request)
+    record = scoping.get_visible_or_404(selectors.imports_for(request.user), request.user, pk=pk)
+    permissions.require_work(request.user)
+    form = MappingForm(
+        request.POST,
+        source=SOURCES[record.source],
+        columns=services.list_columns(record),
+        current=record.headers,
+    )
+    if not form.is_valid():
+        return _list_page(request, record, form)
+    record = services.list_remap(by=request.user, pk=record.pk, headers=form.mapping())
+    if not record.errors:
+        messages.success(request, _("The list has been checked again with these columns."))
+    return redirect("matching:list_detail", pk=record.pk)
 
 
 @require_http_methods(["GET", "POST"])

@@ -149,3 +149,46 @@ def test_open_for_counts_a_childs_open_findings(archive, imported):
     kids, _ids = archive
     assert Finding.objects.open_for([kids["pupil"].pk]).count() == 1
     assert Finding.objects.open_for([kids["disabled"].pk]).count() == 0
+
+
+def test_unusual_headers_are_mapped_on_the_check_page_and_kept_for_the_district(
+    people, archive, login
+):
+    _kids, ids = archive
+    client = login(people["civil"])
+    head = ["学生名", "证件", "出生", "所在村", "备注"]
+    upload = csv_file([head, ["王小红", ids["pupil"], "", "志达社区", "辍学"]])
+    response = client.post(reverse("matching:lists"), {"source": "edu_dropout", "file": upload})
+    detail = response["Location"]
+    body = client.get(detail).content.decode()
+    assert 'data-testid="file-error"' in body and 'data-testid="commit"' not in body
+    assert 'data-testid="column-mapping"' in body and '<option value="学生名">' in body
+    record = services.ListImport.objects.get()
+    columns = reverse("matching:list_columns", args=[record.pk])
+
+    # Another district's staff, a director, an unknown header: nothing is changed.
+    assert login(people["other_civil"]).post(columns, {"name": "学生名"}).status_code == 404
+    assert login(people["director"]).post(columns, {"name": "学生名"}).status_code == 404
+    client = login(people["civil"])
+    assert client.post(columns, {"name": "不存在的列"}).status_code == 400
+    record.refresh_from_db()
+    assert record.errors
+
+    response = client.post(
+        columns,
+        {"name": "学生名", "id_number": "证件", "village": "所在村", "status": "备注"},
+    )
+    assert response.status_code == 302
+    record.refresh_from_db()
+    assert record.errors == [] and record.matched_count == 1
+    assert record.headers["name"] == "学生名"
+    body = client.get(detail).content.decode()
+    assert 'data-testid="commit"' in body
+    client.post(detail)
+    assert Finding.objects.get().rule == RuleCode.DROPOUT
+
+    # The next file of the kind, with the same headers, needs no mapping.
+    again = csv_file([head, ["王小红", ids["pupil"], "", "志达社区", "长期旷课"]])
+    response = client.post(reverse("matching:lists"), {"source": "edu_dropout", "file": again})
+    second = services.ListImport.objects.exclude(pk=record.pk).get()
+    assert second.errors == [] and second.matched_count == 1
