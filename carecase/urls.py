@@ -8,6 +8,7 @@ from carecase.auth_views import LoginView, PasswordChangeView
 from casefile import urls as casefile_urls
 from children import audit_views
 from children import urls as children_urls
+from exports import urls_roster as roster_urls
 from fieldapp import views as field_views
 
 urlpatterns = [
@@ -28,10 +29,16 @@ urlpatterns = [
     path("sw.js", field_views.service_worker, name="service_worker"),
     path("manifest.webmanifest", field_views.manifest, name="web_manifest"),
     path("org/", include("org.urls")),
-    # The archive's pages and, in the same namespace, the archive page of one child (casefile).
+    # The archive's pages and, in the same namespace, the archive page of one child (casefile)
+    # and the roster export (exports).
     path(
         "children/",
-        include((children_urls.urlpatterns + casefile_urls.urlpatterns, children_urls.app_name)),
+        include(
+            (
+                children_urls.urlpatterns + casefile_urls.urlpatterns + roster_urls.urlpatterns,
+                children_urls.app_name,
+            )
+        ),
     ),
     path("training/", include("training.urls")),
     path("notifications/", include("notifications.urls")),

@@ -1,11 +1,8 @@
-"""Pages for roster import (district civil affairs) and roster export (every data role)."""
+"""Pages for roster import (district civil affairs); the export is exports/roster_views.py."""
 
 from __future__ import annotations
 
-import csv
 import io
-import tempfile
-from collections.abc import Iterator
 from typing import Any
 
 from django import forms
@@ -17,33 +14,24 @@ from django.http import (
     Http404,
     HttpResponse,
     HttpResponseBase,
-    StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
-from django.utils.cache import add_never_cache_headers
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from children import idnumber, roster_writing
+from children import roster_writing
 from children.audit import log_access
-from children.choices import Category, Status
-from children.models import AccessAction, Child
+from children.models import AccessAction
 from children.models_roster import RosterImport
-from children.roster_columns import EXPORT_HEADERS
 from children.roster_import import roster_dry_run, roster_import
-from children.selectors import DEFAULT_SORT, SORTS, ChildFilter, children_for
-from core import clock, permissions, scoping
+from core import clock, permissions
 from core.http import AuthenticatedRequest
-from core.roles import DATA_ROLES
-from core.spreadsheets import XLSX_TYPE, SheetError, csv_safe
+from core.spreadsheets import XLSX_TYPE, SheetError
 from org.models import User
 
 TEMPLATE_FILENAME = "儿童名册导入模板.xlsx"
-EXPORT_FILENAME = "儿童名册-{date:%Y%m%d}.{suffix}"
-EXPORT_CHUNK = 2000
 
 
 # --- Import ----------------------------------------------------------------------------------
@@ -170,98 +158,3 @@ def import_commit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         % {"new": result.created, "updated": result.updated, "unchanged": result.unchanged},
     )
     return redirect("children:import_preview", pk=record.pk)
-
-
-# --- Export ----------------------------------------------------------------------------------
-
-
-def _require_children_role(request: AuthenticatedRequest) -> None:
-    if not scoping.get_scope(request.user).has_role(*DATA_ROLES):
-        raise PermissionDenied(_("Your roles do not include children's archives."))
-
-
-def _filter_from(request: AuthenticatedRequest) -> ChildFilter:
-    """The list page's filters, from the query string (anything unknown is ignored)."""
-    get = request.GET
-    category = get.get("category", "")
-    status = get.get("status", "")
-    sort = get.get("sort", "") or DEFAULT_SORT
-    return ChildFilter(
-        q=get.get("q", "").strip()[:50],
-        region=get.get("region", "").strip()[:12],
-        category=category if category in Category.values else "",
-        status=status if status in Status.values else "",
-        key=get.get("key", "") if get.get("key") in ("0", "1") else "",
-        sort=sort if sort in SORTS else DEFAULT_SORT,
-    )
-
-
-def describe_filter(flt: ChildFilter, fmt: str, full_ids: bool) -> str:
-    """The filter of an export for the access log. A searched ID number is masked: the log
-    must not become a list of identity numbers."""
-    parts = [fmt]
-    for name in ("region", "category", "status", "key", "q"):
-        value = getattr(flt, name)
-        if value:
-            if name == "q" and any(ch.isdigit() for ch in value):
-                value = idnumber.mask(idnumber.normalize(value))
-            parts.append(f"{name}={value}")
-    parts.append("ids=full" if full_ids else "ids=masked")
-    return " ".join(parts)
-
-
-def _export(request: AuthenticatedRequest, fmt: str) -> tuple[Any, bool, str, int]:
-    _require_children_role(request)
-    flt = _filter_from(request)
-    full_ids = permissions.can_export_identifier(request.user)
-    queryset = children_for(request.user, flt)
-    count = queryset.count()
-    log_access(
-        request, AccessAction.EXPORT, scope=describe_filter(flt, fmt, full_ids), row_count=count
-    )
-    queryset = queryset.select_related("village").prefetch_related("categories", "parents")
-    filename = EXPORT_FILENAME.format(date=clock.today(), suffix=fmt)
-    return queryset, full_ids, filename, count
-
-
-class _Echo:
-    """A file-like object whose write returns the line, for streaming csv.writer."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_lines(children: Iterator[Child], full_ids: bool) -> Iterator[bytes]:
-    writer = csv.writer(_Echo())
-    yield "\ufeff".encode()
-    yield writer.writerow(EXPORT_HEADERS).encode()
-    for values in roster_writing.rows_for_export(children, full_ids):
-        yield writer.writerow([csv_safe(v) for v in values]).encode()
-
-
-@require_GET
-def export_csv(request: AuthenticatedRequest) -> HttpResponseBase:
-    """The roster as CSV (UTF-8 with BOM, so Excel reads the Chinese), streamed in chunks:
-    constant memory and a constant number of queries per chunk."""
-    queryset, full_ids, filename, _count = _export(request, "csv")
-    response = StreamingHttpResponse(
-        _csv_lines(queryset.iterator(chunk_size=EXPORT_CHUNK), full_ids),
-        content_type="text/csv; charset=utf-8",
-    )
-    response["Content-Disposition"] = content_disposition_header(True, filename) or ""
-    add_never_cache_headers(response)
-    return response
-
-
-@require_GET
-def export_xlsx(request: AuthenticatedRequest) -> HttpResponseBase:
-    """The roster as .xlsx, written row by row (openpyxl write-only) to a temporary file."""
-    queryset, full_ids, filename, _count = _export(request, "xlsx")
-    stream = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - FileResponse closes it
-    roster_writing.write_xlsx(
-        roster_writing.rows_for_export(queryset.iterator(chunk_size=EXPORT_CHUNK), full_ids), stream
-    )
-    stream.seek(0)
-    response = FileResponse(stream, as_attachment=True, filename=filename, content_type=XLSX_TYPE)
-    add_never_cache_headers(response)
-    return response

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from typing import IO, Any
 
@@ -149,8 +150,11 @@ def write_template(file: IO[bytes]) -> None:
     workbook.save(file)
 
 
-def write_xlsx(rows: Iterable[list[Any]], file: IO[bytes]) -> int:
-    """An export workbook written in constant memory; returns the number of rows."""
+def write_xlsx(
+    rows: Iterable[list[Any]], file: IO[bytes], sheet_rows: int = spreadsheets.SHEET_ROWS
+) -> int:
+    """An export workbook written in constant memory, continued in further sheets past
+    `sheet_rows` rows; returns the number of rows."""
     return spreadsheets.write_xlsx(
         rows,
         file,
@@ -159,4 +163,22 @@ def write_xlsx(rows: Iterable[list[Any]], file: IO[bytes]) -> int:
         widths=[c.width for c in COLUMNS] + [8, 8, 16],
         text_columns=frozenset(i for i, c in enumerate(COLUMNS) if c.as_text),
         date_columns=frozenset(i for i, c in enumerate(COLUMNS) if c.kind == DATE),
+        sheet_rows=sheet_rows,
     )
+
+
+class _Echo:
+    """A file-like object whose write returns the line, for csv.writer line by line."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(rows: Iterable[list[Any]]) -> Iterator[bytes]:
+    """The roster as CSV lines (UTF-8 with BOM, so Excel reads the Chinese); a cell that
+    would start a formula is made text."""
+    writer = csv.writer(_Echo())
+    yield "\ufeff".encode()
+    yield writer.writerow(EXPORT_HEADERS).encode()
+    for values in rows:
+        yield writer.writerow([spreadsheets.csv_safe(v) for v in values]).encode()

@@ -7,6 +7,4 @@ urlpatterns = [
     path("import/template.xlsx", roster_views.import_template, name="import_template"),
     path("import/<int:pk>/", roster_views.import_preview, name="import_preview"),
     path("import/<int:pk>/commit/", roster_views.import_commit, name="import_commit"),
-    path("export.csv", roster_views.export_csv, name="export_csv"),
-    path("export.xlsx", roster_views.export_xlsx, name="export_xlsx"),
 ]

@@ -239,6 +239,15 @@ class MarkedRow(list[Any]):
         self.marked = frozenset(marked)
 
 
+# Excel's rows per sheet (1,048,576), less the header row.
+SHEET_ROWS = 1_048_575
+
+
+def sheets_for(rows: int, sheet_rows: int = SHEET_ROWS) -> int:
+    """The sheets `write_xlsx` writes for `rows` rows."""
+    return max(1, -(-rows // sheet_rows))
+
+
 def write_xlsx(
     rows: Iterable[Sequence[Any]],
     file: IO[bytes],
@@ -248,24 +257,34 @@ def write_xlsx(
     widths: Sequence[int],
     text_columns: frozenset[int] = frozenset(),
     date_columns: frozenset[int] = frozenset(),
+    sheet_rows: int = SHEET_ROWS,
 ) -> int:
     """An export workbook written in constant memory (openpyxl write-only); returns the number
-    of rows. Text starting with "=" stays text, never a formula; `text_columns` and
-    `date_columns` (0-based) are formatted as text and as dates; the marked cells of a
-    `MarkedRow` are filled."""
+    of rows. Past `sheet_rows` rows (Excel's limit, less the header) the rows go on in another
+    sheet with the same header ("名册 (2)", …): `sheets_for(rows)` tells how many. Text
+    starting with "=" stays text, never a formula; `text_columns` and `date_columns`
+    (0-based) are formatted as text and as dates; the marked cells of a `MarkedRow` are
+    filled."""
     workbook = Workbook(write_only=True)
-    out = workbook.create_sheet(sheet)
-    for index, width in enumerate(widths, start=1):
-        out.column_dimensions[get_column_letter(index)].width = width
     bold = Font(bold=True)
-    header = []
-    for title in headers:
-        cell = WriteOnlyCell(out, value=title)
-        cell.font = bold
-        header.append(cell)
-    out.append(header)
+
+    def new_sheet(number: int) -> Any:
+        out = workbook.create_sheet(sheet if number == 1 else f"{sheet} ({number})")
+        for index, width in enumerate(widths, start=1):
+            out.column_dimensions[get_column_letter(index)].width = width
+        header = []
+        for title in headers:
+            cell = WriteOnlyCell(out, value=title)
+            cell.font = bold
+            header.append(cell)
+        out.append(header)
+        return out
+
+    out = new_sheet(1)
     count = 0
     for values in rows:
+        if count and count % sheet_rows == 0:
+            out = new_sheet(count // sheet_rows + 1)
         cells = []
         marked: frozenset[int] = getattr(values, "marked", frozenset())
         for index, value in enumerate(values):

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from children import national
 from children.models import AccessAction, AccessLog
 from core import clock, permissions, scoping
+from exports import roster
 from exports.models import (
     EXPORT_LIFETIME,
     ExportJob,
@@ -30,6 +31,7 @@ from exports.models import (
     NationalMode,
 )
 from exports.selectors import export_areas, last_national_export, log_scope
+from org.models import Region
 from stats.workbook import build_statistics_workbook
 
 logger = logging.getLogger(__name__)
@@ -116,7 +118,19 @@ def _build_national(
 BUILDERS: dict[str, Callable[[ExportJob, Any, Callable[[int, str], None]], Any]] = {
     ExportKind.STATISTICS: _build_statistics,
     ExportKind.NATIONAL: _build_national,
+    ExportKind.ROSTER: roster.build_roster,
 }
+
+
+def _still_serves(job: ExportJob, user: Any) -> bool:
+    """The requester still serves the job's area: a roster's region is still in their scope,
+    a workbook's area still one they may export."""
+    if not user.is_active:
+        return False
+    if job.kind == ExportKind.ROSTER:
+        return Region.objects.visible_to(user).filter(pk=job.area_id).exists()
+    return job.area_id in {a.pk for a in export_areas(user)}
+
 
 # Access-log rows per child are written in batches of this many (one INSERT each).
 LOG_BATCH = 2000
@@ -187,11 +201,11 @@ def run_export(job_id: Any, *, now: datetime.datetime | None = None) -> ExportJo
         with translation.override(language), tempfile.TemporaryFile() as out:
             user = job.requested_by
             scoping.forget_scope(user)
-            if not user.is_active or job.area_id not in {a.pk for a in export_areas(user)}:
+            if not _still_serves(job, user):
                 raise ExportRefused(_("You no longer serve this region, so it cannot be exported."))
             result = BUILDERS[job.kind](job, out, _progress_writer(job.pk))
             out.seek(0)
-            job.file.save(f"{job.pk.hex}.xlsx", File(out), save=False)
+            job.file.save(f"{job.pk.hex}.{job.suffix}", File(out), save=False)
     except ExportRefused as exc:
         _fail(job, str(exc))
     except Exception:

@@ -24,6 +24,7 @@ EXPORT_LIFETIME = datetime.timedelta(days=7)
 class ExportKind(models.TextChoices):
     STATISTICS = "statistics", _("Statistics workbook")
     NATIONAL = "national", _("For the national children's welfare system")
+    ROSTER = "roster", _("Children's roster")
 
 
 class NationalMode(models.TextChoices):
@@ -114,8 +115,15 @@ class ExportJob(models.Model):
             and (self.expires_at is None or self.expires_at > now)
         )
 
+    @property
+    def suffix(self) -> str:
+        """The file's format: a roster's CSV or XLSX, every other export a workbook."""
+        return "csv" if self.params.get("format") == "csv" else "xlsx"
+
     def download_name(self) -> str:
         on = self.params.get("date", "")
+        if self.kind == ExportKind.ROSTER:
+            return f"儿童名册-{self.area.code}-{on.replace('-', '')}.{self.suffix}"
         if self.kind == ExportKind.NATIONAL:
             return f"national-{self.params.get('mode', '')}-{self.area.code}-{on}.xlsx"
         return f"{self.kind}-{self.area.code}-{on}.xlsx"

@@ -23,6 +23,8 @@ from django.utils.translation import gettext as _
 
 from children.audit import log_access
 from children.models import AccessAction
+from children.selectors import ChildFilter
+from core import clock
 from core.http import signed_in
 from core.regions import Level
 from exports import tasks
@@ -31,6 +33,7 @@ from exports.models import (
     ExportKind,
     NationalMode,
 )
+from exports.roster import FILTER_FIELDS, FORMATS, roster_area
 from exports.selectors import (
     export_areas,
     job_or_404,
@@ -122,6 +125,26 @@ def export_request(
             tasks.run_export_job.delay(job_id)
 
         transaction.on_commit(enqueue)
+    return job
+
+
+def roster_export_request(*, user: User, flt: ChildFilter, fmt: str) -> ExportJob:
+    """Queue a roster export for `user` (run after commit; the worker reads the archive
+    again in the user's scope, as it is then)."""
+    if fmt not in FORMATS:
+        raise Http404
+    params: dict[str, Any] = {
+        "format": fmt,
+        "filter": {name: getattr(flt, name) for name in FILTER_FIELDS},
+        "date": (flt.today or clock.today()).isoformat(),
+        "language": translation.get_language() or settings.LANGUAGE_CODE,
+    }
+    with transaction.atomic():
+        job = ExportJob.objects.create(
+            kind=ExportKind.ROSTER, params=params, area=roster_area(user, flt), requested_by=user
+        )
+        job_id = str(job.pk)
+        transaction.on_commit(lambda: tasks.run_export_job.delay(job_id))
     return job
 
 
