@@ -451,6 +451,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "matching.tasks.purge_list_files",
         "schedule": crontab(hour=3, minute=25),
     },
+    # Care activities (issue 17): villages without a safety-education activity this year,
+    # told to the town's supervisor from the day of the last quarter the district's rule sets.
+    "activities-remind-safety-education": {
+        "task": "activities.tasks.remind_safety_education",
+        "schedule": crontab(hour=8, minute=20),
+    },
     "worker-heartbeat": {
         "task": "carecase.tasks.heartbeat",
         "schedule": env_int("HEARTBEAT_SECONDS", 60, minimum=5),
