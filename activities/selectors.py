@@ -48,6 +48,7 @@ def activities_for(user: User, params: Mapping[str, Any] | None = None) -> Query
     return (
         activities.select_related("region", "provider")
         .annotate(children_count=Count("attendances"))
+        .order_by("-held_on", "-pk")
         .prefetch_related(
             Prefetch(
                 "attendances",
