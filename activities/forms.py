@@ -100,7 +100,9 @@ class ActivityForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     title = forms.CharField(label=_("Title"), max_length=100)
-    held_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    held_on = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     place = forms.CharField(label=_("Place"), max_length=200)
     children = forms.ModelMultipleChoiceField(
         label=_("Children who took part"),

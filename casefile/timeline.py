@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from activities.models import Attendance
 from children.choices import Category, ParentRelation
 from children.models import Assistance, Attachment, Child, Parent, Problem, Referral, WorkNote
-from activities.models import Attendance
 from core.scoping import get_scope, visible_q
 from duplicates.models import ChildMerge
 from org.models import User

@@ -22,9 +22,7 @@ def kids(people):
         make_child(director, name=name, birth_date=D(2014, 5, n + 1))
         for n, name in enumerate(names)
     ]
-    xingcheng = make_child(
-        people["neighbour"], XINGCHENG, name="周星", birth_date=D(2013, 4, 1)
-    )
+    xingcheng = make_child(people["neighbour"], XINGCHENG, name="周星", birth_date=D(2013, 4, 1))
     xiushan = make_child(people["other_director"], CHENGUANG, name="吴秀", birth_date=D(2013, 4, 2))
     return {"zhida": zhida, "xingcheng": xingcheng, "xiushan": xiushan}
 

@@ -78,8 +78,11 @@ def test_bad_input_is_a_400_on_the_field_and_nothing_is_saved(people, kids):
 
 def test_outsiders_get_404_and_see_no_child(people, kids):
     town = record(
-        people["supervisor"], [kids["zhida"][0], kids["xingcheng"]], area_code=JINGGUAN,
-        kind="reading", topics=[],
+        people["supervisor"],
+        [kids["zhida"][0], kids["xingcheng"]],
+        area_code=JINGGUAN,
+        kind="reading",
+        topics=[],
     )
     url = f"/api/v1/activities/{town.pk}/"
     for name in ("director", "neighbour", "other_supervisor", "sysadmin"):

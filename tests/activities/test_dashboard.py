@@ -23,7 +23,8 @@ def test_figures_by_type_and_area(people, kids):
     d = selectors.dashboard(people["supervisor"], clock.today().year)
     assert d.total == 3 and d.by_kind["safety"] == 1 and d.by_kind["holiday"] == 1
     rows = {row.code: row for row in d.areas}
-    assert rows[ZHIDA].counts == {"safety": 1, "reading": 1} and rows[ZHIDA].name == region(ZHIDA).name
+    assert rows[ZHIDA].counts == {"safety": 1, "reading": 1}
+    assert rows[ZHIDA].name == region(ZHIDA).name
     assert rows[JINGGUAN].counts == {"holiday": 1}  # the town's own row
     # 星城 had no safety activity; 志达 had one. Children: 4 of 志达 and 星城 took part.
     villages = [v.code for v in d.villages_without_safety]
@@ -61,8 +62,14 @@ def test_the_page_takes_a_fixed_number_of_queries(
         client.get(reverse("activities:dashboard"))
     for n in range(5):
         record(people["director"], kids["zhida"][n:], kind="reading", topics=[])
-        record(people["supervisor"], [kids["xingcheng"]], area_code=JINGGUAN, topics=[],
-               kind="holiday", held_on=clock.today() - datetime.timedelta(days=n))
+        record(
+            people["supervisor"],
+            [kids["xingcheng"]],
+            area_code=JINGGUAN,
+            topics=[],
+            kind="holiday",
+            held_on=clock.today() - datetime.timedelta(days=n),
+        )
     with django_assert_max_num_queries(len(first.captured_queries)):
         body = client.get(reverse("activities:dashboard")).content.decode()
     assert 'data-area="500109110000"' in body

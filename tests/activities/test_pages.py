@@ -11,15 +11,12 @@ from activities.models import Activity, Attendance
 from children.models import Child
 from core import clock
 from tests.activities.conftest import png, record
-from tests.factories import JINGGUAN, TIANSHENG
+from tests.factories import JINGGUAN, TIANSHENG, ZHIDA, region
 
 pytestmark = pytest.mark.django_db
 
 
 def form_data(kids, **overrides):
-    from tests.factories import region
-    from tests.factories import ZHIDA
-
     data = {
         "client_uuid": str(uuid.uuid4()),
         "region": region(ZHIDA).pk,
@@ -36,9 +33,7 @@ def form_data(kids, **overrides):
     return data
 
 
-def test_a_director_records_an_activity_and_it_shows_on_each_childs_timeline(
-    people, kids, login
-):
+def test_a_director_records_an_activity_and_it_shows_on_each_childs_timeline(people, kids, login):
     client = login(people["director"])
     page = client.get(reverse("activities:new"))
     assert page.status_code == 200 and "data-attendance" in page.content.decode()
@@ -92,9 +87,10 @@ def test_another_villages_director_cannot_see_or_add_her_children(people, kids, 
     photo_404 = neighbour.get(reverse("activities:photo", args=[1]))
     assert photo_404.status_code == 404
     response = neighbour.post(reverse("activities:new"), form_data(kids["zhida"]))
-    assert response.status_code == 400 and not Activity.objects.filter(
-        created_by=people["neighbour"]
-    ).exists()
+    assert (
+        response.status_code == 400
+        and not Activity.objects.filter(created_by=people["neighbour"]).exists()
+    )
     for name in ("other_director", "other_supervisor", "other_civil", "sysadmin", "nobody"):
         response = login(people[name]).get(reverse("activities:detail", args=[activity.pk]))
         assert response.status_code == 404, name
@@ -104,8 +100,12 @@ def test_another_villages_director_cannot_see_or_add_her_children(people, kids, 
 def test_the_town_supervisor_sees_her_towns_activities(people, kids, login):
     village = record(people["director"], kids["zhida"])
     town = record(
-        people["supervisor"], [kids["zhida"][0], kids["xingcheng"]], area_code=JINGGUAN,
-        title="镇级家庭教育讲座", kind="family_education", topics=[],
+        people["supervisor"],
+        [kids["zhida"][0], kids["xingcheng"]],
+        area_code=JINGGUAN,
+        title="镇级家庭教育讲座",
+        kind="family_education",
+        topics=[],
     )
     elsewhere = record(people["civil"], [], area_code=TIANSHENG, title="天生街道活动")
     listing = login(people["supervisor"]).get(reverse("activities:list")).content.decode()
@@ -121,14 +121,19 @@ def test_the_town_supervisor_sees_her_towns_activities(people, kids, login):
 
 def test_attendance_never_names_a_child_outside_the_readers_scope(people, kids, login):
     activity = record(
-        people["supervisor"], [kids["zhida"][0], kids["xingcheng"]], area_code=JINGGUAN,
-        kind="reading", topics=[],
+        people["supervisor"],
+        [kids["zhida"][0], kids["xingcheng"]],
+        area_code=JINGGUAN,
+        kind="reading",
+        topics=[],
     )
     # One of them has since moved out of the town (her archive with another village).
     Child.objects.filter(pk=kids["xingcheng"].pk).update(region_code="500109001028")
-    body = login(people["supervisor"]).get(
-        reverse("activities:detail", args=[activity.pk])
-    ).content.decode()
+    body = (
+        login(people["supervisor"])
+        .get(reverse("activities:detail", args=[activity.pk]))
+        .content.decode()
+    )
     assert kids["zhida"][0].name in body and "周星" not in body
     assert 'data-testid="other-attendees"' in body
     assert Attendance.objects.filter(activity=activity).count() == 2

@@ -68,9 +68,7 @@ def test_a_director_organises_only_for_her_village(people, kids):
     assert "region" in caught.value.message_dict
     with pytest.raises(ValidationError):
         record(people["director"], area_code=XINGCHENG)
-    assert [r.code for r in services.organiser_regions(people["director"])] == [
-        "500109110004"
-    ]
+    assert [r.code for r in services.organiser_regions(people["director"])] == ["500109110004"]
 
 
 def test_a_supervisor_records_a_town_activity_with_children_of_two_villages(people, kids):
