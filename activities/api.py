@@ -21,9 +21,10 @@ from activities import selectors, services
 from activities.models import Activity
 from activities.serializers import (
     ActivityCreateSerializer,
+    ActivityDashboardSerializer,
     ActivityFilterSerializer,
     ActivitySerializer,
-    DashboardSerializer,
+    ActivityYearSerializer,
 )
 from children.models import Child
 from core import clock, permissions
@@ -134,14 +135,17 @@ class ActivityViewSet(
         activity = selectors.activities_for(self.request.user).prefetch_related("photos").get(pk=pk)
         return ActivitySerializer(activity).data
 
-    @extend_schema(parameters=[OpenApiParameter("year", int)], responses={200: DashboardSerializer})
+    @extend_schema(
+        parameters=[OpenApiParameter("year", int)], responses={200: ActivityDashboardSerializer}
+    )
     @action(detail=False, methods=["get"])
     def summary(self, request: AuthenticatedApiRequest) -> Response:
         """The year's figures in the caller's regions: activities by type and area, the
         villages without a safety-education activity, the children who took part in none."""
         if not services.sees_activities(request.user):
             raise exceptions.NotFound
-        value = str(request.query_params.get("year", ""))
-        year = int(value) if value.isdigit() else clock.today().year
+        params = ActivityYearSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        year = params.validated_data.get("year") or clock.today().year
         figures = selectors.dashboard(request.user, year)
-        return Response(DashboardSerializer(figures).data)
+        return Response(ActivityDashboardSerializer(figures).data)

@@ -8,7 +8,7 @@ from activities.models import Activity, ActivityKind, SafetyTopic
 from activities.services import MAX_CHILDREN, MAX_PHOTOS
 
 
-class AttendeeSerializer(serializers.Serializer[Any]):
+class ActivityAttendeeSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField(source="child.pk")
     name = serializers.CharField(source="child.name")
     village = serializers.CharField(source="child.village.name")
@@ -23,7 +23,7 @@ class ActivitySerializer(serializers.ModelSerializer[Activity]):
     )
     children_count = serializers.IntegerField(read_only=True)
     # Only the children the caller may see; `children_count` counts them all.
-    children = AttendeeSerializer(source="seen_attendances", many=True, read_only=True)
+    children = ActivityAttendeeSerializer(source="seen_attendances", many=True, read_only=True)
     photos = serializers.SerializerMethodField()
 
     class Meta:
@@ -83,24 +83,28 @@ class ActivityFilterSerializer(serializers.Serializer[Any]):
     region = serializers.IntegerField(required=False)
 
 
-class AreaSerializer(serializers.Serializer[Any]):
+class ActivityYearSerializer(serializers.Serializer[Any]):
+    year = serializers.IntegerField(required=False, min_value=2000, max_value=2100)
+
+
+class ActivityAreaSerializer(serializers.Serializer[Any]):
     code = serializers.CharField()
     name = serializers.CharField()
     counts = serializers.DictField(child=serializers.IntegerField())
     total = serializers.IntegerField()
 
 
-class VillageSerializer(serializers.Serializer[Any]):
+class ActivityVillageSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField(source="pk")
     code = serializers.CharField()
     name = serializers.CharField()
 
 
-class DashboardSerializer(serializers.Serializer[Any]):
+class ActivityDashboardSerializer(serializers.Serializer[Any]):
     year = serializers.IntegerField()
     total = serializers.IntegerField()
     by_kind = serializers.DictField(child=serializers.IntegerField())
-    areas = AreaSerializer(many=True)
-    villages_without_safety = VillageSerializer(many=True)
+    areas = ActivityAreaSerializer(many=True)
+    villages_without_safety = ActivityVillageSerializer(many=True)
     children_total = serializers.IntegerField()
     children_without_count = serializers.IntegerField()

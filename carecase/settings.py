@@ -354,6 +354,8 @@ SPECTACULAR_SETTINGS = {
         "ParentStatusEnum": "children.choices.ParentStatus",
         "RiskLevelEnum": "children.risk.LEVEL_KEY_CHOICES",
         "RiskSourceEnum": "children.models_risk.RiskSource",
+        "ActivityKindEnum": "activities.models.ActivityKind",
+        "SafetyTopicEnum": "activities.models.SafetyTopic",
     },
 }
 
