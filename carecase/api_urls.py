@@ -1,6 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from activities.api import ActivityViewSet
 from children import duplicates_api
 from children.api import RECORD_VIEWSETS, ChildViewSet
 from children.risk_views import risk_rises_api
@@ -33,6 +34,7 @@ router.register("visits", visits_api.VisitViewSet, basename="visit")
 router.register("inspections", visits_api.InspectionViewSet, basename="inspection")
 router.register("rectifications", visits_api.RectificationViewSet, basename="rectification")
 router.register("findings", FindingViewSet, basename="finding")
+router.register("activities", ActivityViewSet, basename="activity")
 router.register("reports", ReportViewSet, basename="report")
 router.register("stats", StatsViewSet, basename="stats")
 router.register("exports", ExportJobViewSet, basename="export-job")

@@ -354,6 +354,8 @@ SPECTACULAR_SETTINGS = {
         "ParentStatusEnum": "children.choices.ParentStatus",
         "RiskLevelEnum": "children.risk.LEVEL_KEY_CHOICES",
         "RiskSourceEnum": "children.models_risk.RiskSource",
+        "ActivityKindEnum": "activities.models.ActivityKind",
+        "SafetyTopicEnum": "activities.models.SafetyTopic",
     },
 }
 
@@ -450,6 +452,12 @@ CELERY_BEAT_SCHEDULE = {
     "matching-purge-list-files": {
         "task": "matching.tasks.purge_list_files",
         "schedule": crontab(hour=3, minute=25),
+    },
+    # Care activities (issue 17): villages without a safety-education activity this year,
+    # told to the town's supervisor from the day of the last quarter the district's rule sets.
+    "activities-remind-safety-education": {
+        "task": "activities.tasks.remind_safety_education",
+        "schedule": crontab(hour=8, minute=20),
     },
     "worker-heartbeat": {
         "task": "carecase.tasks.heartbeat",

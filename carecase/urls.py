@@ -48,6 +48,7 @@ urlpatterns = [
     path("stats/", include("stats.urls")),
     path("exports/", include("exports.urls")),
     path("duplicates/", include("duplicates.urls")),
+    path("activities/", include("activities.urls")),
     path("supervision/", include("supervision.urls")),
     path("security/lockouts/", security_views.lockouts, name="lockouts"),
     path("audit/access-log/", audit_views.access_log, name="access_log"),

@@ -1,5 +1,6 @@
-"""The child's timeline: the archive's own history, its records, visits and the steps of the
-mandatory reports about the child that the viewer may see, newest first."""
+"""The child's timeline: the archive's own history, its records, visits, the care activities
+the child took part in, and the steps of the mandatory reports about the child that the viewer
+may see, newest first."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from activities.models import Attendance
 from children.choices import Category, ParentRelation
 from children.models import Assistance, Attachment, Child, Parent, Problem, Referral, WorkNote
-from core.scoping import visible_q
+from core.scoping import get_scope, visible_q
 from duplicates.models import ChildMerge
 from org.models import User
 from reports.models import MandatoryReport, ReportStep, StepKind
@@ -253,9 +255,40 @@ def timeline(child: Child, limit: int = 300, viewer: User | None = None) -> list
             )
         )
     entries += _merge_entries(child)
+    entries += _activity_entries(child, viewer, limit)
     if viewer is not None:
         entries += _report_entries(child, viewer, limit)
     entries.sort(key=lambda e: e.when, reverse=True)
+    return entries
+
+
+def _activity_entries(child: Child, viewer: User | None, limit: int) -> list[TimelineEntry]:
+    """The care activities the child took part in (one query). The entry says what, when and
+    where, never who else took part; it links to the activity only for a viewer whose scope
+    holds the organising area (a town's activity is not a village director's page)."""
+    scope = get_scope(viewer)
+    entries = []
+    for attendance in (
+        Attendance.objects.filter(child=child)
+        .select_related("activity__region", "activity__provider", "activity__created_by")
+        .order_by("-activity__held_on", "-pk")[:limit]
+    ):
+        activity = attendance.activity
+        organiser = activity.region.name
+        if activity.provider is not None:
+            organiser = f"{organiser} · {activity.provider.name}"
+        entries.append(
+            TimelineEntry(
+                activity.created_at,
+                "activity",
+                f"{activity.get_kind_display()}: {activity.title} · {activity.held_on}",
+                _who(activity.created_by),
+                detail=f"{activity.place} · {organiser}",
+                link=reverse("activities:detail", args=[activity.pk])
+                if scope.covers(activity.region_code)
+                else "",
+            )
+        )
     return entries
 
 
