@@ -27,6 +27,11 @@ class ExportKind(models.TextChoices):
     ROSTER = "roster", _("Children's roster")
 
 
+# Kinds asked for by region (the page and the API); a roster export is asked for from the
+# child list, with its filter (exports.roster).
+AREA_KINDS = (ExportKind.STATISTICS, ExportKind.NATIONAL)
+
+
 class NationalMode(models.TextChoices):
     FULL = "full", _("Every child of the region")
     CHANGES = "changes", _("Changes since the last export")

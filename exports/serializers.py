@@ -8,11 +8,13 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from core import clock
-from exports.models import ExportJob, ExportKind, NationalExport, NationalMode
+from exports.models import AREA_KINDS, ExportJob, ExportKind, NationalExport, NationalMode
 
 
 class ExportRequestSerializer(serializers.Serializer[Any]):
-    kind = serializers.ChoiceField(choices=ExportKind.choices, default=ExportKind.STATISTICS)
+    kind = serializers.ChoiceField(
+        choices=[(k.value, k.label) for k in AREA_KINDS], default=ExportKind.STATISTICS
+    )
     area = serializers.CharField(help_text="12-digit division code of a district or a town.")
     date = serializers.DateField(
         required=False,

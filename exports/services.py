@@ -29,6 +29,7 @@ from core.http import signed_in
 from core.regions import Level
 from exports import tasks
 from exports.models import (
+    AREA_KINDS,
     ExportJob,
     ExportKind,
     NationalMode,
@@ -72,7 +73,7 @@ def export_request(
             _("Statistics are exported by district civil-affairs staff and town supervisors.")
         )
     errors: dict[str, list[str]] = {}
-    if kind not in ExportKind.values:
+    if kind not in AREA_KINDS:
         errors["kind"] = [_("Unknown kind of export.")]
     area_code = (area_code or "").strip()
     if not area_code:
