@@ -25,6 +25,7 @@ from typing import Any
 
 from django.db import connection, models
 from django.db.models import Case, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -319,6 +320,85 @@ def risk_apply_rule_to_district(district: Any, now: datetime.datetime | None = N
             f"INSERT INTO {table} ({', '.join(columns)}) {select}",
             params,
         )
+    return children.exclude(risk_level=level).update(risk_level=level)
+
+
+def reasons_sql() -> str:
+    """A child's stored reasons as `reasons_snapshot` writes them (sorted by source and code,
+    the date as ISO text), in SQL: the JSON copy on the child, written set-based."""
+    if connection.vendor == "postgresql":
+        return (
+            "COALESCE((SELECT jsonb_agg(jsonb_build_object('code', s.code, 'source', s.source, "
+            "'record_id', s.record_id, 'date', to_char(s.dated, 'YYYY-MM-DD'), 'note', s.note) "
+            'ORDER BY s.source COLLATE "C", s.code COLLATE "C") FROM children_risksignal s '
+            "WHERE s.child_id = children_child.id), '[]'::jsonb)"
+        )
+    return (
+        "(SELECT json_group_array(json(j)) FROM (SELECT json_object('code', s.code, 'source', "
+        "s.source, 'record_id', s.record_id, 'date', s.dated, 'note', s.note) AS j "
+        "FROM children_risksignal s WHERE s.child_id = children_child.id "
+        "ORDER BY s.source, s.code))"
+    )
+
+
+def risk_signals_set_many(
+    *,
+    children: models.QuerySet[Child],
+    district_code: str,
+    source: str,
+    code: str,
+    signals: models.QuerySet[Any],
+    now: datetime.datetime | None = None,
+) -> int:
+    """`risk_signals_set` for one reason of one source over many children of one district,
+    set-based (a few statements whatever their number; in the caller's transaction): the
+    children's rows locked, their `code` reasons from `source` replaced by `signals` (a
+    `values_list` of child_id, record_id, dated, note: one row per child), then their scores,
+    reasons, history and levels as `risk_refresh` would write them. Returns how many
+    children's level changed; their `RiskChange` rows have `cause=source, changed_at=now`
+    (the caller moves their due dates)."""
+    now = now or clock.now()
+    rule = rule_for_code(district_code)
+    children = Child.objects.filter(
+        pk__in=children.values("pk"),
+        region_code__range=prefix_range(district_prefix(district_code)),
+    )
+    ids = children.values("pk")
+    with connection.cursor() as cursor:
+        cursor.execute(*children.select_for_update().values("pk").query.sql_with_params())
+    RiskSignal.objects.filter(child__in=ids, source=source, code=code).delete()
+    held_elsewhere = RiskSignal.objects.filter(code=code).exclude(source=source)
+    rows = (
+        signals.filter(child_id__in=ids)
+        .exclude(child_id__in=held_elsewhere.values("child_id"))
+        .annotate(signal_source=Value(source), signal_code=Value(code))
+    )
+    select, params = rows.query.sql_with_params()
+    table = RiskSignal._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (child_id, record_id, dated, note, source, code) {select}",
+            params,
+        )
+    children.update(
+        risk_score=score_expression(rule),
+        risk_reasons=RawSQL(reasons_sql(), [], output_field=models.JSONField()),
+    )
+    level = level_expression(rule)
+    changing = children.annotate(new_level=level).exclude(new_level=F("risk_level"))
+    history = changing.values_list("pk", "region_code", "risk_level", "risk_score").annotate(
+        to=level,
+        cause=Value(source),
+        snapshot=F("risk_reasons"),
+        at=Value(now, output_field=models.DateTimeField()),
+        on=Value(timezone.localdate(now), output_field=models.DateField()),
+    )
+    select, params = history.query.sql_with_params()
+    table = RiskChange._meta.db_table
+    columns = ("child_id", "region_code", "from_level", "score", "to_level", "cause",
+               "reasons", "changed_at", "changed_on")  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} ({', '.join(columns)}) {select}", params)
     return children.exclude(risk_level=level).update(risk_level=level)
 
 

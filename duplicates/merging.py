@@ -29,6 +29,7 @@ from children.registration import ChildInput, child_save
 from core import clock, permissions, scoping
 from duplicates.models import ChildMerge
 from org.models import User
+from matching.risk import risk_findings_update
 from reports.risk import risk_reports_update
 from visits import cadence
 from visits.risk import risk_visits_update
@@ -157,6 +158,10 @@ def child_merge_archives(
         # The survivor's risk from the visits and mandatory reports it now holds.
         risk_visits_update(child=survivor, now=now)
         risk_reports_update(child_id=survivor.pk, now=now)
+        for child in (survivor, merged):  # the findings moved with the archive
+            risk_findings_update(
+                children=Child.objects.filter(pk=child.pk), region_code=child.region_code, now=now
+            )
 
         record = ChildMerge.objects.create(
             survivor=survivor,

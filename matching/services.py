@@ -30,6 +30,7 @@ from matching.models import (
     Review,
 )
 from matching.reading import Parsed, file_hash, header_row, read_list
+from matching.risk import children_of, risk_findings_update
 from matching.rules import findings_for
 from matching.sources import SOURCES
 from notifications.models import NotificationKind
@@ -211,6 +212,10 @@ def list_import(
             record.finding_count = findings_for(
                 record, ListRow.objects.filter(list_import=record), today=today
             )
+            risk_findings_update(
+                children=children_of(Finding.objects.filter(list_import=record)),
+                region_code=record.district.code,
+            )
             ColumnMapping.objects.update_or_create(
                 district=record.district,
                 source=record.source,
@@ -247,6 +252,11 @@ def review_decide(
             locked.child_id, locked.method = locked.candidate_id, "name"
         locked.save(update_fields=["review", "reviewed_by", "child", "method"])
         written = findings_for(record, ListRow.objects.filter(pk=row.pk), today=today)
+        if written and locked.child_id:
+            risk_findings_update(
+                children=Child.objects.filter(pk=locked.child_id),
+                region_code=record.district.code,
+            )
         ListImport.objects.filter(pk=record.pk).update(
             finding_count=Finding.objects.filter(list_import=record).count()
         )
@@ -304,4 +314,8 @@ def finding_close(
             outcome=outcome, outcome_link=link[:200]
         )
         closed.refresh_from_db(fields=["outcome", "outcome_link"])
+        if closed.child_id:
+            risk_findings_update(
+                children=Child.objects.filter(pk=closed.child_id), region_code=closed.region_code
+            )
     return closed
