@@ -449,6 +449,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "matching.tasks.remind_findings",
         "schedule": crontab(hour=8, minute=10),
     },
+    # R19's six-month clock: a parent reported missing over six months ago (matching.clocks).
+    "matching-raise-missing-parents": {
+        "task": "matching.tasks.raise_missing_parents",
+        "schedule": crontab(hour=6, minute=50),
+    },
     "matching-purge-list-files": {
         "task": "matching.tasks.purge_list_files",
         "schedule": crontab(hour=3, minute=25),

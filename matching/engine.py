@@ -102,6 +102,7 @@ ROW_COLUMNS = (
     "confidence",
     "review",
     "reviewed_by_id",
+    "reported_on",
 )
 
 
@@ -129,6 +130,7 @@ def stage(record: ListImport, rows: Iterable[Row]) -> int:
                 0,
                 "",
                 None,
+                r.reported_on,
             )
             for r in rows
         ),

@@ -81,4 +81,10 @@ class FindingRuleForm(forms.Form):
         label=_("A parent detained, in rehabilitation or missing"), required=False
     )
     death = forms.BooleanField(label=_("A death"), required=False)
+    missing_six_months = forms.BooleanField(
+        label=_(
+            "A parent reported missing over six months ago (R19): assess as de-facto unsupported"
+        ),
+        required=False,
+    )
     due_days = forms.IntegerField(label=_("Visit within (days)"), min_value=1, max_value=60)

@@ -138,6 +138,8 @@ class ListRow(models.Model):
     reviewed_by = models.ForeignKey(
         "org.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # What the department registered it on (lists with a date: a parent reported missing).
+    reported_on = models.DateField(_("reported on"), null=True, blank=True)
 
     objects = ListRowQuerySet.as_manager()
 
@@ -167,6 +169,10 @@ class FindingRuleSet(DistrictRule):
     moved_out = models.BooleanField(_("moved out, still active here"), default=True)
     parent = models.BooleanField(_("a parent detained, in rehabilitation or missing"), default=True)
     death = models.BooleanField(_("a death"), default=True)
+    missing_six_months = models.BooleanField(
+        _("a parent reported missing over six months ago (R19): assess as de-facto unsupported"),
+        default=True,
+    )
     due_days = models.PositiveSmallIntegerField(_("visit within (days)"), default=7)
 
     class Meta:
@@ -183,6 +189,7 @@ class RuleCode(models.TextChoices):
     MOVED_OUT = "moved_out", _("Moved out, still active")
     PARENT = "parent", _("Parent detained, in rehab or missing")
     DEATH = "death", _("Death")
+    MISSING_SIX_MONTHS = "missing_six_months", _("Parent missing six months")
 
 
 class Outcome(models.TextChoices):

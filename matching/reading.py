@@ -21,7 +21,7 @@ from pypinyin import lazy_pinyin
 
 from children import crypto, idnumber
 from core.spreadsheets import CellError, RowError, SheetError, cell_date, cell_text, fold, open_rows
-from matching.sources import ADDRESS, BIRTH, ID, NAME, STATUS, VILLAGE, Source
+from matching.sources import ADDRESS, BIRTH, ID, NAME, REPORTED, STATUS, VILLAGE, Source
 from org.models import Region
 
 MAX_ROWS = 200_000
@@ -94,6 +94,7 @@ class Row:
     status: str = ""
     detail: str = ""
     name_pinyin: str = ""
+    reported_on: datetime.date | None = None
 
 
 @dataclass
@@ -273,6 +274,18 @@ def _read_row(
     else:
         row.status = source.status_default
     row.detail = cell_text(_cell(values, positions, "detail"))[:200]
+    if source.dated:
+        try:
+            row.reported_on = cell_date(_cell(values, positions, REPORTED.key)) or today
+        except CellError as exc:
+            parsed.errors.append(RowError(number, headers.get(REPORTED.key, ""), str(exc)))
+        else:
+            if row.reported_on > today:
+                parsed.errors.append(
+                    RowError(
+                        number, headers.get(REPORTED.key, ""), _("This date cannot be in the future.")
+                    )
+                )
     # The pinyin is compared only for rows matched by name (no usable ID).
     row.name_pinyin = _pinyin(name) if name and not row.id_hash else ""
     return row if len(parsed.errors) == bad else None

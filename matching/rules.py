@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from children.choices import Category, Health, ParentStatus, Schooling, Status
@@ -228,6 +229,11 @@ def describe(finding: Finding) -> str:
         RuleCode.PARENT: _("A parent detained, in rehabilitation or missing."),
         RuleCode.DEATH: _("Reported dead, while the archive is active."),
     }
+    if finding.rule == RuleCode.MISSING_SIX_MONTHS:
+        return _(
+            "A parent was reported missing on %(date)s, more than six months ago (R19): "
+            "assess whether the child is de facto unsupported."
+        ) % {"date": formats.date_format(finding.row.reported_on, "SHORT_DATE_FORMAT")}
     text = str(texts[RuleCode(finding.rule)])
     if finding.suggested_category:
         text += " " + _("Possibly: %(category)s.") % {

@@ -10,6 +10,7 @@ from typing import IO
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -153,11 +154,9 @@ def list_remap(
     return record
 
 
-def _notify_directors(record: ListImport) -> None:
-    """Each director of a village with new findings: one notification with the count."""
-    per_village = Counter(
-        Finding.objects.filter(list_import=record).values_list("region_code", flat=True)
-    )
+def notify_directors(findings: QuerySet[Finding], body: str) -> None:
+    """Each director of a village with new `findings`: one notification with the count."""
+    per_village = Counter(findings.values_list("region_code", flat=True))
     if not per_village:
         return
     link = reverse("matching:my_findings")
@@ -171,7 +170,7 @@ def _notify_directors(record: ListImport) -> None:
             recipients=users,
             kind=NotificationKind.OTHER,
             title=_("%(n)d new findings from a department list") % {"n": per_village[code]},
-            body=str(record.get_source_display()),
+            body=body,
             link=link,
         )
 
@@ -224,7 +223,9 @@ def list_import(
             record.status = ListImportStatus.COMMITTED
             record.committed_at = clock.now()
             record.save()
-            _notify_directors(record)
+            notify_directors(
+                Finding.objects.filter(list_import=record), str(record.get_source_display())
+            )
         if not run.committed:
             record.errors = [e.as_dict() for e in errors]
             record.status = ListImportStatus.FAILED

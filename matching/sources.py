@@ -42,6 +42,13 @@ BIRTH = Field("birth_date", _("date of birth"), ("出生日期", "出生年月�
 VILLAGE = Field("village", _("village/community"), ("村（社区）", "村(社区)", "村社区", "村"))
 ADDRESS = Field("address", _("address"), ("住址", "现住址", "家庭住址", "户籍地址", "地址"))
 COMMON = (ID, NAME, BIRTH, VILLAGE, ADDRESS)
+# The day the department registered what the row says (a parent reported missing: R19's
+# six-month clock runs from it); the day of the import when the list has no such column.
+REPORTED = Field(
+    "reported_on",
+    _("reported on"),
+    ("登记日期", "受理日期", "报告日期", "报案日期", "失联日期", "失踪日期", "立案日期"),
+)
 
 # The "what the row says" column of each kind, and the words it may hold → a stored value.
 STATUS = "status"
@@ -56,9 +63,10 @@ class Source:
     status_words: tuple[tuple[str, str], ...] = ()  # (word, value)
     status_default: str = ""
     detail_headers: tuple[str, ...] = ()
+    dated: bool = False  # has a REPORTED column
 
     def fields(self) -> tuple[Field, ...]:
-        extra = []
+        extra = [REPORTED] if self.dated else []
         if self.status_headers:
             extra.append(
                 Field(
@@ -133,6 +141,7 @@ SOURCES: dict[str, Source] = {
             ("失踪", MISSING),
             ("失联", MISSING),
         ),
+        dated=True,
     ),
     SourceKind.ASSISTANCE: Source(
         SourceKind.ASSISTANCE,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from matching.clocks import findings_raise_missing_parents
 from matching.reminders import findings_remind, list_files_purge
 
 
@@ -15,3 +16,8 @@ def remind_findings() -> int:
 @shared_task(name="matching.tasks.purge_list_files")
 def purge_list_files() -> int:
     return list_files_purge()
+
+
+@shared_task(name="matching.tasks.raise_missing_parents")
+def raise_missing_parents() -> int:
+    return findings_raise_missing_parents()
