@@ -28,8 +28,8 @@ from children.models_risk import RiskChange, RiskSignal
 from children.registration import ChildInput, child_save
 from core import clock, permissions, scoping
 from duplicates.models import ChildMerge
-from org.models import User
 from matching.risk import risk_findings_update
+from org.models import User
 from reports.risk import risk_reports_update
 from visits import cadence
 from visits.risk import risk_visits_update

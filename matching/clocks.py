@@ -101,7 +101,7 @@ def _raise(district: Region, rules: FindingRuleSet, today: datetime.date) -> int
     select, params = rows.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {Finding._meta.db_table} ({', '.join(COLUMNS)}) {select}",  # noqa: S608
+            f"INSERT INTO {Finding._meta.db_table} ({', '.join(COLUMNS)}) {select}",
             params,
         )
         return int(max(cursor.rowcount, 0))

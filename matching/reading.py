@@ -283,7 +283,9 @@ def _read_row(
             if row.reported_on > today:
                 parsed.errors.append(
                     RowError(
-                        number, headers.get(REPORTED.key, ""), _("This date cannot be in the future.")
+                        number,
+                        headers.get(REPORTED.key, ""),
+                        _("This date cannot be in the future."),
                     )
                 )
     # The pinyin is compared only for rows matched by name (no usable ID).

@@ -23,7 +23,6 @@ from core import clock, permissions, scoping
 from core.district_rules import DistrictRuleView
 from core.forms import add_service_errors
 from core.http import AuthenticatedRequest
-from core.roles import Role
 from matching import selectors, services
 from matching.forms import CloseForm, FindingRuleForm, MappingForm, UploadForm
 from matching.models import (
@@ -160,7 +159,7 @@ def review(request: AuthenticatedRequest) -> HttpResponse:
 
 
 def findings(request: AuthenticatedRequest) -> HttpResponse:
-    if not scoping.get_scope(request.user).has_role(Role.SUPERVISOR, Role.CIVIL_AFFAIRS):
+    if not selectors.may_see_findings(request.user):
         raise Http404
     found = selectors.findings_for(request.user, request.GET)
     group = request.GET.get("by") or "source"
@@ -173,7 +172,7 @@ def findings(request: AuthenticatedRequest) -> HttpResponse:
     }
     rows = selectors.summary(found, group)
     for row in rows:
-        row["label"] = row["key"] if group == "village" else labels.get(row["key"], row["key"])
+        row["label"] = row["name"] if group == "village" else labels.get(row["key"], row["key"])
     return render(
         request,
         "matching/findings.html",

@@ -4,10 +4,11 @@ people serving each area and the flags of R1 and R2. One dashboard costs a fixed
 queries however many children, visits or reports the area holds:
 
 1. the regions below the area (with each village's last inspection),
-2.-4. the village figures (stats.figures: children, categories, open reports), or one query
+2.-5. the village figures (stats.figures: children, categories, open reports, open
+   findings), or one query
    for a fresh snapshot,
-5. the active directors and supervisors with their training status,
-6. coverage gaps (R1) through org.selectors.coverage_gaps.
+6. the active directors and supervisors with their training status,
+7. coverage gaps (R1) through org.selectors.coverage_gaps.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ never over children: the active children (served, key, visit compliance this mon
 quarter by the rule of visits.selectors.compliance_aggregates, overdue contacts and home
 visits), their categories (a child in two categories counts in each; the served total is
 distinct), and the open mandatory reports by stage with the overdue expected steps. Three
-queries however many children, visits or reports the area holds. The dashboards that show
+queries however many children, visits or reports the area holds, and the open and
+overdue findings of department lists (matching) in a fourth. The dashboards that show
 them are in stats.dashboard.
 
 The same village figures, computed for every region at once, are what the snapshot task
@@ -31,6 +32,7 @@ from children.models import Child
 from core.calendar import pct
 from core.regions import Level, prefix_range
 from core.scoping import Scope
+from matching.models import Finding
 from org.models import Region
 from reports.models import MandatoryReport, Stage
 from stats.models import RegionSnapshot
@@ -59,6 +61,8 @@ COUNT_KEYS = (
     "overdue_home",
     "reports_open",
     "reports_overdue",
+    "findings_open",
+    "findings_overdue",
 )
 # Everything a snapshot stores (the counts, plus the per-category and per-stage counts).
 FIGURE_KEYS = (*COUNT_KEYS, "categories", "reports")
@@ -97,7 +101,7 @@ def village_figures(
     scope: Scope, prefix: str, today: datetime.date, now: datetime.datetime
 ) -> dict[str, dict[str, Any]]:
     """The figures of every village whose code starts with `prefix` (all of them for ""),
-    inside `scope`, keyed by village code. Three queries (on PostgreSQL, districts and wider
+    inside `scope`, keyed by village code. Four queries (on PostgreSQL, districts and wider
     in a transaction with BULK_SETTINGS, one more query)."""
     if len(prefix) > BULK_PREFIX:
         return _village_figures(scope, prefix, today, now)
@@ -210,6 +214,19 @@ def _village_figures(
         target["reports"][values["stage"]] = values["n"]
         target["reports_open"] += values["n"]
         target["reports_overdue"] += values["overdue"]
+
+    # Open findings of department lists (matching), by the village they were sent to.
+    findings = (
+        Finding.objects.in_scope(scope)
+        .filter(in_area, done=False)
+        .values("region_code")
+        .annotate(n=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=today)))
+        .order_by()
+    )
+    for values in findings:
+        target = row(values["region_code"])
+        target["findings_open"] += values["n"]
+        target["findings_overdue"] += values["overdue"]
     return result
 
 

@@ -48,6 +48,10 @@ class FiguresSerializer(serializers.Serializer[Any]):
     reports_overdue = serializers.IntegerField(
         help_text="Open reports whose next expected step is past its deadline."
     )
+    findings_open = serializers.IntegerField(
+        help_text="Open findings of other departments' lists (tasks of the village's director)."
+    )
+    findings_overdue = serializers.IntegerField(help_text="Open findings past their due date.")
 
 
 class RowSerializer(serializers.Serializer[Any]):

@@ -12,6 +12,7 @@ from children.choices import Category
 from core import clock
 from core.http import AuthenticatedRequest
 from core.scoping import get_scope
+from matching.selectors import may_see_findings
 from org.models import Region, User
 from stats import history
 from stats.dashboard import (
@@ -57,6 +58,7 @@ def render_dashboard(request: AuthenticatedRequest, area: Region) -> HttpRespons
             "r2_threshold": R2_THRESHOLD,
             "snapshot_minutes": snapshot_minutes(),
             "can_see_files": can_see_files(user),
+            "can_see_findings": may_see_findings(user),
         },
     )
 

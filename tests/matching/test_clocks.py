@@ -96,7 +96,7 @@ def test_after_six_months_the_director_gets_one_finding(people, reported, login)
 
 
 def test_exactly_six_months_is_not_yet(reported):
-    kids, today, six = reported
+    kids, today, _six = reported
     findings_raise_missing_parents(today)
     assert not clocked().filter(child=kids["pupil"]).exists()
     assert findings_raise_missing_parents(today + DAY) == 1
@@ -121,7 +121,7 @@ def test_a_later_report_keeps_the_first_date(people, reported, beibei):
 def test_no_clock_when_the_parent_was_not_missing_or_the_child_is_already_unsupported(
     people, reported
 ):
-    kids, today, six = reported
+    kids, today, _six = reported
     parent_finding = Finding.objects.get(rule=RuleCode.PARENT, child=kids["parent"])
     services.finding_close(
         by=people["director"],

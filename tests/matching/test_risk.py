@@ -39,9 +39,7 @@ def test_an_import_gives_the_matched_child_the_reason_with_its_finding(people, a
     # The set-based snapshot is what the per-child refresh writes: nothing left to change.
     assert not risk.risk_refresh(child=pupil, cause=RiskSource.FINDING)
     assert Child.objects.get(pk=pupil.pk).risk_reasons == pupil.risk_reasons
-    assert [r["record_id"] for r in pupil.risk_reasons if r["source"] == "finding"] == [
-        finding.pk
-    ]
+    assert [r["record_id"] for r in pupil.risk_reasons if r["source"] == "finding"] == [finding.pk]
     change = RiskChange.objects.get(child=pupil, cause=RiskSource.FINDING)
     assert change.to_level == pupil.risk_level and change.reasons == pupil.risk_reasons
     # Children without a finding, and the other district's, have no such reason.
