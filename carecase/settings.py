@@ -158,6 +158,8 @@ else:
 # --- Authentication and security -----------------------------------------------------------
 # The certification gate every write permission asks (core.permissions.work_refusal).
 WORK_GATE = "training.gate.work_refusal"
+# A director's tasks owned by apps above visits that her phone keeps (visits.offline).
+OFFLINE_TASKS = ["matching.offline.phone_findings"]
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

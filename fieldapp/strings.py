@@ -35,6 +35,8 @@ def strings() -> dict[str, str]:
         "next_home_visit": _("Next home visit due"),
         "open_items": _("%(n)s open follow-up items"),
         "rectifications": _("Rectification items of the village"),
+        "findings": _("Findings from department lists"),
+        "visit_by": _("visit by"),
         "age": _("Age"),
         "birth_date": _("Date of birth"),
         "id_number": _("ID number"),

@@ -174,7 +174,8 @@ def follow_up_done(request: Request, pk: int) -> Response:
 def offline_copy(request: Request) -> Response:
     """What a village director's phone keeps for work without a network (child directors
     only): her own children with the fields the phone shows, masked ID numbers, open
-    follow-up and rectification items. Each child sent is logged like a view of it."""
+    follow-up and rectification items, her open findings. Each child sent is logged like a
+    view of it."""
     user = signed_in(request)
     today = clock.today()
     copy = offline.offline_copy(user, today)
@@ -190,6 +191,7 @@ def offline_copy(request: Request) -> Response:
         },
         "children": copy.children,
         "rectifications": copy.rectifications,
+        "tasks": copy.tasks,
     }
     context = {"today": today, "follow_ups": copy.follow_ups}
     return Response(OfflineCopySerializer(body, context=context).data)

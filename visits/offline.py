@@ -8,6 +8,11 @@ villages' inspections. The children come most pressing first, each with its `pri
 The fields a child carries are the serializer's
 (`visits.serializers.OfflineChildSerializer`): no resident ID but the masked one, no address
 beyond the village. Five queries whatever the number of children, besides the scope's.
+
+Her tasks owned by apps above visits (the open findings of department lists, matching) come
+through the setting OFFLINE_TASKS, dotted paths of functions `(user, today) -> list[OfflineTask]`
+(the way core.permissions reaches the work gate): visits imports none of them. Each task
+carries only what the phone shows: what, which child, the village, the due date.
 """
 
 from __future__ import annotations
@@ -17,7 +22,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from children.models import Child, version_subquery
@@ -43,6 +50,20 @@ def priority(child: Child, items: Sequence[FollowUp]) -> str:
     return {selectors.OVERDUE: "overdue", selectors.DUE_SOON: "due_soon"}.get(bucket, "later")
 
 
+@dataclass(frozen=True)
+class OfflineTask:
+    """A task of the director's that an app above visits owns, as the phone keeps it."""
+
+    kind: str
+    id: int
+    title: str
+    text: str
+    child_id: int | None
+    name: str
+    village_code: str
+    due_on: datetime.date
+
+
 @dataclass
 class OfflineCopy:
     """The director's children (annotated `version`, categories prefetched), the open
@@ -52,6 +73,13 @@ class OfflineCopy:
     children: Sequence[Child]
     follow_ups: dict[int, list[FollowUp]] = field(default_factory=dict)
     rectifications: list[Rectification] = field(default_factory=list)
+    tasks: list[OfflineTask] = field(default_factory=list)
+
+
+def offline_tasks(user: User, today: datetime.date) -> list[OfflineTask]:
+    """The tasks of settings.OFFLINE_TASKS, the earliest due first."""
+    tasks = [task for path in settings.OFFLINE_TASKS for task in import_string(path)(user, today)]
+    return sorted(tasks, key=lambda t: (t.due_on, t.kind, t.id))
 
 
 def may_keep_offline(user: User) -> bool:
@@ -89,4 +117,6 @@ def offline_copy(user: User, today: datetime.date) -> OfflineCopy:
         .select_related("inspection")
         .order_by("due_on", "pk")
     )
-    return OfflineCopy(villages, children, dict(follow_ups), rectifications)
+    return OfflineCopy(
+        villages, children, dict(follow_ups), rectifications, offline_tasks(user, today)
+    )

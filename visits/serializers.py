@@ -186,6 +186,19 @@ class OfflineRectificationSerializer(serializers.Serializer[Rectification]):
     village_code = serializers.CharField(source="inspection.region_code")
 
 
+class OfflineTaskSerializer(serializers.Serializer[Any]):
+    kind = serializers.CharField(help_text="finding: a finding of a department list.")
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    text = serializers.CharField()
+    child_id = serializers.IntegerField(
+        allow_null=True, help_text="The archive, if registered (null: a child to register)."
+    )
+    name = serializers.CharField(help_text="The child's name (as listed when not registered).")
+    village_code = serializers.CharField()
+    due_on = serializers.DateField()
+
+
 class OfflineChildSerializer(serializers.Serializer[Child]):
     """The fields of a child a phone keeps (issue 14): nothing else, the ID number masked."""
 
@@ -250,4 +263,9 @@ class OfflineCopySerializer(serializers.Serializer[Any]):
     children = OfflineChildSerializer(many=True)
     rectifications = OfflineRectificationSerializer(
         many=True, help_text="Open rectification items of the director's villages."
+    )
+    tasks = OfflineTaskSerializer(
+        many=True,
+        help_text="Her other open tasks, the earliest due first: the findings of department "
+        "lists for her villages.",
     )

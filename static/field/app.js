@@ -86,6 +86,23 @@
     return '<div class="small ' + cls + '">' + esc(label) + ": " + esc(date) + "</div>";
   }
 
+  // The findings of department lists, first as on "my work": what, which child, the due date.
+  function findingsList(tasks) {
+    var found = tasks.filter(function (t) { return t.kind === "finding"; });
+    if (!found.length) {
+      return "";
+    }
+    var html = '<h2 class="h6">' + esc(S.findings) + " (" + found.length + ')</h2><ul class="list-group mb-3" data-testid="field-findings">';
+    found.forEach(function (t) {
+      var who = t.child_id ? '<a class="fw-bold" href="#/child/' + t.child_id + '">' + esc(t.name) + "</a>" : '<span class="fw-bold">' + esc(t.name) + "</span>";
+      html +=
+        '<li class="list-group-item' + (t.due_on < today() ? " list-group-item-danger" : "") + '" data-finding="' + t.id + '">' +
+        who + ' <span class="badge bg-secondary">' + esc(t.title) + "</span>" +
+        '<div class="small text-muted">' + esc(t.text) + "</div>" + dueBadge(t.due_on, S.visit_by) + "</li>";
+    });
+    return html + "</ul>";
+  }
+
   async function screenWork() {
     var bundle = await usableBundle();
     if (bundle === "stale") {
@@ -108,6 +125,7 @@
       '<div class="d-flex flex-wrap gap-2 mb-3">' +
       '<a class="btn btn-outline-primary btn-sm" href="#/register" data-testid="field-register">' + esc(S.register) + "</a>" +
       '<a class="btn btn-outline-danger btn-sm" href="#/report" data-testid="field-report">' + esc(S.report) + "</a></div>" +
+      findingsList(bundle.tasks || []) +
       '<h1 class="h5">' + esc(S.my_children) + " (" + children.length + ")</h1>" +
       '<ul class="list-group mb-3" data-testid="field-children">';
     children.forEach(function (c) {

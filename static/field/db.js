@@ -52,6 +52,7 @@
         max_age_days: bundle.max_age_days,
         user: bundle.user,
         rectifications: bundle.rectifications || [],
+        tasks: bundle.tasks || [],
       },
       "bundle"
     );

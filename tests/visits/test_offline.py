@@ -144,6 +144,7 @@ def test_the_director_gets_her_own_children_with_the_listed_fields(people, mine,
         "user",
         "children",
         "rectifications",
+        "tasks",
     }
     assert body["today"] == app_clock.today().isoformat()
     assert datetime.datetime.fromisoformat(body["generated_at"])
