@@ -228,12 +228,17 @@ def describe(finding: Finding) -> str:
         RuleCode.MOVED_OUT: _("Moved out, while still active here: close or transfer."),
         RuleCode.PARENT: _("A parent detained, in rehabilitation or missing."),
         RuleCode.DEATH: _("Reported dead, while the archive is active."),
+        RuleCode.MISSING_SIX_MONTHS: _(
+            "A parent missing for more than six months (R19): assess whether the child is de "
+            "facto unsupported."
+        ),
     }
-    if finding.rule == RuleCode.MISSING_SIX_MONTHS:
+    reported = finding.row.reported_on if finding.rule == RuleCode.MISSING_SIX_MONTHS else None
+    if reported is not None:
         return _(
             "A parent was reported missing on %(date)s, more than six months ago (R19): "
             "assess whether the child is de facto unsupported."
-        ) % {"date": formats.date_format(finding.row.reported_on, "SHORT_DATE_FORMAT")}
+        ) % {"date": formats.date_format(reported, "SHORT_DATE_FORMAT")}
     text = str(texts[RuleCode(finding.rule)])
     if finding.suggested_category:
         text += " " + _("Possibly: %(category)s.") % {
