@@ -1,5 +1,6 @@
 """REST endpoints: /api/v1/findings/ (the caller's scope; filters source, rule, village,
-outcome) and POST /api/v1/findings/<id>/close/ (outcome required)."""
+outcome), /api/v1/findings/summary/ (the list page's summary) and POST
+/api/v1/findings/<id>/close/ (outcome required)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,13 @@ from core.api import as_drf_error
 from core.http import AuthenticatedApiRequest
 from matching import selectors, services
 from matching.models import Finding
-from matching.serializers import FindingCloseSerializer, FindingFilterSerializer, FindingSerializer
+from matching.serializers import (
+    FindingCloseSerializer,
+    FindingFilterSerializer,
+    FindingSerializer,
+    FindingSummaryFilterSerializer,
+    FindingSummarySerializer,
+)
 
 
 @extend_schema_view(
@@ -24,7 +31,7 @@ from matching.serializers import FindingCloseSerializer, FindingFilterSerializer
             OpenApiParameter("source", str),
             OpenApiParameter("rule", str),
             OpenApiParameter("village", int),
-            OpenApiParameter("outcome", str, description="open, or an outcome"),
+            OpenApiParameter("outcome", str, description="open, overdue, or an outcome"),
         ]
     )
 )
@@ -43,6 +50,28 @@ class FindingViewSet(
             flt.is_valid(raise_exception=True)
             params = {k: str(v) for k, v in flt.validated_data.items()}
         return selectors.findings_for(self.request.user, params).select_related("done_by")
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("by", str, enum=["source", "rule", "village", "outcome"]),
+            OpenApiParameter("source", str),
+            OpenApiParameter("rule", str),
+            OpenApiParameter("village", int),
+            OpenApiParameter("outcome", str, description="open, overdue, or an outcome"),
+        ],
+        responses={200: FindingSummarySerializer(many=True)},
+    )
+    @action(detail=False, methods=["get"])
+    def summary(self, request: AuthenticatedApiRequest) -> Response:
+        """Counts by source, rule, village or outcome: all, open, overdue, closed, and the
+        median and mean days to close (supervisors and district civil affairs)."""
+        if not selectors.may_see_findings(request.user):
+            raise exceptions.NotFound
+        flt = FindingSummaryFilterSerializer(data=request.query_params)
+        flt.is_valid(raise_exception=True)
+        params = {k: str(v) for k, v in flt.validated_data.items()}
+        rows = selectors.summary(selectors.findings_for(request.user, params), params["by"])
+        return Response(FindingSummarySerializer(rows, many=True).data)
 
     @extend_schema(request=FindingCloseSerializer, responses={200: FindingSerializer})
     @action(detail=True, methods=["post"])

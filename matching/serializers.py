@@ -17,6 +17,12 @@ class FindingSerializer(WorkItemSerializer[Finding]):
     name = serializers.CharField(source="row.name", read_only=True)
     id_masked = serializers.CharField(source="row.id_masked", read_only=True)
     description = serializers.SerializerMethodField()
+    reported_on = serializers.DateField(
+        source="row.reported_on",
+        read_only=True,
+        allow_null=True,
+        help_text="The day the department registered it (a parent missing: R19's clock).",
+    )
 
     class Meta:
         model = Finding
@@ -31,6 +37,7 @@ class FindingSerializer(WorkItemSerializer[Finding]):
             "village_name",
             "suggested_category",
             "description",
+            "reported_on",
             "created_on",
             "due_on",
             "done",
@@ -52,10 +59,31 @@ class FindingFilterSerializer(serializers.Serializer[Any]):
     )
     rule = serializers.ChoiceField(choices=RuleCode.choices, required=False)
     village = serializers.IntegerField(required=False)
-    outcome = serializers.ChoiceField(choices=[("open", "open"), *Outcome.choices], required=False)
+    outcome = serializers.ChoiceField(
+        choices=[("open", "open"), ("overdue", "overdue"), *Outcome.choices], required=False
+    )
 
 
 class FindingCloseSerializer(serializers.Serializer[Any]):
     outcome = serializers.ChoiceField(choices=Outcome.choices)
     outcome_link = serializers.CharField(required=False, allow_blank=True, max_length=200)
     done_note = serializers.CharField(required=False, allow_blank=True, max_length=300)
+
+
+class FindingSummarySerializer(serializers.Serializer[Any]):
+    key = serializers.CharField(
+        allow_null=True, help_text="The source, rule, village id or outcome ('' for open)."
+    )
+    name = serializers.CharField(allow_blank=True, help_text="The village's name (by=village).")
+    total = serializers.IntegerField()
+    open = serializers.IntegerField()
+    overdue = serializers.IntegerField(help_text="Open past their due date.")
+    closed = serializers.IntegerField()
+    median_days = serializers.FloatField(allow_null=True, help_text="Median days to close.")
+    days_to_close = serializers.FloatField(allow_null=True, help_text="Mean days to close.")
+
+
+class FindingSummaryFilterSerializer(FindingFilterSerializer):
+    by = serializers.ChoiceField(
+        choices=["source", "rule", "village", "outcome"], required=False, default="source"
+    )

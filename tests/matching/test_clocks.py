@@ -142,9 +142,13 @@ def test_off_in_the_districts_rules(people, reported, beibei):
 
 
 def test_another_district_sees_nothing_of_it(people, reported, login):
-    _kids, today, _six = reported
+    _kids, today, six = reported
     findings_raise_missing_parents(today)
     finding = clocked().get()
+    page = login(people["director"]).get(reverse("matching:finding", args=[finding.pk]))
+    assert page.status_code == 200
+    assert 'data-testid="reported-on"' in (body := page.content.decode())
+    assert (six - DAY).isoformat() in body
     for name in ("other_director", "other_supervisor", "other_civil", "neighbour"):
         url = reverse("matching:finding", args=[finding.pk])
         assert login(people[name]).get(url).status_code == 404

@@ -119,3 +119,20 @@ def test_summary_by_village_with_overdue_and_median_days(people, imported, login
 )
 def test_median_from_a_histogram(histogram, median):
     assert _median(histogram) == median
+
+
+def test_the_summary_in_the_api(people, imported):
+    from rest_framework.test import APIClient
+
+    overdue(Finding.objects.get(rule=RuleCode.DROPOUT))
+    client = APIClient()
+    client.force_authenticate(people["civil"])
+    body = client.get("/api/v1/findings/summary/", {"by": "rule"}).json()
+    rows = {row["key"]: row for row in body}
+    assert rows[RuleCode.DROPOUT]["overdue"] == 1 and rows[RuleCode.NOT_IN_ARCHIVE]["open"] == 1
+    assert client.get("/api/v1/findings/summary/", {"by": "nonsense"}).status_code == 400
+    for name in ("director", "other_director", "sysadmin"):
+        client.force_authenticate(people[name])
+        assert client.get("/api/v1/findings/summary/").status_code == 404
+    client.force_authenticate(people["other_civil"])
+    assert client.get("/api/v1/findings/summary/").json() == []
