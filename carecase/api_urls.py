@@ -15,6 +15,7 @@ from reports.api import ReportViewSet
 from stats.api import StatsViewSet
 from supervision import api as supervision_api
 from training import api as training_api
+from transfers.api import TransferViewSet
 from visits import api as visits_api
 
 router = DefaultRouter()
@@ -35,6 +36,7 @@ router.register("inspections", visits_api.InspectionViewSet, basename="inspectio
 router.register("rectifications", visits_api.RectificationViewSet, basename="rectification")
 router.register("findings", FindingViewSet, basename="finding")
 router.register("activities", ActivityViewSet, basename="activity")
+router.register("transfers", TransferViewSet, basename="transfer")
 router.register("reports", ReportViewSet, basename="report")
 router.register("stats", StatsViewSet, basename="stats")
 router.register("exports", ExportJobViewSet, basename="export-job")

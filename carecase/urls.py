@@ -49,6 +49,7 @@ urlpatterns = [
     path("exports/", include("exports.urls")),
     path("duplicates/", include("duplicates.urls")),
     path("activities/", include("activities.urls")),
+    path("transfers/", include("transfers.urls")),
     path("supervision/", include("supervision.urls")),
     path("security/lockouts/", security_views.lockouts, name="lockouts"),
     path("audit/access-log/", audit_views.access_log, name="access_log"),

@@ -11,6 +11,8 @@ from children.models import Child
 from core import clock, permissions
 from org.models import User
 from reports import filing
+from transfers import services as transfers
+from transfers.models import Transfer
 
 
 def child_page(child: Child, viewer: User) -> dict[str, Any]:
@@ -33,6 +35,11 @@ def child_page(child: Child, viewer: User) -> dict[str, Any]:
         "can_edit": permissions.can_edit_archives(viewer),
         "can_add": permissions.can_add_records(viewer),
         "can_file_report": filing.may_file(viewer),
+        "can_transfer": transfers.may_start(viewer, child),
+        "open_transfer": Transfer.objects.open()
+        .filter(child=child)
+        .select_related("from_village", "to_village")
+        .first(),
         "record_titles": RECORD_TITLES,
         "today": clock.today(),
         "risk_reasons": [risk.reason_text(reason) for reason in child.risk_reasons],

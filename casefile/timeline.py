@@ -23,6 +23,7 @@ from duplicates.models import ChildMerge
 from org.models import User
 from reports.models import MandatoryReport, ReportStep, StepKind
 from reports.sharing import may_see_reporter
+from transfers.models import Transfer, TransferStatus
 from visits.models import Visit
 
 HIDDEN_IN_DIFF = {"id_cipher", "carer_id_cipher", "id_hash", "client_token", "key_reasons"}
@@ -256,6 +257,7 @@ def timeline(child: Child, limit: int = 300, viewer: User | None = None) -> list
         )
     entries += _merge_entries(child)
     entries += _activity_entries(child, viewer, limit)
+    entries += _transfer_entries(child)
     if viewer is not None:
         entries += _report_entries(child, viewer, limit)
     entries.sort(key=lambda e: e.when, reverse=True)
@@ -321,6 +323,44 @@ def _merge_entries(child: Child) -> list[TimelineEntry]:
                 link=link,
             )
         )
+    return entries
+
+
+def _transfer_entries(child: Child) -> list[TimelineEntry]:
+    """The child's transfers: each request, and its acceptance or refusal (one query)."""
+    entries = []
+    for transfer in Transfer.objects.filter(child=child).select_related(
+        "from_village", "to_village", "requested_by", "decided_by"
+    ):
+        places = {"from": transfer.from_village.name, "to": transfer.to_village.name}
+        link = reverse("transfers:detail", args=[transfer.pk])
+        entries.append(
+            TimelineEntry(
+                transfer.requested_at,
+                "transfer",
+                str(_("Transfer from %(from)s to %(to)s requested") % places),
+                _who(transfer.requested_by),
+                detail=transfer.reason,
+                link=link,
+            )
+        )
+        if transfer.decided_at is not None:
+            accepted = transfer.status == TransferStatus.ACCEPTED
+            title = (
+                _("Transferred from %(from)s to %(to)s")
+                if accepted
+                else _("Transfer from %(from)s to %(to)s declined")
+            )
+            entries.append(
+                TimelineEntry(
+                    transfer.decided_at,
+                    "transfer",
+                    str(title % places),
+                    _who(transfer.decided_by),
+                    detail=transfer.decline_reason,
+                    link=link,
+                )
+            )
     return entries
 
 

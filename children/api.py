@@ -225,6 +225,8 @@ class ChildViewSet(
 
     def _duplicate(self, exc: registration.DuplicateChild) -> Response:
         body: dict[str, Any] = {"id_number": exc.messages}
+        if exc.moved_away:  # ask for it instead: POST /api/v1/transfers/claims/
+            body["moved_away"] = True
         if exc.existing is not None:  # visible to the caller: say which child it is
             body["existing"] = {
                 "id": exc.existing.pk,

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
 from children import crypto, idnumber, risk, rules
-from children.choices import ADULT_AGE, ENTRUSTED, Gender, Health
+from children.choices import ADULT_AGE, ENTRUSTED, CloseReason, Gender, Health, Status
 from children.family import child_facts, parents_check, parents_of, parents_save
 from children.fields import CHILD_FIELDS
 from children.models import CategoryTag, Child
@@ -100,9 +100,12 @@ def pinyin_keys(name: str) -> tuple[str, str]:
 class DuplicateChild(ValidationError):
     """The ID number is already registered; `existing` is set only when the user may see it."""
 
-    def __init__(self, message: str, existing: Child | None) -> None:
+    def __init__(self, message: str, existing: Child | None, *, moved_away: bool = False) -> None:
         super().__init__({"id_number": [message]}, code="duplicate")
         self.existing = existing
+        # The archive was closed as moved away from another village: its transfer is offered
+        # (transfers.services.transfer_claim) instead of a second archive.
+        self.moved_away = moved_away
 
 
 def _validate(
@@ -236,7 +239,9 @@ def _check(
     (which may name the existing child); with other errors, it joins them."""
     facts, warnings, errors = _validate(by, data, today, instance)
     try:
-        _check_duplicate(by, crypto.lookup_hash(facts.number) if facts else None, instance)
+        _check_duplicate(
+            by, crypto.lookup_hash(facts.number) if facts else None, instance, data.village
+        )
     except DuplicateChild as duplicate:
         if not errors:
             raise
@@ -246,7 +251,9 @@ def _check(
     return facts, warnings
 
 
-def _check_duplicate(by: User, id_hash: str | None, instance: Child | None) -> None:
+def _check_duplicate(
+    by: User, id_hash: str | None, instance: Child | None, village: Region | None = None
+) -> None:
     if not id_hash:
         return
     others = Child.objects.filter(id_hash=id_hash)
@@ -255,7 +262,24 @@ def _check_duplicate(by: User, id_hash: str | None, instance: Child | None) -> N
     existing = others.first()
     if existing is None:
         return
-    if Child.objects.visible_to(by).filter(pk=existing.pk).exists():
+    visible = Child.objects.visible_to(by).filter(pk=existing.pk).exists()
+    if (
+        instance is None
+        and existing.status == Status.CLOSED
+        and existing.close_reason == CloseReason.MOVED_AWAY
+        and (village is None or existing.village_id != village.pk)
+    ):
+        # Closed as moved away from another village: the child has arrived here. Offer the
+        # transfer of that archive, and say nothing more of it than the closing.
+        raise DuplicateChild(
+            _(
+                "This child's archive was closed as moved away from another village: request "
+                "its transfer to your village instead of registering the child again."
+            ),
+            existing if visible else None,
+            moved_away=True,
+        )
+    if visible:
         raise DuplicateChild(
             _("This child is already registered: %(name)s.") % {"name": existing.name}, existing
         )
@@ -363,7 +387,7 @@ def child_save(
                             child.save()
                     except IntegrityError:
                         # A concurrent registration of the same ID number won the race.
-                        _check_duplicate(by, id_hash, instance)
+                        _check_duplicate(by, id_hash, instance, village)
                         raise
                 if categories_changed:
                     CategoryTag.objects.bulk_create(

@@ -94,6 +94,7 @@ def child_create(request: AuthenticatedRequest) -> HttpResponse:
     if not request.POST and villages.count() == 1:
         form.initial["village"] = villages.get().pk
     existing = None
+    moved_away = False
     candidates: list[duplicates.Candidate] = []
     if request.method == "POST" and not form.is_valid():
         existing = _rule_errors(request, form, instance=None)
@@ -114,7 +115,7 @@ def child_create(request: AuthenticatedRequest) -> HttpResponse:
         except duplicates.LikelyDuplicates as exc:
             candidates = exc.candidates  # the page lists them (children/_likely_duplicates.html)
         except registration.DuplicateChild as exc:
-            existing = exc.existing
+            existing, moved_away = exc.existing, exc.moved_away
             add_service_errors(form, exc)
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -129,6 +130,7 @@ def child_create(request: AuthenticatedRequest) -> HttpResponse:
         {
             "form": form,
             "existing": existing,
+            "moved_away": moved_away,
             "title": _("Register a child"),
             "today": clock.today(),
             "likely_duplicates": candidates,

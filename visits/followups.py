@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from children.choices import Status
-from core import clock, permissions
+from core import clock, permissions, scoping
 from core.workitems import DONE_NOTE_LENGTH, workitem_done
 from org.models import User
 from visits import selectors
@@ -26,8 +26,11 @@ class FollowUpInput:
 
 
 def may_complete_follow_ups_of(user: User, visit: Visit) -> bool:
-    """The author of the visit, or a director of the child's village."""
-    return visit.author_id == user.pk or selectors.directs_village(user, visit.child.region_code)
+    """The author of the visit while the child is in their scope (a visit still readable
+    after the child's transfer is read-only), or a director of the child's village."""
+    code = visit.child.region_code
+    authored = visit.author_id == user.pk and scoping.get_scope(user).covers(code)
+    return authored or selectors.directs_village(user, code)
 
 
 def may_complete_follow_up(user: User, item: FollowUp) -> bool:

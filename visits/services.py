@@ -17,7 +17,7 @@ from children import risk
 from children.choices import Status
 from children.models import Child
 from children.models_risk import RiskChange, RiskLevel, RiskRule, RiskSource
-from core import clock, permissions
+from core import clock, permissions, scoping
 from core.district_rules import district_rule_save
 from core.regions import district_prefix, prefix_range
 from org.models import Region, User
@@ -152,6 +152,9 @@ def visit_correction_refusal(
     reason."""
     today = today or clock.today()
     within = (today - timezone.localdate(visit.created_at)).days <= CORRECTION_DAYS
+    if not scoping.get_scope(user).covers(visit.child.region_code):
+        # Read through an explicit grant (the child was transferred away): read-only.
+        return True, _("This child now belongs to another village: its visits are read-only.")
     if visit.author_id == user.pk and within:
         return False, None
     if selectors.is_town_supervisor(user, visit.child.region_code):
