@@ -52,15 +52,16 @@ def _visible_child(request: AuthenticatedRequest, pk: int) -> Child:
 
 def _rule_errors(
     request: AuthenticatedRequest, form: ChildForm, instance: Child | None
-) -> Child | None:
+) -> registration.DuplicateChild | None:
     """On a form that is not valid, the service's errors on the rest of it, so that every
     error is shown in one round (not the form's first, then the rules' on the next submit).
-    Returns the existing child of a duplicate ID number when the user may see it."""
+    Returns the duplicate ID number's refusal (its existing child when the user may see it;
+    whether it was closed as moved away from another village)."""
     try:
         registration.child_check(by=request.user, data=form.to_input(), instance=instance)
     except registration.DuplicateChild as exc:
         add_service_errors(form, exc)
-        return exc.existing
+        return exc
     except ValidationError as exc:
         add_service_errors(form, exc)
     return None
@@ -97,7 +98,9 @@ def child_create(request: AuthenticatedRequest) -> HttpResponse:
     moved_away = False
     candidates: list[duplicates.Candidate] = []
     if request.method == "POST" and not form.is_valid():
-        existing = _rule_errors(request, form, instance=None)
+        duplicate = _rule_errors(request, form, instance=None)
+        if duplicate is not None:
+            existing, moved_away = duplicate.existing, duplicate.moved_away
     elif request.method == "POST":
         # Likely duplicates are shown before saving; saving anyway ("not the same child",
         # each candidate ticked) records the decision.
