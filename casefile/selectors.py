@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from casefile.timeline import timeline
+from casefile.timeline import child_transfers, timeline
 from children import family, risk
 from children.forms import RECORD_TITLES
 from children.models import Child
 from core import clock, permissions
 from org.models import User
 from reports import filing
-from transfers import services as transfers
-from transfers.models import Transfer
+from transfers import services as transfer_services
+from transfers.models import TransferStatus
 
 
 def child_page(child: Child, viewer: User) -> dict[str, Any]:
     """The context of the archive page of `child` as `viewer` (who may see it) reads it."""
     show_id = permissions.can_view_identifier(viewer)
+    transfers = child_transfers(child)
     return {
         "child": child,
         "parents": list(child.parents.all()),
@@ -28,18 +29,15 @@ def child_page(child: Child, viewer: User) -> dict[str, Any]:
         "problems": child.problems.select_related("created_by"),
         "attachments": child.attachments.select_related("created_by"),
         "visits": child.visits.select_related("author").order_by("-visit_date", "-pk")[:10],
-        "timeline": timeline(child, viewer=viewer),
+        "timeline": timeline(child, viewer=viewer, transfers=transfers),
         "warnings": family.child_warnings(child=child),
         "show_id": show_id,
         "id_number": child.id_number if show_id else child.id_masked,
         "can_edit": permissions.can_edit_archives(viewer),
         "can_add": permissions.can_add_records(viewer),
         "can_file_report": filing.may_file(viewer),
-        "can_transfer": transfers.may_start(viewer, child),
-        "open_transfer": Transfer.objects.open()
-        .filter(child=child)
-        .select_related("from_village", "to_village")
-        .first(),
+        "can_transfer": transfer_services.may_start(viewer, child),
+        "open_transfer": next((t for t in transfers if t.status == TransferStatus.REQUESTED), None),
         "record_titles": RECORD_TITLES,
         "today": clock.today(),
         "risk_reasons": [risk.reason_text(reason) for reason in child.risk_reasons],

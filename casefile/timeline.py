@@ -130,10 +130,16 @@ def _history_entries(
     return entries
 
 
-def timeline(child: Child, limit: int = 300, viewer: User | None = None) -> list[TimelineEntry]:
+def timeline(
+    child: Child,
+    limit: int = 300,
+    viewer: User | None = None,
+    transfers: list[Transfer] | None = None,
+) -> list[TimelineEntry]:
     """Everything that happened to the archive, newest first, in a fixed number of queries.
     With a `viewer`, the mandatory reports about the child that the viewer may see join it
-    (one more query: each report filed and each later step, kind "report")."""
+    (one more query: each report filed and each later step, kind "report"). `transfers`, the
+    child's transfers when the caller has read them (`child_transfers`)."""
 
     entries: list[TimelineEntry] = []
     history = list(
@@ -257,7 +263,7 @@ def timeline(child: Child, limit: int = 300, viewer: User | None = None) -> list
         )
     entries += _merge_entries(child)
     entries += _activity_entries(child, viewer, limit)
-    entries += _transfer_entries(child)
+    entries += _transfer_entries(child_transfers(child) if transfers is None else transfers)
     if viewer is not None:
         entries += _report_entries(child, viewer, limit)
     entries.sort(key=lambda e: e.when, reverse=True)
@@ -326,12 +332,19 @@ def _merge_entries(child: Child) -> list[TimelineEntry]:
     return entries
 
 
-def _transfer_entries(child: Child) -> list[TimelineEntry]:
-    """The child's transfers: each request, and its acceptance or refusal (one query)."""
+def child_transfers(child: Child) -> list[Transfer]:
+    """The child's transfers, for the timeline and the page (one query)."""
+    return list(
+        Transfer.objects.filter(child=child).select_related(
+            "from_village", "to_village", "requested_by", "decided_by"
+        )
+    )
+
+
+def _transfer_entries(transfers: list[Transfer]) -> list[TimelineEntry]:
+    """Each transfer's request, and its acceptance or refusal."""
     entries = []
-    for transfer in Transfer.objects.filter(child=child).select_related(
-        "from_village", "to_village", "requested_by", "decided_by"
-    ):
+    for transfer in transfers:
         places = {"from": transfer.from_village.name, "to": transfer.to_village.name}
         link = reverse("transfers:detail", args=[transfer.pk])
         entries.append(

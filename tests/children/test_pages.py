@@ -253,6 +253,7 @@ def test_archive_page_query_count_is_bounded(people, client, django_assert_max_n
     # +1 unread badge, +1 visits in the timeline, +1 mandatory-report steps in the timeline,
     # +1 the latest change of the risk level, +1 merges of the archive in the timeline,
     # +1 care activities in the timeline
+    # +1 the child's transfers (transfers), read once for the timeline and the page
     with django_assert_max_num_queries(36) as few:
         client.get(reverse("children:detail", args=[child.pk]))
     for i in range(10):

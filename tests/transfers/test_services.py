@@ -110,7 +110,10 @@ def test_acceptance_moves_the_child_with_its_due_dates_and_work_once(
     # The sender is told once; she reads the visits she logged, nothing else.
     director = people["director"]
     scoping.forget_scope(director)  # a new request: the grants are read again
-    assert Notification.objects.filter(recipient=director, link=f"/transfers/{transfer.pk}/").count() == 1
+    assert (
+        Notification.objects.filter(recipient=director, link=f"/transfers/{transfer.pk}/").count()
+        == 1
+    )
     assert not Child.objects.visible_to(director).filter(pk=mover.pk).exists()
     visit = Visit.objects.visible_to(director).get()
     assert not FollowUp.objects.visible_to(director).exists()
