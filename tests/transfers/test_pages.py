@@ -176,3 +176,36 @@ def test_moved_away_children_are_listed_for_district_staff(people, mover, login)
     assert (
         "林小雨" not in login(people["other_civil"]).get(reverse("transfers:list")).content.decode()
     )
+
+
+def test_a_moved_out_finding_offers_the_transfer(people, mover, xingcheng, login):
+    from matching import services as matching
+    from matching.models import Finding
+    from matching.sources import SourceKind
+    from tests.factories import BEIBEI, region
+    from tests.matching.conftest import csv_file
+
+    record = matching.list_dry_run(
+        by=people["civil"],
+        district=region(BEIBEI),
+        source=SourceKind.POLICE_MOVES,
+        upload=csv_file([["姓名", "身份证号码", "迁移类型"], ["林小雨", mover.id_number, "迁出"]]),
+    )
+    matching.list_import(by=people["civil"], pk=record.pk)
+    finding = Finding.objects.get(child=mover)
+    client = login(people["director"])
+    page = client.get(reverse("matching:finding", args=[finding.pk])).content.decode()
+    offer = f"{reverse('transfers:start', args=[mover.pk])}?finding={finding.pk}"
+    assert 'data-testid="offer-transfer"' in page and offer in page
+    started = client.get(offer).content.decode()
+    assert f'name="finding" value="{finding.pk}"' in started
+    client.post(
+        reverse("transfers:start", args=[mover.pk]),
+        {
+            "to_village": xingcheng.pk,
+            "reason": "已迁往兴城",
+            "client_uuid": uuid.uuid4(),
+            "finding": finding.pk,
+        },
+    )
+    assert Transfer.objects.get().finding == finding
