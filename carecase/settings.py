@@ -456,6 +456,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "matching.tasks.raise_missing_parents",
         "schedule": crontab(hour=6, minute=50),
     },
+    # Referrals to service providers (issue 17): overdue answers and outcomes reminded and
+    # escalated like findings.
+    "providers-remind-referrals": {
+        "task": "providers.tasks.remind_referrals",
+        "schedule": crontab(hour=8, minute=15),
+    },
     "matching-purge-list-files": {
         "task": "matching.tasks.purge_list_files",
         "schedule": crontab(hour=3, minute=25),
