@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from core import clock
 from core.forms import RESUBMIT_MESSAGES
 from core.regions import Level
-from org.models import Region, User
+from org.models import Region, User, phone_validator
 from providers.models import (
     Consent,
     ProviderKind,
@@ -40,7 +40,9 @@ class ProviderForm(forms.Form):
         help_text=_("The towns it serves; none ticked: the whole district."),
     )
     contact_name = forms.CharField(label=_("Contact person"), max_length=50, required=False)
-    contact_phone = forms.CharField(label=_("Contact phone"), max_length=20, required=False)
+    contact_phone = forms.CharField(
+        label=_("Contact phone"), max_length=20, required=False, validators=[phone_validator]
+    )
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
     active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 

@@ -13,8 +13,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core import clock
+from core.regions import district_code
 from core.roles import PROVIDER_ROLES
-from core.scoping import ScopedQuerySet, get_scope, is_administrator
+from core.scoping import Scope, ScopedQuerySet, get_scope, is_administrator
 from core.workitems import WorkItem
 
 if TYPE_CHECKING:
@@ -52,7 +53,16 @@ class ServiceKind(models.TextChoices):
 
 
 class ServiceProviderQuerySet(ScopedQuerySet["ServiceProvider"]):
+    """The registry of a district is read by everyone who works in it (a village's director
+    refers to the district's providers): the providers of the districts that contain the
+    scope's regions. Administrators and a provider's staff have no prefixes: nothing."""
+
     scope_field = "district__code"
+
+    def scope_filter(self, scope: Scope) -> Q:
+        if not scope.prefixes:
+            return Q(pk__in=[])
+        return Q(district__code__in=sorted({district_code(p) for p in scope.prefixes}))
 
 
 class ServiceProvider(models.Model):

@@ -117,12 +117,14 @@ def provider_save(
     if provider is not None and provider.district_id != district.pk:
         raise PermissionDenied(_("The registry is kept by the district's civil affairs."))
     areas = list(areas)
+    if provider is not None:  # a change names only what changes
+        values = {**{name: getattr(provider, name) for name in PROVIDER_FIELDS}, **values}
     errors = _provider_errors(district, values, areas)
     if errors:
         raise ValidationError(errors)
     provider = provider or ServiceProvider(district=district, created_by=by)
     for name in PROVIDER_FIELDS:
-        value = values.get(name, getattr(provider, name))
+        value = values.get(name, "")
         setattr(provider, name, value.strip() if isinstance(value, str) else value)
     provider.services = sorted(set(provider.services), key=ServiceKind.values.index)
     provider.active = active
