@@ -165,11 +165,12 @@ class Consent(models.TextChoices):
 
 
 class ServiceReferralQuerySet(ScopedQuerySet["ServiceReferral"]):
-    """Referrals by the child's region (`region_code`, the child's when referred); and, for a
+    """Referrals by the child's region (the child's own, so a referral follows a child who
+    moves to another village: no copy to keep in step); and, for a
     provider's staff, the referrals to their provider while open: the referral is the explicit
     grant (like a shared case), and it ends when the referral closes."""
 
-    scope_field = "region_code"
+    scope_field = "child__region_code"
 
     def visible_to(self, user: User | AnonymousUser | None) -> Self:
         condition = self.scope_filter(get_scope(user))
@@ -211,7 +212,6 @@ class ServiceReferral(WorkItem):
         ServiceProvider, verbose_name=_("service provider"), on_delete=models.PROTECT,
         related_name="referrals",
     )  # fmt: skip
-    region_code = models.CharField(max_length=12, db_index=True, editable=False)
     service = models.CharField(_("service"), max_length=30, choices=ServiceKind.choices)
     reason = models.CharField(_("reason for the referral"), max_length=500)
     consent = models.CharField(_("consent"), max_length=20, choices=Consent.choices)
@@ -253,7 +253,7 @@ class ServiceReferral(WorkItem):
         verbose_name_plural = _("referrals to service providers")
         ordering = ["-referred_on", "-pk"]
         indexes = [
-            models.Index(fields=["status", "region_code"], name="referral_open"),
+            models.Index(fields=["status", "due_on"], name="referral_open"),
             models.Index(fields=["provider", "status"], name="referral_provider"),
         ]
 

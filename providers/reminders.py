@@ -44,10 +44,10 @@ def referrals_remind(today: datetime.date | None = None) -> int:
     for level in (1, 2, 3):
         with transaction.atomic():
             rows = list(
-                ServiceReferral.objects.select_for_update()
+                ServiceReferral.objects.select_for_update(of=("self",))
                 .filter(status__in=[ReferralStatus.REQUESTED, ReferralStatus.ACCEPTED])
                 .filter(reminded__lt=level)
-                .values_list("pk", "region_code", "status", "respond_by", "due_on",
+                .values_list("pk", "child__region_code", "status", "respond_by", "due_on",
                              "referred_by_id", "provider_id")
             )  # fmt: skip
             owed = [

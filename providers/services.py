@@ -68,9 +68,9 @@ def is_provider_staff(user: User, referral: ServiceReferral) -> bool:
 def is_referrer_side(user: User, referral: ServiceReferral) -> bool:
     """`user` sees the child's region (the referrer, her supervisor, district staff) and may add
     records: they may record the provider's answer for it, or withdraw the referral."""
-    return scoping.get_scope(user).covers(referral.region_code) and permissions.can_add_records(
-        user
-    )
+    return scoping.get_scope(user).covers(
+        referral.child.region_code
+    ) and permissions.can_add_records(user)
 
 
 # --- The registry ----------------------------------------------------------------------------
@@ -265,7 +265,6 @@ def referral_create(
     referral = ServiceReferral(
         child=child,
         provider=provider,
-        region_code=child.region_code,
         service=service,
         reason=reason,
         consent=consent,

@@ -82,7 +82,6 @@ def test_a_referral_notifies_the_providers_staff(
 ):
     assert referral.status == ReferralStatus.REQUESTED
     assert referral.respond_by == app_clock.today() + datetime.timedelta(days=7)
-    assert referral.region_code == referral.child.region_code
 
 
 def test_the_staff_are_told_of_a_new_referral(
