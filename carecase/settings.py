@@ -358,6 +358,11 @@ SPECTACULAR_SETTINGS = {
         "RiskSourceEnum": "children.models_risk.RiskSource",
         "ActivityKindEnum": "activities.models.ActivityKind",
         "SafetyTopicEnum": "activities.models.SafetyTopic",
+        "ProviderKindEnum": "providers.models.ProviderKind",
+        "ServiceKindEnum": "providers.models.ServiceKind",
+        "ReferralStatusEnum": "providers.models.ReferralStatus",
+        "ReferralOutcomeEnum": "providers.models.ReferralOutcome",
+        "ReferralConsentEnum": "providers.models.Consent",
     },
 }
 

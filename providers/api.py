@@ -29,7 +29,7 @@ from providers.serializers import (
     OutcomeSerializer,
     ProviderFilterSerializer,
     ReferralFilterSerializer,
-    ReferralSerializer,
+    ServiceReferralSerializer,
     ServiceProviderSerializer,
     ServiceProviderWriteSerializer,
     WithdrawSerializer,
@@ -135,7 +135,7 @@ class ReferralViewSet(
     idempotent on `client_uuid`: the same id again returns the first referral with 200."""
 
     request: AuthenticatedApiRequest
-    serializer_class = ReferralSerializer
+    serializer_class = ServiceReferralSerializer
 
     def get_queryset(self) -> QuerySet[ServiceReferral]:
         params: dict[str, Any] = {}
@@ -145,7 +145,7 @@ class ReferralViewSet(
             params = dict(flt.validated_data)
         return selectors.referrals_for(self.request.user, params)
 
-    @extend_schema(responses={201: ReferralSerializer, 200: ReferralSerializer})
+    @extend_schema(responses={201: ServiceReferralSerializer, 200: ServiceReferralSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         token = request.data.get("client_uuid") if hasattr(request.data, "get") else None
         if token:
@@ -201,7 +201,7 @@ class ReferralViewSet(
         fresh = selectors.referrals_for(self.request.user).filter(pk=referral.pk).first()
         return Response(self.get_serializer(fresh or referral).data)
 
-    @extend_schema(request=DecisionSerializer, responses={200: ReferralSerializer})
+    @extend_schema(request=DecisionSerializer, responses={200: ServiceReferralSerializer})
     @action(detail=True, methods=["post"])
     def decide(self, request: AuthenticatedApiRequest, pk: str | None = None) -> Response:
         """The provider accepts (`accept: true`) or declines (a `note` with the reason); by its
@@ -219,7 +219,7 @@ class ReferralViewSet(
         )
         return self._reread(referral)
 
-    @extend_schema(request=OutcomeSerializer, responses={200: ReferralSerializer})
+    @extend_schema(request=OutcomeSerializer, responses={200: ServiceReferralSerializer})
     @action(detail=True, methods=["post"])
     def outcome(self, request: AuthenticatedApiRequest, pk: str | None = None) -> Response:
         """The outcome of an accepted referral, which closes it."""
@@ -237,7 +237,7 @@ class ReferralViewSet(
         )
         return self._reread(referral)
 
-    @extend_schema(request=WithdrawSerializer, responses={200: ReferralSerializer})
+    @extend_schema(request=WithdrawSerializer, responses={200: ServiceReferralSerializer})
     @action(detail=True, methods=["post"])
     def withdraw(self, request: AuthenticatedApiRequest, pk: str | None = None) -> Response:
         """The referrer's side withdraws an open referral (`note`, the reason)."""

@@ -78,7 +78,7 @@ class ReferredChildSerializer(serializers.Serializer[Any]):
     carer_phone = serializers.CharField()
 
 
-class ReferralSerializer(WorkItemSerializer[ServiceReferral]):
+class ServiceReferralSerializer(WorkItemSerializer[ServiceReferral]):
     """A referral with what a provider's staff may read of the child (`child_fields`); the
     archive's id (`child`) is for the referrer's side, who may open the archive."""
 
