@@ -29,9 +29,9 @@ from providers.serializers import (
     OutcomeSerializer,
     ProviderFilterSerializer,
     ReferralFilterSerializer,
-    ServiceReferralSerializer,
     ServiceProviderSerializer,
     ServiceProviderWriteSerializer,
+    ServiceReferralSerializer,
     WithdrawSerializer,
 )
 
