@@ -11,6 +11,7 @@ from matching.api import FindingViewSet
 from notifications.api import NotificationViewSet
 from org.api import AssignmentViewSet, RegionViewSet, StaffViewSet
 from org.token_api import ApiTokenViewSet, LogoutView, ObtainTokenView
+from providers.api import ReferralViewSet, ServiceProviderViewSet
 from reports.api import ReportViewSet
 from stats.api import StatsViewSet
 from supervision import api as supervision_api
@@ -38,6 +39,8 @@ router.register("findings", FindingViewSet, basename="finding")
 router.register("activities", ActivityViewSet, basename="activity")
 router.register("transfers", TransferViewSet, basename="transfer")
 router.register("reports", ReportViewSet, basename="report")
+router.register("service-providers", ServiceProviderViewSet, basename="service-provider")
+router.register("referrals", ReferralViewSet, basename="referral")
 router.register("stats", StatsViewSet, basename="stats")
 router.register("exports", ExportJobViewSet, basename="export-job")
 router.register("national-exports", NationalExportViewSet, basename="national-export")

@@ -358,6 +358,11 @@ SPECTACULAR_SETTINGS = {
         "RiskSourceEnum": "children.models_risk.RiskSource",
         "ActivityKindEnum": "activities.models.ActivityKind",
         "SafetyTopicEnum": "activities.models.SafetyTopic",
+        "ProviderKindEnum": "providers.models.ProviderKind",
+        "ServiceKindEnum": "providers.models.ServiceKind",
+        "ReferralStatusEnum": "providers.models.ReferralStatus",
+        "ReferralOutcomeEnum": "providers.models.ReferralOutcome",
+        "ReferralConsentEnum": "providers.models.Consent",
     },
 }
 
@@ -455,6 +460,12 @@ CELERY_BEAT_SCHEDULE = {
     "matching-raise-missing-parents": {
         "task": "matching.tasks.raise_missing_parents",
         "schedule": crontab(hour=6, minute=50),
+    },
+    # Referrals to service providers (issue 17): overdue answers and outcomes reminded and
+    # escalated like findings.
+    "providers-remind-referrals": {
+        "task": "providers.tasks.remind_referrals",
+        "schedule": crontab(hour=8, minute=15),
     },
     "matching-purge-list-files": {
         "task": "matching.tasks.purge_list_files",

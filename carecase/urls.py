@@ -45,6 +45,7 @@ urlpatterns = [
     path("visits/", include("visits.urls")),
     path("reports/", include("reports.urls")),
     path("lists/", include("matching.urls")),
+    path("providers/", include("providers.urls")),
     path("stats/", include("stats.urls")),
     path("exports/", include("exports.urls")),
     path("duplicates/", include("duplicates.urls")),

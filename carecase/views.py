@@ -18,6 +18,7 @@ from core import clock, permissions, scoping
 from core.http import AuthenticatedRequest
 from core.roles import DATA_ROLES, Role
 from org import selectors
+from providers import selectors as provider_selectors
 from reports.selectors import unacknowledged
 from stats.dashboard import village_summaries
 from training.gate import rotation_notice
@@ -66,6 +67,10 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
 
     if scope.has_role(Role.SUPERVISOR, Role.CIVIL_AFFAIRS):
         context["training_due"] = due_workers(user, today).count()
+
+    if scope.has_role(Role.SERVICE_PROVIDER):
+        # A provider's staff: the open referrals to answer (their only reach over children).
+        context["provider_inbox"] = provider_selectors.inbox(user).count()
 
     context["admin_roles"] = [
         a

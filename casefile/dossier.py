@@ -1,6 +1,6 @@
 """The printed dossier (一人一档): the archive's own pages (children.dossier) with what the
-archive page also shows from above the archive: the visits and the mandatory reports about the
-child that the reader may see.
+archive page also shows from above the archive: the visits, the mandatory reports about the
+child that the reader may see and the referrals to service providers.
 
 children.dossier renders the archive (identity, family, records, attachments, history); this
 module sits above visits and reports (as the archive page does) and adds them through the
@@ -22,6 +22,7 @@ from children.models import Child
 from core import clock
 from core.calendar import add_months
 from org.models import User
+from providers.models import ServiceReferral
 from reports.models import MandatoryReport, ReportStep, StepKind
 from reports.sharing import may_see_reporter
 from visits.models import Visit
@@ -108,6 +109,12 @@ def records(child: Child, reader: User, today: datetime.date) -> dict[str, Any]:
         "older_visits": older,
         "visits_since": since,
         "reports": reports(child, reader),
+        "service_referrals": list(
+            ServiceReferral.objects.visible_to(reader)
+            .filter(child_id=child.pk)
+            .select_related("provider", "referred_by", "decided_by")
+            .order_by("referred_on", "pk")
+        ),
         "hidden": HIDDEN,
     }
 

@@ -10,6 +10,7 @@ from children.forms import RECORD_TITLES
 from children.models import Child
 from core import clock, permissions
 from org.models import User
+from providers.models import ServiceReferral
 from reports import filing
 from transfers import services as transfer_services
 from transfers.models import TransferStatus
@@ -25,6 +26,9 @@ def child_page(child: Child, viewer: User) -> dict[str, Any]:
         "categories": child.categories.all(),
         "assistance": child.assistances.select_related("created_by"),
         "referrals": child.referrals.select_related("created_by"),
+        "service_referrals": ServiceReferral.objects.visible_to(viewer)
+        .filter(child=child)
+        .select_related("provider"),
         "notes": child.worknotes.select_related("created_by")[:20],
         "problems": child.problems.select_related("created_by"),
         "attachments": child.attachments.select_related("created_by"),

@@ -21,6 +21,7 @@ from children.models import Assistance, Attachment, Child, Parent, Problem, Refe
 from core.scoping import get_scope, visible_q
 from duplicates.models import ChildMerge
 from org.models import User
+from providers.models import ReferralStatus, ServiceReferral
 from reports.models import MandatoryReport, ReportStep, StepKind
 from reports.sharing import may_see_reporter
 from transfers.models import Transfer, TransferStatus
@@ -266,6 +267,7 @@ def timeline(
     entries += _transfer_entries(child_transfers(child) if transfers is None else transfers)
     if viewer is not None:
         entries += _report_entries(child, viewer, limit)
+        entries += _service_referral_entries(child, viewer, limit)
     entries.sort(key=lambda e: e.when, reverse=True)
     return entries
 
@@ -418,4 +420,64 @@ def _report_entries(child: Child, viewer: User, limit: int) -> list[TimelineEntr
                 link=reverse("reports:detail", args=[report.pk]),
             )
         )
+    return entries
+
+
+def _service_referral_entries(child: Child, viewer: User, limit: int) -> list[TimelineEntry]:
+    """The referrals of `child` to service providers that `viewer` sees (one query): the
+    referral, the provider's answer and the outcome or withdrawal, each an entry."""
+    found = (
+        ServiceReferral.objects.visible_to(viewer)
+        .filter(child_id=child.pk)
+        .select_related("provider", "referred_by", "decided_by", "done_by")
+        .order_by("-pk")[:limit]
+    )
+    entries = []
+    for referral in found:
+        link = reverse("providers:referral", args=[referral.pk])
+        names = {"provider": referral.provider.name, "service": referral.get_service_display()}
+        entries.append(
+            TimelineEntry(
+                referral.created_at,
+                "referral",
+                str(_("Referred to %(provider)s for %(service)s") % names),
+                _who(referral.referred_by),
+                detail=f"{referral.reason} · {referral.get_consent_display()}",
+                link=link,
+            )
+        )
+        if referral.decided_at is not None:
+            accepted = referral.status != ReferralStatus.DECLINED
+            title = (
+                _("%(provider)s accepted the referral")
+                if accepted
+                else _("%(provider)s declined the referral")
+            ) % names
+            entries.append(
+                TimelineEntry(
+                    referral.decided_at,
+                    "referral",
+                    str(title),
+                    _who(referral.decided_by),
+                    detail=referral.decision_note,
+                    link=link,
+                )
+            )
+        if referral.closed_at is not None and referral.status != ReferralStatus.DECLINED:
+            title = (
+                _("Outcome of the referral to %(provider)s: %(outcome)s")
+                % {**names, "outcome": referral.get_outcome_display()}
+                if referral.status == ReferralStatus.COMPLETED
+                else _("Referral to %(provider)s withdrawn") % names
+            )
+            entries.append(
+                TimelineEntry(
+                    referral.closed_at,
+                    "referral",
+                    str(title),
+                    _who(referral.done_by),
+                    detail=referral.done_note,
+                    link=link,
+                )
+            )
     return entries

@@ -18,6 +18,7 @@ class Role(models.TextChoices):
     SYSTEM_ADMIN = "system_admin", _("System administrator")
     SECURITY_ADMIN = "security_admin", _("Security administrator")
     AUDIT_ADMIN = "audit_admin", _("Audit administrator")
+    SERVICE_PROVIDER = "service_provider", _("Service provider")
 
 
 # Roles whose region is a scope over children's data. The three admin roles (三员分立) manage
@@ -26,5 +27,13 @@ DATA_ROLES = frozenset(
     {Role.CHILD_DIRECTOR, Role.SUPERVISOR, Role.CIVIL_AFFAIRS, Role.PROTECTION_CENTRE}
 )
 ADMIN_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
+# The staff of a service provider (issue 17, part 4), linked to their provider
+# (providers.ProviderStaff). NOT a data role: its region is no scope over children; its reach is
+# the children referred to its provider while the referral is open, through the referral
+# (providers.models.ServiceReferralQuerySet.visible_to), and only the fields the referral needs.
+PROVIDER_ROLES = frozenset({Role.SERVICE_PROVIDER})
+# Roles that reach any child's data at all (a region or open referrals): an administrator holds
+# none of them (三员分立, org.separation).
+CASE_ROLES = DATA_ROLES | PROVIDER_ROLES
 # The people the certification gate (R6/R7) applies to, when these are their only data roles.
 GATED_ROLES = frozenset({Role.CHILD_DIRECTOR, Role.SUPERVISOR})

@@ -16,7 +16,7 @@ from knox.models import AbstractAuthToken
 
 from core import clock
 from core.regions import PREFIX_LENGTH, Level, code_errors, parent_level, scope_prefix
-from core.roles import ADMIN_ROLES, DATA_ROLES, Role
+from core.roles import ADMIN_ROLES, DATA_ROLES, PROVIDER_ROLES, Role
 from core.scoping import ScopedQuerySet
 
 if TYPE_CHECKING:
@@ -30,12 +30,13 @@ ROLE_LEVELS: dict[str, frozenset[str]] = {
     Role.SUPERVISOR: frozenset({Level.TOWN}),
     Role.CIVIL_AFFAIRS: frozenset({Level.DISTRICT}),
     Role.PROTECTION_CENTRE: frozenset({Level.DISTRICT}),
+    Role.SERVICE_PROVIDER: frozenset({Level.DISTRICT}),
     Role.SYSTEM_ADMIN: _ADMIN_LEVELS,
     Role.SECURITY_ADMIN: _ADMIN_LEVELS,
     Role.AUDIT_ADMIN: _ADMIN_LEVELS,
 }
 # Roles a district's civil-affairs staff may hand out inside their district.
-DISTRICT_GRANTABLE_ROLES = DATA_ROLES
+DISTRICT_GRANTABLE_ROLES = DATA_ROLES | PROVIDER_ROLES
 
 
 class RegionQuerySet(ScopedQuerySet["Region"]):

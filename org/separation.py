@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from core import clock
-from core.roles import ADMIN_ROLES, DATA_ROLES
+from core.roles import ADMIN_ROLES, CASE_ROLES
 from org.models import Assignment, User
 
 
@@ -44,9 +44,9 @@ def check_assignment(
     if user.is_superuser:
         raise ValidationError(_("The break-glass superuser holds no role."))
     held = current_roles(user, exclude=existing)
-    if role in DATA_ROLES and held & ADMIN_ROLES:
+    if role in CASE_ROLES and held & ADMIN_ROLES:
         raise ValidationError(_("An administrator cannot hold a role that sees children's data."))
-    if role in ADMIN_ROLES and held & DATA_ROLES:
+    if role in ADMIN_ROLES and held & CASE_ROLES:
         raise ValidationError(
             _("Someone who works with children's data cannot be made an administrator.")
         )

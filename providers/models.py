@@ -3,11 +3,25 @@ an activity, what they offer and where. Referrals to them live beside it (issue 
 
 from __future__ import annotations
 
+import datetime
+import uuid
+from typing import TYPE_CHECKING, Self
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.scoping import ScopedQuerySet
+from core import clock
+from core.regions import district_code
+from core.roles import PROVIDER_ROLES
+from core.scoping import Scope, ScopedQuerySet, get_scope, is_administrator
+from core.workitems import WorkItem
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from org.models import User
 
 
 class ProviderKind(models.TextChoices):
@@ -39,7 +53,16 @@ class ServiceKind(models.TextChoices):
 
 
 class ServiceProviderQuerySet(ScopedQuerySet["ServiceProvider"]):
+    """The registry of a district is read by everyone who works in it (a village's director
+    refers to the district's providers): the providers of the districts that contain the
+    scope's regions. Administrators and a provider's staff have no prefixes: nothing."""
+
     scope_field = "district__code"
+
+    def scope_filter(self, scope: Scope) -> Q:
+        if not scope.prefixes:
+            return Q(pk__in=[])
+        return Q(district__code__in=sorted({district_code(p) for p in scope.prefixes}))
 
 
 class ServiceProvider(models.Model):
@@ -80,3 +103,172 @@ class ServiceProvider(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def service_labels(self) -> list[str]:
+        return [str(ServiceKind(s).label) for s in self.services if s in ServiceKind.values]
+
+
+class ProviderStaff(models.Model):
+    """A staff account of a provider: a person who holds the service-provider role in the
+    provider's district (org.Assignment) and answers the provider's referrals in CareCase."""
+
+    provider = models.ForeignKey(
+        ServiceProvider, verbose_name=_("service provider"), on_delete=models.CASCADE,
+        related_name="staff_links",
+    )  # fmt: skip
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("staff member"), on_delete=models.CASCADE,
+        related_name="provider_links",
+    )  # fmt: skip
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("provider staff account")
+        verbose_name_plural = _("provider staff accounts")
+        ordering = ["provider", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "user"], name="one_link_per_provider_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider_id}:{self.user_id}"
+
+
+class ReferralStatus(models.TextChoices):
+    REQUESTED = "requested", _("Waiting for the provider")
+    ACCEPTED = "accepted", _("Accepted, service under way")
+    DECLINED = "declined", _("Declined by the provider")
+    COMPLETED = "completed", _("Outcome recorded")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the referrer")
+
+
+OPEN_STATUSES = (ReferralStatus.REQUESTED, ReferralStatus.ACCEPTED)
+
+
+class ReferralOutcome(models.TextChoices):
+    PROVIDED = "provided", _("Service provided")
+    PARTLY = "partly", _("Partly provided")
+    NOT_PROVIDED = "not_provided", _("Not provided")
+
+
+class Consent(models.TextChoices):
+    """Who agreed to the referral (the child's and the guardian's consent, noted)."""
+
+    GUARDIAN_AND_CHILD = "guardian_and_child", _("The guardian and the child")
+    GUARDIAN = "guardian", _("The guardian")
+    CHILD = "child", _("The child")
+    PROTECTION = "protection", _("Not sought: the child's protection requires it")
+
+
+class ServiceReferralQuerySet(ScopedQuerySet["ServiceReferral"]):
+    """Referrals by the child's region (the child's own, so a referral follows a child who
+    moves to another village: no copy to keep in step); and, for a
+    provider's staff, the referrals to their provider while open: the referral is the explicit
+    grant (like a shared case), and it ends when the referral closes."""
+
+    scope_field = "child__region_code"
+
+    def visible_to(self, user: User | AnonymousUser | None) -> Self:
+        condition = self.scope_filter(get_scope(user))
+        condition |= self.provider_reach(user)
+        return self.filter(condition)
+
+    def provider_reach(self, user: User | AnonymousUser | None) -> Q:
+        """The open referrals to the providers `user` staffs, when they hold the
+        service-provider role today; nothing for an administrator (三员分立)."""
+        scope = get_scope(user)
+        if user is None or not scope.has_role(*PROVIDER_ROLES) or is_administrator(user):
+            return Q(pk__in=[])
+        links = ProviderStaff.objects.filter(
+            user_id=user.pk or 0,
+            provider__active=True,
+            provider__district__in=scope.regions(*PROVIDER_ROLES),
+        ).values("provider_id")
+        return Q(status__in=OPEN_STATUSES, provider_id__in=links)
+
+    def open(self) -> Self:
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def for_provider_staff(self, user: User) -> Self:
+        """The inbox: the open referrals `user` answers as a provider's staff."""
+        return self.filter(self.provider_reach(user))
+
+
+class ServiceReferral(WorkItem):
+    """A child referred to a provider for a service, with the consent noted and the reason;
+    accepted or declined by the provider (its staff, or the referrer on its behalf), then the
+    outcome. As a work item: due by `due_on` (the outcome expected), done when closed
+    (declined, outcome recorded or withdrawn: `done_on`, `done_note`, `done_by`)."""
+
+    child = models.ForeignKey(
+        "children.Child", verbose_name=_("child"), on_delete=models.PROTECT,
+        related_name="service_referrals",
+    )  # fmt: skip
+    provider = models.ForeignKey(
+        ServiceProvider, verbose_name=_("service provider"), on_delete=models.PROTECT,
+        related_name="referrals",
+    )  # fmt: skip
+    service = models.CharField(_("service"), max_length=30, choices=ServiceKind.choices)
+    reason = models.CharField(_("reason for the referral"), max_length=500)
+    consent = models.CharField(_("consent"), max_length=20, choices=Consent.choices)
+    consent_on = models.DateField(_("consent given on"), null=True, blank=True)
+    referred_on = models.DateField(_("referred on"))
+    respond_by = models.DateField(_("answer expected by"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=ReferralStatus.choices,
+        default=ReferralStatus.REQUESTED,
+    )  # fmt: skip
+    referred_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("referred by"), on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    decided_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("answered by"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="+",
+    )  # fmt: skip
+    decided_for_provider = models.BooleanField(
+        _("recorded by the referrer for the provider"), default=False
+    )
+    decision_note = models.CharField(_("answer"), max_length=300, blank=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=14, choices=ReferralOutcome.choices, blank=True
+    )
+    outcome_for_provider = models.BooleanField(
+        _("outcome recorded by the referrer for the provider"), default=False
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    reminded = models.PositiveSmallIntegerField(default=0)  # reminders sent at this status
+    client_uuid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ServiceReferralQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("referral to a service provider")
+        verbose_name_plural = _("referrals to service providers")
+        ordering = ["-referred_on", "-pk"]
+        indexes = [
+            models.Index(fields=["status", "due_on"], name="referral_open"),
+            models.Index(fields=["provider", "status"], name="referral_provider"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} · {self.get_service_display()}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def overdue_today(self) -> bool:
+        return self.overdue(clock.today())
+
+    def overdue(self, today: datetime.date) -> bool:
+        if self.status == ReferralStatus.REQUESTED:
+            return self.respond_by < today
+        return self.status == ReferralStatus.ACCEPTED and self.due_on < today

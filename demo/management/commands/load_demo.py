@@ -27,6 +27,14 @@ from demo.synthetic import generate
 from org.importing import import_regions_file
 from org.models import Assignment, Region, User
 from org.services import generate_password
+from providers.models import (
+    Consent,
+    ProviderKind,
+    ProviderStaff,
+    ServiceKind,
+    ServiceProvider,
+    ServiceReferral,
+)
 from stats.services import snapshot_regions
 from training import services
 from training.models import Course, OrganiserLevel, Topic
@@ -154,6 +162,15 @@ DEMO_ACCOUNTS: list[tuple[str, str, str, str, str, str, str]] = [
         "500109000000",
     ),
     (
+        "bb_shegong",
+        "周慧",
+        "13800000006",
+        "北碚区阳光社会工作服务中心社工",
+        Role.SERVICE_PROVIDER,
+        "500109000000",
+        "500109000000",
+    ),
+    (
         "xs_minzheng",
         "杨秀英",
         "13800000011",
@@ -233,6 +250,7 @@ class Command(BaseCommand):
         self._training()
         self._children()
         self._activity()
+        self._providers()
         if printed:
             self.stdout.write(self.style.WARNING("Demo accounts (passwords are shown only now):"))
             for username, role, region, password in printed:
@@ -401,6 +419,43 @@ class Command(BaseCommand):
                 f"Training: {len(invitees)} workers of {district.name} passed the induction and "
                 "this year's training."
             )
+
+    @transaction.atomic
+    def _providers(self) -> None:
+        """Once: two service providers of 北碚区 (a social-work agency for the whole district,
+        with the demo account bb_shegong as its staff, and 静观镇's clinic without accounts),
+        and a referral of a child of 志达社区 to the agency, waiting for its answer."""
+        district = Region.objects.filter(code="500109000000").first()
+        civil = User.objects.filter(username="bb_minzheng").first()
+        director = User.objects.filter(username="bb_zhuren").first()
+        if district is None or civil is None or ServiceProvider.objects.filter(district=district):
+            return
+        agency = ServiceProvider.objects.create(
+            district=district, name="北碚区阳光社会工作服务中心", kind=ProviderKind.SOCIAL_WORK,
+            services=[ServiceKind.PSYCHOLOGICAL, ServiceKind.FAMILY_EDUCATION,
+                      ServiceKind.COMPANIONSHIP],
+            contact_name="周慧", contact_phone="13800000006", address="北碚区天生路 88 号",
+            created_by=civil,
+        )  # fmt: skip
+        clinic = ServiceProvider.objects.create(
+            district=district, name="静观镇中心卫生院", kind=ProviderKind.CLINIC,
+            services=[ServiceKind.MEDICAL], contact_phone="023-68220120", created_by=civil,
+        )  # fmt: skip
+        clinic.areas.set(Region.objects.filter(code="500109110000"))
+        staff = User.objects.filter(username="bb_shegong").first()
+        if staff is not None:
+            ProviderStaff.objects.create(provider=agency, user=staff, added_by=civil)
+        child = Child.objects.filter(region_code="500109110004", status=Status.ACTIVE).first()
+        if child is not None and director is not None:
+            today = clock.today()
+            ServiceReferral.objects.create(
+                child=child, provider=agency, service=ServiceKind.PSYCHOLOGICAL,
+                reason="父母长期在外务工，近期情绪低落、不愿上学，需要心理疏导。",
+                consent=Consent.GUARDIAN_AND_CHILD, consent_on=today, referred_on=today,
+                respond_by=today + datetime.timedelta(days=7),
+                due_on=today + datetime.timedelta(days=30), referred_by=director,
+            )  # fmt: skip
+        self.stdout.write("Service providers: 2 in 北碚区, with a referral waiting.")
 
     @transaction.atomic
     def _accounts(self, reset: bool) -> list[tuple[str, str, str, str]]:
