@@ -358,6 +358,8 @@ SPECTACULAR_SETTINGS = {
         "RiskSourceEnum": "children.models_risk.RiskSource",
         "ActivityKindEnum": "activities.models.ActivityKind",
         "SafetyTopicEnum": "activities.models.SafetyTopic",
+        "CapacityRatingEnum": "children.models_household.ItemRating",
+        "CapacityResultEnum": "children.models_household.CapacityResult",
     },
 }
 

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 
 from children import household
 from children.household_serializers import (
-    AssessmentSerializer,
+    GuardianshipAssessmentSerializer,
     HouseholdSerializer,
     HouseholdUpdateSerializer,
     JoinSerializer,
@@ -123,20 +123,24 @@ class HouseholdViewSet(
         home.refresh_from_db()
         return Response(HouseholdSerializer(home, context=self._context([home])).data)
 
-    @extend_schema(methods=["get"], responses={200: AssessmentSerializer(many=True)}, request=None)
+    @extend_schema(
+        methods=["get"], responses={200: GuardianshipAssessmentSerializer(many=True)}, request=None
+    )
     @extend_schema(
         methods=["post"],
-        request=AssessmentSerializer,
-        responses={201: AssessmentSerializer, 200: AssessmentSerializer},
+        request=GuardianshipAssessmentSerializer,
+        responses={201: GuardianshipAssessmentSerializer, 200: GuardianshipAssessmentSerializer},
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def assessments(self, request: Request, pk: str | None = None) -> Response:
         """The guardianship capacity assessments (004 item 5), latest first; POST records one
         (idempotent on `client_token`); the household and each child show the latest result."""
         home = self.get_object()
         if request.method == "GET":
-            return Response(AssessmentSerializer(home.assessments.all(), many=True).data)
-        serializer = AssessmentSerializer(data=request.data)
+            return Response(
+                GuardianshipAssessmentSerializer(home.assessments.all(), many=True).data
+            )
+        serializer = GuardianshipAssessmentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         token = data.pop("client_token", None)
@@ -147,7 +151,7 @@ class HouseholdViewSet(
         except DjangoValidationError as exc:
             raise as_drf_error(exc) from exc
         return Response(
-            AssessmentSerializer(assessment).data,
+            GuardianshipAssessmentSerializer(assessment).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 

@@ -129,7 +129,7 @@ class HouseholdUpdateSerializer(serializers.Serializer[Any]):
         return value
 
 
-class AssessmentSerializer(serializers.ModelSerializer[GuardianshipAssessment]):
+class GuardianshipAssessmentSerializer(serializers.ModelSerializer[GuardianshipAssessment]):
     client_token = serializers.UUIDField(required=False)
 
     class Meta:

@@ -26,22 +26,25 @@ class FollowUpSerializer(WorkItemSerializer[FollowUp]):
         read_only_fields = ["id", *WORK_ITEM_DONE_FIELDS]
 
 
+class VisibleChildField(serializers.PrimaryKeyRelatedField[Child]):
+    """A child the caller may see (the request is the root serializer's, read when the value
+    is checked: a nested serializer has no context when it is built)."""
+
+    def get_queryset(self) -> Any:
+        request = self.context.get("request")
+        return Child.objects.visible_to(request.user) if request else Child.objects.none()
+
+
 class SiblingSerializer(serializers.Serializer[Any]):
     """A sibling a household visit is also for: the child (of the same household), the areas
     of concern about this child only, a note about this child only."""
 
-    child = serializers.PrimaryKeyRelatedField(queryset=Child.objects.none())
+    child = VisibleChildField(queryset=Child.objects.none())
     concerns = serializers.ListField(
         child=serializers.ChoiceField(choices=[area for area, _label in FINDING_AREAS]),
         required=False,
     )
     note = serializers.CharField(required=False, allow_blank=True, max_length=300)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            self.fields["child"].queryset = Child.objects.visible_to(request.user)  # type: ignore[attr-defined]
 
 
 class HouseholdVisitSerializer(serializers.Serializer[Any]):
