@@ -23,11 +23,12 @@ def _siblings(director):
         make_child(director, name=name, birth_date=day)
         for name, day in zip(("王大宝", "王二宝", "王小宝"), born, strict=True)
     ]
-    at = timezone.make_aware(datetime.datetime(2025, 1, 1, 9))
-    Child.objects.filter(pk__in=[c.pk for c in children]).update(created_at=at)
     home = household.household_of(by=director, child=children[0])
     for child in children[1:]:
         household.household_join(by=director, child=child, household=home)
+    # Registered long ago and never visited: all three overdue.
+    at = timezone.make_aware(datetime.datetime(2025, 1, 1, 9))
+    Child.objects.filter(pk__in=[c.pk for c in children]).update(created_at=at)
     for child in children:
         child.refresh_from_db()
         cadence.recompute(child)
