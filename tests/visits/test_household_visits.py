@@ -17,7 +17,7 @@ from children.models import Child
 from core import clock as app_clock
 from tests.factories import XINGCHENG, make_child
 from tests.visits.conftest import registered, visit_values
-from visits import services
+from visits import selectors, services
 from visits.models import Visit
 
 D = datetime.date
@@ -95,10 +95,14 @@ def test_a_retried_household_visit_is_stored_once(people, siblings):
 
 
 def test_each_child_counts_in_compliance(people, siblings):
+    village = siblings[0].village
+    today = app_clock.today()
+    (before,) = selectors.compliance([village], today)
+    assert (before["total"], before["home_visited"]) == (3, 0)
     _record(people["director"], siblings[0], siblings[1:])
-    # Per child: each child has its own home visit this quarter.
-    for child in siblings:
-        assert Visit.objects.filter(child=child, kind="home_visit").count() == 1
+    (after,) = selectors.compliance([village], today)
+    # One household visit: three children visited at home and contacted (the one rule).
+    assert (after["total"], after["home_visited"], after["contacted"]) == (3, 3, 3)
 
 
 @pytest.mark.parametrize("bad", ["stranger", "outsider", "twice"])
