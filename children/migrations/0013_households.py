@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('children', '0011_merge_risk_and_duplicates'),
+        ('children', '0012_name_search'),
         ('org', '0002_tokens_admin_log'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
