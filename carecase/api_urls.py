@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 from activities.api import ActivityViewSet
 from children import duplicates_api
 from children.api import RECORD_VIEWSETS, ChildViewSet
+from children.household_api import HouseholdViewSet
 from children.risk_views import risk_rises_api
 from duplicates import api as duplicates_lists_api
 from exports.api import ExportJobViewSet, NationalExportViewSet
@@ -25,6 +26,7 @@ router.register("staff", StaffViewSet, basename="staff")
 router.register("assignments", AssignmentViewSet, basename="assignment")
 router.register("tokens", ApiTokenViewSet, basename="api-token")
 router.register("children", ChildViewSet, basename="child")
+router.register("households", HouseholdViewSet, basename="household")
 router.register("training/courses", training_api.CourseViewSet, basename="training-course")
 router.register("training/sessions", training_api.SessionViewSet, basename="training-session")
 router.register(

@@ -363,6 +363,8 @@ SPECTACULAR_SETTINGS = {
         "ReferralStatusEnum": "providers.models.ReferralStatus",
         "ReferralOutcomeEnum": "providers.models.ReferralOutcome",
         "ReferralConsentEnum": "providers.models.Consent",
+        "CapacityRatingEnum": "children.models_household.ItemRating",
+        "CapacityResultEnum": "children.models_household.CapacityResult",
     },
 }
 

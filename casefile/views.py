@@ -22,7 +22,9 @@ from duplicates.models import ChildMerge
 
 def child_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     child = scoping.get_visible_or_404(
-        Child.objects.select_related("village__parent", "created_by"), request.user, pk=pk
+        Child.objects.select_related("village__parent", "created_by", "household"),
+        request.user,
+        pk=pk,
     )
     # A tombstone (merged into another archive of the same child) sends its links on to the
     # survivor, when the viewer may see it; otherwise its closed page says where it went.

@@ -107,6 +107,17 @@ class Child(models.Model):
     )
     region_code = models.CharField(max_length=12, editable=False, db_index=True)
     categories = models.ManyToManyField(CategoryTag, verbose_name=_("categories"), blank=True)
+    # The household (children.models_household) whose shared facts this child's own fields
+    # copy; None for a child registered alone.
+    household = models.ForeignKey(
+        "children.Household",
+        verbose_name=_("household"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="members",
+    )
 
     # Guardianship (R12)
     guardian_type = models.CharField(
@@ -494,5 +505,6 @@ class AccessLog(models.Model):
 
 
 from children.models_duplicates import NotDuplicate  # noqa: E402,F401
+from children.models_household import GuardianshipAssessment, Household  # noqa: E402,F401
 from children.models_risk import RiskChange, RiskRule, RiskSignal  # noqa: E402,F401
 from children.models_roster import RosterImport  # noqa: E402,F401

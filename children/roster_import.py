@@ -18,7 +18,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from children import crypto, duplicates
+from children import crypto, duplicates, household
 from children.choices import Health, ParentRelation
 from children.fields import CHILD_FIELDS, PARENT_FIELDS
 from children.models import Child, Parent
@@ -333,9 +333,12 @@ def _import_row(
     data = _child_input(row, instance, keys, result.errors)
     if data is None:
         return
+    joined: list[RowError] = []
     try:
         with transaction.atomic():
             saved = child_save(by=by, data=data, instance=instance, today=today)
+            if saved.created:
+                joined = _join_family(row.number, saved.child, data, by=by, today=today)
     except ValidationError as exc:
         result.errors += _service_errors(row.number, exc)
         return
@@ -347,6 +350,7 @@ def _import_row(
         # Shown in the dry run; importing after it is the decision "not the same child".
         candidates = [c for c in (likely or {}).get(row.number, []) if c.child.pk != saved.child.pk]
         result.warnings += [_duplicate_warning(row.number, c) for c in candidates]
+        result.warnings += joined
         duplicates.not_duplicate_record(
             by=by, child=saved.child, others=[c.child.pk for c in candidates], context="roster"
         )
@@ -355,6 +359,45 @@ def _import_row(
     else:
         result.unchanged += 1
     result.warnings += [RowError(row.number, "", w) for w in saved.warnings]
+
+
+def _join_family(
+    number: int, child: Child, data: ChildInput, *, by: User, today: datetime.date
+) -> list[RowError]:
+    """A new child of the file joins the one family of its village with a parent's or the
+    carer's phone or name (a household, or a sibling whose household is formed), taking the
+    household's shared facts: reported on the row, in the dry run as in the import. Several
+    families matching: the row says so and joins none."""
+    families = household.families_for_input(by, data, exclude=child.pk)
+    header = COLUMNS_BY_KEY["name"].header
+    if len(families) > 1:
+        return [
+            RowError(
+                number,
+                header,
+                _(
+                    "Several families of the village have these parents' or carer's phones "
+                    "or names (%(names)s): join the right one on the archive page."
+                )
+                % {"names": "; ".join("、".join(f.names) for f in families)},
+            )
+        ]
+    if not families:
+        return []
+    family = families[0]
+    home = family.household or household.household_of(by=by, child=family.child)  # type: ignore[arg-type]
+    household.household_join(by=by, child=child, household=home, today=today)
+    return [
+        RowError(
+            number,
+            header,
+            _(
+                "Joins the household of %(names)s: the address, parents, guardian and carer "
+                "are the household's."
+            )
+            % {"names": "、".join(family.names)},
+        )
+    ]
 
 
 # --- The dry run and the commit of an uploaded roster ----------------------------------------

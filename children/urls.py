@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, include, path, re_path
 
-from children import picker, risk_views, views
+from children import household_views, picker, risk_views, views
 
 app_name = "children"
 
@@ -15,6 +15,15 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<int:pk>/edit/", views.child_edit, name="edit"),
     path("<int:pk>/close/", views.child_close, name="close"),
     path("<int:pk>/reopen/", views.child_reopen, name="reopen"),
+    path("<int:pk>/household/", household_views.child_household, name="child_household"),
+    path("households/find/", household_views.family_find, name="family_find"),
+    path("households/<int:pk>/", household_views.household_detail, name="household"),
+    path("households/<int:pk>/edit/", household_views.household_edit, name="household_edit"),
+    path(
+        "households/<int:pk>/assessment/",
+        household_views.assessment_create,
+        name="household_assessment",
+    ),
     # Roster import and export (children/urls_roster.py); attachments
     # (children/urls_documents.py).
     path("", include("children.urls_roster")),

@@ -21,7 +21,9 @@ from children.forms import (
     CloseForm,
     ReopenForm,
 )
+from children.household import household_initial, household_register
 from children.models import Child
+from children.models_household import Household
 from core import clock, permissions, scoping
 from core.forms import add_service_errors
 from core.http import AuthenticatedRequest
@@ -87,13 +89,28 @@ def child_list(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "children/child_list.html", context)
 
 
+def _into(request: AuthenticatedRequest) -> tuple[Household | None, Child | None]:
+    """The family a registration joins: `household` (a household) or `sibling` (a child whose
+    household is formed on saving), from the query or the form."""
+    source = request.POST if request.method == "POST" else request.GET
+    home, sibling = source.get("household", ""), source.get("sibling", "")
+    if home.isdigit():
+        return scoping.get_visible_or_404(Household.objects.all(), request.user, pk=home), None
+    if sibling.isdigit():
+        return None, _visible_child(request, int(sibling))
+    return None, None
+
+
 @require_http_methods(["GET", "POST"])
 def child_create(request: AuthenticatedRequest) -> HttpResponse:
     _require_editor(request)
     villages = Region.objects.villages_in(permissions.archive_scope(request.user))
+    into_household, into_sibling = _into(request)
     form = ChildForm(request.POST or None, villages=villages)
     if not request.POST and villages.count() == 1:
         form.initial["village"] = villages.get().pk
+    if not request.POST and (into_household or into_sibling):
+        form.initial.update(household_initial(into_household or into_sibling))  # type: ignore[arg-type]
     existing = None
     moved_away = False
     candidates: list[duplicates.Candidate] = []
@@ -107,14 +124,24 @@ def child_create(request: AuthenticatedRequest) -> HttpResponse:
         data = form.to_input()
         token = form.cleaned_data.get("client_token")
         acknowledged = {int(v) for v in request.POST.getlist("not_duplicate_of") if v.isdigit()}
+        into = into_household or into_sibling
         try:
-            result = duplicates.child_register(
-                by=request.user,
-                data=data,
-                client_token=token,
-                acknowledged=acknowledged,
-                context="registration",
-            )
+            if into is not None:
+                result = household_register(
+                    by=request.user,
+                    data=data,
+                    into=into,
+                    client_token=token,
+                    acknowledged=acknowledged,
+                )
+            else:
+                result = duplicates.child_register(
+                    by=request.user,
+                    data=data,
+                    client_token=token,
+                    acknowledged=acknowledged,
+                    context="registration",
+                )
         except duplicates.LikelyDuplicates as exc:
             candidates = exc.candidates  # the page lists them (children/_likely_duplicates.html)
         except registration.DuplicateChild as exc:
@@ -137,6 +164,8 @@ def child_create(request: AuthenticatedRequest) -> HttpResponse:
             "title": _("Register a child"),
             "today": clock.today(),
             "likely_duplicates": candidates,
+            "into_household": into_household,
+            "into_sibling": into_sibling,
         },
         status=400 if form.errors else 200,
     )

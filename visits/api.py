@@ -51,7 +51,9 @@ class VisitViewSet(
     viewsets.GenericViewSet[Visit],
 ):
     """Visits in the caller's scope. Creating is idempotent on `client_uuid`: the same id
-    again returns the first visit with 200."""
+    again returns the first visit with 200. A household visit names the `siblings` it is also
+    for (children of the same household, each with its own `concerns` and `note`): one visit
+    is stored per child, listed in `household_visits`."""
 
     request: AuthenticatedApiRequest
 
@@ -64,6 +66,17 @@ class VisitViewSet(
             flt.is_valid(raise_exception=True)
             params = dict(flt.validated_data)
         return selectors.visits_for(self.request.user, params).prefetch_related("follow_ups")
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        rows = list(page) if page is not None else list(queryset)
+        context = {
+            **self.get_serializer_context(),
+            "household_map": services.household_map(self.request.user, rows),
+        }
+        data = VisitSerializer(rows, many=True, context=context).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
 
     @extend_schema(responses={201: VisitSerializer, 200: VisitSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -85,6 +98,12 @@ class VisitViewSet(
             followups.FollowUpInput(f["text"], f["due_on"], f.get("urgent", False))
             for f in data.pop("follow_ups", [])
         ]
+        siblings = [
+            services.SiblingInput(
+                child=s["child"], concerns=tuple(s.get("concerns") or ()), note=s.get("note", "")
+            )
+            for s in data.pop("siblings", [])
+        ]
         try:
             visit, created = services.visit_record(
                 by=self.request.user,
@@ -92,6 +111,8 @@ class VisitViewSet(
                 values=data,
                 follow_ups=follow_ups,
                 client_uuid=data.pop("client_uuid"),
+                siblings=siblings,
+                child_note=data.pop("child_note", ""),
             )
         except DjangoValidationError as exc:
             raise as_drf_error(exc) from exc

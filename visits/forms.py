@@ -19,7 +19,7 @@ from org.models import Region
 from visits.followups import FollowUpInput
 from visits.inspections import CHECKLIST, RectificationInput
 from visits.models import FINDING_AREAS, Finding, VisitKind
-from visits.services import VISIT_FIELDS
+from visits.services import VISIT_FIELDS, SiblingInput
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 FOLLOW_UP_ROWS = 2
@@ -78,9 +78,48 @@ class VisitForm(VisitFieldsMixin):
         label=_("Child"), queryset=Child.objects.none(), active_only=True
     )
 
-    def __init__(self, *args: Any, children: Any, **kwargs: Any) -> None:
+    child_note = forms.CharField(
+        label=_("About this child only"),
+        max_length=300,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("About this child only (optional)")}),
+    )
+    also_siblings = forms.BooleanField(
+        label=_("Also for his/her siblings"),
+        required=False,
+        initial=True,
+        help_text=_("One visit is stored for each child of the household, with these findings."),
+    )
+
+    def __init__(
+        self, *args: Any, children: Any, siblings: list[Child] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["child"].queryset = children  # type: ignore[attr-defined]
+        # The household's other children (a known child's), each ticked, with what was found
+        # about that child only.
+        self.siblings = list(siblings or [])
+        for sibling in self.siblings:
+            self.fields[f"sibling_{sibling.pk}"] = forms.BooleanField(
+                label=sibling.name, required=False, initial=True
+            )
+            self.fields[f"sibling_{sibling.pk}_concerns"] = forms.MultipleChoiceField(
+                label=_("Concerns about this child only"),
+                choices=[(area, label) for area, label in FINDING_AREAS],
+                widget=forms.CheckboxSelectMultiple,
+                required=False,
+            )
+            self.fields[f"sibling_{sibling.pk}_note"] = forms.CharField(
+                label=_("About this child only"),
+                max_length=300,
+                required=False,
+                widget=forms.TextInput(
+                    attrs={
+                        "placeholder": _("About this child only (optional)"),
+                        "aria-label": _("About %(name)s only") % {"name": sibling.name},
+                    }
+                ),
+            )
         if not self.is_bound:
             self.initial.setdefault("client_uuid", uuid.uuid4())
             self.initial.setdefault("visit_date", clock.today())
@@ -122,6 +161,37 @@ class VisitForm(VisitFieldsMixin):
             )
             for i in range(1, FOLLOW_UP_ROWS + 1)
             if data.get(f"follow_up_{i}")
+        ]
+
+    def sibling_rows(
+        self,
+    ) -> list[tuple[Child, forms.BoundField, forms.BoundField, forms.BoundField]]:
+        return [
+            (
+                s,
+                self[f"sibling_{s.pk}"],
+                self[f"sibling_{s.pk}_concerns"],
+                self[f"sibling_{s.pk}_note"],
+            )
+            for s in self.siblings
+        ]
+
+    def sibling_inputs(self, household: list[Child]) -> list[SiblingInput]:
+        """The siblings ticked: of the rows shown, those ticked; without rows (the child
+        picked on the page), the whole `household` when "also for his/her siblings" is."""
+        data = self.cleaned_data
+        if not data.get("also_siblings"):
+            return []
+        if not self.siblings:
+            return [SiblingInput(child=c) for c in household]
+        return [
+            SiblingInput(
+                child=s,
+                concerns=tuple(data.get(f"sibling_{s.pk}_concerns") or ()),
+                note=data.get(f"sibling_{s.pk}_note") or "",
+            )
+            for s in self.siblings
+            if data.get(f"sibling_{s.pk}")
         ]
 
     def follow_up_rows(self) -> list[tuple[forms.BoundField, ...]]:

@@ -83,6 +83,10 @@ class Visit(models.Model):
     problems = models.TextField(_("problems found"), max_length=2000, blank=True)
     actions = models.TextField(_("actions taken"), max_length=2000, blank=True)
     danger_found = models.BooleanField(_("the child is in danger"), default=False)
+    # A household visit (visits.services.visit_record with siblings): one visit per child,
+    # the same id on each; and what was found about this child only.
+    household_uuid = models.UUIDField(null=True, blank=True, editable=False, db_index=True)
+    child_note = models.CharField(_("about this child only"), max_length=300, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -26,11 +26,40 @@ class FollowUpSerializer(WorkItemSerializer[FollowUp]):
         read_only_fields = ["id", *WORK_ITEM_DONE_FIELDS]
 
 
+class VisibleChildField(serializers.PrimaryKeyRelatedField[Child]):
+    """A child the caller may see (the request is the root serializer's, read when the value
+    is checked: a nested serializer has no context when it is built)."""
+
+    def get_queryset(self) -> Any:
+        request = self.context.get("request")
+        return Child.objects.visible_to(request.user) if request else Child.objects.none()
+
+
+class SiblingSerializer(serializers.Serializer[Any]):
+    """A sibling a household visit is also for: the child (of the same household), the areas
+    of concern about this child only, a note about this child only."""
+
+    child = VisibleChildField(queryset=Child.objects.none())
+    concerns = serializers.ListField(
+        child=serializers.ChoiceField(choices=[area for area, _label in FINDING_AREAS]),
+        required=False,
+    )
+    note = serializers.CharField(required=False, allow_blank=True, max_length=300)
+
+
+class HouseholdVisitSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField(read_only=True)
+    child = serializers.IntegerField(source="child_id", read_only=True)
+
+
 class VisitSerializer(serializers.ModelSerializer[Visit]):
     client_uuid = serializers.UUIDField()
     child = serializers.PrimaryKeyRelatedField(queryset=Child.objects.none())
     follow_ups = FollowUpSerializer(many=True, required=False)
     author = serializers.CharField(source="author.username", read_only=True)
+    # A household visit: the siblings it is also for (one visit stored per child).
+    siblings = SiblingSerializer(many=True, required=False, write_only=True)
+    household_visits = serializers.SerializerMethodField()
 
     class Meta:
         model = Visit
@@ -46,11 +75,15 @@ class VisitSerializer(serializers.ModelSerializer[Visit]):
             "problems",
             "actions",
             "danger_found",
+            "child_note",
+            "household_uuid",
+            "siblings",
+            "household_visits",
             "follow_ups",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["id", "author", "created_at", "updated_at"]
+        read_only_fields = ["id", "author", "household_uuid", "created_at", "updated_at"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -58,6 +91,20 @@ class VisitSerializer(serializers.ModelSerializer[Visit]):
         if request is not None:
             # Any visible child: a closed or out-of-scope one gets the service's message / 404.
             self.fields["child"].queryset = Child.objects.visible_to(request.user)  # type: ignore[attr-defined]
+
+    @extend_schema_field(HouseholdVisitSerializer(many=True))
+    def get_household_visits(self, visit: Visit) -> list[dict[str, int]]:
+        """The other visits of the same household visit (their ids and children)."""
+        request = self.context.get("request")
+        if request is None or visit.household_uuid is None:
+            return []
+        if "household_map" in self.context:  # a list: one query for the page
+            rows = self.context["household_map"].get(visit.household_uuid, [])
+            return [{"id": pk, "child": child} for pk, child in rows if pk != visit.pk]
+        return [
+            {"id": v.pk, "child": v.child_id}
+            for v in services.household_visits(request.user, visit)
+        ]
 
 
 class VisitCorrectionSerializer(serializers.ModelSerializer[Visit]):

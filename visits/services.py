@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,7 +24,7 @@ from core.regions import district_prefix, prefix_range
 from org.models import Region, User
 from visits import cadence, followups, selectors
 from visits import risk as visit_risk
-from visits.models import FINDING_AREAS, CadenceRule, FollowUp, Visit, VisitKind
+from visits.models import FINDING_AREAS, CadenceRule, Finding, FollowUp, Visit, VisitKind
 
 CORRECTION_DAYS = 7
 
@@ -78,6 +79,112 @@ def _validate_visit(
         raise ValidationError(errors)
 
 
+@dataclass
+class SiblingInput:
+    """A sibling a household visit is also for, with what was found about this child only:
+    the areas of concern on top of the shared findings, and a note."""
+
+    child: Child
+    concerns: tuple[str, ...] = ()
+    note: str = ""
+
+
+def sibling_uuid(household_uuid: uuid.UUID, child_pk: int) -> uuid.UUID:
+    """The client id of a sibling's visit in a household visit: derived from the visit's own
+    id, so that a retried household visit finds each child's visit again."""
+    return uuid.uuid5(household_uuid, f"sibling-{child_pk}")
+
+
+def _sibling_values(values: dict[str, Any], sibling: SiblingInput) -> dict[str, Any]:
+    return {
+        **values,
+        **dict.fromkeys(sibling.concerns, Finding.CONCERN),
+        "child_note": sibling.note.strip(),
+    }
+
+
+def _validate_siblings(
+    by: User,
+    child: Child,
+    siblings: list[SiblingInput],
+    values: dict[str, Any],
+    today: datetime.date,
+) -> None:
+    errors: dict[str, list[str]] = {}
+    seen: set[int] = {child.pk}
+    visible = set(
+        Child.objects.visible_to(by)
+        .filter(pk__in=[s.child.pk for s in siblings])
+        .values_list("pk", flat=True)
+    )
+    areas = {area for area, _label in FINDING_AREAS}
+    for sibling in siblings:
+        other = sibling.child
+        if other.pk in seen:
+            errors.setdefault("siblings", []).append(_("Each sibling can be named once."))
+            continue
+        seen.add(other.pk)
+        if (
+            other.pk not in visible
+            or child.household_id is None
+            or other.household_id != child.household_id
+        ):
+            errors.setdefault("siblings", []).append(
+                _("%(name)s is not in this child's household.") % {"name": other.name}
+            )
+            continue
+        if set(sibling.concerns) - areas:
+            errors.setdefault("siblings", []).append(_("Choose the areas of concern."))
+        if len(sibling.note) > 300:
+            errors.setdefault("siblings", []).append(_("At most 300 characters."))
+        try:
+            _validate_visit(other, values, [], today)
+        except ValidationError as exc:
+            for messages in exc.message_dict.values():
+                errors.setdefault("siblings", []).extend(
+                    f"{other.name}: {message}" for message in messages
+                )
+    if errors:
+        raise ValidationError(errors)
+
+
+def _save_visit(
+    by: User,
+    child: Child,
+    values: dict[str, Any],
+    follow_ups: list[followups.FollowUpInput],
+    client_uuid: uuid.UUID | None,
+    household_uuid: uuid.UUID | None,
+    today: datetime.date,
+) -> Visit:
+    visit = Visit(child=child, author=by, household_uuid=household_uuid)
+    if client_uuid is not None:
+        visit.client_uuid = client_uuid
+    for name in (*VISIT_FIELDS, "child_note"):
+        if name in values and values[name] is not None:
+            setattr(visit, name, values[name])
+    visit._history_user = by  # type: ignore[attr-defined]
+    visit.save()
+    if visit.danger_found and not any(item.urgent for item in follow_ups):
+        follow_ups = [
+            *follow_ups,
+            followups.FollowUpInput(
+                text=_("Danger found on this visit: file a mandatory report and act now."),
+                due_on=today,
+                urgent=True,
+            ),
+        ]
+    FollowUp.objects.bulk_create(
+        [
+            FollowUp(visit=visit, text=i.text.strip(), due_on=i.due_on, urgent=i.urgent)
+            for i in follow_ups
+        ]
+    )
+    visit_risk.risk_visits_update(child=child)
+    cadence.recompute(child)
+    return visit
+
+
 def visit_record(
     *,
     by: User,
@@ -86,13 +193,22 @@ def visit_record(
     follow_ups: list[followups.FollowUpInput] | None = None,
     client_uuid: uuid.UUID | None = None,
     today: datetime.date | None = None,
+    siblings: list[SiblingInput] | None = None,
+    child_note: str = "",
 ) -> tuple[Visit, bool]:
     """Log a visit and move the child's due dates, in one transaction. Returns (visit,
     created); the same client_uuid again returns the first visit and saves nothing.
 
+    A household visit (`siblings`: children of the same household) stores one visit per
+    child in the same transaction, each with the shared findings, its own concerns and note,
+    and moves each child's due dates; they share `household_uuid` (the visit's client id),
+    and each sibling's client id is derived from it (`sibling_uuid`), so that a retry stores
+    each child's visit once. Follow-up items given go on `child`'s visit.
+
     The caller resolved `child` through the user's scope; it is checked again here."""
     today = today or clock.today()
     follow_ups = list(follow_ups or [])
+    siblings = list(siblings or [])
     if client_uuid is not None:
         earlier = Visit.objects.visible_to(by).filter(client_uuid=client_uuid).first()
         if earlier is not None:  # a phone retrying the same submission
@@ -102,35 +218,37 @@ def visit_record(
         raise PermissionDenied(_("Your role does not log visits."))
     if not Child.objects.visible_to(by).filter(pk=child.pk).exists():
         raise ValidationError({"child": [_("This child is not in your regions.")]})
+    if len(child_note) > 300:
+        raise ValidationError({"child_note": [_("At most 300 characters.")]})
     _validate_visit(child, values, follow_ups, today)
+    if siblings:
+        _validate_siblings(by, child, siblings, values, today)
+    household_uuid = client_uuid or uuid.uuid4()
     try:
         with transaction.atomic():
-            # Lock the child: two visits of one child recompute its dates one after the other.
-            Child.objects.select_for_update().filter(pk=child.pk).first()
-            visit = Visit(child=child, author=by)
-            if client_uuid is not None:
-                visit.client_uuid = client_uuid
-            for name in VISIT_FIELDS:
-                if name in values and values[name] is not None:
-                    setattr(visit, name, values[name])
-            visit._history_user = by  # type: ignore[attr-defined]
-            visit.save()
-            if visit.danger_found and not any(item.urgent for item in follow_ups):
-                follow_ups.append(
-                    followups.FollowUpInput(
-                        text=_("Danger found on this visit: file a mandatory report and act now."),
-                        due_on=today,
-                        urgent=True,
-                    )
-                )
-            FollowUp.objects.bulk_create(
-                [
-                    FollowUp(visit=visit, text=i.text.strip(), due_on=i.due_on, urgent=i.urgent)
-                    for i in follow_ups
-                ]
+            # Lock the children: two visits of one child recompute its dates one after the
+            # other (in the order of their ids, so that two household visits cannot deadlock).
+            pks = sorted({child.pk, *(s.child.pk for s in siblings)})
+            list(Child.objects.select_for_update().filter(pk__in=pks).order_by("pk"))
+            visit = _save_visit(
+                by,
+                child,
+                {**values, "child_note": child_note.strip()},
+                follow_ups,
+                household_uuid,
+                household_uuid if siblings else None,
+                today,
             )
-            visit_risk.risk_visits_update(child=child)
-            cadence.recompute(child)
+            for sibling in siblings:
+                _save_visit(
+                    by,
+                    sibling.child,
+                    _sibling_values(values, sibling),
+                    [],
+                    sibling_uuid(household_uuid, sibling.child.pk),
+                    household_uuid,
+                    today,
+                )
     except IntegrityError:
         # The same client_uuid won a concurrent race, or belongs to a visit out of scope.
         if client_uuid is None:
@@ -142,6 +260,39 @@ def visit_record(
             ) from None
         return earlier, False
     return visit, True
+
+
+def household_visits(user: User, visit: Visit) -> list[Visit]:
+    """The other visits of the household visit `visit` belongs to that `user` may see (none
+    for a visit of one child), with their children."""
+    if visit.household_uuid is None:
+        return []
+    return list(
+        Visit.objects.visible_to(user)
+        .filter(household_uuid=visit.household_uuid)
+        .exclude(pk=visit.pk)
+        .select_related("child")
+        .order_by("child__name_pinyin", "pk")
+    )
+
+
+def household_map(user: User, visits: list[Visit]) -> dict[uuid.UUID, list[tuple[int, int]]]:
+    """(visit id, child id) of every visit `user` may see of the household visits among
+    `visits`, by household_uuid: one query for a page of a list."""
+    keys = {v.household_uuid for v in visits if v.household_uuid is not None}
+    found: dict[uuid.UUID, list[tuple[int, int]]] = {}
+    if not keys:
+        return found
+    rows = (
+        Visit.objects.visible_to(user)
+        .filter(household_uuid__in=keys)
+        .order_by("pk")
+        .values_list("household_uuid", "pk", "child_id")
+    )
+    for key, pk, child_id in rows:
+        if key is not None:
+            found.setdefault(key, []).append((pk, child_id))
+    return found
 
 
 def visit_correction_refusal(

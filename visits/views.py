@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from children import household
 from children.choices import Status
 from children.models import Child
 from children.models_risk import RiskRule
@@ -182,15 +183,21 @@ def visit_create(request: AuthenticatedRequest) -> HttpResponse:
     initial: dict[str, Any] = {"child": child.pk} if child else {}
     if child is not None and child.is_key:
         initial["kind"] = VisitKind.HOME  # key children are visited at home every month
-    form = VisitForm(request.POST or None, children=children, initial=initial)
+    siblings = household.siblings_of(request.user, child) if child is not None else []
+    form = VisitForm(request.POST or None, children=children, initial=initial, siblings=siblings)
     if request.method == "POST" and form.is_valid():
+        chosen = form.cleaned_data["child"]
         try:
             visit, created = services.visit_record(
                 by=request.user,
-                child=form.cleaned_data["child"],
+                child=chosen,
                 values=form.visit_values(),
                 follow_ups=form.follow_ups(),
                 client_uuid=form.cleaned_data["client_uuid"],
+                siblings=form.sibling_inputs(
+                    siblings if child is not None else household.siblings_of(request.user, chosen)
+                ),
+                child_note=form.cleaned_data.get("child_note") or "",
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -208,6 +215,10 @@ def visit_create(request: AuthenticatedRequest) -> HttpResponse:
                 # Straight to the mandatory report (R17), prefilled from the visit.
                 return redirect(
                     f"{reverse('reports:create')}?child={visit.child_id}&visit={visit.pk}"
+                )
+            elif visit.household_uuid is not None:
+                messages.success(
+                    request, _("The visit has been saved for each child of the household.")
                 )
             else:
                 messages.success(request, _("The visit has been saved."))
@@ -253,6 +264,7 @@ def _render_visit(
             # The reports filed from this visit (reports.MandatoryReport.visit), as the user
             # may see them; the relation is the reports app's, read here by its name.
             "reports": list(visit.mandatory_reports.visible_to(user).order_by("created_at", "pk")),
+            "household_visits": services.household_visits(user, visit),
         },
         status=status,
     )
