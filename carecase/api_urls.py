@@ -2,6 +2,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from activities.api import ActivityViewSet
+from caseplans.api import CasePlanViewSet, PlanActionViewSet
 from children import duplicates_api
 from children.api import RECORD_VIEWSETS, ChildViewSet
 from children.risk_views import risk_rises_api
@@ -36,6 +37,8 @@ router.register("rectifications", visits_api.RectificationViewSet, basename="rec
 router.register("findings", FindingViewSet, basename="finding")
 router.register("activities", ActivityViewSet, basename="activity")
 router.register("reports", ReportViewSet, basename="report")
+router.register("case-plans", CasePlanViewSet, basename="case-plan")
+router.register("case-plan-actions", PlanActionViewSet, basename="case-plan-action")
 router.register("stats", StatsViewSet, basename="stats")
 router.register("exports", ExportJobViewSet, basename="export-job")
 router.register("national-exports", NationalExportViewSet, basename="national-export")

@@ -45,6 +45,7 @@ urlpatterns = [
     path("visits/", include("visits.urls")),
     path("reports/", include("reports.urls")),
     path("lists/", include("matching.urls")),
+    path("plans/", include("caseplans.urls")),
     path("stats/", include("stats.urls")),
     path("exports/", include("exports.urls")),
     path("duplicates/", include("duplicates.urls")),
