@@ -17,6 +17,8 @@ from typing import Any
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from caseplans.models import CasePlan
+from caseplans.selectors import plan_detail_queryset
 from children import dossier
 from children.models import Child
 from core import clock
@@ -100,6 +102,12 @@ def reports(child: Child, reader: User) -> list[ReportRow]:
     return rows
 
 
+def plans(child: Child) -> list[CasePlan]:
+    """The child's case plans, oldest first, with their needs, goals, actions, decisions and
+    reviews (a fixed number of queries)."""
+    return list(plan_detail_queryset().filter(child=child).order_by("created_at", "pk"))
+
+
 def records(child: Child, reader: User, today: datetime.date) -> dict[str, Any]:
     """The dossier's sections from above the archive, as template context."""
     recent, older, since = visits(child, today)
@@ -108,6 +116,7 @@ def records(child: Child, reader: User, today: datetime.date) -> dict[str, Any]:
         "older_visits": older,
         "visits_since": since,
         "reports": reports(child, reader),
+        "plans": plans(child),
         "hidden": HIDDEN,
     }
 

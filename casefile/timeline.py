@@ -16,6 +16,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from activities.models import Attendance
+from caseplans.models import CasePlan, PlanDecision, PlanReview
 from children.choices import Category, ParentRelation
 from children.models import Assistance, Attachment, Child, Parent, Problem, Referral, WorkNote
 from core.scoping import get_scope, visible_q
@@ -256,6 +257,7 @@ def timeline(child: Child, limit: int = 300, viewer: User | None = None) -> list
         )
     entries += _merge_entries(child)
     entries += _activity_entries(child, viewer, limit)
+    entries += _plan_entries(child, limit)
     if viewer is not None:
         entries += _report_entries(child, viewer, limit)
     entries.sort(key=lambda e: e.when, reverse=True)
@@ -319,6 +321,50 @@ def _merge_entries(child: Child) -> list[TimelineEntry]:
                 _who(merge.by),
                 detail=" ".join(x for x in (detail, merge.note) if x),
                 link=link,
+            )
+        )
+    return entries
+
+
+def _plan_entries(child: Child, limit: int) -> list[TimelineEntry]:
+    """The child's case plans: each written, each request and decision, each review (three
+    queries)."""
+    title = capfirst(str(CasePlan._meta.verbose_name))
+    entries = []
+    for plan in CasePlan.objects.filter(child=child).select_related("created_by")[:limit]:
+        entries.append(
+            TimelineEntry(
+                plan.created_at,
+                "plan",
+                f"{title} · {_('written')}",
+                _who(plan.created_by),
+                detail=plan.summary,
+                link=reverse("caseplans:detail", args=[plan.pk]),
+            )
+        )
+    decisions = PlanDecision.objects.filter(plan__child=child).select_related("by")
+    for decision in decisions.order_by("at", "pk")[:limit]:
+        entries.append(
+            TimelineEntry(
+                decision.at,
+                "plan",
+                f"{title} · {decision.get_kind_display()}",
+                _who(decision.by),
+                detail=decision.comment,
+                link=reverse("caseplans:detail", args=[decision.plan_id]),
+            )
+        )
+    reviews = PlanReview.objects.filter(plan__child=child).select_related("by")
+    for review in reviews.order_by("created_at", "pk")[:limit]:
+        progress = "；".join(f"{text}: {label}" for text, label, _note in review.progress_rows())
+        entries.append(
+            TimelineEntry(
+                review.created_at,
+                "plan",
+                f"{title} · {_('reviewed')} · {review.get_outcome_display()}",
+                _who(review.by),
+                detail=" · ".join(x for x in (progress, review.note) if x),
+                link=reverse("caseplans:detail", args=[review.plan_id]),
             )
         )
     return entries
