@@ -85,7 +85,7 @@ class CasePlanViewSet(
     def get_queryset(self) -> QuerySet[CasePlan]:
         if self.action == "list":
             return selectors.plans_for(self.request.user, self.request.query_params)
-        return selectors.plan_detail_queryset()
+        return selectors.plan_detail_queryset().visible_to(self.request.user)
 
     def _detail(self, plan: CasePlan, code: int = status.HTTP_200_OK) -> Response:
         fresh = scoping.get_visible_or_404(
