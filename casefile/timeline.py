@@ -330,30 +330,30 @@ def _plan_entries(child: Child, limit: int) -> list[TimelineEntry]:
     """The child's case plans: each written, each request and decision, each review (three
     queries)."""
     title = capfirst(str(CasePlan._meta.verbose_name))
-    entries = []
-    for plan in CasePlan.objects.filter(child=child).select_related("created_by")[:limit]:
-        entries.append(
-            TimelineEntry(
-                plan.created_at,
-                "plan",
-                f"{title} · {_('written')}",
-                _who(plan.created_by),
-                detail=plan.summary,
-                link=reverse("caseplans:detail", args=[plan.pk]),
-            )
+    plans = CasePlan.objects.filter(child=child).select_related("created_by")[:limit]
+    entries = [
+        TimelineEntry(
+            plan.created_at,
+            "plan",
+            f"{title} · {_('written')}",
+            _who(plan.created_by),
+            detail=plan.summary,
+            link=reverse("caseplans:detail", args=[plan.pk]),
         )
+        for plan in plans
+    ]
     decisions = PlanDecision.objects.filter(plan__child=child).select_related("by")
-    for decision in decisions.order_by("at", "pk")[:limit]:
-        entries.append(
-            TimelineEntry(
-                decision.at,
-                "plan",
-                f"{title} · {decision.get_kind_display()}",
-                _who(decision.by),
-                detail=decision.comment,
-                link=reverse("caseplans:detail", args=[decision.plan_id]),
-            )
+    entries.extend(
+        TimelineEntry(
+            decision.at,
+            "plan",
+            f"{title} · {decision.get_kind_display()}",
+            _who(decision.by),
+            detail=decision.comment,
+            link=reverse("caseplans:detail", args=[decision.plan_id]),
         )
+        for decision in decisions.order_by("at", "pk")[:limit]
+    )
     reviews = PlanReview.objects.filter(plan__child=child).select_related("by")
     for review in reviews.order_by("created_at", "pk")[:limit]:
         progress = "；".join(f"{text}: {label}" for text, label, _note in review.progress_rows())

@@ -189,9 +189,7 @@ def _village_figures(
                 filter=needs_plan_q()
                 & ~Q(
                     Exists(
-                        CasePlan.objects.filter(
-                            child_id=OuterRef("pk"), status__in=OPEN_STATUSES
-                        )
+                        CasePlan.objects.filter(child_id=OuterRef("pk"), status__in=OPEN_STATUSES)
                     )
                 ),
             ),
