@@ -55,7 +55,9 @@ class PlanForm(forms.Form):
                 label=_("About the need"),
                 max_length=300,
                 required=False,
-                widget=forms.TextInput(attrs={"aria-label": label}),
+                widget=forms.TextInput(
+                    attrs={"aria-label": label, "placeholder": _("About the need")}
+                ),
             )
         goal_choices = [("", _("No goal")), *[(str(n), str(n)) for n in range(1, GOAL_ROWS + 1)]]
         for n in range(1, GOAL_ROWS + 1):

@@ -41,6 +41,8 @@ from notifications.models import NotificationKind
 from notifications.services import notify
 from org.models import User
 from providers.models import ServiceProvider
+from reports.models import MandatoryReport, Stage, StepKind
+from reports.workflow import StepInput, report_add_step
 
 TEXT_MAX = 300
 NOTE_MAX = 500
@@ -351,6 +353,8 @@ def plan_decide(
             at=clock.now(),
             comment=comment,
         )
+        if approve and locked.report_id:
+            _record_in_case(locked, by)
         recipients = rules.directors(locked.child.region_code)
         title = (
             _("The case plan for %(name)s was approved")
@@ -368,6 +372,25 @@ def plan_decide(
             )
         )
     return locked
+
+
+def _record_in_case(plan: CasePlan, by: User) -> None:
+    """The approved plan as a progress step of its mandatory-report case, while it is open
+    (the case's next expected step and its deadline stay as they are)."""
+    if plan.report_id is None:
+        return
+    report = MandatoryReport.objects.filter(pk=plan.report_id).exclude(stage=Stage.CLOSED).first()
+    if report is None:
+        return
+    goals = "；".join(plan.goals.values_list("text", flat=True))
+    report_add_step(
+        by=by,
+        report=report,
+        data=StepInput(
+            kind=StepKind.PROGRESS,
+            what=_("Case plan approved. Goals: %(goals)s") % {"goals": goals},
+        ),
+    )
 
 
 def may_complete(user: User, action: PlanAction) -> bool:

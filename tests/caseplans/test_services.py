@@ -177,6 +177,11 @@ def test_a_plan_in_a_mandatory_report_case_is_approved_by_the_district(people):
     services.plan_decide(by=people["centre"], plan=plan, approve=True)
     plan.refresh_from_db()
     assert plan.status == PlanStatus.APPROVED
+    step = report.steps.order_by("-pk").first()
+    assert step.kind == "progress" and "按时上学" in step.what  # a step of the case
+    before = (report.next_step, report.next_due_at)
+    report.refresh_from_db()
+    assert (report.next_step, report.next_due_at) == before  # its deadlines are the case's
 
 
 def test_actions_are_done_once_by_their_person_or_the_director(people):
