@@ -92,8 +92,11 @@ def _detail(
             "may_submit": writer and plan.status in EDITABLE_STATUSES,
             "may_review": writer and plan.status == PlanStatus.APPROVED,
             "may_decide": approver and plan.status == PlanStatus.REQUESTED,
+            # The done form on the actions the user may mark: all of them for the director,
+            # a named person's own.
             "may_complete": plan.status == PlanStatus.APPROVED
             and not permissions.work_refusal(user),
+            "completes_all": rules.may_write(user, plan.child),
             "decision_form": decision or DecisionForm(),
             "today": clock.today(),
         },
