@@ -471,6 +471,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "caseplans.tasks.remind_actions",
         "schedule": crontab(hour=8, minute=15),
     },
+    "caseplans-remind-reviews": {
+        "task": "caseplans.tasks.remind_reviews",
+        "schedule": crontab(hour=8, minute=20),
+    },
     "worker-heartbeat": {
         "task": "carecase.tasks.heartbeat",
         "schedule": env_int("HEARTBEAT_SECONDS", 60, minimum=5),

@@ -91,6 +91,8 @@ class CasePlan(models.Model):
     review_on = models.DateField(_("review by"))
     approved_on = models.DateField(_("approved on"), null=True, blank=True)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    # The review date the director was last reminded of (caseplans.reminders): told once each.
+    review_reminded_for = models.DateField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

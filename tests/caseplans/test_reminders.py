@@ -3,8 +3,8 @@ action told once per level; a draft's actions never."""
 
 import pytest
 
-from caseplans.models import PlanAction
-from caseplans.reminders import actions_remind
+from caseplans.models import CasePlan, PlanAction
+from caseplans.reminders import actions_remind, reviews_remind
 from notifications.models import Notification
 from tests.caseplans.conftest import DAY, actions, approved, draft, key_child, today
 
@@ -32,3 +32,16 @@ def test_done_actions_are_not_reminded(people):
     plan = approved(people)
     PlanAction.objects.filter(plan=plan).update(done=True, due_on=today())
     assert actions_remind(today()) == 0
+
+
+def test_the_review_is_reminded_to_the_director_once_per_date(people):
+    plan = approved(people)
+    assert reviews_remind(today()) == 0  # three months away
+    CasePlan.objects.filter(pk=plan.pk).update(review_on=today() + 3 * DAY)
+    assert reviews_remind(today()) == 1
+    assert reviews_remind(today()) == 0
+    told = Notification.objects.filter(recipient=people["director"])
+    assert told.count() == 1 and "1" in told.get().title
+    assert not Notification.objects.filter(recipient=people["neighbour"]).exists()
+    CasePlan.objects.filter(pk=plan.pk).update(review_on=today() + 5 * DAY)  # a new date
+    assert reviews_remind(today()) == 1
