@@ -473,7 +473,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "caseplans-remind-reviews": {
         "task": "caseplans.tasks.remind_reviews",
-        "schedule": crontab(hour=8, minute=20),
+        "schedule": crontab(hour=8, minute=25),
     },
     "worker-heartbeat": {
         "task": "carecase.tasks.heartbeat",
