@@ -2,6 +2,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from activities.api import ActivityViewSet
+from caseplans.api import CasePlanViewSet, PlanActionViewSet
 from children import duplicates_api
 from children.api import RECORD_VIEWSETS, ChildViewSet
 from children.household_api import HouseholdViewSet
@@ -43,6 +44,8 @@ router.register("transfers", TransferViewSet, basename="transfer")
 router.register("reports", ReportViewSet, basename="report")
 router.register("service-providers", ServiceProviderViewSet, basename="service-provider")
 router.register("referrals", ReferralViewSet, basename="referral")
+router.register("case-plans", CasePlanViewSet, basename="case-plan")
+router.register("case-plan-actions", PlanActionViewSet, basename="case-plan-action")
 router.register("stats", StatsViewSet, basename="stats")
 router.register("exports", ExportJobViewSet, basename="export-job")
 router.register("national-exports", NationalExportViewSet, basename="national-export")

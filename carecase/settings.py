@@ -479,6 +479,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "activities.tasks.remind_safety_education",
         "schedule": crontab(hour=8, minute=20),
     },
+    # Case plans (issue 17): approved plans' actions reminded and escalated like findings.
+    "caseplans-remind-actions": {
+        "task": "caseplans.tasks.remind_actions",
+        "schedule": crontab(hour=8, minute=15),
+    },
+    "caseplans-remind-reviews": {
+        "task": "caseplans.tasks.remind_reviews",
+        "schedule": crontab(hour=8, minute=25),
+    },
     "worker-heartbeat": {
         "task": "carecase.tasks.heartbeat",
         "schedule": env_int("HEARTBEAT_SECONDS", 60, minimum=5),

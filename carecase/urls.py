@@ -46,6 +46,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("lists/", include("matching.urls")),
     path("providers/", include("providers.urls")),
+    path("plans/", include("caseplans.urls")),
     path("stats/", include("stats.urls")),
     path("exports/", include("exports.urls")),
     path("duplicates/", include("duplicates.urls")),

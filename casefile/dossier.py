@@ -17,6 +17,8 @@ from typing import Any
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from caseplans.models import CasePlan
+from caseplans.selectors import plan_detail_queryset
 from children import dossier
 from children.models import Child
 from core import clock
@@ -101,6 +103,12 @@ def reports(child: Child, reader: User) -> list[ReportRow]:
     return rows
 
 
+def plans(child: Child) -> list[CasePlan]:
+    """The child's case plans, oldest first, with their needs, goals, actions, decisions and
+    reviews (a fixed number of queries)."""
+    return list(plan_detail_queryset().filter(child=child).order_by("created_at", "pk"))
+
+
 def records(child: Child, reader: User, today: datetime.date) -> dict[str, Any]:
     """The dossier's sections from above the archive, as template context."""
     recent, older, since = visits(child, today)
@@ -115,6 +123,7 @@ def records(child: Child, reader: User, today: datetime.date) -> dict[str, Any]:
             .select_related("provider", "referred_by", "decided_by")
             .order_by("referred_on", "pk")
         ),
+        "plans": plans(child),
         "hidden": HIDDEN,
     }
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from casefile.timeline import child_transfers, timeline
+from caseplans import rules as plan_rules
+from caseplans.models import OPEN_STATUSES, CasePlan
 from children import family, risk
 from children.forms import RECORD_TITLES
 from children.models import Child
@@ -44,6 +46,11 @@ def child_page(child: Child, viewer: User) -> dict[str, Any]:
         "open_transfer": next((t for t in transfers if t.status == TransferStatus.REQUESTED), None),
         "record_titles": RECORD_TITLES,
         "today": clock.today(),
+        "plans": (plans := list(CasePlan.objects.filter(child=child).order_by("-created_at")[:5])),
+        "needs_plan": not any(p.status in OPEN_STATUSES for p in plans)
+        and plan_rules.needs_plan(child),
+        "may_write_plan": plan_rules.may_write(viewer, child)
+        and not any(p.status in OPEN_STATUSES for p in plans),
         "risk_reasons": [risk.reason_text(reason) for reason in child.risk_reasons],
         "risk_change": (change := child.risk_changes.order_by("-changed_at", "-pk").first()),
         "risk_change_reasons": risk.change_reasons(change) if change else [],

@@ -16,6 +16,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from activities.models import Attendance
+from caseplans.models import CasePlan, PlanDecision, PlanReview
 from children.choices import Category, ParentRelation
 from children.models import Assistance, Attachment, Child, Parent, Problem, Referral, WorkNote
 from core.scoping import get_scope, visible_q
@@ -265,6 +266,7 @@ def timeline(
     entries += _merge_entries(child)
     entries += _activity_entries(child, viewer, limit)
     entries += _transfer_entries(child_transfers(child) if transfers is None else transfers)
+    entries += _plan_entries(child, limit)
     if viewer is not None:
         entries += _report_entries(child, viewer, limit)
         entries += _service_referral_entries(child, viewer, limit)
@@ -376,6 +378,50 @@ def _transfer_entries(transfers: list[Transfer]) -> list[TimelineEntry]:
                     link=link,
                 )
             )
+    return entries
+
+
+def _plan_entries(child: Child, limit: int) -> list[TimelineEntry]:
+    """The child's case plans: each written, each request and decision, each review (three
+    queries)."""
+    title = capfirst(str(CasePlan._meta.verbose_name))
+    plans = CasePlan.objects.filter(child=child).select_related("created_by")[:limit]
+    entries = [
+        TimelineEntry(
+            plan.created_at,
+            "plan",
+            f"{title} · {_('written')}",
+            _who(plan.created_by),
+            detail=plan.summary,
+            link=reverse("caseplans:detail", args=[plan.pk]),
+        )
+        for plan in plans
+    ]
+    decisions = PlanDecision.objects.filter(plan__child=child).select_related("by")
+    entries.extend(
+        TimelineEntry(
+            decision.at,
+            "plan",
+            f"{title} · {decision.get_kind_display()}",
+            _who(decision.by),
+            detail=decision.comment,
+            link=reverse("caseplans:detail", args=[decision.plan_id]),
+        )
+        for decision in decisions.order_by("at", "pk")[:limit]
+    )
+    reviews = PlanReview.objects.filter(plan__child=child).select_related("by")
+    for review in reviews.order_by("created_at", "pk")[:limit]:
+        progress = "；".join(f"{text}: {label}" for text, label, _note in review.progress_rows())
+        entries.append(
+            TimelineEntry(
+                review.created_at,
+                "plan",
+                f"{title} · {_('reviewed')} · {review.get_outcome_display()}",
+                _who(review.by),
+                detail=" · ".join(x for x in (progress, review.note) if x),
+                link=reverse("caseplans:detail", args=[review.plan_id]),
+            )
+        )
     return entries
 
 

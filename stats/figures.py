@@ -4,9 +4,10 @@ never over children: the active children (served, key, visit compliance this mon
 quarter by the rule of visits.selectors.compliance_aggregates, overdue contacts and home
 visits), their categories (a child in two categories counts in each; the served total is
 distinct), and the open mandatory reports by stage with the overdue expected steps. Three
-queries however many children, visits or reports the area holds, and the open and
-overdue findings of department lists (matching) in a fourth. The dashboards that show
-them are in stats.dashboard.
+queries however many children, visits or reports the area holds, the open and overdue
+findings of department lists (matching) in a fourth, and the case plans (children who need
+one and have none — in the children's query —, approved plans past their review and their
+actions past due) in a fifth. The dashboards that show them are in stats.dashboard.
 
 The same village figures, computed for every region at once, are what the snapshot task
 stores (stats.services.snapshot_regions, every STATS_SNAPSHOT_MINUTES). A town or district
@@ -25,8 +26,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 
+from caseplans.models import OPEN_STATUSES, CasePlan, PlanStatus
+from caseplans.rules import needs_plan_q
 from children.choices import Category, Status
 from children.models import Child
 from core.calendar import pct
@@ -63,6 +66,9 @@ COUNT_KEYS = (
     "reports_overdue",
     "findings_open",
     "findings_overdue",
+    "plans_needed",
+    "plans_review_overdue",
+    "plan_actions_overdue",
 )
 # Everything a snapshot stores (the counts, plus the per-category and per-stage counts).
 FIGURE_KEYS = (*COUNT_KEYS, "categories", "reports")
@@ -177,6 +183,16 @@ def _village_figures(
             key=Count("pk", filter=Q(is_key=True)),
             overdue_contact=Count("pk", filter=Q(next_contact_due__lt=today)),
             overdue_home=Count("pk", filter=Q(next_home_visit_due__lt=today)),
+            # Children who need a case plan (caseplans.rules) and have none being worked on.
+            plans_needed=Count(
+                "pk",
+                filter=needs_plan_q()
+                & ~Q(
+                    Exists(
+                        CasePlan.objects.filter(child_id=OuterRef("pk"), status__in=OPEN_STATUSES)
+                    )
+                ),
+            ),
         )
         .order_by()
     )
@@ -227,6 +243,27 @@ def _village_figures(
         target = row(values["region_code"])
         target["findings_open"] += values["n"]
         target["findings_overdue"] += values["overdue"]
+
+    # Approved case plans past their review date, and their open actions past due.
+    plans = (
+        CasePlan.objects.in_scope(scope)
+        .filter(
+            Q(child__region_code__range=prefix_range(prefix)) if prefix else Q(),
+            status=PlanStatus.APPROVED,
+        )
+        .values("child__region_code")
+        .annotate(
+            review_overdue=Count("pk", filter=Q(review_on__lt=today), distinct=True),
+            actions_overdue=Count(
+                "actions", filter=Q(actions__done=False, actions__due_on__lt=today)
+            ),
+        )
+        .order_by()
+    )
+    for values in plans:
+        target = row(values["child__region_code"])
+        target["plans_review_overdue"] += values["review_overdue"]
+        target["plan_actions_overdue"] += values["actions_overdue"]
     return result
 
 

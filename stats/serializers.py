@@ -52,6 +52,16 @@ class FiguresSerializer(serializers.Serializer[Any]):
         help_text="Open findings of other departments' lists (tasks of the village's director)."
     )
     findings_overdue = serializers.IntegerField(help_text="Open findings past their due date.")
+    plans_needed = serializers.IntegerField(
+        help_text="Active children who need a case plan (key, top risk tiers, an open "
+        "mandatory report) and have none being worked on."
+    )
+    plans_review_overdue = serializers.IntegerField(
+        help_text="Approved case plans past their review date."
+    )
+    plan_actions_overdue = serializers.IntegerField(
+        help_text="Open actions of approved case plans past their due date."
+    )
 
 
 class RowSerializer(serializers.Serializer[Any]):
