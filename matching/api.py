@@ -61,7 +61,7 @@ class FindingViewSet(
         ],
         responses={200: FindingSummarySerializer(many=True)},
     )
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None)
     def summary(self, request: AuthenticatedApiRequest) -> Response:
         """Counts by source, rule, village or outcome: all, open, overdue, closed, and the
         median and mean days to close (supervisors and district civil affairs)."""
