@@ -56,7 +56,7 @@ class ActionSerializer(WorkItemSerializer[PlanAction]):
         read_only_fields = fields
 
 
-class DecisionSerializer(serializers.ModelSerializer[PlanDecision]):
+class PlanDecisionSerializer(serializers.ModelSerializer[PlanDecision]):
     by = serializers.CharField(source="by.username", read_only=True)
 
     class Meta:
@@ -79,7 +79,7 @@ class CasePlanSerializer(serializers.ModelSerializer[CasePlan]):
     needs = serializers.DictField(child=NeedSerializer(), read_only=True)
     goals = GoalSerializer(many=True, read_only=True)
     actions = ActionSerializer(many=True, read_only=True)
-    decisions = DecisionSerializer(many=True, read_only=True)
+    decisions = PlanDecisionSerializer(many=True, read_only=True)
     reviews = ReviewSerializer(many=True, read_only=True)
 
     class Meta:

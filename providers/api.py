@@ -25,9 +25,9 @@ from core.http import AuthenticatedApiRequest
 from providers import selectors, services
 from providers.models import ServiceProvider, ServiceReferral
 from providers.serializers import (
-    DecisionSerializer,
     OutcomeSerializer,
     ProviderFilterSerializer,
+    ReferralDecisionSerializer,
     ReferralFilterSerializer,
     ServiceProviderSerializer,
     ServiceProviderWriteSerializer,
@@ -201,13 +201,13 @@ class ReferralViewSet(
         fresh = selectors.referrals_for(self.request.user).filter(pk=referral.pk).first()
         return Response(self.get_serializer(fresh or referral).data)
 
-    @extend_schema(request=DecisionSerializer, responses={200: ServiceReferralSerializer})
+    @extend_schema(request=ReferralDecisionSerializer, responses={200: ServiceReferralSerializer})
     @action(detail=True, methods=["post"])
     def decide(self, request: AuthenticatedApiRequest, pk: str | None = None) -> Response:
         """The provider accepts (`accept: true`) or declines (a `note` with the reason); by its
         staff, or recorded by the referrer's side for it."""
         referral = self.get_object()
-        serializer = DecisionSerializer(data=request.data)
+        serializer = ReferralDecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         referral = _service_call(

@@ -161,7 +161,7 @@ class ReferralFilterSerializer(serializers.Serializer[Any]):
     child = serializers.IntegerField(required=False)
 
 
-class DecisionSerializer(serializers.Serializer[Any]):
+class ReferralDecisionSerializer(serializers.Serializer[Any]):
     accept = serializers.BooleanField()
     note = serializers.CharField(required=False, allow_blank=True, max_length=300)
 
