@@ -135,6 +135,14 @@ def _execute(sql: str, params: Any = None) -> int:
         return max(cursor.rowcount, 0)
 
 
+def _fetch(sql: str, params: Any = None) -> list[tuple[Any, ...]]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
 def _scalar(sql: str, params: Any = None) -> Any:
     from django.db import connection
 
@@ -370,9 +378,26 @@ def _build_visits(
 
     started = time.perf_counter()
     with transaction.atomic():
+        # A report filed from a visit (reports.MandatoryReport.visit, nullable) forgets the
+        # rebuilt visit; the report itself is kept.
+        _execute("UPDATE reports_mandatoryreport SET visit_id = NULL WHERE visit_id IS NOT NULL")
         if postgres:
             # No CASCADE: a new table pointing at visits should stop the bench, not be emptied.
+            # The reports' reference is known: its constraint is dropped around the TRUNCATE
+            # (PostgreSQL refuses to truncate a referenced table) and restored, unvalidated
+            # rows being none (every reference was just cleared).
+            constraints = _fetch(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid = 'reports_mandatoryreport'::regclass "
+                "AND confrelid = 'visits_visit'::regclass"
+            )
+            for name, _definition in constraints:
+                _execute(f'ALTER TABLE reports_mandatoryreport DROP CONSTRAINT "{name}"')
             _execute("TRUNCATE visits_visit, visits_followup")
+            for name, definition in constraints:
+                _execute(
+                    f'ALTER TABLE reports_mandatoryreport ADD CONSTRAINT "{name}" {definition}'
+                )
         else:
             _execute("DELETE FROM visits_followup")
             _execute("DELETE FROM visits_visit")
