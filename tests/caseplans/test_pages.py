@@ -1,8 +1,6 @@
 """The pages: the director's form on a phone, the supervisor's queue and decision, my work,
 the child's page, timeline and dossier, the rule page; outsiders get 404; query counts."""
 
-import datetime
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -12,6 +10,7 @@ from casefile import dossier
 from caseplans import services
 from caseplans.models import CasePlan, CasePlanRule, PlanAction, PlanStatus
 from children.models import Child
+from core import clock as app_clock
 from core.scoping import get_scope
 from stats.figures import village_figures
 from tests.caseplans.conftest import DAY, actions, approved, draft, key_child, today
@@ -210,7 +209,7 @@ def test_the_dashboard_counts(people):
     key_child(people["director"], name="李明")  # needs a plan, has none
     make_child(people["director"], name="普通")
     make_child(people["neighbour"], XINGCHENG, name="邻村")
-    now = datetime.datetime.now(datetime.UTC)
+    now = app_clock.now()
     figures = village_figures(get_scope(people["civil"]), "500109", today(), now)[ZHIDA]
     assert (
         figures["plans_needed"],

@@ -6,7 +6,6 @@ import datetime
 import uuid
 
 import pytest
-from django.utils import timezone
 
 from children.models import Child
 from core import clock as app_clock
@@ -37,7 +36,7 @@ def test_director_a_requests_director_b_accepts_on_a_phone(
 ):
     child = make_child(people["director"], name="林小雨")
     Child.objects.filter(pk=child.pk).update(
-        created_at=timezone.now() - datetime.timedelta(days=400)
+        created_at=app_clock.now() - datetime.timedelta(days=400)
     )
     child.refresh_from_db()
     cadence.recompute(child)

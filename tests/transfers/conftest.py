@@ -2,7 +2,6 @@ import datetime
 import uuid
 
 import pytest
-from django.utils import timezone
 
 from children.models import Child
 from core import clock
@@ -12,7 +11,7 @@ from visits import cadence, followups, services
 
 def backdate(child: Child, days: int = 400) -> Child:
     """Register the child `days` ago (visits cannot predate the registration)."""
-    at = timezone.now() - datetime.timedelta(days=days)
+    at = clock.now() - datetime.timedelta(days=days)
     Child.objects.filter(pk=child.pk).update(created_at=at)
     child.refresh_from_db()
     cadence.recompute(child)
