@@ -1,12 +1,10 @@
 """The dashboard of an area (a village, a town or a district) and its child areas: the
-village figures of stats.figures (live, or a town's or district's from a fresh snapshot), the
+village figures of stats.figures (from the area's latest snapshot, never computed live), the
 people serving each area and the flags of R1 and R2. One dashboard costs a fixed number of
 queries however many children, visits or reports the area holds:
 
 1. the regions below the area (with each village's last inspection),
-2.-5. the village figures (stats.figures: children, categories, open reports, open
-   findings), or one query
-   for a fresh snapshot,
+2. the village figures, from the snapshot (stats.figures.stored_village_figures),
 6. the active directors and supervisors with their training status,
 7. coverage gaps (R1) through org.selectors.coverage_gaps.
 """
@@ -34,10 +32,10 @@ from stats.figures import (
     OPEN_STAGES,
     add_figures,
     empty_figures,
-    snapshot_village_figures,
-    village_figures,
+    stored_village_figures,
     with_shares,
 )
+from stats.services import request_refresh
 from training.models import Rotation
 from visits.models import Inspection
 
@@ -171,8 +169,10 @@ class Dashboard:
     total: Row
     rows: list[Row]
     towns_without_supervisor: list[Region]
-    # When the figures come from a snapshot: the time it was taken (None: computed live).
+    # When the snapshot the figures come from was taken (None: no snapshot yet, all zero).
     as_of: datetime.datetime | None = None
+    # False: the snapshot is not fresh and a new one was requested (stats.services).
+    fresh: bool = True
 
     @property
     def row_level(self) -> str | None:
@@ -268,10 +268,7 @@ def area_dashboard(
     area one level below it. A constant number of queries."""
     scope = get_scope(user)
     regions = _regions_below(scope, area)
-    snapshot = None
-    if area.level != Level.VILLAGE:
-        snapshot = snapshot_village_figures(scope, area, today, now)
-    by_village, as_of = snapshot or (village_figures(scope, area.prefix, today, now), None)
+    by_village, as_of, fresh = area_figures(scope, area, today, now)
     workers = workers_by_region(scope, area.prefix, today)
     quarter_start = quarter_bounds(today)[0]
     coverage = coverage_gaps(user, today)
@@ -292,7 +289,7 @@ def area_dashboard(
             village, by_village.get(area.code, empty_figures()), workers.get(area.pk, []),
             quarter_start, uncovered,
         )  # fmt: skip
-        return Dashboard(area, today, total, [], towns_without_supervisor, as_of)
+        return Dashboard(area, today, total, [], towns_without_supervisor, as_of, fresh)
     if area.level == Level.TOWN:
         rows = village_rows
         total = _group_row(area, village_rows, workers.get(area.pk, []), unsupervised)
@@ -302,16 +299,29 @@ def area_dashboard(
             inside = [v for v in village_rows if v.region.code.startswith(town.prefix)]
             rows.append(_group_row(town, inside, workers.get(town.pk, []), unsupervised))
         total = _group_row(area, village_rows, [], unsupervised)
-    return Dashboard(area, today, total, rows, towns_without_supervisor, as_of)
+    return Dashboard(area, today, total, rows, towns_without_supervisor, as_of, fresh)
 
 
 def village_summaries(
     user: User, villages: list[Region], today: datetime.date, now: datetime.datetime
 ) -> list[tuple[Region, dict[str, Any]]]:
-    """A director's villages with their figures (the home page panel): three queries each."""
+    """A director's villages with their figures from the snapshot (the home page panel): one
+    query each."""
     scope = get_scope(user)
     return [
-        (v, with_shares(village_figures(scope, v.prefix, today, now).get(v.code, empty_figures())))
+        (v, with_shares(area_figures(scope, v, today, now)[0].get(v.code, empty_figures())))
         for v in villages
         if scope.covers(v.code)
     ]
+
+
+def area_figures(
+    scope: Scope, area: Region, today: datetime.date, now: datetime.datetime
+) -> tuple[dict[str, dict[str, Any]], datetime.datetime | None, bool]:
+    """The villages' figures of `area` from its latest snapshot, with the time it was taken
+    and whether it is fresh. Never computed here: a snapshot that is missing or not fresh is
+    shown as it is while its district's is refreshed (with no worker, at once: then re-read)."""
+    stored = stored_village_figures(scope, area, today, now)
+    if not stored.fresh and request_refresh(area.code, today, now):
+        stored = stored_village_figures(scope, area, today, now)
+    return stored.by_village, stored.taken_at, stored.fresh

@@ -10,11 +10,13 @@ one and have none — in the children's query —, approved plans past their rev
 actions past due) in a fifth. The dashboards that show them are in stats.dashboard.
 
 The same village figures, computed for every region at once, are what the snapshot task
-stores (stats.services.snapshot_regions, every STATS_SNAPSHOT_MINUTES). A town or district
-dashboard reads its villages' figures from today's snapshot while it is fresh (taken at most
-FRESH_FACTOR x STATS_SNAPSHOT_MINUTES ago: one query instead of three, about 0.1 s instead of
-several seconds for a district of 1,000,000 children) and shows the time it was taken;
-without a fresh snapshot it computes them live. Villages are always live.
+stores (stats.services.snapshot_regions, every STATS_SNAPSHOT_MINUTES, on deploy, and for one
+district when asked). No dashboard computes them live: a village, town or district dashboard
+reads its villages' figures from the area's latest snapshot (stored_village_figures: one
+query, about 0.1 s for a district of 1,000,000 children instead of 15 s live) and shows when
+it was taken; a snapshot that is not fresh (older than FRESH_FACTOR x STATS_SNAPSHOT_MINUTES,
+or from an earlier day) is shown as it is while a refresh of its district is queued
+(stats.services.request_refresh).
 """
 
 from __future__ import annotations
@@ -22,11 +24,12 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 
 from caseplans.models import OPEN_STATUSES, CasePlan, PlanStatus
 from caseplans.rules import needs_plan_q
@@ -45,8 +48,6 @@ from visits.selectors import compliance_aggregates
 # than probing them child by child (measured: 0.46 s instead of 1.8 s on PostgreSQL for a
 # district of 100,000 children; towns and villages are faster probed).
 BULK_PREFIX = 6
-# Areas whose code prefix is at most this long (towns, districts) read a fresh snapshot.
-SNAPSHOT_PREFIX = 9
 # A snapshot is fresh while younger than this many snapshot intervals (one missed run allowed).
 FRESH_FACTOR = 2
 # PostgreSQL settings for the bulk aggregates (inside their transaction only): the period's
@@ -131,36 +132,50 @@ def snapshot_minutes() -> int:
     return settings.STATS_SNAPSHOT_MINUTES
 
 
-def snapshot_village_figures(
+@dataclass
+class Stored:
+    """The villages' figures of an area as the latest snapshot holds them."""
+
+    by_village: dict[str, dict[str, Any]]
+    # When the snapshot was taken (its oldest village row); None: no snapshot yet.
+    taken_at: datetime.datetime | None
+    # Taken today within FRESH_FACTOR snapshot intervals; otherwise a refresh is due.
+    fresh: bool
+
+
+def stored_village_figures(
     scope: Scope, area: Region, today: datetime.date, now: datetime.datetime
-) -> tuple[dict[str, dict[str, Any]], datetime.datetime] | None:
-    """The figures of the villages of `area` (a town or district wholly in `scope`) from
-    today's snapshot when one was taken in the last FRESH_FACTOR snapshot intervals, with the
-    time it was taken (the oldest row's); None otherwise (the caller computes them live).
-    One query."""
-    if len(area.prefix) > SNAPSHOT_PREFIX or not scope.covers(area.code):
-        return None
-    since = now - datetime.timedelta(minutes=FRESH_FACTOR * snapshot_minutes())
+) -> Stored:
+    """The figures of the villages of `area` inside `scope`, from the area's latest snapshot
+    (today's, or an earlier day's when none was taken today; never one stamped after `now`).
+    The snapshot's village rows summed over the villages in scope are exactly the scoped
+    figures, since a scope is a set of region prefixes. One query."""
+    latest = RegionSnapshot.objects.filter(
+        region_id=area.pk, date__lte=today, taken_at__lte=now
+    ).order_by("-date")
     rows = (
         RegionSnapshot.objects.in_scope(scope)
         .filter(
             region__code__range=prefix_range(area.prefix),
             region__level=Level.VILLAGE,
-            date=today,
-            taken_at__gte=since,
+            date=Subquery(latest.values("date")[:1]),
             taken_at__lte=now,
         )
-        .values_list("region__code", "figures", "taken_at")
+        .values_list("region__code", "figures", "date", "taken_at")
     )
     result: dict[str, dict[str, Any]] = {}
     taken: datetime.datetime | None = None
-    for code, stored, taken_at in rows:
+    day: datetime.date | None = None
+    for code, stored, date, taken_at in rows:
         figures = empty_figures()
         add_figures(figures, stored)
         result[code] = figures
+        day = date
         if taken_at is not None and (taken is None or taken_at < taken):
             taken = taken_at
-    return None if taken is None else (result, taken)
+    since = now - datetime.timedelta(minutes=FRESH_FACTOR * snapshot_minutes())
+    fresh = taken is not None and day == today and taken >= since
+    return Stored(result, taken, fresh)
 
 
 def _village_figures(

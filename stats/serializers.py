@@ -93,9 +93,10 @@ class MonthSerializer(serializers.Serializer[Any]):
     total = serializers.IntegerField()
     origin = serializers.ChoiceField(
         source="source",
-        choices=["live", "snapshot", "visits"],
-        help_text="live: today; snapshot: the month's last snapshot; visits: "
-        "computed from visit dates (no snapshot that month).",
+        choices=["live", "snapshot", "visits", "none"],
+        help_text="live: today's figures; snapshot: the month's last snapshot; visits: "
+        "computed from visit dates (no snapshot that month); none: not computed yet (the "
+        "snapshot task fills it in).",
     )
 
 
@@ -104,8 +105,14 @@ class AreaSerializer(serializers.Serializer[Any]):
     figures_as_of = serializers.DateTimeField(
         source="as_of",
         allow_null=True,
-        help_text="When the figures come from the snapshot refreshed every few minutes (towns "
-        "and districts): the time it was taken; null when computed live.",
+        help_text="When the snapshot the figures come from (refreshed every few minutes) was "
+        "taken; null when there is no snapshot yet (the figures are zero and one is being "
+        "taken).",
+    )
+    figures_fresh = serializers.BooleanField(
+        source="fresh",
+        help_text="False when the snapshot is older than two refresh intervals or from an "
+        "earlier day: a new one has been requested.",
     )
     area = RowSerializer(source="total")
     rows = RowSerializer(many=True)
