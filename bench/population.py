@@ -318,19 +318,19 @@ def _visits_sql(postgres: bool, per_child: int) -> str:
         "client_uuid, child_id, author_id, kind, visit_date, seen, safety, safety_note, "
         "guardianship, guardianship_note, schooling, schooling_note, health, health_note, "
         "mental, mental_note, living, living_note, problems, actions, danger_found, "
-        "created_at, updated_at"
+        "child_note, created_at, updated_at"
     )
     if postgres:
         select = (
             f"SELECT {uuid}, v.id, v.author_id, k.kind, v.day, "  # noqa: S608
             "CASE WHEN k.kind = 'home_visit' THEN '孩子和监护人' ELSE '' END, "
-            f"{findings}, '', '', FALSE, {stamp}, {stamp} "
+            f"{findings}, '', '', FALSE, '', {stamp}, {stamp} "
             f"FROM {frm.format(day=day, series=series)} "
             f"CROSS JOIN LATERAL (SELECT {kind} AS kind) k "
         )
     else:
         select = (
-            f"SELECT {uuid}, v.id, v.author_id, {kind}, v.day, '', {findings}, '', '', 0, "  # noqa: S608
+            f"SELECT {uuid}, v.id, v.author_id, {kind}, v.day, '', {findings}, '', '', 0, '', "  # noqa: S608
             f"{stamp}, {stamp} FROM {frm.format(day=day, series=series)} "
         )
     # Fixed SQL of this module; the values are parameters.
