@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
 
-from django.db import connection, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Count, Min, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,7 +30,7 @@ from django.utils.translation import ngettext
 
 from core import clock
 from core.regions import district_code
-from notifications import channels
+from notifications import channels, delivery_sql
 from notifications.models import (
     Channel,
     Delivery,
@@ -136,10 +137,11 @@ class _Links:
         self.inbox = reverse("notifications:inbox")
         self.inspections = reverse("visits:inspections")
         marker = 987654321
-        self._child = reverse("children:detail", args=[marker]).split(str(marker))
+        head, tail = reverse("children:detail", args=[marker]).split(str(marker))
+        self.child_parts = (head, tail)
 
     def child(self, pk: int) -> str:
-        return f"{self._child[0]}{pk}{self._child[1]}"
+        return f"{self.child_parts[0]}{pk}{self.child_parts[1]}"
 
 
 def _notifications_for(
@@ -233,10 +235,12 @@ def deliver_in_app(
     """Turn every claimable reminder into in-app notifications.
 
     Recipients are taken many at a time (up to `batch` reminders in all): one conditional
-    UPDATE claims all their claimable reminders, and one transaction writes the batch's
-    notifications (bulk_create: one per reminder, or one digest per person above the
-    threshold), their email/SMS copies, and marks the reminders sent. If the batch's write
-    fails, it is retried person by person, so one person's failure holds nobody else back."""
+    UPDATE claims all their claimable reminders. On PostgreSQL one statement then writes the
+    notifications of everyone below their digest threshold (one per reminder), their email/SMS
+    copies, and marks those reminders sent (delivery_sql). The rest (every reminder on
+    SQLite; the people who get one digest on PostgreSQL) is written by one transaction
+    (bulk_create). If a batch's write fails, it is retried person by person, so one person's
+    failure holds nobody else back."""
     now = now or clock.now()
     result = DeliveryResult()
     rules = district_rules() if threshold is None else {}
@@ -250,6 +254,12 @@ def deliver_in_app(
     users = User.objects.in_bulk([recipient_id for recipient_id, _n in counts])
     for chunk in _chunks(counts, batch):
         while token := claim(Reminder.objects.filter(recipient_id__in=chunk), now, batch):
+            if connection.vendor == "postgresql":
+                written = _write_singles(token, threshold, rules, now)
+                result.notifications += written
+                result.reminders += written
+            # Python: everything on SQLite; the digests (and a failed statement's batch) on
+            # PostgreSQL, what is still claimed with the token.
             reminders = list(
                 Reminder.objects.filter(claim_token=token, status=SendStatus.CLAIMED)
                 .select_related("child__village", "village")
@@ -259,9 +269,7 @@ def deliver_in_app(
             groups: Batch = []
             for recipient_id, rows in groupby(reminders, key=lambda r: r.recipient_id):
                 mine = list(rows)
-                limit = threshold
-                if limit is None:
-                    limit = rules.get(_district_of(mine), DEFAULTS).digest_threshold
+                limit = _threshold(threshold, rules, _district_of(mine))
                 groups.append((users[recipient_id], mine, limit))
             try:
                 result.notifications += _write(groups, now)
@@ -276,6 +284,41 @@ def deliver_in_app(
                         logger.exception("Reminder delivery to user %s failed", user.pk)
                         result.failed += _record_failure(Reminder, [r.pk for r in mine], exc, now)
     return result
+
+
+def _write_singles(
+    token: uuid.UUID, threshold: int | None, rules: dict[str, Any], now: datetime.datetime
+) -> int:
+    """PostgreSQL: the batch's reminders of people below their digest threshold, written in
+    one statement (delivery_sql). On a database error nothing of it is kept and the Python
+    path writes the batch person by person. Returns the notifications written."""
+    claimed = (
+        Reminder.objects.filter(claim_token=token, status=SendStatus.CLAIMED)
+        .values("recipient_id")
+        .annotate(n=Count("pk"), code=Min(Coalesce("child__region_code", "village__code")))
+        .values_list("recipient_id", "n", "code")
+    )
+    digest = [
+        recipient_id
+        for recipient_id, n, code in claimed
+        if n > _threshold(threshold, rules, district_code(code))
+    ]
+    links = _Links()
+    try:
+        with transaction.atomic():
+            return delivery_sql.write_singles(
+                token, digest, now, _titles(), links.child_parts, links.inspections
+            )
+    except DatabaseError:
+        logger.exception("Set-based reminder delivery failed; writing the batch in Python")
+        return 0
+
+
+def _threshold(threshold: int | None, rules: dict[str, Any], district: str) -> int:
+    """The digest threshold: the one given, else the district rule's."""
+    if threshold is not None:
+        return threshold
+    return int(rules.get(district, DEFAULTS).digest_threshold)
 
 
 _REMINDER_FIELDS = (
@@ -294,11 +337,10 @@ _REMINDER_FIELDS = (
 
 
 def _district_of(reminders: list[Reminder]) -> str:
-    """The district whose rule sets a person's digest threshold: that of the first
-    reminder's child (or village)."""
-    first = reminders[0]
-    code = first.child.region_code if first.child is not None else first.village.code  # type: ignore[union-attr]
-    return district_code(code)
+    """The district whose rule sets a person's digest threshold: that of the lowest region
+    code among the reminders' children (or villages), as the set-based path reads it."""
+    codes = [r.child.region_code if r.child is not None else r.village.code for r in reminders]  # type: ignore[union-attr]
+    return district_code(min(codes))
 
 
 def _write(groups: Batch, now: datetime.datetime) -> int:

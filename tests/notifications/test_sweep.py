@@ -240,7 +240,14 @@ def test_a_failing_in_app_write_is_retried(people, child_due, today, monkeypatch
     def broken(*args, **kwargs):
         raise RuntimeError("database hiccup")
 
+    def broken_statement(*args, **kwargs):
+        from django.db import DatabaseError
+
+        raise DatabaseError("database hiccup")
+
     monkeypatch.setattr(module, "_write", broken)
+    # PostgreSQL writes the batch in one statement first; it fails too, and falls back.
+    monkeypatch.setattr(module.delivery_sql, "write_singles", broken_statement)
     now = app_clock.now()
     assert deliver_in_app(now).reminders == 0
     reminder = Reminder.objects.get()
