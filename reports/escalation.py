@@ -8,15 +8,26 @@ import datetime
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models.functions import Substr
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import clock
-from core.regions import district_code, town_code
+from core.regions import (
+    PREFIX_LENGTH,
+    Level,
+    district_code,
+    district_prefix,
+    prefix_code,
+    town_code,
+    town_prefix,
+)
 from core.roles import Role
 from notifications.models import Channel, EscalationLevel, NotificationKind
 from notifications.services import Message, notify_each
+from notifications.tasks import send_deliveries
+from reports import escalation_sql
 from reports.models import MandatoryReport, ReportEscalation, Stage
 from reports.selectors import alert_staff
 from reports.workflow import deadline_rules
@@ -25,10 +36,18 @@ from reports.workflow import deadline_rules
 def report_escalate_overdue(*, now: datetime.datetime | None = None) -> int:
     """Alert about every open report whose next expected step is past its deadline: the town
     supervisor at once, then district civil affairs and the protection centre once the
-    further delay has passed. Set-based (a fixed number of queries however many cases) and
-    idempotent: the (report, deadline, recipient, level) key is inserted once, and only rows
+    further delay has passed. Set-based (a fixed number of queries however many cases: on
+    PostgreSQL four, the work in one statement, reports.escalation_sql) and idempotent: the
+    (report, deadline, recipient, level) key is inserted once, and only rows
     inserted without a notification yet get one. Returns the notifications created."""
     now = now or clock.now()
+    if connection.vendor == "postgresql":
+        return _escalate_in_one_statement(now)
+    return _escalate_in_python(now)
+
+
+def _escalate_in_python(now: datetime.datetime) -> int:
+    """The same with the ORM (SQLite): a fixed number of queries, rows built in Python."""
     overdue = list(
         MandatoryReport.objects.exclude(stage=Stage.CLOSED)
         .filter(next_due_at__lt=now)
@@ -108,6 +127,40 @@ def report_escalate_overdue(*, now: datetime.datetime | None = None) -> int:
         )
         _attach_notifications([(row[0], note.pk) for row, note in zip(pending, notes, strict=True)])
     return len(notes)
+
+
+def _escalate_in_one_statement(now: datetime.datetime) -> int:
+    """PostgreSQL: the towns of the overdue cases (one query returning a row per town), the
+    districts' rules and the staff (two small queries), then reports.escalation_sql's one
+    statement; the SMS copies are sent when the transaction commits."""
+    towns = set(
+        MandatoryReport.objects.exclude(stage=Stage.CLOSED)
+        .filter(next_due_at__lt=now)
+        .annotate(town=Substr("region_code", 1, PREFIX_LENGTH[Level.TOWN]))
+        .values_list("town", flat=True)
+        .distinct()
+        .order_by()
+    )
+    if not towns:
+        return 0
+    districts = {district_code(prefix_code(t)) for t in towns}
+    later = {
+        district_prefix(code): now - rule.escalation_delay
+        for code, rule in deadline_rules(districts).items()
+    }
+    staff: set[tuple[str, int, int]] = set()
+    for role, code, user_id in alert_staff(
+        towns=[prefix_code(t) for t in towns], districts=districts
+    ).values_list("role", "region__code", "user_id"):
+        if role == Role.SUPERVISOR:
+            staff.add((town_prefix(code), user_id, EscalationLevel.SUPERVISOR))
+        else:
+            staff.add((district_prefix(code), user_id, EscalationLevel.DISTRICT))
+    with transaction.atomic():
+        notes, copies = escalation_sql.escalate(now=now, later=later, staff=sorted(staff))
+        if copies:
+            transaction.on_commit(send_deliveries.delay)
+    return notes
 
 
 def _description_label(description: str) -> str:
