@@ -30,7 +30,7 @@ from exports.models import ExportJob
 from org.models import Region, User
 
 FORMATS = ("csv", "xlsx")
-# Children read per query (their parents and categories prefetched per chunk).
+# Children read per query (their parents and categories read per chunk).
 CHUNK = 2000
 # The filter's fields kept with a job (the day is kept apart, as the job's date).
 FILTER_FIELDS = ("q", "region", "category", "status", "key", "sort", "overdue", "visited")
@@ -64,10 +64,9 @@ def describe_filter(flt: ChildFilter, fmt: str, full_ids: bool) -> str:
 
 
 def roster_rows(user: User, flt: ChildFilter) -> QuerySet[Child]:
-    """The children of the export, with what their rows read, in the list's order."""
-    return (
-        children_for(user, flt).select_related("village").prefetch_related("categories", "parents")
-    )
+    """The children of the export, in the list's order (roster_writing.export_rows reads
+    their values, parents and categories chunk by chunk)."""
+    return children_for(user, flt)
 
 
 def roster_area(user: User, flt: ChildFilter) -> Region:
@@ -104,15 +103,12 @@ def build_roster(job: ExportJob, out: IO[bytes], progress: Callable[[int, str], 
     total = max(queryset.count(), 1)
     done = 0
 
-    def children() -> Any:
+    def counted(n: int) -> None:
         nonlocal done
-        for child in queryset.iterator(chunk_size=CHUNK):
-            done += 1
-            if done % CHUNK == 0:
-                progress(done * 100 // total, "rows")
-            yield child
+        done += n
+        progress(done * 100 // total, "rows")
 
-    rows = roster_writing.rows_for_export(children(), full_ids)
+    rows = roster_writing.export_rows(queryset, full_ids, chunk=CHUNK, done=counted)
     if job.params.get("format") == "csv":
         for line in roster_writing.csv_lines(rows):
             out.write(line)

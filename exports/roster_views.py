@@ -46,7 +46,7 @@ def _export(request: AuthenticatedRequest, fmt: str) -> HttpResponseBase:
         scope=roster.describe_filter(flt, fmt, full_ids),
         row_count=count,
     )
-    rows = roster_writing.rows_for_export(queryset.iterator(chunk_size=roster.CHUNK), full_ids)
+    rows = roster_writing.export_rows(queryset, full_ids, chunk=roster.CHUNK)
     filename = FILENAME.format(date=today, suffix=fmt)
     response: HttpResponseBase
     if fmt == "csv":

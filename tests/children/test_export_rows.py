@@ -1,0 +1,75 @@
+"""The export rows read as values (roster_writing.export_rows) hold the same cells as the
+columns written from the model instances, in the queryset's order, with ID numbers in full
+only when asked, and a fixed number of queries per chunk."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from children.choices import Status
+from children.models import Child
+from children.roster_writing import Writer, export_rows
+from core.spreadsheets import NO, YES
+from tests.factories import XINGCHENG, make_child, make_id
+
+pytestmark = pytest.mark.django_db
+
+
+def from_instances(children, full_ids: bool) -> list[list]:
+    """The reference: Writer.columns over model instances."""
+    writer = Writer(full_ids)
+    rows = []
+    for child in children:
+        cells = writer.columns(
+            child,
+            {p.relation: p for p in child.parents.all()},
+            {tag.code for tag in child.categories.all()},
+            child.village.code,
+        )
+        cells += [
+            writer.status_labels.get(child.status, child.status),
+            YES if child.is_key else NO,
+            timezone.localtime(child.updated_at).strftime("%Y-%m-%d %H:%M"),
+        ]
+        rows.append(cells)
+    return rows
+
+
+@pytest.fixture
+def children(people):
+    director = people["director"]
+    import datetime
+
+    make_child(director, name="王一", categories=["poverty", "rural_left_behind"])
+    make_child(director, name="王二", psychological_concern=True, boarding=True)
+    father = {
+        "name": "刘父",
+        "status": "deceased",
+        "id_number": make_id(datetime.date(1980, 1, 1), "M"),
+    }
+    make_child(director, name="刘三", parents={"father": father}, id_number="")
+    make_child(people["neighbour"], XINGCHENG, name="赵四", categories=["orphan"])
+    Child.objects.filter(name="赵四").update(status=Status.CLOSED)
+    return Child.objects.order_by("name_pinyin", "pk")
+
+
+@pytest.mark.parametrize("full_ids", [False, True])
+def test_the_same_cells_as_from_the_instances(children, full_ids):
+    expected = from_instances(children.select_related("village"), full_ids)
+    got = list(export_rows(children, full_ids, chunk=3))
+    assert got == expected
+    ids = {row[3] for row in got}
+    assert any("*" in i for i in ids if i) != full_ids
+
+
+def test_queries_per_chunk(children):
+    with CaptureQueriesContext(connection) as one_chunk:
+        rows = list(export_rows(children, False, chunk=10))
+    with CaptureQueriesContext(connection) as two_chunks:
+        list(export_rows(children, False, chunk=2))
+    assert len(rows) == 4
+    assert len(one_chunk) <= 3
+    assert len(two_chunks) <= 2 * 3
