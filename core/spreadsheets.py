@@ -30,11 +30,12 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.worksheet import Worksheet
+
+from core import xlsx_stream
 
 YES = "是"
 NO = "否"
@@ -259,49 +260,23 @@ def write_xlsx(
     date_columns: frozenset[int] = frozenset(),
     sheet_rows: int = SHEET_ROWS,
 ) -> int:
-    """An export workbook written in constant memory (openpyxl write-only); returns the number
-    of rows. Past `sheet_rows` rows (Excel's limit, less the header) the rows go on in another
-    sheet with the same header ("名册 (2)", …): `sheets_for(rows)` tells how many. Text
-    starting with "=" stays text, never a formula; `text_columns` and `date_columns`
-    (0-based) are formatted as text and as dates; the marked cells of a `MarkedRow` are
-    filled."""
-    workbook = Workbook(write_only=True)
-    bold = Font(bold=True)
-
-    def new_sheet(number: int) -> Any:
-        out = workbook.create_sheet(sheet if number == 1 else f"{sheet} ({number})")
-        for index, width in enumerate(widths, start=1):
-            out.column_dimensions[get_column_letter(index)].width = width
-        header = []
-        for title in headers:
-            cell = WriteOnlyCell(out, value=title)
-            cell.font = bold
-            header.append(cell)
-        out.append(header)
-        return out
-
-    out = new_sheet(1)
-    count = 0
-    for values in rows:
-        if count and count % sheet_rows == 0:
-            out = new_sheet(count // sheet_rows + 1)
-        cells = []
-        marked: frozenset[int] = getattr(values, "marked", frozenset())
-        for index, value in enumerate(values):
-            cell = WriteOnlyCell(out, value=value)
-            if isinstance(value, str) and value.startswith("="):
-                cell.data_type = "s"  # text, never a formula
-            if index in text_columns:
-                cell.number_format = "@"
-            elif index in date_columns and value:
-                cell.number_format = "yyyy-mm-dd"
-            if index in marked:
-                cell.fill = MARKED_FILL
-            cells.append(cell)
-        out.append(cells)
-        count += 1
-    workbook.save(file)
-    return count
+    """An export workbook written in constant memory (core.xlsx_stream: the sheet's XML
+    streamed into the zip); returns the number of rows. Past `sheet_rows` rows (Excel's
+    limit, less the header) the rows go on in another sheet with the same header ("名册 (2)",
+    …): `sheets_for(rows)` tells how many. Text starting with "=" stays text, never a
+    formula; `text_columns` and `date_columns` (0-based) are formatted as text and as dates;
+    the marked cells of a `MarkedRow` are filled."""
+    return xlsx_stream.write(
+        rows,
+        file,
+        sheet=sheet,
+        headers=headers,
+        widths=widths,
+        text_columns=text_columns,
+        date_columns=date_columns,
+        sheet_rows=sheet_rows,
+        fill=str(MARKED_FILL.fgColor.rgb),
+    )
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
