@@ -153,18 +153,16 @@ def _update_from_values(sets: str, columns: Sequence[str], rows: list[tuple[Any,
 
 
 def match_exact(record: ListImport) -> int:
-    """One UPDATE: each row with an ID hash gets the district's child of that hash."""
+    """One UPDATE … FROM: each row with an ID hash gets the district's child of that hash (a
+    hash join; hashes are unique among children)."""
     low, high = prefix_range(record.district.prefix)
-    child = (
-        "SELECT c.id FROM children_child c WHERE c.id_hash = matching_listrow.id_hash "
-        "AND c.region_code BETWEEN %s AND %s"
-    )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE matching_listrow SET child_id = ({child}), method = %s, "  # noqa: S608
-            "confidence = 100 WHERE list_import_id = %s AND id_hash IS NOT NULL "
-            f"AND EXISTS ({child})",
-            [low, high, MatchMethod.ID, record.pk, low, high],
+            "UPDATE matching_listrow SET child_id = c.id, method = %s, confidence = 100 "
+            "FROM children_child c WHERE matching_listrow.list_import_id = %s "
+            "AND matching_listrow.id_hash IS NOT NULL AND c.id_hash = matching_listrow.id_hash "
+            "AND c.region_code BETWEEN %s AND %s",
+            [MatchMethod.ID, record.pk, low, high],
         )
         return int(max(cursor.rowcount, 0))
 
@@ -188,18 +186,33 @@ def score(
     return points + 35 if row_village == village else points
 
 
-_CANDIDATES = (
-    "SELECT r.id, r.name, r.name_pinyin, r.village_id, c.id, c.name, c.name_pinyin, c.village_id "
-    "FROM matching_listrow r JOIN children_child c ON {join} "
-    "AND c.region_code BETWEEN %s AND %s "
-    # Only names that can score: the same, the same pinyin, or one character apart (then
-    # the first character or all the others are the same).
-    "AND (c.name = r.name OR c.name_pinyin = r.name_pinyin OR (LENGTH(c.name) = LENGTH(r.name) "
-    "AND (SUBSTR(c.name, 1, 1) = SUBSTR(r.name, 1, 1) OR SUBSTR(c.name, 2) = SUBSTR(r.name, 2))))"
+# The pairs (row, child) whose names can score: the same name, the same pinyin, or one
+# character apart (the same length, and then the first character or all the others the
+# same). Each is its own equality, so the database hashes the rows once per kind instead of
+# testing every pair of the same birth date against all of them (measured at 1,000,000
+# children, 60,000 rows: 53 s as one join with OR, a few seconds as a UNION of equi-joins).
+_NAME_KEYS = (
+    "c.name = r.name",
+    "c.name_pinyin = r.name_pinyin AND r.name_pinyin <> ''",
+    "LENGTH(c.name) = LENGTH(r.name) AND SUBSTR(c.name, 1, 1) = SUBSTR(r.name, 1, 1)",
+    "LENGTH(c.name) = LENGTH(r.name) AND SUBSTR(c.name, 2) = SUBSTR(r.name, 2)",
+)
+_PAIRS = (
+    "SELECT r.id AS rid, c.id AS cid FROM matching_listrow r JOIN children_child c "
+    "ON {join} AND {key} AND c.region_code BETWEEN %s AND %s "
     "WHERE r.list_import_id = %s AND r.child_id IS NULL AND {where} "
     # A row whose ID matched no one may still be a child registered without one.
     "AND (r.id_hash IS NULL OR c.id_hash IS NULL)"
 )
+_CANDIDATES = (
+    "SELECT r.id, r.name, r.name_pinyin, r.village_id, c.id, c.name, c.name_pinyin, c.village_id "
+    "FROM ({pairs}) p JOIN matching_listrow r ON r.id = p.rid JOIN children_child c ON c.id = p.cid"
+)
+
+
+def _candidates(join: str, where: str) -> str:
+    pairs = " UNION ".join(_PAIRS.format(join=join, key=key, where=where) for key in _NAME_KEYS)
+    return _CANDIDATES.format(pairs=pairs)
 
 
 def match_names(record: ListImport) -> tuple[int, int]:
@@ -211,7 +224,8 @@ def match_names(record: ListImport) -> tuple[int, int]:
             ("c.birth_date = r.birth_date", "r.birth_date IS NOT NULL"),
             ("c.name_pinyin = r.name_pinyin", "r.birth_date IS NULL AND r.name_pinyin <> ''"),
         ):
-            cursor.execute(_CANDIDATES.format(join=join, where=where), [low, high, record.pk])
+            params: list[Any] = [low, high, record.pk] * len(_NAME_KEYS)
+            cursor.execute(_candidates(join, where), params)
             while chunk := cursor.fetchmany(CHUNK):
                 for row_id, rname, rpinyin, rvillage, child_id, cname, cpinyin, cvillage in chunk:
                     points = score(rname, rpinyin, rvillage, cname, cpinyin, cvillage)

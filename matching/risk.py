@@ -13,8 +13,8 @@ import datetime
 from typing import Any
 
 from django.db import models
-from django.db.models import Case, OuterRef, Subquery, Value, When
-from django.db.models.functions import Concat, Left
+from django.db.models import Case, F, Value, When, Window
+from django.db.models.functions import Concat, Left, RowNumber
 
 from children.models import Child
 from children.models_risk import RiskChange, RiskSource
@@ -37,10 +37,13 @@ def _labels(field: str, choices: Any) -> Case:
 def finding_signals() -> models.QuerySet[Any]:
     """One row per child with open findings: its latest open finding, its date and a note
     naming the rule and the list ("Dropped out or long absent · Education: dropouts …")."""
-    latest = (
-        Finding.objects.filter(child_id=OuterRef("child_id"), done=False)
-        .order_by("-created_on", "-pk")
-        .values("pk")[:1]
+    # The latest per child by a window (one pass over the findings), not a subquery per
+    # finding (at 1,000,000 children and 190,000 findings the correlated form took minutes).
+    # Filters on the child added by the caller go inside, before the ranking.
+    latest = Window(
+        RowNumber(),
+        partition_by=[F("child_id")],
+        order_by=[F("created_on").desc(), F("pk").desc()],
     )
     note = Concat(
         _labels("rule", RuleCode.choices),
@@ -49,7 +52,9 @@ def finding_signals() -> models.QuerySet[Any]:
         output_field=models.CharField(),
     )
     return (
-        Finding.objects.filter(done=False, child__isnull=False, pk=Subquery(latest))
+        Finding.objects.filter(done=False, child__isnull=False)
+        .annotate(latest=latest)
+        .filter(latest=1)
         .order_by()
         .values_list("child_id", "pk", "created_on")
         .annotate(signal_note=Left(note, 200))
