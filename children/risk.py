@@ -341,6 +341,41 @@ def reasons_sql() -> str:
     )
 
 
+def _store_scores(children: models.QuerySet[Child], rule: Rule) -> None:
+    """Each child's score and JSON reasons from its signals. On PostgreSQL one UPDATE … FROM
+    a grouped pass over the signals, writing only the rows that change (a rewritten row is a
+    row and its indexes: at 190,000 children the correlated form took about a minute);
+    elsewhere the ORM's correlated subqueries."""
+    if connection.vendor != "postgresql":
+        children.update(
+            risk_score=score_expression(rule),
+            # The app's own SQL, no input in it.
+            risk_reasons=RawSQL(reasons_sql(), [], output_field=models.JSONField()),  # noqa: S611
+        )
+        return
+    ids, params = children.values("pk").query.sql_with_params()
+    weights = [(code, w) for code, w in rule.weights.items() if w]
+    case = "CASE s.code " + " ".join("WHEN %s THEN %s" for _ in weights) + " ELSE 0 END"
+    weight_params = [value for pair in weights for value in pair]
+    sql = (
+        f"WITH ids (pk) AS ({ids}), "  # noqa: S608 - the ORM's SQL and this module's
+        "agg AS (SELECT s.child_id, SUM("
+        f"{case if weights else '0'})::int AS score, "
+        "jsonb_agg(jsonb_build_object('code', s.code, 'source', s.source, "
+        "'record_id', s.record_id, 'date', to_char(s.dated, 'YYYY-MM-DD'), 'note', s.note) "
+        'ORDER BY s.source COLLATE "C", s.code COLLATE "C") AS reasons '
+        "FROM children_risksignal s WHERE s.child_id IN (SELECT pk FROM ids) GROUP BY s.child_id), "
+        "new AS (SELECT ids.pk AS id, COALESCE(agg.score, 0) AS score, "
+        "COALESCE(agg.reasons, '[]'::jsonb) AS reasons FROM ids LEFT JOIN agg "
+        "ON agg.child_id = ids.pk) "
+        "UPDATE children_child c SET risk_score = new.score, risk_reasons = new.reasons "
+        "FROM new WHERE c.id = new.id AND (c.risk_score IS DISTINCT FROM new.score "
+        "OR c.risk_reasons IS DISTINCT FROM new.reasons)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *weight_params])
+
+
 def risk_signals_set_many(
     *,
     children: models.QuerySet[Child],
@@ -380,11 +415,7 @@ def risk_signals_set_many(
             f"INSERT INTO {table} (child_id, record_id, dated, note, source, code) {select}",
             params,
         )
-    children.update(
-        risk_score=score_expression(rule),
-        # The app's own SQL, no input in it.
-        risk_reasons=RawSQL(reasons_sql(), [], output_field=models.JSONField()),  # noqa: S611
-    )
+    _store_scores(children, rule)
     level = level_expression(rule)
     changing = children.annotate(new_level=level).exclude(new_level=F("risk_level"))
     history = changing.values_list("pk", "region_code", "risk_level", "risk_score").annotate(

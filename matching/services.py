@@ -211,6 +211,7 @@ def list_import(
             record.finding_count = findings_for(
                 record, ListRow.objects.filter(list_import=record), today=today
             )
+            engine.analyze("matching_listrow", "matching_finding")
             risk_findings_update(
                 children=children_of(Finding.objects.filter(list_import=record)),
                 region_code=record.district.code,
