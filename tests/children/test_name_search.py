@@ -60,3 +60,17 @@ def test_short_queries_use_the_gram_index_on_postgresql(named):
             cursor.execute("EXPLAIN " + sql, params)
             plan = "\n".join(row[0] for row in cursor.fetchall())
         assert index in plan, plan
+
+
+@pytest.mark.django_db
+def test_pinyin_prefixes_use_djangos_pattern_index_on_postgresql(named):
+    if connection.vendor != "postgresql":
+        pytest.skip("varchar_pattern_ops indexes are PostgreSQL's")
+    for text in ("zhang", "zxm"):
+        sql, params = search(Child.objects.all(), text).query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL enable_indexscan = off")
+            cursor.execute("EXPLAIN " + sql, params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert "_like" in plan, plan
