@@ -46,6 +46,8 @@ from notifications.rules import (
     STALE_CLAIM_SECONDS,
     district_rules,
 )
+from notifications.texts import due_text, inspection_texts, late_text
+from notifications.texts import titles as _titles
 from org.models import User
 
 logger = logging.getLogger(__name__)
@@ -92,40 +94,23 @@ def claim(queryset: QuerySet[Any], now: datetime.datetime, limit: int) -> uuid.U
 # --- In-app: reminders → notifications ------------------------------------------------------
 
 
-def _titles() -> dict[str, str]:
-    return {
-        NotificationKind.CONTACT_DUE_SOON: _("Contact due soon: %(child)s"),
-        NotificationKind.CONTACT_OVERDUE: _("Contact overdue: %(child)s"),
-        NotificationKind.VISIT_DUE_SOON: _("Home visit due soon: %(child)s"),
-        NotificationKind.VISIT_OVERDUE: _("Home visit overdue: %(child)s"),
-    }
-
-
 def _reminder_text(
     reminder: Reminder, today: datetime.date | None = None, titles: dict[str, str] | None = None
 ) -> tuple[str, str]:
+    """A reminder's title and body, from the templates above (which delivery_sql fills in
+    SQL: one set of texts for both paths)."""
     today = today or clock.today()
     if reminder.village is not None:
         values = {"village": reminder.village.name, "date": reminder.due_date}
-        return (
-            _("Village inspection due: %(village)s") % values,
-            _("%(village)s has not been inspected this quarter; the quarter ends on %(date)s.")
-            % values,
-        )
+        title, body = inspection_texts()
+        return title % values, body % values
     child = reminder.child
     if child is None:  # pragma: no cover - the check constraint: a child or a village
         raise ValueError(reminder.pk)
     village = child.village.name
     days = (today - reminder.due_date).days
     title = (titles or _titles())[reminder.kind] % {"child": child.name}
-    if days > 0:
-        body = ngettext(
-            "%(child)s (%(village)s) was due on %(date)s, %(days)d day ago.",
-            "%(child)s (%(village)s) was due on %(date)s, %(days)d days ago.",
-            days,
-        )
-    else:
-        body = _("%(child)s (%(village)s) is due on %(date)s.")
+    body = late_text(days) if days > 0 else due_text()
     body = body % {"child": child.name, "village": village, "date": reminder.due_date, "days": days}
     return title, body
 

@@ -5,7 +5,7 @@ notifications, the notifications' email and SMS copies, and "sent" with the noti
 recorded, in one data-modifying statement: a CTE draws one notification id per reminder from
 the table's sequence, inserts the notifications and the deliveries from it, and updates the
 reminders. The texts are the same translated templates as the Python path
-(delivery._reminder_text), filled in by SQL `replace` (the child's name last, so nothing in an
+(notifications.texts), filled in by SQL `replace` (the child's name last, so nothing in an
 inserted value is read as a placeholder; names are validated 汉字). The plural form of the
 "days ago" sentence is chosen by n == 1, which is exact for the languages CareCase ships
 (zh-Hans has one form, English two).
@@ -19,10 +19,9 @@ from typing import Any
 
 from django.db import connection
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from notifications.models import Channel, NotificationKind, SendStatus
+from notifications.texts import due_text, inspection_texts, late_text
 
 # The placeholders as they are written inside the statement's SQL literals (% doubled for the
 # driver's parameter syntax).
@@ -39,23 +38,19 @@ def _fill(template_sql: str) -> str:
 
 
 def _templates(titles: dict[str, str]) -> dict[str, Any]:
-    """The translated templates, as the statement's parameters."""
-    late = (
-        "%(child)s (%(village)s) was due on %(date)s, %(days)d day ago.",
-        "%(child)s (%(village)s) was due on %(date)s, %(days)d days ago.",
-    )
+    """The translated templates (notifications.texts, the ORM path's too), as the
+    statement's parameters."""
+    inspection_title, inspection_body = inspection_texts()
     return {
         "t_contact_due_soon": titles[NotificationKind.CONTACT_DUE_SOON],
         "t_contact_overdue": titles[NotificationKind.CONTACT_OVERDUE],
         "t_visit_due_soon": titles[NotificationKind.VISIT_DUE_SOON],
         "t_visit_overdue": titles[NotificationKind.VISIT_OVERDUE],
-        "t_inspection": _("Village inspection due: %(village)s"),
-        "b_inspection": _(
-            "%(village)s has not been inspected this quarter; the quarter ends on %(date)s."
-        ),
-        "b_late_one": ngettext(*late, 1),
-        "b_late_many": ngettext(*late, 2),
-        "b_due": _("%(child)s (%(village)s) is due on %(date)s."),
+        "t_inspection": inspection_title,
+        "b_inspection": inspection_body,
+        "b_late_one": late_text(1),
+        "b_late_many": late_text(2),
+        "b_due": due_text(),
     }
 
 

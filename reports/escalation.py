@@ -11,7 +11,6 @@ from django.db import connection, transaction
 from django.db.models.functions import Substr
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from core import clock
 from core.regions import (
@@ -104,7 +103,7 @@ def _escalate_in_python(now: datetime.datetime) -> int:
         messages = []
         for _pk, recipient_id, phone, deadline, report_id, *case in pending:
             next_step, stage, child_id, child_name, description, village = case
-            title = _("Overdue: %(step)s for %(child)s (%(village)s)") % {
+            title = escalation_sql.overdue_title() % {
                 "step": next_step or str(Stage(stage).label),
                 "child": child_name or _description_label(description),
                 "village": village,
@@ -113,7 +112,7 @@ def _escalate_in_python(now: datetime.datetime) -> int:
                 Message(
                     recipient_id=recipient_id,
                     title=title,
-                    body=_("Due %(due)s.")
+                    body=escalation_sql.overdue_body()
                     % {"due": f"{timezone.localtime(deadline):%Y-%m-%d %H:%M}"},
                     link=link.format(report_id),
                     child_id=child_id,

@@ -29,6 +29,17 @@ from django.utils.translation import gettext as _
 from notifications.models import Channel, EscalationLevel, NotificationKind, SendStatus
 from reports.models import Stage
 
+
+def overdue_title() -> str:
+    """The alert's title template (both paths: reports.escalation formats it in Python)."""
+    return _("Overdue: %(step)s for %(child)s (%(village)s)")
+
+
+def overdue_body() -> str:
+    """The alert's body template: the deadline, local time."""
+    return _("Due %(due)s.")
+
+
 STEP, CHILD, VILLAGE, DUE = "%%(step)s", "%%(child)s", "%%(village)s", "%%(due)s"
 STAGE_LABELS = (
     "CASE r.stage "
@@ -134,8 +145,8 @@ def escalate(
         "closed": Stage.CLOSED,
         "now": now,
         "kind": NotificationKind.REPORT_OVERDUE,
-        "title": _("Overdue: %(step)s for %(child)s (%(village)s)"),
-        "body": _("Due %(due)s."),
+        "title": overdue_title(),
+        "body": overdue_body(),
         "tz": settings.TIME_ZONE,
         "link_head": head,
         "link_tail": tail,

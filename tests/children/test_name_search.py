@@ -44,21 +44,25 @@ def test_like_wildcards_in_a_query_are_plain_characters(named):
     assert found("小%明") == set()
 
 
+def bitmap_plan(text: str) -> str:
+    """The plan of a search with sequential and plain index scans off: a bitmap scan is the
+    only path left, and it needs an index whose operator matches the filter, so the plan
+    names an index only if that index can serve the query (whatever the statistics other
+    tests leave behind say about costs)."""
+    sql, params = search(Child.objects.all(), text).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
 @pytest.mark.django_db
 def test_short_queries_use_the_gram_index_on_postgresql(named):
     if connection.vendor != "postgresql":
         pytest.skip("the indexes of migration 0012 are PostgreSQL's")
     for text, index in (("小明", "child_name_grams"), ("欧阳小", "child_name_trgm")):
-        sql, params = search(Child.objects.all(), text).query.sql_with_params()
-        with connection.cursor() as cursor:
-            # With sequential and plain index scans off, a bitmap scan is the only path left,
-            # and a bitmap scan needs an index whose operator matches the filter: the plan
-            # names the index only if the index can serve the query (whatever the table's
-            # statistics, which other tests leave behind, say about costs).
-            cursor.execute("SET LOCAL enable_seqscan = off")
-            cursor.execute("SET LOCAL enable_indexscan = off")
-            cursor.execute("EXPLAIN " + sql, params)
-            plan = "\n".join(row[0] for row in cursor.fetchall())
+        plan = bitmap_plan(text)
         assert index in plan, plan
 
 
@@ -67,10 +71,5 @@ def test_pinyin_prefixes_use_djangos_pattern_index_on_postgresql(named):
     if connection.vendor != "postgresql":
         pytest.skip("varchar_pattern_ops indexes are PostgreSQL's")
     for text in ("zhang", "zxm"):
-        sql, params = search(Child.objects.all(), text).query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL enable_seqscan = off")
-            cursor.execute("SET LOCAL enable_indexscan = off")
-            cursor.execute("EXPLAIN " + sql, params)
-            plan = "\n".join(row[0] for row in cursor.fetchall())
+        plan = bitmap_plan(text)
         assert "_like" in plan, plan
