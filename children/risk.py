@@ -341,22 +341,31 @@ def reasons_sql() -> str:
     )
 
 
-def _store_scores(children: models.QuerySet[Child], rule: Rule) -> None:
-    """Each child's score and JSON reasons from its signals. On PostgreSQL one UPDATE … FROM
-    a grouped pass over the signals, writing only the rows that change (a rewritten row is a
-    row and its indexes: at 190,000 children the correlated form took about a minute);
-    elsewhere the ORM's correlated subqueries."""
-    if connection.vendor != "postgresql":
-        children.update(
-            risk_score=score_expression(rule),
-            # The app's own SQL, no input in it.
-            risk_reasons=RawSQL(reasons_sql(), [], output_field=models.JSONField()),  # noqa: S611
-        )
-        return
+def _level_sql(rule: Rule, score: str) -> tuple[str, list[int]]:
+    """`level_expression` in SQL, for the statement below (the same thresholds)."""
+    tiers = [
+        (rule.high_from, RiskLevel.HIGH),
+        (rule.elevated_from, RiskLevel.ELEVATED),
+        (rule.moderate_from, RiskLevel.MODERATE),
+    ]
+    sql = "CASE " + " ".join(f"WHEN {score} >= %s THEN %s" for _ in tiers)
+    return f"{sql} ELSE %s END", [*(int(v) for pair in tiers for v in pair), int(RiskLevel.LOW)]
+
+
+def _store_risk_postgresql(
+    children: models.QuerySet[Child], rule: Rule, cause: str, now: datetime.datetime
+) -> int:
+    """Each child's score, JSON reasons and level from its signals, and the history of the
+    levels that change, in one statement: a grouped pass over the signals, the rows that
+    change (an UPDATE … FROM writing each changed child once: a rewritten row is a row and
+    its 27 indexes, and at 157,000 children of a department's list writing the score and the
+    level in two statements doubled that), and an INSERT of their history from the same
+    snapshot. Returns how many children's level changed."""
     ids, params = children.values("pk").query.sql_with_params()
     weights = [(code, w) for code, w in rule.weights.items() if w]
     case = "CASE s.code " + " ".join("WHEN %s THEN %s" for _ in weights) + " ELSE 0 END"
     weight_params = [value for pair in weights for value in pair]
+    level, level_params = _level_sql(rule, "new.score")
     sql = (
         f"WITH ids (pk) AS ({ids}), "  # noqa: S608 - the ORM's SQL and this module's
         "agg AS (SELECT s.child_id, SUM("
@@ -367,13 +376,57 @@ def _store_scores(children: models.QuerySet[Child], rule: Rule) -> None:
         "FROM children_risksignal s WHERE s.child_id IN (SELECT pk FROM ids) GROUP BY s.child_id), "
         "new AS (SELECT ids.pk AS id, COALESCE(agg.score, 0) AS score, "
         "COALESCE(agg.reasons, '[]'::jsonb) AS reasons FROM ids LEFT JOIN agg "
-        "ON agg.child_id = ids.pk) "
-        "UPDATE children_child c SET risk_score = new.score, risk_reasons = new.reasons "
-        "FROM new WHERE c.id = new.id AND (c.risk_score IS DISTINCT FROM new.score "
-        "OR c.risk_reasons IS DISTINCT FROM new.reasons)"
+        "ON agg.child_id = ids.pk), "
+        f"changed AS (SELECT c.id, c.region_code, c.risk_level AS from_level, new.score, "
+        f"new.reasons, {level} AS to_level FROM children_child c JOIN new ON c.id = new.id), "
+        "moved AS (UPDATE children_child c SET risk_score = changed.score, "
+        "risk_reasons = changed.reasons, risk_level = changed.to_level FROM changed "
+        "WHERE c.id = changed.id AND (c.risk_score IS DISTINCT FROM changed.score "
+        "OR c.risk_reasons IS DISTINCT FROM changed.reasons "
+        "OR c.risk_level IS DISTINCT FROM changed.to_level) RETURNING c.id), "
+        "history AS (INSERT INTO children_riskchange (child_id, region_code, from_level, score, "
+        "to_level, cause, reasons, changed_at, changed_on) SELECT id, region_code, from_level, "
+        "score, to_level, %s, reasons, %s, %s FROM changed WHERE from_level <> to_level "
+        "RETURNING 1) "
+        "SELECT (SELECT count(*) FROM history), (SELECT count(*) FROM moved)"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *weight_params])
+        cursor.execute(
+            sql,
+            [*params, *weight_params, *level_params, cause, now, timezone.localdate(now)],
+        )
+        return int(cursor.fetchone()[0])
+
+
+def _store_risk(
+    children: models.QuerySet[Child], rule: Rule, cause: str, now: datetime.datetime
+) -> int:
+    """Store the scores, reasons, history and levels of `children` from their signals (see
+    `_store_risk_postgresql`; elsewhere the ORM: correlated subqueries, then the history of
+    the levels that change, then the levels). Returns how many children's level changed."""
+    if connection.vendor == "postgresql":
+        return _store_risk_postgresql(children, rule, cause, now)
+    children.update(
+        risk_score=score_expression(rule),
+        # The app's own SQL, no input in it.
+        risk_reasons=RawSQL(reasons_sql(), [], output_field=models.JSONField()),  # noqa: S611
+    )
+    level = level_expression(rule)
+    changing = children.annotate(new_level=level).exclude(new_level=F("risk_level"))
+    history = changing.values_list("pk", "region_code", "risk_level", "risk_score").annotate(
+        to=level,
+        cause=Value(cause),
+        snapshot=F("risk_reasons"),
+        at=Value(now, output_field=models.DateTimeField()),
+        on=Value(timezone.localdate(now), output_field=models.DateField()),
+    )
+    select, params = history.query.sql_with_params()
+    table = RiskChange._meta.db_table
+    columns = ("child_id", "region_code", "from_level", "score", "to_level", "cause",
+               "reasons", "changed_at", "changed_on")  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} ({', '.join(columns)}) {select}", params)
+    return children.exclude(risk_level=level).update(risk_level=level)
 
 
 def risk_signals_set_many(
@@ -415,23 +468,7 @@ def risk_signals_set_many(
             f"INSERT INTO {table} (child_id, record_id, dated, note, source, code) {select}",
             params,
         )
-    _store_scores(children, rule)
-    level = level_expression(rule)
-    changing = children.annotate(new_level=level).exclude(new_level=F("risk_level"))
-    history = changing.values_list("pk", "region_code", "risk_level", "risk_score").annotate(
-        to=level,
-        cause=Value(source),
-        snapshot=F("risk_reasons"),
-        at=Value(now, output_field=models.DateTimeField()),
-        on=Value(timezone.localdate(now), output_field=models.DateField()),
-    )
-    select, params = history.query.sql_with_params()
-    table = RiskChange._meta.db_table
-    columns = ("child_id", "region_code", "from_level", "score", "to_level", "cause",
-               "reasons", "changed_at", "changed_on")  # fmt: skip
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} ({', '.join(columns)}) {select}", params)
-    return children.exclude(risk_level=level).update(risk_level=level)
+    return _store_risk(children, rule, source, now)
 
 
 # --- Reading ----------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from children.models_household import Household
 from core import clock, permissions, scoping
 from core.forms import add_service_errors
 from core.http import AuthenticatedRequest
+from core.paging import CappedPaginator
 from org.models import Region
 
 PAGE_SIZE = 25
@@ -77,7 +78,9 @@ def child_list(request: AuthenticatedRequest) -> HttpResponse:
         .select_related("village")
         .prefetch_related("categories")
     )
-    page = Paginator(children, PAGE_SIZE).get_page(request.GET.get("page"))
+    # A name search counts at most SEARCH_CAP matches (core.paging): "more than 1,000".
+    paginator = CappedPaginator(children, PAGE_SIZE) if flt.q else Paginator(children, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
     context = {
         "form": form,
         "page": page,

@@ -117,37 +117,73 @@ def analyze(*tables: str) -> None:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
 
 
+def _row_values(record: ListImport, rows: Iterable[Row]) -> Iterable[tuple[Any, ...]]:
+    """The rows in ROW_COLUMNS' order, unmatched."""
+    for r in rows:
+        yield (
+            record.pk,
+            r.number,
+            r.id_hash,
+            r.id_masked,
+            r.name,
+            r.name_pinyin,
+            r.birth_date,
+            r.village_id,
+            r.address,
+            r.status,
+            r.detail,
+            None,
+            None,
+            "",
+            0,
+            "",
+            None,
+            r.reported_on,
+        )
+
+
 def stage(record: ListImport, rows: Iterable[Row]) -> int:
     """Insert the rows of `record` (COPY on PostgreSQL), then analyze them; returns how many."""
-    count = insert_rows(
-        "matching_listrow",
-        ROW_COLUMNS,
-        (
-            (
-                record.pk,
-                r.number,
-                r.id_hash,
-                r.id_masked,
-                r.name,
-                r.name_pinyin,
-                r.birth_date,
-                r.village_id,
-                r.address,
-                r.status,
-                r.detail,
-                None,
-                None,
-                "",
-                0,
-                "",
-                None,
-                r.reported_on,
-            )
-            for r in rows
-        ),
-    )
+    count = insert_rows("matching_listrow", ROW_COLUMNS, _row_values(record, rows))
     analyze("matching_listrow")
     return count
+
+
+_MATCHED = {"child_id": "c.id", "method": "CASE WHEN c.id IS NULL THEN '' ELSE %s END",
+            "confidence": "CASE WHEN c.id IS NULL THEN 0 ELSE 100 END"}  # fmt: skip
+
+
+def stage_and_match_exact(record: ListImport, rows: Iterable[Row]) -> int:
+    """`stage`, then `match_exact`; returns how many rows matched by ID. On PostgreSQL the
+    rows are copied into a temporary table (no WAL, no index) and inserted once with their ID
+    match joined in, instead of inserted and then rewritten (an UPDATE of 140,000 rows and
+    their 8 indexes took about 10 s at 1,000,000 children)."""
+    if connection.vendor != "postgresql":
+        stage(record, rows)
+        return match_exact(record)
+    low, high = prefix_range(record.district.prefix)
+    names = ", ".join(ROW_COLUMNS)
+    picked = ", ".join(_MATCHED.get(column, f"s.{column}") for column in ROW_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS matching_stage")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE matching_stage ON COMMIT DROP AS "  # noqa: S608
+            f"SELECT {names} FROM matching_listrow WITH NO DATA"
+        )
+        insert_rows("matching_stage", ROW_COLUMNS, _row_values(record, rows))
+        cursor.execute("ANALYZE matching_stage")
+        cursor.execute(
+            f"WITH staged AS (INSERT INTO matching_listrow ({names}) "  # noqa: S608
+            f"SELECT {picked} FROM matching_stage s LEFT JOIN children_child c "
+            "ON s.id_hash IS NOT NULL AND c.id_hash = s.id_hash "
+            "AND c.region_code BETWEEN %s AND %s ORDER BY s.number RETURNING child_id) "
+            "SELECT count(child_id) FROM staged",
+            [MatchMethod.ID, low, high],
+        )
+        matched = int(cursor.fetchone()[0])
+        cursor.execute("DROP TABLE matching_stage")
+    analyze("matching_listrow")
+    return matched
 
 
 def _update_from_values(sets: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:

@@ -2,19 +2,17 @@
 
 Each rule is one source's condition on the row and the child's archive; a district turns each
 on or off (FindingRuleSet). `findings_for` reads the rows with the facts the rules need in a
-few queries per chunk (the child's status, schooling, health, poverty category, assistance,
-parents) and writes the findings with COPY on PostgreSQL (executemany elsewhere): no query
-per row."""
+single query (the child's status, schooling, health, poverty category, assistance, parents)
+and writes the findings with COPY on PostgreSQL (executemany elsewhere): no query per row."""
 
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import formats
 from django.utils.translation import gettext as _
 
@@ -109,32 +107,49 @@ def rules_hit(source: str, status: str, facts: Facts | None, age: int | None) ->
     return hits
 
 
-def _facts(child_ids: list[int]) -> dict[int, Facts]:
-    facts = {
-        row["id"]: Facts(
-            row["status"], row["schooling"], row["health"], row["region_code"], row["village_id"]
+def _with_facts(rows: QuerySet[ListRow], source: str) -> QuerySet[ListRow, dict[str, Any]]:
+    """The rows with what the rules read of each matched child, in the same query: the
+    archive's columns through the join, and the poverty category, an assistance record and
+    the parents' statuses as EXISTS only for the sources whose rules read them."""
+    facts: dict[str, Any] = {}
+    child = OuterRef("child_id")
+    if source == s.SourceKind.ASSISTANCE:
+        facts["poverty"] = Exists(
+            Child.categories.through.objects.filter(child_id=child, categorytag_id=Category.POVERTY)
         )
-        for row in Child.objects.filter(pk__in=child_ids).values(
-            "id", "status", "schooling", "health", "region_code", "village_id"
-        )
-    }
-    poor = Child.categories.through.objects.filter(
-        child_id__in=child_ids, categorytag_id=Category.POVERTY
-    ).values_list("child_id", flat=True)
-    for child_id in poor:
-        facts[child_id].poverty = True
-    for child_id in Assistance.objects.filter(child_id__in=child_ids).values_list(
-        "child_id", flat=True
-    ):
-        facts[child_id].assisted = True
-    parents: dict[int, set[str]] = defaultdict(set)
-    for child_id, status in Parent.objects.filter(child_id__in=child_ids).values_list(
-        "child_id", "status"
-    ):
-        parents[child_id].add(status)
-    for child_id, statuses in parents.items():
-        facts[child_id].parent_statuses = statuses
-    return facts
+        facts["assisted"] = Exists(Assistance.objects.filter(child_id=child))
+    if source == s.SourceKind.POLICE_PARENTS:
+        for status in PARENT_STATUS.values():
+            facts[f"parent_{status}"] = Exists(Parent.objects.filter(child_id=child, status=status))
+    return rows.values(
+        "id",
+        "status",
+        "child_id",
+        "birth_date",
+        "village_id",
+        "child__status",
+        "child__schooling",
+        "child__health",
+        "child__region_code",
+        "child__village_id",
+    ).annotate(**facts)
+
+
+def _facts(row: dict[str, Any]) -> Facts | None:
+    if not row["child_id"]:
+        return None
+    return Facts(
+        row["child__status"],
+        row["child__schooling"],
+        row["child__health"],
+        row["child__region_code"],
+        row["child__village_id"],
+        poverty=bool(row.get("poverty")),
+        assisted=bool(row.get("assisted")),
+        parent_statuses={
+            status for status in PARENT_STATUS.values() if row.get(f"parent_{status}")
+        },
+    )
 
 
 def _age(born: datetime.date | None, today: datetime.date) -> int | None:
@@ -143,23 +158,10 @@ def _age(born: datetime.date | None, today: datetime.date) -> int | None:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
-def _chunks(rows: QuerySet[ListRow]) -> Iterator[list[dict[str, Any]]]:
-    chunk: list[dict[str, Any]] = []
-    row: Any
-    for row in rows.values("id", "status", "child_id", "birth_date", "village_id").iterator(
-        chunk_size=CHUNK
-    ):
-        chunk.append(row)
-        if len(chunk) >= CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 def findings_for(record: ListImport, rows: QuerySet[ListRow], *, today: datetime.date) -> int:
     """Write the findings of `rows` (of `record`) by the district's rules; returns how many.
-    Rows waiting for review give none (their review decides)."""
+    Rows waiting for review give none (their review decides). One query reads the rows with
+    their children's facts (a server-side cursor on PostgreSQL), COPY writes the findings."""
     rules = rule_set(record.district)
     enabled = {code for code in RuleCode.values if getattr(rules, code)}
     due = today + datetime.timedelta(days=rules.due_days)
@@ -168,12 +170,12 @@ def findings_for(record: ListImport, rows: QuerySet[ListRow], *, today: datetime
             "id", "code"
         )
     )
-    written = 0
-    for chunk in _chunks(rows.exclude(review=Review.PENDING)):
-        facts = _facts([r["child_id"] for r in chunk if r["child_id"]])
-        batch: list[tuple[Any, ...]] = []
-        for row in chunk:
-            child = facts.get(row["child_id"]) if row["child_id"] else None
+
+    def findings() -> Iterator[tuple[Any, ...]]:
+        read = _with_facts(rows.exclude(review=Review.PENDING), record.source)
+        row: dict[str, Any]
+        for row in read.iterator(chunk_size=CHUNK):
+            child = _facts(row)
             village_id = child.village_id if child else row["village_id"]
             if village_id is None:
                 continue  # no village to send it to: listed in the import's report
@@ -188,29 +190,27 @@ def findings_for(record: ListImport, rows: QuerySet[ListRow], *, today: datetime
                     else ""
                 )
                 region_code = child.region_code if child else codes[village_id]
-                batch.append(
-                    (
-                        due,
-                        False,
-                        None,
-                        "",
-                        None,
-                        record.pk,
-                        row["id"],
-                        rule,
-                        record.source,
-                        row["child_id"],
-                        village_id,
-                        region_code,
-                        suggested,
-                        today,
-                        "",
-                        "",
-                        0,
-                    )
+                yield (
+                    due,
+                    False,
+                    None,
+                    "",
+                    None,
+                    record.pk,
+                    row["id"],
+                    rule,
+                    record.source,
+                    row["child_id"],
+                    village_id,
+                    region_code,
+                    suggested,
+                    today,
+                    "",
+                    "",
+                    0,
                 )  # in FINDING_COLUMNS' order
-        written += insert_rows("matching_finding", FINDING_COLUMNS, batch)
-    return written
+
+    return insert_rows("matching_finding", FINDING_COLUMNS, findings())
 
 
 def describe(finding: Finding) -> str:

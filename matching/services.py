@@ -205,8 +205,7 @@ def list_import(
             parsed = Parsed(errors=[RowError(0, "", _("The uploaded file can no longer be read."))])
         errors = list(parsed.errors)
         with all_or_nothing(commit=True, errors=errors) as run:
-            engine.stage(record, parsed.rows)
-            record.matched_count = engine.match_exact(record)
+            record.matched_count = engine.stage_and_match_exact(record, parsed.rows)
             record.fuzzy_count, record.review_count = engine.match_names(record)
             record.finding_count = findings_for(
                 record, ListRow.objects.filter(list_import=record), today=today

@@ -3,9 +3,11 @@ reports, assistance, staff and training."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.db.models import Count, Q, Sum
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from children.choices import (
@@ -13,19 +15,34 @@ from children.choices import (
     AssistanceType,
 )
 from children.models import Assistance
-from core import scoping
+from core import clock, scoping
 from core.calendar import pct
 from core.regions import Level, prefix_range, town_prefix
 from org import selectors as org_selectors
 from reports.models import MandatoryReport, Situation, Stage
+from stats.figures import roll_up, stored_village_figures
 from stats.workbook.book import StatisticsWorkbook, area_label, by_prefix, end_of
 from training import selectors as training_selectors
 from visits import selectors as visit_selectors
 
 
+def _compliance_figures(wb: StatisticsWorkbook) -> tuple[dict[str, Any], datetime.datetime | None]:
+    """The compliance of the workbook's area: for today, from the dashboards' snapshot while
+    it is fresh (the same counts, `visits.selectors.compliance_aggregates`, stored per
+    village: at 1,000,000 children the live aggregate over every child's visits took 19.5 s);
+    otherwise live. Returns the figures and when the snapshot was taken (None: live)."""
+    today = clock.today()
+    if wb.on == today:
+        stored = stored_village_figures(scoping.get_scope(wb.user), wb.area, today, clock.now())
+        if stored.fresh:
+            counts = roll_up(stored.by_village, wb.length)
+            return visit_selectors.compliance_breakdown(wb.area, counts), stored.taken_at
+    return visit_selectors.area_compliance(wb.user, wb.area, wb.on), None
+
+
 def compliance(wb: StatisticsWorkbook) -> None:
     wb.book.new_sheet(_("Visit compliance"))
-    figures = visit_selectors.area_compliance(wb.user, wb.area, wb.on)
+    figures, taken_at = _compliance_figures(wb)
     wb.book.header(
         [
             area_label(wb.area),
@@ -46,6 +63,18 @@ def compliance(wb: StatisticsWorkbook) -> None:
                 part["month_pct"],
                 part["home_visited"],
                 part["quarter_pct"],
+            ]
+        )
+    if taken_at is not None:
+        wb.book.blank()
+        wb.book.row(
+            [
+                _("As counted by the dashboards at %(time)s.")
+                % {
+                    "time": formats.date_format(
+                        timezone.localtime(taken_at), "SHORT_DATETIME_FORMAT"
+                    )
+                }
             ]
         )
 

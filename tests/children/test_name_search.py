@@ -6,9 +6,11 @@ import datetime
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 
 from children.models import Child
 from children.selectors import NAME_GRAM_MAX, search
+from core import paging
 from tests.factories import make_child
 
 NAMES = ["欧阳小明", "张小明", "王二", "明", "李四光"]
@@ -73,3 +75,28 @@ def test_pinyin_prefixes_use_djangos_pattern_index_on_postgresql(named):
     for text in ("zhang", "zxm"):
         plan = bitmap_plan(text)
         assert "_like" in plan, plan
+
+
+@pytest.mark.django_db
+def test_a_search_counts_at_most_the_cap_and_says_so(people, login, monkeypatch):
+    for day in range(1, 6):
+        make_child(
+            people["director"],
+            name=f"徐{'一二三四五'[day - 1]}",
+            birth_date=datetime.date(2015, 1, day),
+        )
+    make_child(people["director"], name="李明", birth_date=datetime.date(2015, 2, 1))
+    monkeypatch.setattr(paging, "SEARCH_CAP", 3)
+    client = login(people["director"])
+    capped = client.get(reverse("children:list"), {"q": "徐"})
+    assert capped.context["page"].paginator.capped
+    assert capped.context["page"].paginator.count == 3
+    html = capped.content.decode()
+    assert 'data-testid="search-capped"' in html and "3" in html
+    exact = client.get(reverse("children:list"), {"q": "李"})
+    assert not exact.context["page"].paginator.capped
+    assert exact.context["page"].paginator.count == 1
+    assert 'data-testid="search-capped"' not in exact.content.decode()
+    # No search: the exact count, however long the list.
+    everyone = client.get(reverse("children:list"))
+    assert everyone.context["page"].paginator.count == 6

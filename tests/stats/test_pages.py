@@ -31,7 +31,7 @@ from .conftest import inspect, report, visit
 pytestmark = pytest.mark.django_db
 
 LINK = re.compile(r'<a [^>]*href="([^"]+)"[^>]*data-testid="([a-z-]+)"[^>]*>\s*(\d+)\s*</a>')
-CHILD_COUNT = re.compile(r'<h1 class="h4 mb-0">[^<]*<small class="text-muted">(\d+)</small>')
+CHILD_COUNT = re.compile(r'<h1 class="h4 mb-0">[^<]*<small class="text-muted"[^>]*>(\d+)</small>')
 CASE_COUNT = re.compile(r'data-testid="case-count">(\d+)<')
 
 

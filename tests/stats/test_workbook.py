@@ -16,6 +16,8 @@ from children.models import Assistance, Child
 from core import clock as app_clock
 from org.models import Region
 from reports.models import MandatoryReport
+from stats import services as stats_services
+from stats.models import RegionSnapshot
 from stats.workbook import build_statistics_workbook
 from tests.clock import years_before
 from tests.factories import (
@@ -384,3 +386,30 @@ def test_the_number_of_queries_does_not_grow_with_the_data(people, fixture):
         build(people["civil"], BEIBEI)
     assert len(large) == len(small), (len(small), len(large))
     assert len(small) <= 25
+
+
+def _compliance(book):
+    sheet = book["Visit compliance"]
+    notes = [r[0] for r in sheet.iter_rows(values_only=True) if r and r[0]]
+    return table(sheet, "Town/street"), [n for n in notes if str(n).startswith("As counted")]
+
+
+@pytest.mark.django_db
+def test_compliance_comes_from_a_fresh_snapshot_and_says_when(people, fixture):
+    jingguan = region(JINGGUAN).name
+    taken = app_clock.now() - datetime.timedelta(minutes=5)
+    stats_services.snapshot_regions(today=TODAY, now=taken)
+    # A contact after the snapshot: the live figure moves, the snapshot's does not.
+    Visit.objects.create(child=fixture["c2"], author=people["director"], kind="phone",
+                         visit_date=TODAY)  # fmt: skip
+    _result, book = build(people["civil"], BEIBEI)
+    visits, notes = _compliance(book)
+    assert visits[jingguan]["Contacted this month"] == 1  # as snapshotted
+    assert visits["Total"]["Active children"] == 5
+    assert len(notes) == 1
+    # Another day's workbook, or a stale snapshot: counted live.
+    RegionSnapshot.objects.update(taken_at=taken - datetime.timedelta(days=1))
+    _result, book = build(people["civil"], BEIBEI)
+    visits, notes = _compliance(book)
+    assert visits[jingguan]["Contacted this month"] == 2
+    assert notes == []
