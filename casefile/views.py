@@ -22,7 +22,7 @@ from duplicates.models import ChildMerge
 
 def child_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     child = scoping.get_visible_or_404(
-        Child.objects.select_related("village__parent", "created_by", "household"),
+        Child.objects.select_related("village__parent", "created_by", "household", "risk"),
         request.user,
         pk=pk,
     )

@@ -13,7 +13,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from caseplans.models import CasePlan, CasePlanRule
 from children.models import Child
-from children.models_risk import RiskLevel
+from children.models_risk import RiskLevel, level_at_least_q
 from core.calendar import add_months
 from core.regions import district_code, district_prefix, town_code
 from core.roles import Role
@@ -41,7 +41,7 @@ def needs_plan_q(child_prefix: str = "") -> Q:
     those who need a plan."""
     return (
         Q(**{f"{child_prefix}is_key": True})
-        | Q(**{f"{child_prefix}risk_level__gte": PLAN_FROM_LEVEL})
+        | level_at_least_q(PLAN_FROM_LEVEL, f"{child_prefix}pk" if child_prefix else "pk")
         | Q(open_report_q(f"{child_prefix}pk" if child_prefix else "pk"))
     )
 

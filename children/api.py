@@ -126,7 +126,7 @@ class ChildViewSet(
         return (
             children_for(self.request.user, flt)
             .annotate(version=version_subquery())
-            .select_related("village")
+            .select_related("village", "risk")
             .prefetch_related("categories", "parents")
         )
 
@@ -242,7 +242,7 @@ class ChildViewSet(
         scope filter)."""
         child = (
             Child.objects.with_version()
-            .select_related("village")
+            .select_related("village", "risk")
             .prefetch_related("categories", "parents")
             .get(pk=pk)
         )

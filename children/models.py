@@ -35,7 +35,7 @@ from children.choices import (
     Schooling,
     Status,
 )
-from children.models_risk import RiskLevel
+from children.models_risk import ChildRisk, RiskLevel
 from core.scoping import ScopedQuerySet
 
 
@@ -169,14 +169,6 @@ class Child(models.Model):
     # Derived facts (R10, R15), stored for fast lists and the visit cadence.
     is_key = models.BooleanField(_("key child"), default=False, editable=False, db_index=True)
     key_reasons = models.JSONField(default=list, editable=False, blank=True)
-    # The risk level (children.risk): stored, recomputed with the facts that change it.
-    risk_level = models.PositiveSmallIntegerField(
-        _("risk level"), choices=RiskLevel.choices, default=RiskLevel.LOW, editable=False
-    )
-    risk_score = models.PositiveSmallIntegerField(default=0, editable=False)
-    # Its reasons, each with its source, record and date (a copy of the RiskSignal rows,
-    # written with them, for the page, the API and lists without another query).
-    risk_reasons = models.JSONField(default=list, editable=False, blank=True)
 
     # Status
     status = models.CharField(
@@ -219,9 +211,6 @@ class Child(models.Model):
             "age_review_due",
             "next_contact_due",
             "next_home_visit_due",
-            "risk_level",
-            "risk_score",
-            "risk_reasons",
         ],
         m2m_fields=[categories],
     )
@@ -238,7 +227,6 @@ class Child(models.Model):
         indexes = [
             models.Index(fields=["region_code", "status", "name_pinyin"], name="child_scope_list"),
             models.Index(fields=["status", "birth_date"], name="child_status_birth"),
-            models.Index(fields=["region_code", "risk_level"], name="child_region_risk"),
             # Likely duplicates (children.duplicates): equality on the date of birth or the
             # guardian's phone inside a region range.
             models.Index(fields=["birth_date", "region_code"], name="child_birth_region"),
@@ -286,6 +274,29 @@ class Child(models.Model):
 
     def category_codes(self) -> list[str]:
         return [tag.code for tag in self.categories.all()]
+
+    # The risk level (children.risk), stored beside the archive in `ChildRisk` (a child
+    # without that row: low risk, no reasons). Lists select_related("risk").
+    def _risk(self) -> ChildRisk:
+        try:
+            return self.risk
+        except ChildRisk.DoesNotExist:
+            return ChildRisk(level=RiskLevel.LOW, score=0, reasons=[])
+
+    @property
+    def risk_level(self) -> int:
+        return int(self._risk().level)
+
+    @property
+    def risk_score(self) -> int:
+        return int(self._risk().score)
+
+    @property
+    def risk_reasons(self) -> list[dict[str, Any]]:
+        return list(self._risk().reasons)
+
+    def get_risk_level_display(self) -> str:
+        return str(RiskLevel(self.risk_level).label)
 
     def key_reason_labels(self) -> list[str]:
         from children.rules import KEY_REASON_LABELS

@@ -330,9 +330,7 @@ def child_save(
         child = instance if instance is not None else Child(created_by=by)
         if instance is not None:
             # Lock the row: two people editing the same archive save one after the other.
-            locked = Child.objects.select_for_update().filter(pk=instance.pk).first()
-            if locked is not None:  # the level is written by others (visits, reports): keep it
-                child.risk_level, child.risk_score = locked.risk_level, locked.risk_score
+            Child.objects.select_for_update().filter(pk=instance.pk).first()
         before_parents = parents_of(child) if child.pk else {}
         before_categories = set(child.category_codes()) if child.pk else set()
         dirty = child.pk is None

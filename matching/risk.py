@@ -79,11 +79,20 @@ def risk_findings_update(
         signals=finding_signals(),
         now=now,
     )
-    if changed:
-        moved = RiskChange.objects.filter(
-            child__in=children.values("pk"), cause=RiskSource.FINDING, changed_at=now
-        ).values("child_id")
-        cadence.apply(Child.objects.filter(pk__in=moved), cadence.rule_for_code(district))
+    rule = cadence.rule_for_code(district)
+    crossing = cadence.level_moves_due_dates_q(rule)
+    if changed and crossing is not None:
+        # Only the children whose level crossed the monthly home-visit level: at 1,000,000
+        # children a first list moves ~150,000 from low to moderate, and recomputing all of
+        # their due dates from their visits took minutes for dates that do not change.
+        moved = (
+            RiskChange.objects.filter(
+                child__in=children.values("pk"), cause=RiskSource.FINDING, changed_at=now
+            )
+            .filter(crossing)
+            .values("child_id")
+        )
+        cadence.apply(Child.objects.filter(pk__in=moved), rule)
     return changed
 
 

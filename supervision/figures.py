@@ -235,7 +235,7 @@ def visit_timeliness(visits: Any, rule: cadence.Rule) -> Any:
         _previous_visit,
         TruncDate("child__created_at"),
         is_key="child__is_key",
-        risk_level=None,  # a child's level on a past day is not kept: the key rule alone
+        risk_of=None,  # a child's level on a past day is not kept: the key rule alone
     )
     return visits.annotate(contact_due=contact_due, home_due=home_due)
 

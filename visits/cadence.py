@@ -31,7 +31,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncDate
 
 from children.choices import Status
-from children.models_risk import RiskLevel, RiskRule
+from children.models_risk import RiskLevel, RiskRule, level_at_least_q
 from core.calendar import add_months
 from core.regions import district_code, district_prefix, prefix_range
 from visits.models import IN_PERSON_KINDS, CadenceRule, Visit, VisitKind
@@ -174,19 +174,19 @@ def due_date_expressions(
     latest: Callable[[Iterable[str]], Any],
     registered: Any,
     is_key: str = "is_key",
-    risk_level: str | None = "risk_level",
+    risk_of: str | None = "pk",
 ) -> tuple[Case, Case]:
     """The cadence rule as two expressions, (contact due, home-visit due), from `latest(kinds)`
     (the date of the child's latest visit of those kinds that counts), `registered` (the
     registration date) and the lookup of the child's key flag. The one statement of the rule:
     stored due dates (due_expressions) and the due dates a child had on a past day
-    (supervision's timeliness figures) are both built here. `risk_level`: the lookup of the
-    child's risk level (None: not considered), for the home-visit interval of
-    `Rule.home_months`."""
+    (supervision's timeliness figures) are both built here. `risk_of`: the lookup of the
+    child's id whose risk level (children.models_risk.ChildRisk) sets the home-visit interval
+    of `Rule.home_months` (None: not considered)."""
     key = Q(**{is_key: True})
     monthly = key
-    if risk_level is not None and rule.monthly_from_level:
-        monthly = key | Q(**{f"{risk_level}__gte": rule.monthly_from_level})
+    if risk_of is not None and rule.monthly_from_level:
+        monthly = key | level_at_least_q(rule.monthly_from_level, risk_of)
     contact = Case(
         When(
             key,
@@ -268,6 +268,18 @@ def rule_for_code(region_code: str) -> Rule:
     code = district_code(region_code)
     rule = CadenceRule.objects.filter(district__code=code).first()
     return Rule.of(rule, _monthly_from_level(Q(district__code=code)))
+
+
+def level_moves_due_dates_q(rule: Rule) -> Q | None:
+    """A filter on risk changes (children.models_risk.RiskChange): those whose level crossed
+    the rule's monthly home-visit level, the only changes of level that move a child's due
+    dates (`Rule.home_months`). None: under this rule no change of level moves them."""
+    level = rule.monthly_from_level
+    if not level:
+        return None
+    return (Q(from_level__lt=level) & Q(to_level__gte=level)) | (
+        Q(from_level__gte=level) & Q(to_level__lt=level)
+    )
 
 
 def apply(children: QuerySet[Any], rule: Rule) -> int:

@@ -8,10 +8,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
-from django.db.models.functions import Least, Substr
+from django.db.models.functions import Coalesce, Least, Substr
 
 from children.choices import Status
 from children.models import Child
+from children.models_risk import RiskLevel
 from core import scoping
 from core.calendar import month_bounds, pct, quarter_bounds, quarter_of
 from core.regions import PREFIX_LENGTH, Level, prefix_range
@@ -71,8 +72,9 @@ def work_children(user: User, today: datetime.date) -> QuerySet[Child]:
                 output_field=IntegerField(),
             )
         )
-        .select_related("village")
-        .order_by("village__code", "bucket", "-risk_level", "next_due", "name_pinyin", "pk")
+        .annotate(risk_rank=Coalesce("risk__level", Value(int(RiskLevel.LOW))))
+        .select_related("village", "risk")
+        .order_by("village__code", "bucket", "-risk_rank", "next_due", "name_pinyin", "pk")
     )
 
 

@@ -439,13 +439,18 @@ def risk_rule_save(*, by: User, district: Region, values: dict[str, Any]) -> Ris
         risk.risk_apply_rule_to_district(district, now=now)
         if rule.monthly_home_visit_from != before.monthly_home_visit_from:
             cadence.apply_rule_to_district(district)
-        else:  # only the children whose level changed now can have other due dates
-            changed = RiskChange.objects.filter(
-                region_code__range=prefix_range(district_prefix(district.code)),
-                cause=RiskSource.RULE,
-                changed_at=now,
-            ).values("child_id")
-            cadence.apply(
-                Child.objects.filter(pk__in=changed), cadence.rule_for_code(district.code)
-            )
+        else:  # only the children whose level crossed the monthly level have other due dates
+            due_rule = cadence.rule_for_code(district.code)
+            crossing = cadence.level_moves_due_dates_q(due_rule)
+            if crossing is not None:
+                changed = (
+                    RiskChange.objects.filter(
+                        region_code__range=prefix_range(district_prefix(district.code)),
+                        cause=RiskSource.RULE,
+                        changed_at=now,
+                    )
+                    .filter(crossing)
+                    .values("child_id")
+                )
+                cadence.apply(Child.objects.filter(pk__in=changed), due_rule)
     return rule

@@ -18,7 +18,7 @@ from caseplans.models import (
 )
 from caseplans.selectors import my_actions
 from children.models import Child
-from children.models_risk import RiskLevel
+from children.models_risk import ChildRisk, RiskLevel
 from core.calendar import add_months
 from notifications.models import Notification
 from org.models import Region
@@ -34,7 +34,7 @@ def test_who_needs_a_plan(people):
     plain = make_child(director, name="普通")
     key = key_child(director, name="重点")
     risky = make_child(director, name="高风险")
-    Child.objects.filter(pk=risky.pk).update(risk_level=RiskLevel.ELEVATED)
+    ChildRisk.objects.create(child=risky, level=RiskLevel.ELEVATED, score=4)
     reported = make_child(director, name="报告")
     file(director, reported)
     needing = set(Child.objects.filter(rules.needs_plan_q()).values_list("pk", flat=True))

@@ -49,7 +49,7 @@ def test_an_import_gives_the_matched_child_the_reason_with_its_finding(people, a
 def test_closing_the_finding_clears_the_reason(people, archive, imported):
     kids, _ids = archive
     pupil = kids["pupil"]
-    raised = Child.objects.get(pk=pupil.pk)
+    raised = Child.objects.select_related("risk").get(pk=pupil.pk)  # read before the close
     finding = Finding.objects.get(rule=RuleCode.DROPOUT, child=pupil)
     services.finding_close(
         by=people["director"], finding=finding, outcome=Outcome.NOT_APPLICABLE, note="已返校"
