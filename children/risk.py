@@ -416,16 +416,16 @@ def _store_risk_python(
     the rule applied here, the rows that change upserted and their history inserted in bulk."""
     region_codes = dict(children.values_list("pk", "region_code"))
     signals: dict[int, list[RiskSignal]] = {pk: [] for pk in region_codes}
-    for row in RiskSignal.objects.filter(child_id__in=list(region_codes)):
-        signals[row.child_id].append(row)
+    for signal in RiskSignal.objects.filter(child_id__in=list(region_codes)):
+        signals[signal.child_id].append(signal)
     stored = {r.child_id: r for r in ChildRisk.objects.filter(child_id__in=list(region_codes))}
     upserts: list[ChildRisk] = []
     history: list[RiskChange] = []
     for pk, rows in signals.items():
         level, score = level_of((r.code for r in rows), rule)
         reasons = reasons_snapshot(rows)
-        row = stored.get(pk)
-        before = (row.level, row.score, row.reasons) if row else (RiskLevel.LOW, 0, [])
+        kept = stored.get(pk)
+        before = (kept.level, kept.score, kept.reasons) if kept else (RiskLevel.LOW, 0, [])
         if tuple(before) == (level, score, reasons):
             continue
         upserts.append(ChildRisk(child_id=pk, level=level, score=score, reasons=reasons))

@@ -308,3 +308,13 @@ def test_an_id_unknown_here_matches_a_child_registered_without_one(people, archi
     rows = {r.name: r for r in record.rows.all()}
     assert rows["陈小龙"].child == kids["no_id"] and rows["陈小龙"].method == "name"
     assert rows["王小红"].child is None and rows["王小红"].review == ""
+
+
+def test_deleting_an_import_takes_its_rows_and_findings(people, archive, imported):
+    # The foreign keys of rows and findings have no database constraint (matching.models):
+    # the ORM cascades them itself.
+    assert ListRow.objects.filter(list_import=imported).exists()
+    assert Finding.objects.filter(list_import=imported).exists()
+    ListImport.objects.filter(pk=imported.pk).delete()
+    assert not ListRow.objects.filter(list_import_id=imported.pk).exists()
+    assert not Finding.objects.filter(list_import_id=imported.pk).exists()
