@@ -19,6 +19,20 @@
       });
   }
 
+  /* The app's shell into the cache, once more after a moment if refused: a request still
+     carrying the session that a sign-out or a sign-in has just replaced gets a 400 (Django's
+     SessionInterrupted), and the next one does not. */
+  async function addShell(pages) {
+    try {
+      await pages.add("/field/");
+    } catch (error) {
+      await new Promise(function (resolve) {
+        setTimeout(resolve, 2000);
+      });
+      await pages.add("/field/");
+    }
+  }
+
   /* After a sign-in on this phone, keep the field app and the director's children ready for
      when the network goes (again at most hourly; the app itself refreshes after each send). */
   async function warm() {
@@ -33,7 +47,7 @@
       bundle = null;
     }
     if (!(await pages.match("/field/")) || !bundle) {
-      await pages.add("/field/");
+      await addShell(pages);
     }
     if (!bundle || Date.now() - contact > HOUR) {
       await window.CareCaseOutbox.refresh(user);

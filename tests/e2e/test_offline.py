@@ -239,6 +239,8 @@ def test_signing_out_wipes_the_phone_and_the_next_director_sees_none_of_it(
     sign_in(phone, url, "director")
     open_field(phone, url)
     phone.click(".navbar-toggler")
+    # Bootstrap adds .show once the menu has unfolded: a click before that can land nowhere.
+    phone.wait_for_selector("#mainnav.show")
     phone.click("form[data-field-signout] button[type=submit]")
     phone.wait_for_url("**/accounts/login/**")
     held = phone.evaluate(
