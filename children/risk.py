@@ -248,36 +248,60 @@ def risk_signals_set(
     return risk_refresh(child=child, cause=source, now=now)
 
 
+def _recomputed(
+    *,
+    child_id: int,
+    region_code: str,
+    signals: Sequence[RiskSignal],
+    rule: Rule,
+    kept: ChildRisk | None,
+    cause: str,
+    now: datetime.datetime,
+) -> tuple[ChildRisk, ChildRisk | None, RiskChange | None]:
+    """One child's risk from its signals under `rule`, against its stored row `kept` (None: low,
+    no reasons): (the row as it should be, the row to write or None when unchanged, the history
+    row or None when the level did not change). The one place both write paths compare."""
+    level, score = level_of((r.code for r in signals), rule)
+    reasons = reasons_snapshot(signals)
+    before = (kept.level, kept.score, kept.reasons) if kept else (RiskLevel.LOW, 0, [])
+    row = kept or ChildRisk(child_id=child_id)
+    row.level, row.score, row.reasons = level, score, reasons
+    if tuple(before) == (level, score, reasons):
+        return row, None, None
+    change = None
+    if before[0] != level:
+        change = RiskChange(
+            child_id=child_id,
+            region_code=region_code,
+            from_level=before[0],
+            to_level=level,
+            score=score,
+            cause=cause,
+            reasons=reasons,
+            changed_at=now,
+            changed_on=timezone.localdate(now),
+        )
+    return row, row, change
+
+
 def risk_refresh(*, child: Child, cause: str, now: datetime.datetime | None = None) -> bool:
     """Recompute `child`'s level from its stored reasons under its district's rule; store it
     (its ChildRisk row) and its history. Returns whether the level changed."""
-    now = now or clock.now()
-    rows = list(RiskSignal.objects.filter(child=child))
-    level, score = level_of((r.code for r in rows), rule_for_code(child.region_code))
-    reasons = reasons_snapshot(rows)
-    stored = ChildRisk.objects.filter(child_id=child.pk).first()
-    before = (stored.level, stored.score, stored.reasons) if stored else (RiskLevel.LOW, 0, [])
-    if stored is None:
-        stored = ChildRisk(child_id=child.pk)
-    stored.level, stored.score, stored.reasons = level, score, reasons
-    child.risk = stored  # the instance reads its new level
-    if tuple(before) == (level, score, reasons):
-        return False
-    stored.save()
-    if before[0] == level:
-        return False
-    RiskChange.objects.create(
-        child=child,
+    row, write, change = _recomputed(
+        child_id=child.pk,
         region_code=child.region_code,
-        from_level=before[0],
-        to_level=level,
-        score=score,
+        signals=list(RiskSignal.objects.filter(child=child)),
+        rule=rule_for_code(child.region_code),
+        kept=ChildRisk.objects.filter(child_id=child.pk).first(),
         cause=cause,
-        reasons=reasons,
-        changed_at=now,
-        changed_on=timezone.localdate(now),
+        now=now or clock.now(),
     )
-    return True
+    child.risk = row  # the instance reads its new level
+    if write is not None:
+        write.save()
+    if change is not None:
+        change.save()
+    return change is not None
 
 
 def archive_signals(codes: Sequence[str], today: datetime.date) -> list[Signal]:
@@ -422,27 +446,19 @@ def _store_risk_python(
     upserts: list[ChildRisk] = []
     history: list[RiskChange] = []
     for pk, rows in signals.items():
-        level, score = level_of((r.code for r in rows), rule)
-        reasons = reasons_snapshot(rows)
-        kept = stored.get(pk)
-        before = (kept.level, kept.score, kept.reasons) if kept else (RiskLevel.LOW, 0, [])
-        if tuple(before) == (level, score, reasons):
-            continue
-        upserts.append(ChildRisk(child_id=pk, level=level, score=score, reasons=reasons))
-        if before[0] != level:
-            history.append(
-                RiskChange(
-                    child_id=pk,
-                    region_code=region_codes[pk],
-                    from_level=before[0],
-                    to_level=level,
-                    score=score,
-                    cause=cause,
-                    reasons=reasons,
-                    changed_at=now,
-                    changed_on=timezone.localdate(now),
-                )
-            )
+        _row, write, change = _recomputed(
+            child_id=pk,
+            region_code=region_codes[pk],
+            signals=rows,
+            rule=rule,
+            kept=stored.get(pk),
+            cause=cause,
+            now=now,
+        )
+        if write is not None:
+            upserts.append(write)
+        if change is not None:
+            history.append(change)
     ChildRisk.objects.bulk_create(
         upserts,
         update_conflicts=True,
