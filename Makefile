@@ -70,22 +70,12 @@ vendor:
 clean:
 	rm -rf var test-artifacts .pytest_cache .mypy_cache .ruff_cache
 
-## Benchmark lists, search, the archive page and roster exports on a synthetic district of
-## BENCH_CHILDREN children (default 100000): PostgreSQL when DATABASE_URL is set, else SQLite
-## in var/bench. bench/population.py first builds (or reuses) the shared benchmark population:
-## 1,000,000 active children with a year of visits on PostgreSQL (BENCH_DATABASE_URL),
-## 100,000 on SQLite.
+## Every bench at 100,000, 300,000 and 1,000,000 children (BENCH_SIZES), each size in its own
+## database (BENCH_DATABASE_URL for the largest, <name>_<size> for the others; SQLite in
+## var/bench at 10,000 / 30,000 / 100,000 without it), then one table of the headline figures
+## at each size with their growth (bench/growth.py). BENCH_ONLY=sweep,stats runs some only.
 bench: $(STAMP)
-	$(PY) bench/population.py
-	$(PY) bench/bench_children.py
-	$(PY) bench/bench_sweep.py
-	$(PY) bench/bench_reports.py
-	$(PY) bench/bench_export.py
-	$(PY) bench/bench_stats.py
-	$(PY) bench/bench_risk.py
-	$(PY) bench/bench_matching.py
-	$(PY) bench/bench_duplicates.py
-	$(PY) bench/bench_web.py
+	$(PY) bench/growth.py
 
 ## A director's pages on a weak network (400 kbps, 400 ms round trip) in the production
 ## configuration: the demo in var/bench/web, collectstatic, gunicorn with DEBUG=0, Debian's

@@ -29,6 +29,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from figures import record
+
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_DIR = ROOT / "var" / "bench"
 USERNAME = "bench_civil"
@@ -207,6 +209,18 @@ def page_measures(repeat: int) -> list[tuple[str, str, float, int, int]]:
     return results
 
 
+# The figures of page_measures' cases, in their order, under names stable across sizes.
+PAGE_FIGURES = (
+    "child list page, busiest town",
+    "child search: full name",
+    "child search: surname (one character)",
+    "child search: pinyin initials",
+    "child search: exact ID number",
+    "child archive page",
+    "API child list, busiest town",
+)
+
+
 # --- exports, one per subprocess --------------------------------------------------------------
 
 
@@ -332,8 +346,11 @@ def main() -> None:
     print()
     print(f"{'measure':<44} {'median ms':>10} {'queries':>8} {'status':>7}")
     print("-" * 72)
-    for label, _url, median, queries, status in page_measures(repeat):
+    for (label, _url, median, queries, status), name in zip(
+        page_measures(repeat), PAGE_FIGURES, strict=True
+    ):
         print(f"{pad(label, 44)} {median:>10.1f} {queries:>8} {status:>7}")
+        record(name, median, "ms")
     print()
     print(f"{'export':<10} {'rows':>9} {'seconds':>8} {'rows/s':>9} {'MB':>7} "
           f"{'peak RSS MB':>12} {'Δ MB':>7}  target")  # fmt: skip
@@ -350,6 +367,8 @@ def main() -> None:
             f"{fmt:<10} {result['rows']:>9,} {result['seconds']:>8.1f} {rate:>9,.0f} "
             f"{result['bytes'] / 2**20:>7.1f} {result['peak_mb']:>12.0f} {delta:>7.0f}  {verdict}"
         )
+        record(f"roster export, whole district, {fmt.upper()}", result["seconds"], "s")
+        record(f"roster export, whole district, {fmt.upper()}, peak", result["peak_mb"], "MB")
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_children import USERNAME, configure, max_rss_mb
+from figures import record
 
 TIME_TARGET_S = 120
 MEMORY_TARGET_MB = 300
@@ -167,6 +168,9 @@ def main() -> None:
             f"{first['queries']} queries [{verdict}]"
         )
         print("  per sheet (s): " + ", ".join(f"{s} {t}" for s, t in first["steps"]))
+        area = label.split(" (")[0]
+        record(f"statistics workbook, {area}", median, "s")
+        record(f"statistics workbook, {area}, peak", peak, "MB")
     if failed:
         raise SystemExit(1)
 

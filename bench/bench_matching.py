@@ -37,6 +37,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_children import BENCH_DIR, USERNAME, configure
+from figures import record
 
 LIST_PATH = BENCH_DIR / "education-list.csv"
 
@@ -169,6 +170,9 @@ def main() -> None:
         f"peak memory {peak:.0f} MB (target < 500 MB); matched by ID {last['matched']:,}, "
         f"by name {last['fuzzy']:,}, to review {last['review']:,}, findings {last['findings']:,}"
     )
+    record("list import (rows = children / 5): dry run, median", dry, "s")
+    record("list import (rows = children / 5): import, median", full, "s")
+    record("list import, peak", peak, "MB")
 
 
 if __name__ == "__main__":

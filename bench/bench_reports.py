@@ -29,6 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_children import client_for_bench, configure, timed
+from figures import record
 
 
 def reset() -> None:
@@ -104,6 +105,8 @@ def main() -> None:
         f"({ReportEscalation.objects.count():,} escalation rows, {deliveries:,} SMS copies) "
         f"in {sweep_s:.2f} s, {len(captured.captured_queries)} queries"
     )
+    record("report escalation, first sweep", sweep_s, "s")
+    record("report escalation, first sweep, statements", len(captured.captured_queries), "n")
     started = time.perf_counter()
     with CaptureQueriesContext(connection) as again_queries:
         again = report_escalate_overdue(now=now)
@@ -123,6 +126,7 @@ def main() -> None:
     median_ms, queries, status = timed(client, "/reports/", {}, repeat=5)
     print(f"open-cases page (district civil affairs): {median_ms:.0f} ms, {queries} queries, "
           f"HTTP {status}")  # fmt: skip
+    record("open-cases page, district", median_ms, "ms")
 
 
 if __name__ == "__main__":

@@ -43,6 +43,7 @@ from core.regions import prefix_code, town_prefix
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_children import USERNAME, configure, pad
+from figures import record
 
 TARGET_MS = 500
 
@@ -146,7 +147,7 @@ def main() -> None:
         f"median of {repeat} runs (target < {TARGET_MS} ms)"
     )
 
-    def measure(title: str, runs: int) -> None:
+    def measure(title: str, runs: int, figure: str) -> None:
         print(f"\n{title}")
         for level, code in (("district", district), ("town", town), ("village", village)):
             median, queries, status = timed(client, f"/stats/area/{code}/", runs)
@@ -157,6 +158,8 @@ def main() -> None:
                 f"  {pad(label, 46)} {median:8.1f} ms  {queries:3d} queries  {verdict}{flag}"
                 f"  ({load()})"
             )
+            record(f"{level} dashboard ({'busiest ' if level != 'district' else ''}{level}), "
+                   f"{figure}", median, "ms")  # fmt: skip
 
     live_runs = repeat if info.children <= live_above else 1
     RegionSnapshot.objects.all().delete()
@@ -165,6 +168,7 @@ def main() -> None:
             f"Without snapshots (all live, trend months from visit dates; "
             f"{f'median of {live_runs}' if live_runs > 1 else 'one run'}):",
             live_runs,
+            "no snapshot",
         )
     RegionSnapshot.objects.all().delete()
     for run in ("first run, with the trend's months from the visits", "a later run"):
@@ -172,11 +176,13 @@ def main() -> None:
         written = snapshot_regions(today=today, now=timezone.now())
         elapsed = time.perf_counter() - started
         print(f"\nSnapshot task, {run}: {written:,} regions in {elapsed:.2f} s ({load()})")
+        record(f"snapshot task, {run.split(',')[0]}", elapsed, "s")
     month_end_snapshots(today)
     measure(
         f"With a year of snapshots (every level: today's figures from the fresh snapshot, "
         f"trend from snapshots; median of {repeat}):",
         repeat,
+        "with snapshots",
     )
 
 
