@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run install test test-calendar test-real-clock lint imports typecheck migrations-check check messages compilemessages clean bench bench-web vendor
+.PHONY: run install test test-calendar test-real-clock lint imports typecheck migrations-check compose-check check messages compilemessages clean bench bench-web vendor
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,7 +53,14 @@ migrations-check: $(STAMP)
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 
 ## Every quality gate: lint, types, migrations, tests.
-check: lint imports typecheck migrations-check test test-calendar
+check: lint imports typecheck migrations-check compose-check test test-calendar
+
+## docker-compose.yml is valid (Debian's docker-compose validates it; no engine needed), with
+## .env.example as its .env.
+compose-check:
+	@tmp=$$(mktemp -d) && cp docker-compose.yml $$tmp/ && cp .env.example $$tmp/.env \
+	  && docker-compose -f $$tmp/docker-compose.yml config -q && rm -rf $$tmp \
+	  && echo "docker-compose.yml: valid"
 
 ## Refresh the Chinese catalogue after changing user-facing strings (needs gettext).
 messages: $(STAMP)

@@ -13,6 +13,7 @@ import django_stubs_ext
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Exchange, Queue
 
 from core.env import env_bool, env_int, env_list, env_str
 
@@ -378,6 +379,44 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# Queues, so that a district workbook or a sweep never delays an alert: "alerts" (the sending
+# of notifications' email and SMS copies and the escalation of overdue reports: short, urgent),
+# "sweeps" (the daily and periodic set-based tasks), "exports" (long jobs a user waits for:
+# export files, duplicate lists) and "default" (heartbeats). A worker started without -Q
+# consumes them all (the embedded run); production runs a worker per group (docker-compose).
+CELERY_QUEUE_NAMES = ("alerts", "sweeps", "exports", "default")
+# Each queue bound by its own name (explicit, so that any broker routes it alike).
+CELERY_TASK_QUEUES = tuple(
+    Queue(name, Exchange(name, type="direct"), routing_key=name) for name in CELERY_QUEUE_NAMES
+)
+CELERY_TASK_DEFAULT_QUEUE = "default"
+_QUEUED_TASKS = {
+    "alerts": (
+        "notifications.tasks.send_deliveries",
+        "notifications.tasks.retry_deliveries",
+        "reports.tasks.escalate_overdue_reports",
+    ),
+    "exports": ("exports.tasks.run_export_job", "duplicates.tasks.run_duplicate_list"),
+    # Every other task of these apps (the sweeps, reminders, snapshots and purges); an exact
+    # name above wins over a pattern.
+    "sweeps": tuple(
+        f"{app}.tasks.*"
+        for app in (
+            "activities",
+            "caseplans",
+            "children",
+            "exports",
+            "matching",
+            "notifications",
+            "providers",
+            "stats",
+            "training",
+        )
+    ),
+}
+CELERY_TASK_ROUTES = {
+    task: {"queue": queue} for queue, tasks in _QUEUED_TASKS.items() for task in tasks
+}
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
