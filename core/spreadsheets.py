@@ -279,13 +279,16 @@ def write_xlsx(
     )
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_CHARS = frozenset("=+-@\t\r")
 
 
 def csv_safe(value: Any) -> str:
     """A cell for CSV: dates as 2015-03-08, and text that a spreadsheet would run as a formula
     prefixed with an apostrophe."""
+    if value.__class__ is str:  # most cells: the quick path
+        text: str = value
+        return "'" + text if text[:1] in _FORMULA_CHARS else text
     if isinstance(value, datetime.date):
         return value.isoformat()
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return "'" + text if text[:1] in _FORMULA_CHARS else text

@@ -46,7 +46,7 @@ def _export(request: AuthenticatedRequest, fmt: str) -> HttpResponseBase:
         scope=roster.describe_filter(flt, fmt, full_ids),
         row_count=count,
     )
-    rows = roster_writing.export_rows(queryset, full_ids, chunk=roster.CHUNK)
+    rows = roster_writing.export_rows(queryset, full_ids, chunk=roster.CHUNK, for_csv=fmt == "csv")
     filename = FILENAME.format(date=today, suffix=fmt)
     response: HttpResponseBase
     if fmt == "csv":

@@ -106,18 +106,6 @@ ROW_COLUMNS = (
 )
 
 
-def without_jit() -> None:
-    """No JIT compilation for the rest of the transaction (PostgreSQL). The import's large
-    statements (the staging insert, the name join, the findings, the risk statement) are
-    each costed above jit_above_cost, and compiling them took about 2 s apiece, more than
-    the JIT saved: the import of 200,000 rows against 1,000,000 children took 36.5 s with
-    it, 30.4 s without."""
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL jit = off")
-
-
 def analyze(*tables: str) -> None:
     """Fresh planner statistics for tables just filled in this transaction (PostgreSQL):
     without them the planner takes a staged list of 200,000 rows for a few rows and probes

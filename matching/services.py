@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from children.models import Child
-from core import clock, permissions
+from core import clock, database, permissions
 from core.roles import Role
 from core.scoping import role_scope
 from core.spreadsheets import RowError, SheetError, all_or_nothing
@@ -205,7 +205,7 @@ def list_import(
             parsed = Parsed(errors=[RowError(0, "", _("The uploaded file can no longer be read."))])
         errors = list(parsed.errors)
         with all_or_nothing(commit=True, errors=errors) as run:
-            engine.without_jit()
+            database.without_jit()
             record.matched_count = engine.stage_and_match_exact(record, parsed.rows)
             record.fuzzy_count, record.review_count = engine.match_names(record)
             record.finding_count = findings_for(

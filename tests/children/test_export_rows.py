@@ -4,15 +4,17 @@ only when asked, and a fixed number of queries per chunk."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from children.choices import Status
-from children.models import Child
+from children.models import Child, Parent
 from children.roster_writing import Writer, export_rows
-from core.spreadsheets import NO, YES
+from core.spreadsheets import NO, YES, csv_safe
 from tests.factories import XINGCHENG, make_child, make_id
 
 pytestmark = pytest.mark.django_db
@@ -41,8 +43,6 @@ def from_instances(children, full_ids: bool) -> list[list]:
 @pytest.fixture
 def children(people):
     director = people["director"]
-    import datetime
-
     make_child(director, name="王一", categories=["poverty", "rural_left_behind"])
     make_child(director, name="王二", psychological_concern=True, boarding=True)
     father = {
@@ -73,3 +73,17 @@ def test_queries_per_chunk(children):
     assert len(rows) == 4
     assert len(one_chunk) <= 3
     assert len(two_chunks) <= 2 * 3
+
+
+@pytest.mark.parametrize("full_ids", [False, True])
+def test_csv_cells_are_the_cells_made_safe_for_a_spreadsheet(children, full_ids):
+    """for_csv writes each cell as core.spreadsheets.csv_safe would (dates as ISO text, a
+    formula turned into text), a child's and a parent's free text alike."""
+    Child.objects.filter(name="王一").update(address='=HYPERLINK("http://x")', school_name="+1")
+    Parent.objects.filter(name="刘父").update(work_city="@SUM(A1)")
+    expected = [[csv_safe(v) for v in row] for row in from_instances(children, full_ids)]
+    got = list(export_rows(children, full_ids, chunk=3, for_csv=True))
+    assert got == expected
+    cells = {cell for row in got for cell in row}
+    assert {'\'=HYPERLINK("http://x")', "'+1", "'@SUM(A1)"} <= cells
+    assert not any(isinstance(cell, datetime.date) for cell in cells)
