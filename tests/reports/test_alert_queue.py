@@ -110,4 +110,6 @@ def test_an_alert_goes_out_while_the_exports_wait(people, sms):
         assert job.status == ExportStatus.DONE, job.message
     finally:
         app.control.purge()
+        # A worker's queues are selected on the app itself: every queue again for the next.
+        app.amqp.queues.select(settings.CELERY_QUEUE_NAMES)
         app.conf.task_always_eager = True
