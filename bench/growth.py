@@ -75,13 +75,19 @@ def url_for(url: str, size: int, largest: int) -> str:
 
 
 def ensure_database(url: str) -> None:
-    import psycopg
+    import psycopg2
 
     head, _, name = url.rpartition("/")
     name = name.partition("?")[0]
-    with psycopg.connect(f"{head}/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')  # our own name: BENCH_DATABASE_URL's
+    conn = psycopg2.connect(f"{head}/postgres")
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            if cursor.fetchone() is None:
+                cursor.execute(f'CREATE DATABASE "{name}"')  # our own: BENCH_DATABASE_URL's
+    finally:
+        conn.close()
 
 
 def run(script: str, env: dict[str, str], *args: str) -> float:
