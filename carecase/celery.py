@@ -1,10 +1,19 @@
 """The Celery application: Redis broker when REDIS_URL is set, kombu's filesystem broker
-otherwise (settings decide; see carecase/settings.py)."""
+otherwise (settings decide; see carecase/settings.py). Each task a worker runs is recorded in
+carecase.models.TaskRun (last start, success, failure), not when run eagerly (tests, the
+embedded run's in-process calls)."""
+
+from __future__ import annotations
 
 import os
+import time
+from typing import Any
 
 from celery import Celery
-from celery.signals import worker_ready
+from celery.signals import task_failure, task_prerun, task_success, worker_ready
+from django.apps import apps
+
+from core import clock
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "carecase.settings")
 
@@ -12,8 +21,49 @@ app = Celery("carecase")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+ERROR_MAX = 2000  # characters of a failure kept
+_started: dict[str, float] = {}
+
 
 @worker_ready.connect
-def _heartbeat_at_start(sender: object, **kwargs: object) -> None:
-    """Record the worker as soon as it is ready, not only at beat's first tick."""
-    app.send_task("carecase.tasks.heartbeat")
+def _heartbeat_at_start(sender: Any, **kwargs: object) -> None:
+    """Record the worker's queues as soon as it is ready, not only at beat's next tick."""
+    for queue in sender.app.amqp.queues.consume_from:
+        sender.app.send_task("carecase.tasks.heartbeat", args=[queue], queue=queue)
+
+
+def _record(name: str, **values: Any) -> None:
+    # By the app registry: this module is imported before the models can be.
+    apps.get_model("carecase", "TaskRun").objects.update_or_create(name=name, defaults=values)
+
+
+def _eager(task: Any) -> bool:
+    return bool(getattr(task.request, "is_eager", False))
+
+
+@task_prerun.connect
+def _task_started(sender: Any = None, task_id: str = "", task: Any = None, **_: Any) -> None:
+    if task is None or _eager(task):
+        return
+    _started[task_id] = time.monotonic()
+    _record(task.name, started_at=clock.now())
+
+
+@task_success.connect
+def _task_succeeded(sender: Any = None, **_: Any) -> None:
+    if sender is None or _eager(sender):
+        return
+    began = _started.pop(sender.request.id, None)
+    seconds = None if began is None else round(time.monotonic() - began, 3)
+    _record(sender.name, succeeded_at=clock.now(), seconds=seconds)
+
+
+@task_failure.connect
+def _task_failed(
+    sender: Any = None, task_id: str = "", exception: BaseException | None = None, **_: Any
+) -> None:
+    if sender is None or _eager(sender):
+        return
+    _started.pop(task_id, None)
+    error = f"{type(exception).__name__}: {exception}"[:ERROR_MAX] if exception else ""
+    _record(sender.name, failed_at=clock.now(), error=error)

@@ -23,6 +23,7 @@ from carecase import views
 PUBLIC_PREFIXES = (
     "/accounts/login/",
     "/health/",
+    "/ready/",
     "/static/",
     "/api/",
     "/i18n/",

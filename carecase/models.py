@@ -17,3 +17,24 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.last_seen:%Y-%m-%d %H:%M:%S}"
+
+
+class TaskRun(models.Model):
+    """The last run of each Celery task, by name, as a worker ran it (carecase.celery's
+    signals): when it last started, succeeded and failed, with the failure's error. The
+    readiness endpoint judges the sweep's freshness by it; the system administrator's page of
+    scheduled tasks lists it."""
+
+    name = models.CharField(_("task"), max_length=200, unique=True)
+    started_at = models.DateTimeField(_("last started"), null=True, blank=True)
+    succeeded_at = models.DateTimeField(_("last succeeded"), null=True, blank=True)
+    seconds = models.FloatField(_("seconds of the last success"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("last failed"), null=True, blank=True)
+    error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("task run")
+        verbose_name_plural = _("task runs")
+
+    def __str__(self) -> str:
+        return self.name

@@ -11,9 +11,14 @@ from carecase.models import WorkerHeartbeat
 from core import clock
 
 
-def worker_heartbeat(name: str = "worker") -> WorkerHeartbeat | None:
-    """The last heartbeat of the Celery worker `name`, if it ever ran."""
-    return WorkerHeartbeat.objects.filter(name=name).first()
+def worker_heartbeat() -> WorkerHeartbeat | None:
+    """The latest heartbeat of any Celery worker, if one ever ran."""
+    return WorkerHeartbeat.objects.order_by("-last_seen").first()
+
+
+def queue_heartbeats() -> dict[str, WorkerHeartbeat]:
+    """The last heartbeat of each queue's worker (carecase.tasks.heartbeat), by queue."""
+    return {beat.name: beat for beat in WorkerHeartbeat.objects.all()}
 
 
 def lockout_attempts() -> QuerySet[AccessAttempt]:

@@ -213,7 +213,7 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 30, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+    SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^ready/$"]  # healthchecks over plain HTTP
 
 # --- Internationalisation ------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -447,6 +447,11 @@ STATS_SNAPSHOT_MINUTES = env_int("STATS_SNAPSHOT_MINUTES", 15, minimum=5)
 MATCHING_FILE_DAYS = env_int("MATCHING_FILE_DAYS", 7, minimum=1, maximum=365)
 MATCHING_AUTO_CONFIDENCE = env_int("MATCHING_AUTO_CONFIDENCE", 90, minimum=50, maximum=100)
 MATCHING_REVIEW_CONFIDENCE = env_int("MATCHING_REVIEW_CONFIDENCE", 45, minimum=1, maximum=100)
+HEARTBEAT_SECONDS = env_int("HEARTBEAT_SECONDS", 60, minimum=5)
+# /ready/ (carecase.readiness): a queue's heartbeat older than this many intervals, or a
+# daily sweep's last success older than these hours, makes the process not ready.
+READY_HEARTBEAT_FACTOR = env_int("READY_HEARTBEAT_FACTOR", 3, minimum=2)
+READY_SWEEP_HOURS = env_int("READY_SWEEP_HOURS", 26, minimum=25)
 CELERY_BEAT_SCHEDULE = {
     "children-purge-roster-uploads": {
         "task": "children.tasks.purge_roster_uploads",
@@ -527,9 +532,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "caseplans.tasks.remind_reviews",
         "schedule": crontab(hour=8, minute=25),
     },
-    "worker-heartbeat": {
-        "task": "carecase.tasks.heartbeat",
-        "schedule": env_int("HEARTBEAT_SECONDS", 60, minimum=5),
+    # A heartbeat on each queue (carecase.tasks.heartbeat, named after it): the readiness
+    # endpoint knows a worker serves every queue, and that beat runs.
+    **{
+        f"worker-heartbeat-{queue}": {
+            "task": "carecase.tasks.heartbeat",
+            "schedule": HEARTBEAT_SECONDS,
+            "args": (queue,),
+            "options": {"queue": queue, "expires": HEARTBEAT_SECONDS},
+        }
+        for queue in CELERY_QUEUE_NAMES
     },
 }
 

@@ -15,7 +15,8 @@ def ping() -> str:
 
 
 @shared_task(name="carecase.tasks.heartbeat")
-def heartbeat(name: str = "worker") -> str:
+def heartbeat(name: str = "default") -> str:
+    """The worker serving queue `name` is alive (beat sends one to each queue)."""
     from carecase.models import WorkerHeartbeat
 
     now = clock.now()

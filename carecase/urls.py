@@ -15,6 +15,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("menu/", views.menu, name="menu"),
     path("health/", views.health, name="health"),
+    path("ready/", views.ready, name="ready"),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", PasswordChangeView.as_view(), name="password_change"),

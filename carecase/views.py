@@ -12,6 +12,7 @@ from django.template import loader
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from carecase import readiness
 from carecase.selectors import worker_heartbeat
 from children.selectors import archive_summary
 from core import clock, permissions, scoping
@@ -106,6 +107,15 @@ def health(request: HttpRequest) -> JsonResponse:
         },
         status=200 if database == "ok" else 503,
     )
+
+
+@never_cache
+def ready(request: HttpRequest) -> JsonResponse:
+    """Readiness for load balancers and healthchecks (carecase.readiness): 200 when every
+    check is ok, 503 otherwise, with each check's one-word answer."""
+    checks = readiness.report()
+    ready = all(answer == readiness.OK for answer in checks.values())
+    return JsonResponse({"ready": ready, "checks": checks}, status=200 if ready else 503)
 
 
 def _is_api(request: HttpRequest) -> bool:
