@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run install test test-calendar test-real-clock lint imports typecheck migrations-check compose-check check messages compilemessages clean bench bench-web vendor
+.PHONY: run install test test-calendar test-real-clock lint imports typecheck migrations-check compose-check deploy-check check messages compilemessages clean bench bench-web vendor
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,8 +52,17 @@ typecheck: $(STAMP)
 migrations-check: $(STAMP)
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 
+## Django's deployment checks on the production settings (DEBUG off, HTTPS), failing on any
+## warning; keys made up for the run (a real deployment brings its own, see .env.example).
+deploy-check: $(STAMP)
+	DEBUG=0 ALLOWED_HOSTS=carecase.example.cn \
+	  SECRET_KEY=$$($(PY) -c "import secrets; print(secrets.token_urlsafe(50))") \
+	  IDENTIFIER_KEYS=$$($(PY) -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())") \
+	  IDENTIFIER_HASH_KEY=$$($(PY) -c "import secrets; print(secrets.token_hex(32))") \
+	  $(PY) manage.py check --deploy --fail-level WARNING
+
 ## Every quality gate: lint, types, migrations, tests.
-check: lint imports typecheck migrations-check compose-check test test-calendar
+check: lint imports typecheck migrations-check compose-check deploy-check test test-calendar
 
 ## docker-compose.yml is valid (Debian's docker-compose validates it; no engine needed), with
 ## .env.example as its .env.

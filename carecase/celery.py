@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 from typing import Any
 
 from celery import Celery
@@ -21,7 +22,6 @@ app = Celery("carecase")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-ERROR_MAX = 2000  # characters of a failure kept
 _started: dict[str, float] = {}
 
 
@@ -58,12 +58,32 @@ def _task_succeeded(sender: Any = None, **_: Any) -> None:
     _record(sender.name, succeeded_at=clock.now(), seconds=seconds)
 
 
+def _where(trace: Any) -> str:
+    """The innermost frame of the project's own code in a traceback, as `path:line`."""
+    root = str(Path(__file__).resolve().parents[1])
+    place = ""
+    while trace is not None:
+        filename = trace.tb_frame.f_code.co_filename
+        if filename.startswith(root) and "/.venv/" not in filename:
+            place = f"{Path(filename).relative_to(root)}:{trace.tb_lineno}"
+        trace = trace.tb_next
+    return place
+
+
 @task_failure.connect
 def _task_failed(
-    sender: Any = None, task_id: str = "", exception: BaseException | None = None, **_: Any
+    sender: Any = None,
+    task_id: str = "",
+    exception: BaseException | None = None,
+    traceback: Any = None,
+    **_: Any,
 ) -> None:
+    """Record the failure as the exception's type and where in the project it was raised:
+    never its message, which may quote a child's data (the system administrator reads this;
+    the message and trace go to the worker's log)."""
     if sender is None or _eager(sender):
         return
     _started.pop(task_id, None)
-    error = f"{type(exception).__name__}: {exception}"[:ERROR_MAX] if exception else ""
-    _record(sender.name, failed_at=clock.now(), error=error)
+    error = type(exception).__name__ if exception is not None else "Error"
+    place = _where(traceback)
+    _record(sender.name, failed_at=clock.now(), error=f"{error} ({place})" if place else error)

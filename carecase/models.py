@@ -21,7 +21,8 @@ class WorkerHeartbeat(models.Model):
 
 class TaskRun(models.Model):
     """The last run of each Celery task, by name, as a worker ran it (carecase.celery's
-    signals): when it last started, succeeded and failed, with the failure's error. The
+    signals): when it last started, succeeded and failed, with the failure's exception type
+    and the place in the project's code that raised it (never its message). The
     readiness endpoint judges the sweep's freshness by it; the system administrator's page of
     scheduled tasks lists it."""
 

@@ -212,6 +212,19 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 30, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    # `check --deploy` (CI runs it on these settings, and fails on a warning) asks for both.
+    # They are the deployment's to set, not ours: the other subdomains of a civil-affairs
+    # bureau's domain may not all serve HTTPS, and preloading commits the whole domain to the
+    # browsers' lists. So their two warnings are silenced while they are off.
+    SILENCED_SYSTEM_CHECKS = [
+        check
+        for check, on in (
+            ("security.W005", SECURE_HSTS_INCLUDE_SUBDOMAINS),
+            ("security.W021", SECURE_HSTS_PRELOAD),
+        )
+        if not on
+    ]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^ready/$"]  # healthchecks over plain HTTP
 
@@ -366,6 +379,13 @@ SPECTACULAR_SETTINGS = {
         "ReferralConsentEnum": "providers.models.Consent",
         "CapacityRatingEnum": "children.models_household.ItemRating",
         "CapacityResultEnum": "children.models_household.CapacityResult",
+        "VisitKindEnum": "visits.models.VisitKind",
+        "VisitFindingEnum": "visits.models.Finding",
+        "CasePlanStatusEnum": "caseplans.models.PlanStatus",
+        "CasePlanReviewOutcomeEnum": "caseplans.models.ReviewOutcome",
+        "FindingOutcomeEnum": "matching.models.Outcome",
+        "ChildSchoolingEnum": "children.choices.Schooling",
+        "ChildHealthEnum": "children.choices.Health",
     },
 }
 

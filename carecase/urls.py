@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from carecase import security_views, views
+from carecase import security_views, task_views, views
 from carecase.auth_views import LoginView, PasswordChangeView
 from casefile import urls as casefile_urls
 from children import audit_views
@@ -55,6 +55,8 @@ urlpatterns = [
     path("transfers/", include("transfers.urls")),
     path("supervision/", include("supervision.urls")),
     path("security/lockouts/", security_views.lockouts, name="lockouts"),
+    path("system/tasks/", task_views.task_list, name="tasks"),
+    path("system/tasks/run/", task_views.task_run, name="task_run"),
     path("audit/access-log/", audit_views.access_log, name="access_log"),
     path("security/lockouts/<int:pk>/unlock/", security_views.unlock, name="lockout_unlock"),
     path("security/tokens/", security_views.token_list, name="security_tokens"),

@@ -357,6 +357,7 @@ class AdminAction(models.TextChoices):
     PURGE = "purge", _("Log purged")
     SUPERUSER = "superuser", _("Break-glass superuser request")
     REFUSED = "refused", _("Refused")
+    RUN_TASK = "run_task", _("Scheduled task run now")
 
 
 class AdminLogQuerySet(models.QuerySet["AdminLogEntry"]):

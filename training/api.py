@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import api_view
 from rest_framework.exceptions import NotFound
@@ -25,6 +26,7 @@ from training.serializers import (
     FileRowSerializer,
     ResultSerializer,
     SessionSerializer,
+    TrainingFileSerializer,
     TrainingStatusSerializer,
 )
 
@@ -183,6 +185,7 @@ class ResultViewSet(
         return Response(self.get_serializer(row).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema(responses=TrainingFileSerializer)
 @api_view(["GET"])
 def training_file(request: Request, user_id: int) -> Response:
     """A worker's training file: certification state and every session with its result."""

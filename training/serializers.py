@@ -110,3 +110,14 @@ class FileRowSerializer(serializers.Serializer[Any]):
     def get_attended(self, row: dict[str, Any]) -> bool | None:
         attendance = row.get("attendance")
         return None if attendance is None else attendance.attended
+
+
+class TrainingFileSerializer(serializers.Serializer[Any]):
+    """A worker's training file (`GET /api/v1/training/files/<id>/`), as its schema says."""
+
+    user = serializers.IntegerField()
+    real_name = serializers.CharField()
+    certified = serializers.BooleanField()
+    status = TrainingStatusSerializer(allow_null=True)
+    work_refusal = serializers.CharField(allow_null=True)
+    sessions = FileRowSerializer(many=True)

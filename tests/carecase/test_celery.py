@@ -68,6 +68,7 @@ def test_a_real_worker_executes_a_task_through_redis(settings):
             heartbeat.apply_async(kwargs={"name": None}).get(timeout=30)
         run.refresh_from_db()
         assert run.failed_at and run.failed_at >= run.succeeded_at
-        assert run.error.startswith("IntegrityError")
+        assert run.error.startswith("IntegrityError (carecase/tasks.py:")
+        assert "null" not in run.error.lower()  # the type and place, never the message
     finally:
         app.conf.task_always_eager = True
