@@ -197,3 +197,33 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture
+def redis_celery():
+    """The Celery app on the Redis broker of REDIS_URL, its tasks sent to workers instead of
+    run in the test (start one with celery.contrib.testing.worker.start_worker). Skipped
+    without REDIS_URL, and a failure under CI, which must provide it. Afterwards the queues
+    are emptied, every queue is selected again (a test worker's `queues` are selected on the
+    app itself) and tasks run eagerly again."""
+    import os
+
+    from django.conf import settings
+
+    from carecase.celery import app
+
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        if os.environ.get("CI"):
+            pytest.fail("CI must set REDIS_URL so a real worker runs through Redis")
+        pytest.skip("REDIS_URL is not set")
+    app.conf.task_always_eager = False
+    app.conf.broker_url = redis_url
+    app.conf.result_backend = redis_url
+    app.control.purge()
+    try:
+        yield app
+    finally:
+        app.control.purge()
+        app.amqp.queues.select(settings.CELERY_QUEUE_NAMES)
+        app.conf.task_always_eager = True

@@ -39,36 +39,25 @@ def test_embedded_default_needs_no_server():
 
 @pytest.mark.celery_redis
 @pytest.mark.django_db(transaction=True)
-def test_a_real_worker_executes_a_task_through_redis(settings):
+def test_a_real_worker_executes_a_task_through_redis(settings, redis_celery):
     """Start a real Celery worker on the Redis broker and have it run the heartbeat."""
-    redis_url = os.environ.get("REDIS_URL")
-    if not redis_url:
-        if os.environ.get("CI"):
-            pytest.fail("CI must set REDIS_URL so a real worker runs through Redis")
-        pytest.skip("REDIS_URL is not set")
     from celery.contrib.testing.worker import start_worker
 
-    app.conf.task_always_eager = False
-    app.conf.broker_url = redis_url
-    app.conf.result_backend = redis_url
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-            result = heartbeat.apply_async(kwargs={"name": "redis-test"})
-            assert result.get(timeout=30)
-            assert ping.apply_async().get(timeout=30) == "pong"
-        assert WorkerHeartbeat.objects.filter(name="redis-test").exists()
-        # The worker recorded its runs (carecase.celery's signals), a failure with its error.
-        run = TaskRun.objects.get(name=heartbeat.name)
-        assert run.succeeded_at and run.started_at and run.seconds is not None
-        assert not run.failed_at
-        with (
-            start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10),
-            pytest.raises(Exception, match=r"NOT NULL|null value"),
-        ):
-            heartbeat.apply_async(kwargs={"name": None}).get(timeout=30)
-        run.refresh_from_db()
-        assert run.failed_at and run.failed_at >= run.succeeded_at
-        assert run.error.startswith("IntegrityError (carecase/tasks.py:")
-        assert "null" not in run.error.lower()  # the type and place, never the message
-    finally:
-        app.conf.task_always_eager = True
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        result = heartbeat.apply_async(kwargs={"name": "redis-test"})
+        assert result.get(timeout=30)
+        assert ping.apply_async().get(timeout=30) == "pong"
+    assert WorkerHeartbeat.objects.filter(name="redis-test").exists()
+    # The worker recorded its runs (carecase.celery's signals), a failure with its error.
+    run = TaskRun.objects.get(name=heartbeat.name)
+    assert run.succeeded_at and run.started_at and run.seconds is not None
+    assert not run.failed_at
+    with (
+        start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10),
+        pytest.raises(Exception, match=r"NOT NULL|null value"),
+    ):
+        heartbeat.apply_async(kwargs={"name": None}).get(timeout=30)
+    run.refresh_from_db()
+    assert run.failed_at and run.failed_at >= run.succeeded_at
+    assert run.error.startswith("IntegrityError (carecase/tasks.py:")
+    assert "null" not in run.error.lower()  # the type and place, never the message

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 
 import pytest
@@ -18,41 +17,30 @@ from tests.factories import JINGGUAN, ZHIDA, make_child
 
 @pytest.mark.celery_redis
 @pytest.mark.django_db(transaction=True)
-def test_a_real_worker_builds_the_workbook_through_redis(people):
-    redis_url = os.environ.get("REDIS_URL")
-    if not redis_url:
-        if os.environ.get("CI"):
-            pytest.fail("CI must set REDIS_URL so a real worker runs through Redis")
-        pytest.skip("REDIS_URL is not set")
+def test_a_real_worker_builds_the_workbook_through_redis(people, redis_celery):
     from celery.contrib.testing.worker import start_worker
 
     make_child(people["director"], ZHIDA, categories=["rural_left_behind", "poverty"])
-    app.conf.task_always_eager = False
-    app.conf.broker_url = redis_url
-    app.conf.result_backend = redis_url
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-            # Outside a transaction the job is committed at once and queued on commit.
-            job = services.export_request(
-                user=people["supervisor"],
-                kind="statistics",
-                area_code=JINGGUAN,
-                params={"date": app_clock.today()},
-                today=app_clock.today(),
-            )
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                job.refresh_from_db()
-                if job.finished:
-                    break
-                time.sleep(0.2)
-        assert job.status == ExportStatus.DONE, job.message
-        with job.file.open("rb") as handle:
-            book = load_workbook(handle)
-        assert len(book.sheetnames) == 9
-        figures = list(book.worksheets[1].iter_rows(values_only=True))
-        assert figures[-1][1] == 1  # one rural left-behind child in the town
-        assert AccessLog.objects.filter(user=people["supervisor"], action="export").count() == 1
-        assert ExportJob.objects.get().progress == 100
-    finally:
-        app.conf.task_always_eager = True
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        # Outside a transaction the job is committed at once and queued on commit.
+        job = services.export_request(
+            user=people["supervisor"],
+            kind="statistics",
+            area_code=JINGGUAN,
+            params={"date": app_clock.today()},
+            today=app_clock.today(),
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            job.refresh_from_db()
+            if job.finished:
+                break
+            time.sleep(0.2)
+    assert job.status == ExportStatus.DONE, job.message
+    with job.file.open("rb") as handle:
+        book = load_workbook(handle)
+    assert len(book.sheetnames) == 9
+    figures = list(book.worksheets[1].iter_rows(values_only=True))
+    assert figures[-1][1] == 1  # one rural left-behind child in the town
+    assert AccessLog.objects.filter(user=people["supervisor"], action="export").count() == 1
+    assert ExportJob.objects.get().progress == 100

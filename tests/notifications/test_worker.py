@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import os
 
 import pytest
 
@@ -29,30 +28,21 @@ def test_the_task_runs_the_chain_in_process(people, sms, villages_inspected):
 
 @pytest.mark.celery_redis
 @pytest.mark.django_db(transaction=True)
-def test_a_real_worker_sends_the_reminders_through_redis(people, sms, villages_inspected):
-    redis_url = os.environ.get("REDIS_URL")
-    if not redis_url:
-        if os.environ.get("CI"):
-            pytest.fail("CI must set REDIS_URL so a real worker runs through Redis")
-        pytest.skip("REDIS_URL is not set")
+def test_a_real_worker_sends_the_reminders_through_redis(
+    people, sms, villages_inspected, redis_celery
+):
     from celery.contrib.testing.worker import start_worker
 
     child = make_child(people["director"])
     Child.objects.filter(pk=child.pk).update(
         next_contact_due=app_clock.today() - datetime.timedelta(days=8)
     )
-    app.conf.task_always_eager = False
-    app.conf.broker_url = redis_url
-    app.conf.result_backend = redis_url
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-            result = send_reminders.apply_async().get(timeout=60)
-        assert result["reminders_created"] == 2
-        assert Reminder.objects.filter(status="sent").count() == 2
-        assert set(Notification.objects.values_list("recipient__username", flat=True)) == {
-            "director",
-            "supervisor",
-        }
-        assert len(sms.sent) == 2
-    finally:
-        app.conf.task_always_eager = True
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        result = send_reminders.apply_async().get(timeout=60)
+    assert result["reminders_created"] == 2
+    assert Reminder.objects.filter(status="sent").count() == 2
+    assert set(Notification.objects.values_list("recipient__username", flat=True)) == {
+        "director",
+        "supervisor",
+    }
+    assert len(sms.sent) == 2
