@@ -187,7 +187,7 @@ def row_function(writer: Writer, for_csv: bool = False) -> Callable[[tuple[Any, 
             continue
         labels = None
         if column.kind == CHOICE and column.choices is not None:
-            labels = f"labels_{column.choices.__name__}"
+            labels = f"labels_{len(namespace)}"  # a name of its own, whatever the class's
             namespace[labels] = writer.labels[column.choices]
         name = column.attr
         if column.kind == ID:
