@@ -1,4 +1,4 @@
-"""Per-transaction settings of the database for the few statements that need them."""
+"""Settings of the database transaction or session for the few statements that need them."""
 
 from __future__ import annotations
 
