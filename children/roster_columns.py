@@ -79,6 +79,12 @@ class Column:
         return self.key.split("_", 1)[1] if self.relation else self.key
 
     @property
+    def phone(self) -> bool:
+        """A phone number (a parent's or the carer's): masked in exports, like ID numbers,
+        for those who may not export identifiers (children.roster_writing)."""
+        return self.attr == "phone" or self.attr.endswith("_phone")
+
+    @property
     def max_length(self) -> int | None:
         model: type[models.Model] = Parent if self.relation else Child
         try:

@@ -35,10 +35,12 @@ from children.roster_columns import (
 )
 from core import spreadsheets
 from core.spreadsheets import NO, YES
+from core.text import mask_phone
 
 
 class Writer:
-    """Turns children into rows of cell values in the order of `EXPORT_HEADERS`."""
+    """Turns children into rows of cell values in the order of `EXPORT_HEADERS`: ID numbers
+    and phone numbers in full only for `full_ids` (those who may export identifiers)."""
 
     def __init__(self, full_ids: bool) -> None:
         self.full_ids = full_ids
@@ -76,6 +78,8 @@ class Writer:
                 value = ""
             elif column.kind == ID:
                 value = self._id(owner)
+            elif column.phone and not self.full_ids:
+                value = mask_phone(getattr(owner, column.attr) or "")
             else:
                 value = getattr(owner, column.attr)
                 if column.kind == BOOL:
@@ -124,14 +128,19 @@ class CategoryCodes(models.Aggregate):
         )
 
 
-def _cell(at: int, kind: str, labels: str | None, full_ids: bool, for_csv: bool) -> str:
+def _cell(
+    at: int, kind: str, labels: str | None, full_ids: bool, for_csv: bool, phone: bool = False
+) -> str:
     """The expression of a column's cell from the row value at `at`, as Writer.columns
     converts it (`labels` names the column's choice labels in row_function's namespace);
     `for_csv`, a cell that may hold free text or a date as core.spreadsheets.csv_safe
-    writes it (ID numbers and yes/no cannot start a formula)."""
+    writes it (ID numbers, masked phones and yes/no cannot start a formula); a `phone`
+    masked unless `full_ids`."""
     value = f"r[{at}]"
     if kind == ID:
         return f"str(decrypt({value}))" if full_ids else f"str({value})"
+    if phone and not full_ids:
+        return f'mask_phone({value} or "")'
     if kind == BOOL:
         return f"(YES if {value} else NO)"
     if kind == ETHNICITY:
@@ -173,6 +182,7 @@ def row_function(writer: Writer, for_csv: bool = False) -> Callable[[tuple[Any, 
         "ETHNICITY_NAMES": ETHNICITY_NAMES,
         "decrypt": crypto.decrypt,
         "csv_safe": spreadsheets.csv_safe,
+        "mask_phone": mask_phone,
         "categories": categories,
         "status_labels": writer.status_labels,
         "zone": timezone.get_current_timezone(),
@@ -193,11 +203,13 @@ def row_function(writer: Writer, for_csv: bool = False) -> Callable[[tuple[Any, 
         if column.kind == ID:
             name = "id_cipher" if writer.full_ids else "id_masked"
         if not column.relation:
-            cells.append(_cell(child_at[name], column.kind, labels, writer.full_ids, for_csv))
+            cells.append(
+                _cell(child_at[name], column.kind, labels, writer.full_ids, for_csv, column.phone)
+            )
             continue
         base = 2 + len(CHILD_FIELDS) + RELATIONS.index(column.relation) * width
         at = base + 1 + PARENT_FIELDS.index(name)
-        own = _cell(at, column.kind, labels, writer.full_ids, for_csv)
+        own = _cell(at, column.kind, labels, writer.full_ids, for_csv, column.phone)
         cells.append(f'("" if r[{base}] is None else {own})')
     status, key, updated = (child_at[f] for f in ("status", "is_key", "updated_at"))
     cells += [

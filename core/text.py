@@ -25,3 +25,13 @@ def clean_name(value: str) -> str:
     if not kept:
         raise ValidationError(_("Enter a name with visible characters."), code="invisible")
     return kept
+
+
+def mask_phone(number: str) -> str:
+    """138****5678, 023-****1234: the first three and the last four characters of a phone
+    number, the digits between as stars (shorter numbers wholly starred)."""
+    number = (number or "").strip()
+    if len(number) < 8:
+        return "*" * len(number)
+    middle = "".join("*" if ch.isdigit() else ch for ch in number[3:-4])
+    return number[:3] + middle + number[-4:]

@@ -13,8 +13,10 @@ from django.utils import timezone
 
 from children.choices import Status
 from children.models import Child, Parent
+from children.roster_columns import EXPORT_HEADERS
 from children.roster_writing import Writer, export_rows
 from core.spreadsheets import NO, YES, csv_safe
+from core.text import mask_phone
 from tests.factories import XINGCHENG, make_child, make_id
 
 pytestmark = pytest.mark.django_db
@@ -87,3 +89,28 @@ def test_csv_cells_are_the_cells_made_safe_for_a_spreadsheet(children, full_ids)
     cells = {cell for row in got for cell in row}
     assert {'\'=HYPERLINK("http://x")', "'+1", "'@SUM(A1)"} <= cells
     assert not any(isinstance(cell, datetime.date) for cell in cells)
+
+
+@pytest.mark.parametrize("full_ids", [False, True])
+def test_phone_numbers_are_masked_like_id_numbers(children, full_ids):
+    """A parent's and the carer's phone in full only with full ID numbers (the export
+    permission), else 138****2222 as the ID number is masked."""
+    Child.objects.filter(name="刘三").update(carer_phone="13900001111")
+    Parent.objects.filter(name="刘父").update(phone="023-68861234")
+    headers = list(EXPORT_HEADERS)
+    (row,) = [r for r in export_rows(children, full_ids, for_csv=True) if r[0] == "刘三"]
+    carer, father = row[headers.index("监护人联系电话")], row[headers.index("父亲联系电话")]
+    if full_ids:
+        assert (carer, father) == ("13900001111", "023-68861234")
+    else:
+        assert (carer, father) == ("139****1111", "023-****1234")
+    assert row == [csv_safe(v) for v in from_instances(children.filter(name="刘三"), full_ids)[0]]
+
+
+@pytest.mark.parametrize(
+    ("number", "masked"),
+    [("13800002222", "138****2222"), ("023-68861234", "023-****1234"), ("1234567", "*******"),
+     ("", "")],
+)  # fmt: skip
+def test_mask_phone(number, masked):
+    assert mask_phone(number) == masked

@@ -117,7 +117,8 @@ def test_the_full_export_has_the_templates_national_columns(people):
     assert by_name["张小明"][ID] == first.id_masked != first.id_number
     assert by_name["李小红"][HEADERS.index("性别")] == "女"
     assert by_name["李小红"][HEADERS.index("所在村（社区）区划代码")] == XINGCHENG
-    assert by_name["张小明"][HEADERS.index("父亲联系电话")] == "13800002222"
+    # Phone numbers masked like them (issue 19).
+    assert by_name["张小明"][HEADERS.index("父亲联系电话")] == "138****2222"
     assert job.row_count == 2
 
     entry = NationalExport.objects.get()
@@ -138,6 +139,7 @@ def test_full_ids_only_with_the_export_permission(people):
     grant_full_ids(people["civil"])
     job = export(people["civil"], area=BEIBEI)
     assert sheet_rows(job)[1][ID] == child.id_number
+    assert sheet_rows(job)[1][HEADERS.index("父亲联系电话")] == "13800002222"
     assert NationalExport.objects.get().full_ids is True
     logged = AccessLog.objects.get(user=people["civil"], child=child)
     assert logged.scope.endswith("ids=full") and logged.row_count == 1
