@@ -102,10 +102,11 @@ class FileRowSerializer(serializers.Serializer[Any]):
     course = serializers.CharField(source="session.course.title")
     region = serializers.CharField(source="session.region.code")
     attended = serializers.SerializerMethodField()
-    score = serializers.IntegerField(source="result.score", default=None)
-    passed = serializers.BooleanField(source="result.passed", default=None)
-    assessor = serializers.CharField(source="result.assessor", default=None)
-    assessed_on = serializers.DateField(source="result.assessed_on", default=None)
+    # A session not assessed yet has no result: these are null.
+    score = serializers.IntegerField(source="result.score", default=None, allow_null=True)
+    passed = serializers.BooleanField(source="result.passed", default=None, allow_null=True)
+    assessor = serializers.CharField(source="result.assessor", default=None, allow_null=True)
+    assessed_on = serializers.DateField(source="result.assessed_on", default=None, allow_null=True)
 
     def get_attended(self, row: dict[str, Any]) -> bool | None:
         attendance = row.get("attendance")
