@@ -386,6 +386,7 @@ SPECTACULAR_SETTINGS = {
         "FindingOutcomeEnum": "matching.models.Outcome",
         "ChildSchoolingEnum": "children.choices.Schooling",
         "ChildHealthEnum": "children.choices.Health",
+        "ReportStageEnum": "reports.models.Stage",
     },
 }
 

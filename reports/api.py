@@ -21,7 +21,13 @@ from core.http import AuthenticatedApiRequest
 from org.models import User
 from reports import filing, selectors, sharing, workflow
 from reports.models import MandatoryReport, ReportStep, StepKind
-from reports.serializers import LinkSerializer, ReportSerializer, ShareSerializer, StepSerializer
+from reports.serializers import (
+    LinkSerializer,
+    ReportSerializer,
+    ShareSerializer,
+    StepReadSerializer,
+    StepSerializer,
+)
 
 
 @extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("stage", str)]))
@@ -76,11 +82,11 @@ class ReportViewSet(
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
-    @extend_schema(methods=["GET"], request=None, responses=StepSerializer(many=True))
+    @extend_schema(methods=["GET"], request=None, responses=StepReadSerializer(many=True))
     @extend_schema(
         methods=["POST"],
         request=StepSerializer,
-        responses={200: StepSerializer, 201: StepSerializer},
+        responses={200: StepReadSerializer, 201: StepReadSerializer},
     )
     @action(
         detail=True, methods=["get", "post"], serializer_class=StepSerializer, pagination_class=None
@@ -89,7 +95,7 @@ class ReportViewSet(
         """The case's steps (GET), or append one (POST). Steps are never changed or deleted."""
         report = self.get_object()  # out of scope: 404
         if request.method == "GET":
-            steps = StepSerializer(selectors.timeline(report), many=True).data
+            steps = StepReadSerializer(selectors.timeline(report), many=True).data
             if not sharing.may_see_reporter(request.user, report):
                 for row in steps:
                     if row["kind"] == StepKind.REPORT:
@@ -117,7 +123,7 @@ class ReportViewSet(
             )
         except DjangoValidationError as exc:
             raise as_drf_error(exc) from exc
-        return Response(StepSerializer(step).data, status=status.HTTP_201_CREATED)
+        return Response(StepReadSerializer(step).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=LinkSerializer, responses={200: ReportSerializer})
     @action(detail=True, methods=["post"], serializer_class=LinkSerializer)
@@ -145,7 +151,7 @@ class ReportViewSet(
             raise Http404
         return report
 
-    @extend_schema(request=ShareSerializer, responses={201: StepSerializer})
+    @extend_schema(request=ShareSerializer, responses={201: StepReadSerializer})
     @action(detail=True, methods=["post"], serializer_class=ShareSerializer)
     def share(self, request: AuthenticatedApiRequest, pk: str | None = None) -> Response:
         """Share the case with a named active staff member (by username), with a reason:
@@ -162,9 +168,9 @@ class ReportViewSet(
             )
         except DjangoValidationError as exc:
             raise as_drf_error(exc, rename={"grantee": "user"}) from exc
-        return Response(StepSerializer(step).data, status=status.HTTP_201_CREATED)
+        return Response(StepReadSerializer(step).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=ShareSerializer, responses={201: StepSerializer})
+    @extend_schema(request=ShareSerializer, responses={201: StepReadSerializer})
     @action(detail=True, methods=["post"], serializer_class=ShareSerializer)
     def unshare(self, request: AuthenticatedApiRequest, pk: str | None = None) -> Response:
         """Revoke a share (by username)."""
@@ -180,4 +186,4 @@ class ReportViewSet(
             )
         except DjangoValidationError as exc:
             raise as_drf_error(exc, rename={"grantee": "user"}) from exc
-        return Response(StepSerializer(step).data, status=status.HTTP_201_CREATED)
+        return Response(StepReadSerializer(step).data, status=status.HTTP_201_CREATED)

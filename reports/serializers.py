@@ -17,6 +17,7 @@ from reports.models import (
     ReportStep,
     Situation,
     Stage,
+    StepKind,
 )
 from visits.models import Visit
 
@@ -50,6 +51,14 @@ class StepSerializer(serializers.ModelSerializer[ReportStep]):
         ]
         read_only_fields = ["id", "by", "created_at"]
         extra_kwargs = {"done_at": {"required": False}}
+
+
+class StepReadSerializer(StepSerializer):
+    """A step as the timeline returns it: any stage and kind, the report's own first step
+    (stage "reported", kind "report") included, which no one adds through the API."""
+
+    stage = serializers.ChoiceField(choices=Stage.choices, required=False)
+    kind = serializers.ChoiceField(choices=StepKind.choices)
 
 
 class ReportSerializer(serializers.ModelSerializer[MandatoryReport]):
