@@ -39,3 +39,9 @@ class TaskRun(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def failing(self) -> bool:
+        """It failed, and has not succeeded since."""
+        failed, succeeded = self.failed_at, self.succeeded_at
+        return bool(failed and (not succeeded or failed > succeeded))

@@ -23,7 +23,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from carecase.celery import app
 from carecase.models import TaskRun
-from carecase.selectors import queue_heartbeats
+from carecase.selectors import queue_workers
 from core import clock
 
 SWEEP_TASK = "notifications.tasks.send_reminders"
@@ -59,25 +59,19 @@ def broker() -> str:
 
 
 def queues() -> str:
-    now = clock.now()
-    intervals = settings.HEARTBEAT_SECONDS * settings.READY_HEARTBEAT_FACTOR
-    oldest = now - datetime.timedelta(seconds=intervals)
-    beats = queue_heartbeats()
-    stale = [
-        queue
-        for queue in settings.CELERY_QUEUE_NAMES
-        if queue not in beats or beats[queue].last_seen < oldest
-    ]
+    stale = [queue for queue, _beat, served in queue_workers() if not served]
     return OK if not stale else "stale: " + ",".join(stale)
 
 
 def sweep() -> str:
     run = TaskRun.objects.filter(name=SWEEP_TASK).first()
-    if run is None or run.succeeded_at is None:
-        return OK if run is None or run.failed_at is None else "failed"
-    if run.failed_at and run.failed_at > run.succeeded_at:
+    if run is None:
+        return OK  # never run yet
+    if run.failing:
         return "failed"
-    if clock.now() - run.succeeded_at > datetime.timedelta(hours=settings.READY_SWEEP_HOURS):
+    if run.succeeded_at and clock.now() - run.succeeded_at > datetime.timedelta(
+        hours=settings.READY_SWEEP_HOURS
+    ):
         return "stale"
     return OK
 

@@ -3,6 +3,8 @@ endpoint), the sign-in attempts that may still lock someone out (security pages)
 
 from __future__ import annotations
 
+import datetime
+
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.db.models import QuerySet
@@ -19,6 +21,20 @@ def worker_heartbeat() -> WorkerHeartbeat | None:
 def queue_heartbeats() -> dict[str, WorkerHeartbeat]:
     """The last heartbeat of each queue's worker (carecase.tasks.heartbeat), by queue."""
     return {beat.name: beat for beat in WorkerHeartbeat.objects.all()}
+
+
+def queue_workers() -> list[tuple[str, WorkerHeartbeat | None, bool]]:
+    """Each Celery queue with its last heartbeat and whether a worker serves it: a heartbeat
+    within READY_HEARTBEAT_FACTOR intervals of HEARTBEAT_SECONDS (the one rule, for /ready/
+    and the background tasks page)."""
+    oldest = clock.now() - datetime.timedelta(
+        seconds=settings.HEARTBEAT_SECONDS * settings.READY_HEARTBEAT_FACTOR
+    )
+    beats = queue_heartbeats()
+    return [
+        (queue, beats.get(queue), queue in beats and beats[queue].last_seen >= oldest)
+        for queue in settings.CELERY_QUEUE_NAMES
+    ]
 
 
 def lockout_attempts() -> QuerySet[AccessAttempt]:

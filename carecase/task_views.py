@@ -21,8 +21,8 @@ from django.views.decorators.http import require_POST
 
 from carecase.celery import app
 from carecase.models import TaskRun
-from carecase.selectors import queue_heartbeats
-from core import clock, permissions
+from carecase.selectors import queue_workers
+from core import permissions
 from core.http import AuthenticatedRequest
 from org import adminlog
 from org.models import AdminAction
@@ -58,10 +58,7 @@ class ScheduledTask:
 
     @property
     def failing(self) -> bool:
-        run = self.run
-        return bool(
-            run and run.failed_at and (not run.succeeded_at or run.failed_at > run.succeeded_at)
-        )
+        return bool(self.run and self.run.failing)
 
 
 def _queue(name: str) -> str:
@@ -104,14 +101,9 @@ def _require_system_admin(request: AuthenticatedRequest) -> None:
 
 def task_list(request: AuthenticatedRequest) -> HttpResponse:
     _require_system_admin(request)
-    now = clock.now()
-    fresh = datetime.timedelta(seconds=settings.HEARTBEAT_SECONDS * settings.READY_HEARTBEAT_FACTOR)
-    beats = queue_heartbeats()
-    queues = [
-        (queue, beats.get(queue), queue in beats and now - beats[queue].last_seen <= fresh)
-        for queue in settings.CELERY_QUEUE_NAMES
-    ]
-    return render(request, "security/tasks.html", {"tasks": scheduled_tasks(), "queues": queues})
+    return render(
+        request, "security/tasks.html", {"tasks": scheduled_tasks(), "queues": queue_workers()}
+    )
 
 
 @require_POST
