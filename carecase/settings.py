@@ -459,6 +459,23 @@ else:
     CELERY_RESULT_BACKEND = f"file://{VAR_DIR / 'celery' / 'results'}"
 REPORT_ESCALATION_DELAY_HOURS = env_int("REPORT_ESCALATION_DELAY_HOURS", 24, minimum=1)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
+# One scheduler, however many beat processes run (a standby beside the active one, or two
+# hosts started alike): with Redis, celery-redbeat keeps the schedule and the time of each
+# entry's last run in Redis, and the beat that holds its lock is the only one that sends; the
+# others wait for the lock. The holder renews it on every tick (at most BEAT_MAX_INTERVAL_SECONDS
+# apart); if it dies, a standby takes over within BEAT_LOCK_SECONDS + BEAT_MAX_INTERVAL_SECONDS,
+# inside the window /ready/ allows a heartbeat (READY_HEARTBEAT_FACTOR x HEARTBEAT_SECONDS).
+# The embedded run (no Redis) keeps Celery's file scheduler: one beat, inside its one worker.
+CELERY_BEAT_MAX_LOOP_INTERVAL = env_int("BEAT_MAX_INTERVAL_SECONDS", 10, minimum=1)
+if REDIS_URL:
+    CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
+    CELERY_REDBEAT_REDIS_URL = REDIS_URL
+    CELERY_REDBEAT_KEY_PREFIX = env_str("BEAT_KEY_PREFIX", "carecase:beat")
+    CELERY_REDBEAT_LOCK_TIMEOUT = env_int(
+        "BEAT_LOCK_SECONDS",
+        max(60, CELERY_BEAT_MAX_LOOP_INTERVAL * 5),
+        minimum=CELERY_BEAT_MAX_LOOP_INTERVAL * 2,
+    )
 # Minutes between two snapshots of the dashboard figures (stats.tasks.snapshot_regions); a
 # divisor of 60. Town and district dashboards use a snapshot up to twice this old, else live.
 STATS_SNAPSHOT_MINUTES = env_int("STATS_SNAPSHOT_MINUTES", 15, minimum=5)
