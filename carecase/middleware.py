@@ -73,6 +73,21 @@ class LoginRequiredMiddleware:
         return self.get_response(request)
 
 
+class PermissionsPolicyMiddleware:
+    """`Permissions-Policy` (settings.PERMISSIONS_POLICY) on every response: the camera,
+    microphone, location and the rest refused to the page and to anything it embeds (a
+    photo is taken through the file picker, which needs none of them)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.policy = settings.PERMISSIONS_POLICY
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", self.policy)
+        return response
+
+
 class NoStoreMiddleware:
     """`Cache-Control: no-store, private` on every page and API response: they carry
     children's data, and an office computer is shared (static files keep their caching; the

@@ -12,6 +12,7 @@ from pathlib import Path
 import django_stubs_ext
 import environ
 from celery.schedules import crontab
+from csp import constants as csp
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Exchange, Queue
 
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
     "guardian",
     "axes",
     "django_htmx",
+    "csp",
     "carecase.apps.CareCaseConfig",
     "simple_history",
     "org",
@@ -81,6 +83,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "carecase.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # gzip for HTML, JSON and CSV responses (static files are answered above, pre-compressed).
     # Compressing here rather than in a reverse proxy: it is the same in every deployment and
@@ -206,6 +210,35 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): only this site's own files run or style a page. No
+# 'unsafe-inline' and no 'unsafe-eval': no page has an inline script, event handler or style
+# attribute (their rules are in static files; the progress bars step in classes), htmx adds no
+# style of its own (its htmx-config is written before it: carecase/templatetags/page_scripts),
+# and the one <style> left, the API documentation's, carries the response's nonce. Images may
+# be data: URIs (Bootstrap's icons) and blob: URLs (a photo's preview before upload); the
+# service worker and the manifest come from here; no page may be framed, nor post a form
+# elsewhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF],
+        "style-src": [csp.SELF, csp.NONCE],
+        "img-src": [csp.SELF, "data:", "blob:"],
+        "font-src": [csp.SELF],
+        "connect-src": [csp.SELF],
+        "worker-src": [csp.SELF],
+        "manifest-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.SELF],
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+    }
+}
+# The browser features no page uses, refused for every page and anything it could embed.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), "
+    "gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), usb=()"
+)
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -403,9 +436,10 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 # Queues, so that a district workbook or a sweep never delays an alert: "alerts" (the sending
 # of notifications' email and SMS copies and the escalation of overdue reports: short, urgent),
 # "sweeps" (the daily and periodic set-based tasks), "exports" (long jobs a user waits for:
-# export files, duplicate lists) and "default" (heartbeats). A worker started without -Q
+# export files, duplicate lists), "imports" (a long department list confirmed for import) and
+# "default" (heartbeats). A worker started without -Q
 # consumes them all (the embedded run); production runs a worker per group (docker-compose).
-CELERY_QUEUE_NAMES = ("alerts", "sweeps", "exports", "default")
+CELERY_QUEUE_NAMES = ("alerts", "sweeps", "exports", "imports", "default")
 # Each queue bound by its own name (explicit, so that any broker routes it alike).
 CELERY_TASK_QUEUES = tuple(
     Queue(name, Exchange(name, type="direct"), routing_key=name) for name in CELERY_QUEUE_NAMES
@@ -418,6 +452,7 @@ _QUEUED_TASKS = {
         "reports.tasks.escalate_overdue_reports",
     ),
     "exports": ("exports.tasks.run_export_job", "duplicates.tasks.run_duplicate_list"),
+    "imports": ("matching.tasks.import_list",),
     # Every other task of these apps (the sweeps, reminders, snapshots and purges); an exact
     # name above wins over a pattern.
     "sweeps": tuple(
@@ -485,6 +520,9 @@ STATS_SNAPSHOT_MINUTES = env_int("STATS_SNAPSHOT_MINUTES", 15, minimum=5)
 MATCHING_FILE_DAYS = env_int("MATCHING_FILE_DAYS", 7, minimum=1, maximum=365)
 MATCHING_AUTO_CONFIDENCE = env_int("MATCHING_AUTO_CONFIDENCE", 90, minimum=50, maximum=100)
 MATCHING_REVIEW_CONFIDENCE = env_int("MATCHING_REVIEW_CONFIDENCE", 45, minimum=1, maximum=100)
+# A confirmed list of more rows than this is imported by a worker on the "imports" queue, its
+# page following the import; a shorter one within the request.
+MATCHING_INLINE_ROWS = env_int("MATCHING_INLINE_ROWS", 5000, minimum=0)
 HEARTBEAT_SECONDS = env_int("HEARTBEAT_SECONDS", 60, minimum=5)
 # /ready/ (carecase.readiness): a queue's heartbeat older than this many intervals, or a
 # daily sweep's last success older than these hours, makes the process not ready.

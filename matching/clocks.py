@@ -26,6 +26,7 @@ from core import clock
 from core.calendar import add_months
 from core.regions import prefix_range
 from matching import sources as s
+from matching.importing import notify_directors
 from matching.models import (
     Finding,
     FindingRuleSet,
@@ -37,7 +38,6 @@ from matching.models import (
 )
 from matching.risk import children_of, risk_findings_update
 from matching.rules import rule_set
-from matching.services import notify_directors
 from org.models import Region
 
 MONTHS = 6

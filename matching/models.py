@@ -36,6 +36,7 @@ class ColumnMapping(models.Model):
 
 class ListImportStatus(models.TextChoices):
     PREVIEWED = PREVIEWED, _("Checked, not yet imported")
+    IMPORTING = "importing", _("Importing")
     COMMITTED = "committed", _("Imported")
     FAILED = "failed", _("Failed")
 

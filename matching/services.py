@@ -4,23 +4,22 @@ nothing, once per file), the review of name matches, and closing a finding with 
 from __future__ import annotations
 
 import datetime
-from collections import Counter
 from typing import IO
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import QuerySet
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from children.models import Child
-from core import clock, database, permissions
+from core import clock, permissions
 from core.roles import Role
 from core.scoping import role_scope
-from core.spreadsheets import RowError, SheetError, all_or_nothing
+from core.spreadsheets import SheetError
 from core.workitems import done_note_clean, workitem_done
-from matching import engine
+from matching import tasks
+from matching.importing import list_import, parse
 from matching.models import (
     ColumnMapping,
     Finding,
@@ -30,14 +29,10 @@ from matching.models import (
     Outcome,
     Review,
 )
-from matching.reading import Parsed, file_hash, header_row, read_list
-from matching.risk import children_of, risk_findings_update
+from matching.reading import file_hash, header_row
+from matching.risk import risk_findings_update
 from matching.rules import findings_for
-from matching.sources import SOURCES
-from notifications.models import NotificationKind
-from notifications.services import notify
 from org.models import Region, User
-from org.selectors import staff_serving
 
 MAX_WARNINGS = 2000  # notes kept with a dry run (they do not block the import)
 
@@ -49,23 +44,6 @@ def may_import(user: User, district: Region) -> bool:
 def _saved_headers(district: Region, source: str) -> dict[str, str]:
     row = ColumnMapping.objects.filter(district=district, source=source).first()
     return dict(row.headers) if row else {}
-
-
-def _parse(
-    stream: IO[bytes], name: str, record: ListImport, headers: dict[str, str], today: datetime.date
-) -> Parsed:
-    try:
-        return read_list(
-            stream,
-            name,
-            source=SOURCES[record.source],
-            district=record.district,
-            saved=headers,
-            today=today,
-        )
-    except (SheetError, UnicodeDecodeError, OSError) as exc:
-        messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
-        return Parsed(errors=[RowError(0, "", m) for m in messages])
 
 
 def list_dry_run(
@@ -109,7 +87,7 @@ def _check(
 ) -> None:
     """The dry run's report on `record` (unsaved): rows, matches by ID, bad rows and cells,
     notes, and the headers used."""
-    parsed = _parse(stream, name, record, mapping, today)
+    parsed = parse(stream, name, record, mapping, today)
     hashes = [row.id_hash for row in parsed.rows if row.id_hash]
     matched = 0
     for start in range(0, len(hashes), 2000):
@@ -154,84 +132,30 @@ def list_remap(
     return record
 
 
-def notify_directors(findings: QuerySet[Finding], body: str) -> None:
-    """Each director of a village with new `findings`: one notification with the count."""
-    per_village = Counter(findings.values_list("region_code", flat=True))
-    if not per_village:
-        return
-    link = reverse("matching:my_findings")
-    by_code: dict[str, list[User]] = {}
-    for assignment in staff_serving(
-        roles=[Role.CHILD_DIRECTOR], codes=per_village.keys()
-    ).select_related("user", "region"):
-        by_code.setdefault(assignment.region.code, []).append(assignment.user)
-    for code, users in by_code.items():
-        notify(
-            recipients=users,
-            kind=NotificationKind.OTHER,
-            title=_("%(n)d new findings from a department list") % {"n": per_village[code]},
-            body=body,
-            link=link,
-        )
-
-
-def list_import(
-    *, by: User, pk: int, today: datetime.date | None = None
-) -> tuple[ListImport, bool]:
-    """Import the checked list `pk`: every row staged, matched and its findings written in one
-    transaction, or nothing. Returns the record and whether it was imported now. Raises
-    ListImport.DoesNotExist for a list of someone else's district."""
-    today = today or clock.today()
+def list_import_request(*, by: User, pk: int) -> tuple[ListImport, bool]:
+    """Confirm the checked list `pk`: a list of up to MATCHING_INLINE_ROWS rows is imported at
+    once (`list_import`), a longer one is marked importing and queued on the "imports" queue
+    (matching.tasks.import_list), so the request returns in a moment and no web worker waits
+    a minute on 200,000 rows. Returns the record and whether it was imported now. Confirming
+    twice queues one import; a list of someone else's district raises ListImport.DoesNotExist."""
     with transaction.atomic():
         record = (
             ListImport.objects.filter(district__in=permissions.managed_districts(by))
             .select_for_update()
-            .select_related("district")
             .get(pk=pk)
         )
-        if not record.can_commit:
+        if record.status == ListImportStatus.IMPORTING:
             return record, False
-        if ListImport.objects.filter(
-            district=record.district,
-            source=record.source,
-            file_hash=record.file_hash,
-            status=ListImportStatus.COMMITTED,
-        ).exists():
-            return record, False
-        try:
-            with record.file.open("rb") as stream:
-                parsed = _parse(stream, record.original_name, record, record.headers, today)
-        except OSError:
-            parsed = Parsed(errors=[RowError(0, "", _("The uploaded file can no longer be read."))])
-        errors = list(parsed.errors)
-        with all_or_nothing(commit=True, errors=errors) as run:
-            database.without_jit()
-            record.matched_count = engine.stage_and_match_exact(record, parsed.rows)
-            record.fuzzy_count, record.review_count = engine.match_names(record)
-            record.finding_count = findings_for(
-                record, ListRow.objects.filter(list_import=record), today=today
-            )
-            engine.analyze("matching_listrow", "matching_finding")
-            risk_findings_update(
-                children=children_of(Finding.objects.filter(list_import=record)),
-                region_code=record.district.code,
-            )
-            ColumnMapping.objects.update_or_create(
-                district=record.district,
-                source=record.source,
-                defaults={"headers": parsed.headers},
-            )
-            record.status = ListImportStatus.COMMITTED
-            record.committed_at = clock.now()
-            record.save()
-            notify_directors(
-                Finding.objects.filter(list_import=record), str(record.get_source_display())
-            )
-        if not run.committed:
-            record.errors = [e.as_dict() for e in errors]
-            record.status = ListImportStatus.FAILED
-            record.save(update_fields=["errors", "status"])
-    return record, run.committed
+        if not record.can_commit or record.row_count <= settings.MATCHING_INLINE_ROWS:
+            inline = True
+        else:
+            inline = False
+            record.status = ListImportStatus.IMPORTING
+            record.save(update_fields=["status"])
+            transaction.on_commit(lambda: tasks.import_list.delay(record.pk, by.pk))
+    if inline:
+        return list_import(by=by, pk=pk)
+    return record, False
 
 
 def review_decide(

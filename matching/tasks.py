@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from matching.clocks import findings_raise_missing_parents
+from matching.importing import list_import_queued
 from matching.reminders import findings_remind, list_files_purge
 
 
@@ -21,3 +22,9 @@ def purge_list_files() -> int:
 @shared_task(name="matching.tasks.raise_missing_parents")
 def raise_missing_parents() -> int:
     return findings_raise_missing_parents()
+
+
+@shared_task(name="matching.tasks.import_list")
+def import_list(pk: int, by_id: int) -> str:
+    """Import a long list its confirmer queued (the "imports" queue)."""
+    return list_import_queued(pk=pk, by_id=by_id).status

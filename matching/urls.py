@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.lists, name="lists"),
     path("<int:pk>/", views.list_detail, name="list_detail"),
     path("<int:pk>/columns/", views.list_columns, name="list_columns"),
+    path("<int:pk>/progress/", views.list_progress, name="list_progress"),
     path("review/", views.review, name="review"),
     path("rules/", views.finding_rules, name="rules"),
     path("findings/", views.findings, name="findings"),

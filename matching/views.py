@@ -15,7 +15,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from children.audit import log_access
 from children.models import AccessAction
@@ -84,7 +85,7 @@ def list_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     record = scoping.get_visible_or_404(selectors.imports_for(request.user), request.user, pk=pk)
     if request.method == "POST":
         permissions.require_work(request.user)
-        record, done = services.list_import(by=request.user, pk=record.pk)
+        record, done = services.list_import_request(by=request.user, pk=record.pk)
         log_access(
             request,
             AccessAction.IMPORT,
@@ -95,6 +96,17 @@ def list_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The list has been imported and matched."))
         return redirect("matching:list_detail", pk=record.pk)
     return _list_page(request, record, None)
+
+
+@require_GET
+def list_progress(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """While a queued list is importing, its note (htmx asks every few seconds); once it is
+    done or failed, the page is reloaded to show what happened."""
+    _districts(request)
+    record = scoping.get_visible_or_404(selectors.imports_for(request.user), request.user, pk=pk)
+    if record.status != ListImportStatus.IMPORTING:
+        return HttpResponseClientRefresh()
+    return render(request, "matching/_importing.html", {"record": record})
 
 
 def _list_page(

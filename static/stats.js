@@ -11,12 +11,14 @@
     if (!source || typeof echarts === "undefined") { return; }
     var data = JSON.parse(source.textContent);
     var charts = [];
+    // Tooltips drawn on the canvas ("richText"): ECharts' HTML tooltips are markup with
+    // style attributes, which the Content-Security-Policy refuses.
     var line = document.getElementById("chart-compliance");
     if (line) {
       var chart = echarts.init(line);
       chart.setOption({
         grid: { left: 40, right: 12, top: 16, bottom: 40 },
-        tooltip: { trigger: "axis", valueFormatter: function (v) { return v === null ? "—" : v + "%"; } },
+        tooltip: { trigger: "axis", renderMode: "richText", valueFormatter: function (v) { return v === null ? "—" : v + "%"; } },
         xAxis: { type: "category", data: data.months, axisLabel: { rotate: 45 } },
         yAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } },
         series: [{ type: "line", data: data.compliance, connectNulls: false, symbolSize: 6 }]
@@ -32,7 +34,7 @@
       var chart2 = echarts.init(bars);
       chart2.setOption({
         grid: { left: 8, right: 24, top: 8, bottom: 8, containLabel: true },
-        tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+        tooltip: { trigger: "axis", renderMode: "richText", axisPointer: { type: "shadow" } },
         xAxis: { type: "value", minInterval: 1 },
         yAxis: { type: "category", data: names, inverse: true, axisLabel: { width: 120, overflow: "truncate" } },
         series: [{ type: "bar", data: counts, label: { show: true, position: "right" } }]

@@ -34,6 +34,12 @@ LIBRARIES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+# Markup a library needs before it runs: htmx adds no <style> of its own, which the
+# Content-Security-Policy would refuse (its indicator rules are in carecase.css).
+HTMX_CONFIG = """<meta name="htmx-config" content='{"includeIndicatorStyles": false}'>"""
+BEFORE = {"vendor/htmx.min.js": HTMX_CONFIG}
+
+
 def scripts_for(html: str) -> list[str]:
     """The static paths of the libraries the markup uses."""
     return [path for path, marker in LIBRARIES if marker.search(html)]
@@ -46,7 +52,8 @@ class ScriptsWhereUsedNode(template.Node):
     def render(self, context: template.Context) -> SafeString:
         html = self.nodelist.render(context)
         tags = [
-            format_html('<script src="{}" defer></script>', static(p)) for p in scripts_for(html)
+            BEFORE.get(p, "") + format_html('<script src="{}" defer></script>', static(p))
+            for p in scripts_for(html)
         ]
         return mark_safe(html + "\n".join(tags))  # noqa: S308 - rendered template + escaped tags
 

@@ -38,8 +38,48 @@ def browser():
                 "--disable-sync",
             ],
         )
-        yield browser
+        yield CspWatchedBrowser(browser)
         browser.close()
+
+
+# What the browser said about the Content-Security-Policy in the test running now: every
+# page of every end-to-end test is watched, and a test fails if one of its pages broke the
+# policy (an inline style or script the policy refused, a file from elsewhere).
+CSP_VIOLATIONS: list[str] = []
+
+
+class CspWatchedBrowser:
+    """The browser, whose every context reports the policy's violations its pages print."""
+
+    def __init__(self, browser) -> None:
+        self._browser = browser
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+    def new_context(self, *args, **kwargs):
+        context = self._browser.new_context(*args, **kwargs)
+        context.on("console", _watch_console)
+        return context
+
+
+def _watch_console(message) -> None:
+    # Playwright's string predicates are evaluated in the page: the only eval any page sees.
+    if "Content Security Policy" in message.text and "unsafe-eval" not in message.text:
+        CSP_VIOLATIONS.append(f"{message.location.get('url', '')}: {message.text}")
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations(settings):
+    """The live server sends the policy as report-only, and a test fails on any violation it
+    reports: what the policy would refuse is found without Playwright's own helpers being
+    refused (`wait_for_function` evaluates its predicate from a string, which the policy's
+    script-src forbids). The enforced header: tests/carecase/test_content_policy.py."""
+    settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = settings.CONTENT_SECURITY_POLICY
+    settings.CONTENT_SECURITY_POLICY = None
+    CSP_VIOLATIONS.clear()
+    yield
+    assert not CSP_VIOLATIONS, "\n".join(CSP_VIOLATIONS)
 
 
 @pytest.fixture

@@ -36,6 +36,7 @@ def test_each_task_has_the_queue_of_its_kind():
     }
     assert route("exports.tasks.run_export_job") == "exports"
     assert route("duplicates.tasks.run_duplicate_list") == "exports"
+    assert route("matching.tasks.import_list") == "imports"
     assert route("notifications.tasks.send_reminders") == "sweeps"
     assert route("stats.tasks.snapshot_regions") == "sweeps"
     # Heartbeats only on the default queue; nothing long lands there.

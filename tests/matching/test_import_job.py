@@ -1,0 +1,156 @@
+"""A long department list is imported by a worker on the "imports" queue (issue 19): the
+confirmation returns at once with the list marked importing, its page follows the import
+(htmx) and reloads when it is done; confirming twice queues one import; a list whose file
+is gone by the time the worker takes it, or whose confirmer no longer exists, ends failed
+with a message, nothing imported; a short list is still imported within the request."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from django.urls import reverse
+from django.utils.translation import gettext
+
+from matching import importing, services
+from matching.models import Finding, ListImport, ListImportStatus
+from matching.sources import SourceKind
+from org.models import User
+from tests.matching.conftest import csv_file
+
+pytestmark = pytest.mark.django_db
+
+HEAD = ["姓名", "身份证号码", "出生日期", "村（社区）", "类型"]
+
+
+def checked(client, ids) -> ListImport:
+    upload = csv_file(
+        [
+            HEAD,
+            ["王小红", ids["pupil"], "", "志达社区", "辍学"],
+            ["新同学", "", "2015-01-02", "兴城社区", "辍学"],
+        ]
+    )
+    response = client.post(
+        reverse("matching:lists"), {"source": SourceKind.EDUCATION_DROPOUT, "file": upload}
+    )
+    assert response.status_code == 302
+    record = ListImport.objects.get()
+    assert record.row_count == 2 and not record.errors
+    return record
+
+
+def test_a_long_list_is_queued_and_its_page_follows_the_import(
+    people, archive, login, settings, django_capture_on_commit_callbacks
+):
+    settings.MATCHING_INLINE_ROWS = 1
+    _kids, ids = archive
+    client = login(people["civil"])
+    record = checked(client, ids)
+    detail = reverse("matching:list_detail", args=[record.pk])
+    progress = reverse("matching:list_progress", args=[record.pk])
+
+    with django_capture_on_commit_callbacks() as queued:
+        assert client.post(detail).status_code == 302
+        assert client.post(detail).status_code == 302  # a second click: still one import
+    assert len(queued) == 1
+    record.refresh_from_db()
+    assert record.status == ListImportStatus.IMPORTING
+    assert not Finding.objects.exists()
+    page = client.get(detail).content.decode()
+    assert 'data-testid="importing"' in page and 'data-testid="commit"' not in page
+    assert f'hx-get="{progress}"' in page
+    note = client.get(progress, HTTP_HX_REQUEST="true")
+    assert note.status_code == 200 and "HX-Refresh" not in note.headers
+    assert "2" in note.content.decode()
+
+    queued[0]()  # the worker takes the message (tasks run eagerly in the suite)
+    record.refresh_from_db()
+    assert record.status == ListImportStatus.COMMITTED
+    assert Finding.objects.filter(list_import=record).exists()
+    done = client.get(progress, HTTP_HX_REQUEST="true")
+    assert done.headers["HX-Refresh"] == "true"
+    assert 'data-testid="importing"' not in client.get(detail).content.decode()
+
+
+def test_another_districts_staff_cannot_follow_the_import(
+    people, archive, login, settings, django_capture_on_commit_callbacks
+):
+    settings.MATCHING_INLINE_ROWS = 1
+    _kids, ids = archive
+    record = checked(login(people["civil"]), ids)
+    with django_capture_on_commit_callbacks():
+        services.list_import_request(by=people["civil"], pk=record.pk)
+    other = login(people["other_civil"])
+    assert other.get(reverse("matching:list_progress", args=[record.pk])).status_code == 404
+    with pytest.raises(ListImport.DoesNotExist):
+        services.list_import_request(by=people["other_civil"], pk=record.pk)
+
+
+def test_a_file_gone_before_the_worker_takes_it_fails_with_a_message(
+    people, archive, login, settings, django_capture_on_commit_callbacks
+):
+    settings.MATCHING_INLINE_ROWS = 1
+    _kids, ids = archive
+    client = login(people["civil"])
+    record = checked(client, ids)
+    with django_capture_on_commit_callbacks() as queued:
+        services.list_import_request(by=people["civil"], pk=record.pk)
+    record.file.storage.delete(record.file.name)
+    queued[0]()
+    record.refresh_from_db()
+    assert record.status == ListImportStatus.FAILED
+    assert not Finding.objects.exists()
+    page = client.get(reverse("matching:list_detail", args=[record.pk])).content.decode()
+    assert "无法读取" in page or "can no longer be read" in page
+
+
+def test_an_unforeseen_failure_leaves_the_list_failed_not_importing(
+    people, archive, login, settings, django_capture_on_commit_callbacks
+):
+    settings.MATCHING_INLINE_ROWS = 1
+    _kids, ids = archive
+    record = checked(login(people["civil"]), ids)
+    with django_capture_on_commit_callbacks():
+        services.list_import_request(by=people["civil"], pk=record.pk)
+    missing = User.objects.order_by("-pk").first().pk + 1
+    with pytest.raises(User.DoesNotExist):
+        importing.list_import_queued(pk=record.pk, by_id=missing)
+    record.refresh_from_db()
+    assert record.status == ListImportStatus.FAILED
+    assert record.errors[0]["message"] == gettext(importing.IMPORT_FAILED)
+
+
+def test_a_short_list_is_imported_within_the_request(people, archive, login, settings):
+    settings.MATCHING_INLINE_ROWS = 2
+    _kids, ids = archive
+    client = login(people["civil"])
+    record = checked(client, ids)
+    client.post(reverse("matching:list_detail", args=[record.pk]))
+    record.refresh_from_db()
+    assert record.status == ListImportStatus.COMMITTED
+
+
+@pytest.mark.celery_redis
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_serving_only_imports_imports_the_list(
+    people, archive, login, settings, redis_celery
+):
+    from celery.contrib.testing.worker import start_worker
+
+    settings.MATCHING_INLINE_ROWS = 1
+    _kids, ids = archive
+    client = login(people["civil"])
+    record = checked(client, ids)
+    with start_worker(
+        redis_celery, pool="solo", queues=["imports"], perform_ping_check=False, shutdown_timeout=10
+    ):
+        client.post(reverse("matching:list_detail", args=[record.pk]))
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            record.refresh_from_db()
+            if record.status != ListImportStatus.IMPORTING:
+                break
+            time.sleep(0.2)
+    assert record.status == ListImportStatus.COMMITTED
+    assert Finding.objects.filter(list_import=record).exists()
