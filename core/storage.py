@@ -55,7 +55,6 @@ def save_file(file: FieldFile, name: str, content: File[Any], *, field: str = "f
         file.save(name, content, save=False)
     except STORAGE_ERRORS as exc:
         logger.error("File storage failed to store %s: %r", name, exc)
-        file.name = None
         raise StorageUnavailable(field) from exc
 
 

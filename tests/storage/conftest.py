@@ -3,6 +3,7 @@ loopback port (no network service), and the file storage pointed at a fresh buck
 
 from __future__ import annotations
 
+import logging
 import socket
 import uuid
 from collections.abc import Iterator
@@ -78,6 +79,8 @@ class Bucket:
 @pytest.fixture(scope="session")
 def s3_endpoint() -> Iterator[str]:
     port = free_port()
+    # The server's request log (werkzeug, INFO) would fill every failing test's report.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:

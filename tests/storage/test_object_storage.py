@@ -12,13 +12,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
-from activities.models import ActivityPhoto
+from activities import services as activity_services
+from activities.models import Activity, ActivityPhoto
 from children.models import AccessAction, AccessLog, Attachment, Child
 from children.models_roster import RosterImport, RosterImportStatus
 from core import clock as app_clock
@@ -27,6 +29,7 @@ from exports import jobs
 from exports import services as export_services
 from exports.models import ExportJob, ExportStatus
 from matching.models import ListImport
+from tests.activities.conftest import png, values
 from tests.children.test_documents import MINIMAL_PDF, png_bytes
 from tests.children.test_roster import BIRTH, good_row, workbook
 from tests.factories import JINGGUAN, ZHIDA, make_child, make_id
@@ -242,6 +245,21 @@ def test_a_training_material_lives_in_the_bucket(people, login, bucket):
     assert bucket.local_files() == []
 
 
+def test_an_activitys_photos_live_in_the_bucket(people, login, bucket):
+    child = make_child(people["director"])
+    activity, _created = activity_services.activity_record(
+        by=people["director"], values=values(), children=[child], photos=[png("a.png"), png()]
+    )
+    photos = list(activity.photos.order_by("pk"))
+    assert bucket.keys() == sorted(photo.file.name for photo in photos)
+    url = reverse("activities:photo", args=[photos[0].pk])
+    response = login(people["director"]).get(url)
+    assert response.status_code == 200
+    assert streamed(response) == bucket.read(photos[0].file.name)
+    assert login(people["other_director"]).get(url).status_code == 404
+    assert bucket.local_files() == []
+
+
 def test_a_roster_is_kept_in_the_bucket_and_read_back_at_commit(people, login, bucket):
     content = workbook([good_row(id_number=make_id(BIRTH, "M"))])
     client = login(people["civil"])
@@ -311,6 +329,17 @@ def test_imports_to_a_store_that_is_down_fail_on_their_forms(people, login, dead
     assert material.status_code == 400
     assert UPLOAD_REFUSED in form_errors(material)[0]
     assert not Material.objects.exists()
+
+
+def test_an_activity_with_photos_is_not_recorded_when_the_store_is_down(people, dead_storage):
+    child = make_child(people["director"])
+    with pytest.raises(ValidationError) as caught:
+        activity_services.activity_record(
+            by=people["director"], values=values(), children=[child], photos=[png()]
+        )
+    assert caught.value.message_dict == {"photos": [unavailable_message()]}
+    assert not Activity.objects.exists()
+    assert not ActivityPhoto.objects.exists()
 
 
 def test_an_export_to_a_store_that_is_down_fails_with_a_clear_message(
