@@ -20,7 +20,7 @@ from activities.models import Activity, ActivityKind, ActivityPhoto, Attendance,
 from children.attachments import validate_upload
 from children.choices import Status
 from children.models import Child
-from core import clock, permissions, uploads
+from core import clock, permissions, storage, uploads
 from core.regions import Level, district_code
 from core.roles import Role
 from core.scoping import get_scope, role_scope
@@ -201,13 +201,15 @@ def activity_record(
                     content_type=file_type.content_type,
                     size=upload.size or 0,
                 )
-                photo.file.save(f"photo.{file_type.extension}", upload, save=False)
+                storage.save_file(
+                    photo.file, f"photo.{file_type.extension}", upload, field="photos"
+                )
                 stored.append(photo)
                 photo.save()
     except BaseException as exc:
         # Nothing half-saved: no row was written, so no file may stay either.
         for photo in stored:
-            photo.file.storage.delete(photo.file.name)
+            storage.discard(photo.file.storage, photo.file.name)
         if isinstance(exc, IntegrityError) and client_uuid is not None:
             earlier = Activity.objects.visible_to(by).filter(client_uuid=client_uuid).first()
             if earlier is not None:  # a concurrent retry won the race

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import django_stubs_ext
 import environ
+from botocore.config import Config as BotoConfig
 from celery.schedules import crontab
 from csp import constants as csp
 from django.core.exceptions import ImproperlyConfigured
@@ -283,8 +285,49 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # name (a service worker must keep a fixed URL: serve it from a view with no-cache) get
 # WHITENOISE_MAX_AGE seconds only.
 WHITENOISE_MAX_AGE = env_int("WHITENOISE_MAX_AGE", 0 if DEBUG else 60, minimum=0)
+# Uploaded and generated files (core/storage.py): the local filesystem at MEDIA_ROOT, the
+# embedded default; an S3-compatible object store (MinIO in docker-compose.yml) when
+# STORAGE_BUCKET is set. The bucket is private: objects are written with the private ACL,
+# never under an existing name, and served only through the scoped views (streamed through
+# Django, which logs the access); a URL, were one ever made, is signed and lives
+# STORAGE_URL_SECONDS. STORAGE_ENCRYPTION asks the store to encrypt objects at rest
+# ("AES256" or "aws:kms"; MinIO needs a KMS for it).
+STORAGE_BUCKET = env_str("STORAGE_BUCKET", "")
+_file_storage: dict[str, Any] = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+if STORAGE_BUCKET:
+    _encryption = env_str("STORAGE_ENCRYPTION", "")
+    _file_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": STORAGE_BUCKET,
+            "endpoint_url": env_str("STORAGE_ENDPOINT_URL", "") or None,
+            "access_key": env_str("STORAGE_ACCESS_KEY", "") or None,
+            "secret_key": env_str("STORAGE_SECRET_KEY", "") or None,
+            "region_name": env_str("STORAGE_REGION", "") or None,
+            "location": env_str("STORAGE_PREFIX", ""),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": env_int("STORAGE_URL_SECONDS", 300, minimum=1, maximum=900),
+            "file_overwrite": False,
+            "object_parameters": {"ServerSideEncryption": _encryption} if _encryption else {},
+            # A file read back (a download, a kept import) spills past 8 MiB to the system's
+            # temporary directory instead of memory.
+            "max_memory_size": 8 * 1024 * 1024,
+            # An unreachable store fails an upload within seconds, not minutes.
+            "client_config": BotoConfig(
+                connect_timeout=env_int("STORAGE_CONNECT_TIMEOUT", 5, minimum=1),
+                read_timeout=env_int("STORAGE_READ_TIMEOUT", 60, minimum=1),
+                retries={
+                    "max_attempts": env_int("STORAGE_ATTEMPTS", 3, minimum=1),
+                    "mode": "standard",
+                },
+                signature_version="s3v4",
+                s3={"addressing_style": "path" if env_bool("STORAGE_PATH_STYLE", True) else "auto"},
+            ),
+        },
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _file_storage,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

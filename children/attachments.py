@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from children.choices import AttachmentKind
 from children.models import Attachment, Child
-from core import clock, permissions, uploads
+from core import clock, permissions, storage, uploads
 from org.models import User
 
 logger = logging.getLogger(__name__)
@@ -100,7 +100,7 @@ def save_attachment(
         description=description,
     )
     # The stored name is random (attachment_path) with the extension of the detected type.
-    attachment.file.save(f"upload.{file_type.extension}", upload, save=False)
+    storage.save_file(attachment.file, f"upload.{file_type.extension}", upload)
     stored = attachment.file.name
     try:
         with transaction.atomic():
@@ -109,7 +109,7 @@ def save_attachment(
             Child.objects.filter(pk=child.pk).update(updated_at=clock.now())
     except BaseException as exc:
         # Nothing half-saved: the row was not written, so the file must not stay either.
-        attachment.file.storage.delete(stored)
+        storage.discard(attachment.file.storage, stored)
         if isinstance(exc, IntegrityError) and client_token is not None:
             earlier = Attachment.objects.filter(child=child, client_token=client_token).first()
             if earlier is not None:  # a concurrent retry of the same upload won the race
@@ -125,8 +125,8 @@ def read_image(attachment: Attachment) -> bytes | None:
     try:
         with attachment.file.storage.open(attachment.file.name, "rb") as stream:
             return bytes(stream.read())
-    except OSError:
-        logger.warning("Attachment %s is missing from storage", attachment.pk)
+    except storage.STORAGE_ERRORS:
+        logger.warning("Attachment %s is missing from storage or it is unavailable", attachment.pk)
         return None
 
 

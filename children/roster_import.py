@@ -26,7 +26,7 @@ from children.models_roster import RosterImport, RosterImportStatus
 from children.registration import ChildInput, child_check, child_save
 from children.roster_columns import COLUMNS, COLUMNS_BY_KEY, column_position
 from children.roster_reading import RosterParse, RosterRow, parse_workbook
-from core import clock, permissions
+from core import clock, permissions, storage
 from core.spreadsheets import RowError, SheetError, all_or_nothing
 from org.models import Region, User
 
@@ -425,7 +425,7 @@ def roster_dry_run(*, by: User, upload: UploadedFile, today: datetime.date) -> R
     )
     _store_result(record, result, parsed.row_count)
     upload.seek(0)
-    record.file.save("roster.xlsx", upload, save=False)
+    storage.save_file(record.file, "roster.xlsx", upload)
     record.save()
     return record
 

@@ -29,6 +29,7 @@ from children.roster_import import roster_dry_run, roster_import
 from core import clock, permissions
 from core.http import AuthenticatedRequest
 from core.spreadsheets import XLSX_TYPE, SheetError
+from core.storage import StorageUnavailable
 from org.models import User
 
 TEMPLATE_FILENAME = "儿童名册导入模板.xlsx"
@@ -80,7 +81,7 @@ def import_upload(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             record = roster_dry_run(by=user, upload=form.cleaned_data["file"], today=clock.today())
-        except SheetError as exc:
+        except (SheetError, StorageUnavailable) as exc:
             form.add_error("file", exc.messages[0])
         else:
             return redirect("children:import_preview", pk=record.pk)

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from children import national
 from children.models import AccessAction, AccessLog
-from core import clock, permissions, scoping
+from core import clock, permissions, scoping, storage
 from exports import roster
 from exports.models import (
     EXPORT_LIFETIME,
@@ -177,7 +177,7 @@ RECORDERS: dict[str, Callable[[ExportJob, Any], None]] = {
 def _fail(job: ExportJob, message: str) -> None:
     finished = clock.now()
     if job.file:
-        job.file.delete(save=False)
+        storage.discard(job.file.storage, job.file.name)
     ExportJob.objects.filter(pk=job.pk).update(
         status=ExportStatus.FAILED,
         message=message[:300],
@@ -205,9 +205,20 @@ def run_export(job_id: Any, *, now: datetime.datetime | None = None) -> ExportJo
                 raise ExportRefused(_("You no longer serve this region, so it cannot be exported."))
             result = BUILDERS[job.kind](job, out, _progress_writer(job.pk))
             out.seek(0)
-            job.file.save(f"{job.pk.hex}.{job.suffix}", File(out), save=False)
+            # Built in the system's temporary directory, then kept in the file storage.
+            storage.save_file(job.file, f"{job.pk.hex}.{job.suffix}", File(out))
     except ExportRefused as exc:
         _fail(job, str(exc))
+    except storage.StorageUnavailable:
+        with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
+            _fail(
+                job,
+                _(
+                    "The export file could not be saved: the file storage is full or "
+                    "unavailable. Request the export again later; if it keeps failing, tell "
+                    "your system administrator."
+                ),
+            )
     except Exception:
         logger.exception("Export job %s failed", job.pk)
         with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):

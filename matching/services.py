@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from children.models import Child
-from core import clock, permissions
+from core import clock, permissions, storage
 from core.roles import Role
 from core.scoping import role_scope
 from core.spreadsheets import SheetError
@@ -77,7 +77,7 @@ def list_dry_run(
     )
     _check(record, upload, upload.name or "", mapping, today)
     upload.seek(0)
-    record.file.save("list.bin", upload, save=False)
+    storage.save_file(record.file, "list.bin", upload)
     record.save()
     return record
 

@@ -24,6 +24,7 @@ from core import clock, permissions, scoping
 from core.district_rules import DistrictRuleView
 from core.forms import add_service_errors
 from core.http import AuthenticatedRequest
+from core.storage import StorageUnavailable
 from matching import selectors, services
 from matching.forms import CloseForm, FindingRuleForm, MappingForm, UploadForm
 from matching.models import (
@@ -54,19 +55,23 @@ def lists(request: AuthenticatedRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        record = services.list_dry_run(
-            by=request.user,
-            district=districts[0],
-            source=form.cleaned_data["source"],
-            upload=upload,
-        )
-        log_access(
-            request,
-            AccessAction.IMPORT,
-            scope=f"{record.source}:{record.original_name}"[:300],
-            row_count=record.row_count,
-        )
-        return redirect("matching:list_detail", pk=record.pk)
+        try:
+            record = services.list_dry_run(
+                by=request.user,
+                district=districts[0],
+                source=form.cleaned_data["source"],
+                upload=upload,
+            )
+        except StorageUnavailable as exc:
+            add_service_errors(form, exc)
+        else:
+            log_access(
+                request,
+                AccessAction.IMPORT,
+                scope=f"{record.source}:{record.original_name}"[:300],
+                row_count=record.row_count,
+            )
+            return redirect("matching:list_detail", pk=record.pk)
     return render(
         request,
         "matching/lists.html",

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from core import clock, spreadsheets
+from core import clock, spreadsheets, storage
 from core.spreadsheets import RowError, SheetError
 from org.models import User
 from training import services
@@ -198,7 +198,7 @@ def dry_run(*, by: User, session: Session, upload: Any) -> ResultImport:
         row_count=len(parsed.rows) + len({e.row for e in parsed.errors if e.row}),
         errors=[e.as_dict() for e in parsed.errors],
     )
-    record.file.save("results.xlsx", upload, save=False)
+    storage.save_file(record.file, "results.xlsx", upload)
     record.save()
     return record
 

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import Max, Min
 from django.utils.translation import gettext as _
 
-from core import clock, permissions, scoping, uploads
+from core import clock, permissions, scoping, storage, uploads
 from core.calendar import add_months
 from core.district_rules import district_rule_save
 from core.regions import Level, district_code
@@ -234,13 +234,13 @@ def material_add(*, by: User, course: Course, upload: UploadedFile) -> Material:
         content_type=kind.content_type,
         size=upload.size or 0,
     )
-    material.file.save(f"material.{kind.extension}", upload, save=False)
+    storage.save_file(material.file, f"material.{kind.extension}", upload)
     stored = material.file.name
     try:
         with transaction.atomic():
             material.save()
     except BaseException:
-        material.file.storage.delete(stored)
+        storage.discard(material.file.storage, stored)
         raise
     return material
 
