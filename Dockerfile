@@ -17,7 +17,7 @@ COPY . .
 RUN DEBUG=0 SECRET_KEY=collectstatic-only-not-a-runtime-secret-0123456789 \
     IDENTIFIER_KEYS=yW2B4820ftASbc5SgtoztJiSJuyWAa1Qr6B8FM-Y1yI= IDENTIFIER_HASH_KEY=build-only \
     python manage.py collectstatic --noinput \
-    && mkdir -p /app/var && chown -R carecase /app/var
+    && mkdir -p /app/var/metrics && chown -R carecase /app/var
 
 USER carecase
 EXPOSE 8000

@@ -1,7 +1,11 @@
 """The Celery application: Redis broker when REDIS_URL is set, kombu's filesystem broker
 otherwise (settings decide; see carecase/settings.py). Each task a worker runs is recorded in
 carecase.models.TaskRun (last start, success, failure), not when run eagerly (tests, the
-embedded run's in-process calls)."""
+embedded run's in-process calls).
+
+A task queued during a request carries the request's id and user id in its message headers
+(before_task_publish), and the worker's log lines while it runs carry them with the task's
+name and id (task_prerun / task_postrun; carecase.requestid)."""
 
 from __future__ import annotations
 
@@ -11,10 +15,19 @@ from pathlib import Path
 from typing import Any
 
 from celery import Celery
-from celery.signals import task_failure, task_prerun, task_success, worker_ready
+from celery.signals import (
+    before_task_publish,
+    task_failure,
+    task_postrun,
+    task_prerun,
+    task_success,
+    worker_init,
+    worker_ready,
+)
 from django.apps import apps
 
-from core import clock
+from carecase import requestid
+from core import clock, metrics
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "carecase.settings")
 
@@ -23,6 +36,51 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 _started: dict[str, float] = {}
+_contexts: dict[str, Any] = {}
+
+
+@worker_init.connect
+def _fresh_metrics(**_: Any) -> None:
+    """The worker's main process starts: its host's metric files of a previous run go."""
+    metrics.reset_process_dir()
+
+
+@before_task_publish.connect
+def _send_request_id(headers: dict[str, Any] | None = None, **_: Any) -> None:
+    context = requestid.current.get()
+    if headers is None or context is None or context.request_id is None:
+        return
+    headers[requestid.TASK_HEADER] = context.request_id
+    user_id = requestid.user_id()
+    if user_id is not None:
+        headers[requestid.TASK_USER_HEADER] = user_id
+
+
+@task_prerun.connect
+def _enter_context(task_id: str = "", task: Any = None, **_: Any) -> None:
+    """The ids of the message's request, else (a task run eagerly inside a request) the
+    current ones; reset after the task (task_postrun), so a worker thread keeps none."""
+    if task is None:
+        return
+    outer = requestid.current.get()
+    request_id = requestid.clean(getattr(task.request, requestid.TASK_HEADER, None))
+    user_id = getattr(task.request, requestid.TASK_USER_HEADER, None)
+    if request_id is None and outer is not None:
+        request_id, user_id = outer.request_id, requestid.user_id()
+    context = requestid.Context(
+        request_id=request_id,
+        user_id=user_id if isinstance(user_id, int) else None,
+        task_name=task.name,
+        task_id=task_id,
+    )
+    _contexts[task_id] = requestid.current.set(context)
+
+
+@task_postrun.connect
+def _leave_context(task_id: str = "", **_: Any) -> None:
+    token = _contexts.pop(task_id, None)
+    if token is not None:
+        requestid.current.reset(token)
 
 
 @worker_ready.connect

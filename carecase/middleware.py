@@ -16,7 +16,8 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import patch_cache_control
 from django.utils.log import log_response
 
-from carecase import views
+from carecase import requestid, views
+from core import metrics
 
 # Paths reachable without signing in. The API answers 401/403 itself (token clients); the
 # field app's service worker, manifest and session check answer a signed-out phone too.
@@ -30,6 +31,7 @@ PUBLIC_PREFIXES = (
     "/sw.js",
     "/manifest.webmanifest",
     "/field/session/",
+    "/metrics/",  # its bearer token (carecase.metrics_views)
 )
 PASSWORD_CHANGE_PATHS = ("/accounts/password/", "/accounts/logout/")
 
@@ -54,6 +56,46 @@ class CompressTextMiddleware(GZipMiddleware):
             return response
         compressed: HttpResponseBase = super().process_response(request, response)
         return compressed
+
+
+class RequestIdMiddleware:
+    """First of all: the request's id (its sane X-Request-ID, or a new one) for every log line
+    it writes and every task it queues, and in the response's X-Request-ID."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        value = requestid.clean(request.META.get(requestid.META_KEY)) or requestid.new()
+        # Kept until the response is finished (carecase.requestid.forget): Django logs a 4xx
+        # or 5xx answer after the middleware returned it.
+        requestid.current.set(requestid.Context(request_id=value, request=request))
+        response = self.get_response(request)
+        response[requestid.HEADER] = value
+        return response
+
+
+class RequestMetricsMiddleware:
+    """Each request's time in carecase_http_request_duration_seconds, by the name of the view
+    that answered (the URL pattern's, never the path: it may carry an ID or a child's pk)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        with metrics.timer() as elapsed:
+            response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        # No match: no pattern answered (a 404 before any view).
+        view = (match.view_name or match.route or "unnamed") if match else "unmatched"
+        method = request.method if request.method in KNOWN_METHODS else "other"
+        metrics.HTTP_REQUEST_SECONDS.labels(
+            view=view, method=method, status=metrics.status_class(response.status_code)
+        ).observe(elapsed[0])
+        return response
+
+
+KNOWN_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 class LoginRequiredMiddleware:

@@ -84,6 +84,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The request's id on every log line and task it queues; its time by view (core.metrics).
+    "carecase.middleware.RequestIdMiddleware",
+    "carecase.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "carecase.middleware.PermissionsPolicyMiddleware",
@@ -407,6 +410,18 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+    # Counted in the cache (Redis in production): a signed-in user's requests (a director's
+    # phone syncing sends a burst), anonymous requests per address, and the token endpoint per
+    # address and account name (core.throttles). Over the rate: 429 with Retry-After.
+    "DEFAULT_THROTTLE_CLASSES": ["core.throttles.AnonThrottle", "core.throttles.UserThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env_str("API_THROTTLE_USER", "600/min"),
+        "anon": env_str("API_THROTTLE_ANON", "60/min"),
+        "token": env_str("API_THROTTLE_TOKEN", "10/min"),
+    },
+    # The client address behind the proxies in front (the one X-Forwarded-For entry they
+    # vouch for), as for sign-in lockouts: without proxies, REMOTE_ADDR.
+    "NUM_PROXIES": AXES_IPWARE_PROXY_COUNT,
 }
 # API tokens (django-rest-knox): stored as hashes, one per device, expiring after
 # API_TOKEN_TTL_HOURS (1 hour to 30 days), revoked on password change, deactivation and the end
@@ -665,19 +680,41 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Logging: errors are logged, never shown -----------------------------------------------
+# One JSON object a line (time, level, logger, message, request_id, user_id, and task_name and
+# task_id in a worker) unless LOG_FORMAT=plain; plain text by default under DEBUG.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "plain"):
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r} must be json or plain.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    # ID numbers are masked in every log line (a search URL may carry one).
-    "filters": {"mask_ids": {"()": "carecase.logfilters.MaskIdentifiers"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "carecase.logfilters.JsonFormatter"},
+    },
+    # ID numbers are masked in every log line (a search URL may carry one); each line carries
+    # the request's id and the user's id (never a name), and the task's in a worker.
+    "filters": {
+        "mask_ids": {"()": "carecase.logfilters.MaskIdentifiers"},
+        "context": {"()": "carecase.logfilters.LogContext"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "filters": ["mask_ids"],
+            "formatter": LOG_FORMAT,
+            "filters": ["mask_ids", "context"],
         }
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+# Workers log through LOGGING above (JSON, with the task and the request that queued it),
+# not through Celery's own handler.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- Metrics (core.metrics, /metrics/) --------------------------------------------------------
+# /metrics/ answers only `Authorization: Bearer <METRICS_TOKEN>`; without it, 404. METRICS_DIR
+# (core.metrics) is read where the processes start, before the settings.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+if METRICS_TOKEN and len(METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured("METRICS_TOKEN must be at least 32 characters.")

@@ -12,6 +12,11 @@ os.environ.setdefault("IDENTIFIER_KEYS", "IGaE3Gy0v1S5bK-qqHmJJBCXXj2fG2rzxVe7qc
 os.environ.setdefault("IDENTIFIER_HASH_KEY", "test-identifier-hash-key")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("SECURE_COOKIES", "0")
+# The API's throttles out of the way of a suite that sends thousands of requests as a few
+# users from one address (tests/api/test_throttling.py sets the real rates back).
+os.environ.setdefault("API_THROTTLE_USER", "100000/min")
+os.environ.setdefault("API_THROTTLE_ANON", "100000/min")
+os.environ.setdefault("API_THROTTLE_TOKEN", "100000/min")
 os.environ.setdefault(
     "CARECASE_VAR_DIR", os.path.join(os.path.dirname(__file__), "..", "var", "test")
 )

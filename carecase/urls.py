@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from carecase import security_views, task_views, views
+from carecase import metrics_views, security_views, task_views, views
 from carecase.auth_views import LoginView, PasswordChangeView
 from casefile import urls as casefile_urls
 from children import audit_views
@@ -16,6 +16,7 @@ urlpatterns = [
     path("menu/", views.menu, name="menu"),
     path("health/", views.health, name="health"),
     path("ready/", views.ready, name="ready"),
+    path("metrics/", metrics_views.metrics_view, name="metrics"),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", PasswordChangeView.as_view(), name="password_change"),

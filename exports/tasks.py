@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from core import clock
+from core import clock, metrics
 from exports.jobs import purge_expired, run_export
 
 
 @shared_task(name="exports.tasks.run_export_job")
 def run_export_job(job_id: str) -> str:
     """Build the file of a queued job; a second delivery of the same job does nothing."""
-    job = run_export(job_id)
-    return job.status if job is not None else "skipped"
+    with metrics.timer() as elapsed:
+        job = run_export(job_id)
+    if job is None:
+        return "skipped"
+    metrics.EXPORT_SECONDS.labels(kind=job.kind, outcome=job.status).observe(elapsed[0])
+    return job.status
 
 
 @shared_task(name="exports.tasks.purge_expired_exports")

@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from core import clock
+from core import clock, metrics
 from core.regions import district_code
 from notifications import channels, delivery_sql
 from notifications.models import (
@@ -267,7 +267,10 @@ def deliver_in_app(
                         result.reminders += len(mine)
                     except Exception as exc:
                         logger.exception("Reminder delivery to user %s failed", user.pk)
-                        result.failed += _record_failure(Reminder, [r.pk for r in mine], exc, now)
+                        failed = _record_failure(Reminder, [r.pk for r in mine], exc, now)
+                        result.failed += failed
+                        metrics.delivered("in_app", retry=len(mine) - failed, failed=failed)
+    metrics.delivered("in_app", sent=result.notifications)
     return result
 
 
@@ -423,10 +426,13 @@ def deliver_external(now: datetime.datetime | None = None, *, batch: int = 500) 
                 channels.SENDERS[delivery.channel](delivery.notification, delivery.address)
             except Exception as exc:
                 logger.warning("%s to %s failed: %s", delivery.channel, delivery.address, exc)
-                result.failed += _record_failure(Delivery, [delivery.pk], exc, now)
+                failed = _record_failure(Delivery, [delivery.pk], exc, now)
+                result.failed += failed
+                metrics.delivered(delivery.channel, retry=1 - failed, failed=failed)
             else:
                 Delivery.objects.filter(pk=delivery.pk, claim_token=token).update(
                     status=SendStatus.SENT, sent_at=clock.now(), claim_token=None
                 )
                 result.notifications += 1
+                metrics.delivered(delivery.channel, sent=1)
     return result

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from core import metrics
+
 
 @shared_task(name="notifications.tasks.send_reminders")
 def send_reminders() -> dict[str, int]:
@@ -12,7 +14,10 @@ def send_reminders() -> dict[str, int]:
     from notifications.delivery import deliver_external, deliver_in_app
     from notifications.sweep import sweep
 
-    swept = sweep()
+    with metrics.timer() as elapsed:
+        swept = sweep()
+    metrics.SWEEP_SECONDS.observe(elapsed[0])
+    metrics.SWEEP_ROWS.inc(swept.created)
     in_app = deliver_in_app()
     external = deliver_external()
     return {

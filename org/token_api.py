@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core import permissions
+from core import permissions, throttles
 from core.http import AuthenticatedApiRequest
 from org import selectors, tokens
 from org.models import ApiToken, StaffStatus
@@ -29,15 +29,21 @@ from org.serializers import (
 
 
 class ObtainTokenView(APIView):
-    """Sign a device in. django-axes counts failures here exactly as on the sign-in page."""
+    """Sign a device in. django-axes counts failures here exactly as on the sign-in page;
+    the `token` throttle bounds the attempts per address and account name (429)."""
 
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
+    throttle_classes = [throttles.AnonThrottle, throttles.TokenRequestThrottle]
     serializer_class = TokenRequestSerializer
 
     @extend_schema(
         request=TokenRequestSerializer,
-        responses={200: IssuedTokenSerializer, 403: OpenApiResponse(description="Too many")},
+        responses={
+            200: IssuedTokenSerializer,
+            403: OpenApiResponse(description="Too many"),
+            429: OpenApiResponse(description="Too many attempts; see Retry-After"),
+        },
     )
     def post(self, request: Request) -> Response:
         payload = TokenRequestSerializer(data=request.data)
