@@ -13,7 +13,8 @@ from carecase import readiness
 from carecase.models import TaskRun, WorkerHeartbeat
 from core import clock as app_clock
 
-pytestmark = pytest.mark.django_db
+# The replica check (when the test mirror stands for one) asks the "replica" connection.
+pytestmark = pytest.mark.django_db(databases=["default", "replica"])
 
 
 def beats(age: datetime.timedelta = datetime.timedelta(0), **ages: datetime.timedelta) -> None:
