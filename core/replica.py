@@ -25,11 +25,11 @@ import dataclasses
 import datetime
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.cache import cache
@@ -195,7 +195,7 @@ def primary_reading() -> Iterator[None]:
         _unit.reset(token)
 
 
-def _streamed(content: Iterator[Any], unit: _Unit | None) -> Iterator[Any]:
+def _streamed(content: Iterable[Any], unit: _Unit | None) -> Iterator[Any]:
     """A streamed body read in the view's unit: the server iterates it after the view."""
     iterator = iter(content)
     while True:
@@ -225,8 +225,10 @@ def replica_reads(view: Callable[..., Any]) -> Callable[..., Any]:
             unit is not None
             and isinstance(response, StreamingHttpResponse)
             and not isinstance(response, FileResponse)
+            and not response.is_async
         ):
-            response.streaming_content = _streamed(response.streaming_content, unit)
+            content = cast(Iterable[bytes], response.streaming_content)
+            response.streaming_content = _streamed(content, unit)
         return response
 
     return wrapped
