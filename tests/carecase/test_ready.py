@@ -13,8 +13,7 @@ from carecase import readiness
 from carecase.models import TaskRun, WorkerHeartbeat
 from core import clock as app_clock
 
-# The replica check (when the test mirror stands for one) asks the "replica" connection.
-pytestmark = pytest.mark.django_db(databases=["default", "replica"])
+pytestmark = pytest.mark.django_db
 
 
 def beats(age: datetime.timedelta = datetime.timedelta(0), **ages: datetime.timedelta) -> None:
@@ -35,7 +34,10 @@ def test_ready_when_every_check_passes_signed_out(client):
     beats()
     status, body = get(client)
     assert (status, body["ready"]) == (200, True)
-    assert body["checks"] == dict.fromkeys(readiness.CHECKS, "ok")
+    # The replica's check is advisory (tests/carecase/test_replica.py: these tests run in a
+    # transaction, which the replica's connection may not join).
+    required = [name for name in readiness.CHECKS if name not in readiness.ADVISORY]
+    assert {name: body["checks"][name] for name in required} == dict.fromkeys(required, "ok")
     assert client.get("/ready/")["Cache-Control"].startswith("max-age=0")
 
 
