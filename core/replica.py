@@ -26,14 +26,14 @@ import datetime
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from functools import wraps
 from typing import Any, cast
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import FileResponse, HttpRequest, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 
@@ -92,9 +92,10 @@ def measure() -> Measurement:
             cursor.execute(LAG_SQL if connection.vendor == "postgresql" else "SELECT 0")
             row = cursor.fetchone()
         lag = float(row[0] or 0) if row else 0.0
-    except DatabaseError:
+    except Exception:  # not only DatabaseError: whatever keeps it from answering
         logger.warning("The read replica does not answer: reads go to the primary")
-        connections[REPLICA].close()
+        with suppress(Exception):  # it is already unusable; the primary serves
+            connections[REPLICA].close()
         lag = None
     measured = Measurement(lag=lag, at=clock.now(), monotonic=time.monotonic())
     _last[REPLICA] = measured
