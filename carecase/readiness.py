@@ -9,7 +9,10 @@ balancers, docker-compose healthchecks), so it names no host, error or figure.
 - queues: a worker served each Celery queue's heartbeat (sent by beat every
   HEARTBEAT_SECONDS) within READY_HEARTBEAT_FACTOR intervals: beat and every worker group run;
 - sweep: the daily reminder sweep succeeded within READY_SWEEP_HOURS, and did not fail after
-  its last success (never run yet, as on a new installation, is not a failure)."""
+  its last success (never run yet, as on a new installation, is not a failure);
+- replica (only when one is configured): "ok", "lagging" (more than REPLICA_MAX_LAG_SECONDS
+  behind) or "down". Advisory: reads then fall back to the primary (core/replica.py), so the
+  process stays ready."""
 
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ from carecase.celery import app
 from carecase.models import TaskRun
 from carecase.selectors import queue_workers
 from core import clock
+from core import replica as read_replica
 
 SWEEP_TASK = "notifications.tasks.send_reminders"
 OK = "ok"
@@ -76,6 +80,10 @@ def sweep() -> str:
     return OK
 
 
+def replica() -> str:
+    return read_replica.state(read_replica.measure())
+
+
 CHECKS: dict[str, Callable[[], str]] = {
     "database": database,
     "migrations": migrations,
@@ -84,7 +92,15 @@ CHECKS: dict[str, Callable[[], str]] = {
     "queues": queues,
     "sweep": sweep,
 }
+if read_replica.configured():
+    CHECKS["replica"] = replica
 NEEDS_DATABASE = ("migrations", "queues", "sweep")
+# Reported, but not a reason to take the process out of service.
+ADVISORY = ("replica",)
+
+
+def is_ready(answers: dict[str, str]) -> bool:
+    return all(answer == OK for name, answer in answers.items() if name not in ADVISORY)
 
 
 def report() -> dict[str, str]:

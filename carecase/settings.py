@@ -111,6 +111,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # A signed-in user's writes, so that their reads stay on the primary (core/replica.py).
+    "core.replica.ReadYourWritesMiddleware",
     "carecase.middleware.LoginRequiredMiddleware",
     "carecase.middleware.NoStoreMiddleware",
     "carecase.middleware.BreakGlassAuditMiddleware",
@@ -164,6 +166,36 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Read replica (core/replica.py) ---------------------------------------------------------
+# A streaming replica of the primary for the reads of dashboards, statistics, lists and
+# exports. Without it every read goes to the primary. A user's reads stay on the primary
+# READ_YOUR_WRITES_SECONDS after each write (noted in the cache: Redis, shared by every web
+# process); a replica lagging more than REPLICA_MAX_LAG_SECONDS, or not answering (measured
+# every REPLICA_CHECK_SECONDS in each process), is left for the primary.
+REPLICA_DATABASE_URL = env_str("REPLICA_DATABASE_URL", "")
+READ_YOUR_WRITES_SECONDS = env_int("READ_YOUR_WRITES_SECONDS", 15, minimum=1)
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 10, minimum=1)
+REPLICA_CHECK_SECONDS = env_int("REPLICA_CHECK_SECONDS", 5, minimum=1)
+if READ_YOUR_WRITES_SECONDS < REPLICA_MAX_LAG_SECONDS:
+    # A write older than READ_YOUR_WRITES_SECONDS must be on any replica the router uses.
+    raise ImproperlyConfigured("READ_YOUR_WRITES_SECONDS must be at least REPLICA_MAX_LAG_SECONDS.")
+if REPLICA_DATABASE_URL:
+    if not REDIS_URL:
+        raise ImproperlyConfigured(
+            "REPLICA_DATABASE_URL needs REDIS_URL: every web process must see a user's writes."
+        )
+    DATABASES["replica"] = {
+        **_env.db_url_config(REPLICA_DATABASE_URL),
+        "ATOMIC_REQUESTS": False,
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "TEST": {"MIRROR": "default"},
+    }
+    if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
+        # A replica that does not answer costs a request at most this long, then is left
+        # alone for REPLICA_CHECK_SECONDS.
+        DATABASES["replica"]["OPTIONS"] = {"connect_timeout": 3}
+DATABASE_ROUTERS = ["core.replica.ReplicaRouter"]
 
 # --- Authentication and security -----------------------------------------------------------
 # The certification gate every write permission asks (core.permissions.work_refusal).

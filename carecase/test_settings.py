@@ -31,6 +31,11 @@ ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}
+# The read replica as Django's test mirror of the primary (core/replica.py): the same test
+# database through a connection of its own, so a test that commits (transaction=True) sees
+# which reads the router sent there. Tests inside a transaction always read the primary.
+if "replica" not in DATABASES:
+    DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
 
 
 def _flush_with_purge_permits() -> None:

@@ -17,6 +17,7 @@ from children.serializers import RiskRiseSerializer
 from core import clock, scoping
 from core.calendar import month_bounds
 from core.http import AuthenticatedRequest, signed_in
+from core.replica import replica_reads
 from core.roles import Role
 from org.models import User
 
@@ -43,6 +44,7 @@ def risk_rises(user: User, today: datetime.date) -> QuerySet[RiskChange]:
     )
 
 
+@replica_reads
 def risk_rises_page(request: AuthenticatedRequest) -> HttpResponse:
     today = clock.today()
     rises = list(risk_rises(request.user, today)[:LIMIT])

@@ -28,6 +28,7 @@ from core import clock, permissions, scoping
 from core.forms import add_service_errors
 from core.http import AuthenticatedRequest
 from core.paging import CappedPaginator
+from core.replica import replica_reads
 from org.models import Region
 
 PAGE_SIZE = 25
@@ -70,6 +71,7 @@ def _rule_errors(
     return None
 
 
+@replica_reads
 def child_list(request: AuthenticatedRequest) -> HttpResponse:
     form = ChildFilterForm(request.GET or None, regions=selectors.filter_regions(request.user))
     flt = form.to_filter() if request.GET else selectors.ChildFilter(status="active")
@@ -302,6 +304,7 @@ def record_edit(request: AuthenticatedRequest, pk: int, kind: str, record_pk: in
     return _record_form_page(request, pk, kind, record_pk)
 
 
+@replica_reads
 def age_review(request: AuthenticatedRequest) -> HttpResponse:
     """Children who reached an age limit, for their director to confirm closing (R10)."""
     children = selectors.age_review_children(request.user)

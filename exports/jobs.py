@@ -9,6 +9,7 @@ import logging
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 from children import national
 from children.models import AccessAction, AccessLog
 from core import clock, permissions, scoping, storage
+from core.replica import primary_reading, replica_reading
 from exports import roster
 from exports.models import (
     EXPORT_LIFETIME,
@@ -174,6 +176,19 @@ RECORDERS: dict[str, Callable[[ExportJob, Any], None]] = {
 }
 
 
+# The kinds built from the read replica, once it has replayed the request. A national
+# "changes" export reads the history up to its `as_of` instant, and the next one from there:
+# a change still on its way to the replica would be in neither, so national files read the
+# primary.
+REPLICA_KINDS = (ExportKind.STATISTICS, ExportKind.ROSTER)
+
+
+def _reading(job: ExportJob) -> AbstractContextManager[None]:
+    if job.kind in REPLICA_KINDS:
+        return replica_reading(since=job.created_at)
+    return primary_reading()
+
+
 def _fail(job: ExportJob, message: str) -> None:
     finished = clock.now()
     if job.file:
@@ -203,7 +218,8 @@ def run_export(job_id: Any, *, now: datetime.datetime | None = None) -> ExportJo
             scoping.forget_scope(user)
             if not _still_serves(job, user):
                 raise ExportRefused(_("You no longer serve this region, so it cannot be exported."))
-            result = BUILDERS[job.kind](job, out, _progress_writer(job.pk))
+            with _reading(job):
+                result = BUILDERS[job.kind](job, out, _progress_writer(job.pk))
             out.seek(0)
             # Built in the system's temporary directory, then kept in the file storage.
             storage.save_file(job.file, f"{job.pk.hex}.{job.suffix}", File(out))

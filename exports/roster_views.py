@@ -22,6 +22,7 @@ from children.models import AccessAction
 from children.selectors import ChildFilter
 from core import clock, permissions, scoping
 from core.http import AuthenticatedRequest
+from core.replica import replica_reads
 from core.roles import DATA_ROLES
 from core.spreadsheets import XLSX_TYPE
 from exports import roster, services
@@ -93,12 +94,14 @@ def _as_job(
 
 
 @require_http_methods(["GET", "POST"])
+@replica_reads
 def export_csv(request: AuthenticatedRequest) -> HttpResponseBase:
     """The roster as CSV (UTF-8 with BOM, so Excel reads the Chinese)."""
     return _export(request, "csv")
 
 
 @require_http_methods(["GET", "POST"])
+@replica_reads
 def export_xlsx(request: AuthenticatedRequest) -> HttpResponseBase:
     """The roster as .xlsx, continued in further sheets past Excel's row limit."""
     return _export(request, "xlsx")

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from core import clock
 from core.forms import add_service_errors
 from core.http import AuthenticatedRequest
+from core.replica import replica_reads
 from exports import selectors, services
 from exports.forms import NationalExportForm, StatisticsExportForm
 from exports.models import ExportKind
@@ -25,6 +26,7 @@ LIST_SIZE = 50
 
 
 @require_GET
+@replica_reads
 def job_list(request: AuthenticatedRequest) -> HttpResponse:
     jobs = list(selectors.jobs_for(request.user)[:LIST_SIZE])
     return render(
@@ -98,6 +100,7 @@ def national_new(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @require_GET
+@replica_reads
 def national_ledger(request: AuthenticatedRequest) -> HttpResponse:
     """Every national-system export of the regions in the user's scope, by anyone."""
     user: User = request.user
@@ -114,12 +117,14 @@ def national_ledger(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @require_GET
+@replica_reads
 def job_detail(request: AuthenticatedRequest, pk: Any) -> HttpResponse:
     job = selectors.job_or_404(request.user, pk)
     return render(request, "exports/job_detail.html", {"job": job, "now": clock.now()})
 
 
 @require_GET
+@replica_reads
 def job_progress(request: AuthenticatedRequest, pk: Any) -> HttpResponse:
     """The progress panel alone, which htmx polls until the job is finished."""
     job = selectors.job_or_404(request.user, pk)
@@ -127,6 +132,7 @@ def job_progress(request: AuthenticatedRequest, pk: Any) -> HttpResponse:
 
 
 @require_GET
+@replica_reads
 def job_download(request: AuthenticatedRequest, pk: Any) -> FileResponse:
     job = services.export_download(request=request, job_id=pk, now=clock.now())
     return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.download_name())

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from children.choices import Category
 from core.calendar import quarter_bounds
 from core.regions import PREFIX_LENGTH, Level, prefix_range
+from core.replica import primary_reading
 from core.roles import Role
 from core.scoping import Scope, get_scope
 from org.models import Assignment, Region, User
@@ -323,5 +324,6 @@ def area_figures(
     shown as it is while its district's is refreshed (with no worker, at once: then re-read)."""
     stored = stored_village_figures(scope, area, today, now)
     if not stored.fresh and request_refresh(area.code, today, now):
-        stored = stored_village_figures(scope, area, today, now)
+        with primary_reading():  # just written: not on the replica yet
+            stored = stored_village_figures(scope, area, today, now)
     return stored.by_village, stored.taken_at, stored.fresh

@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.db import transaction
 
 from core.regions import PREFIX_LENGTH, Level, district_prefix, prefix_range, scope_prefix
+from core.replica import replica_reading
 from core.scoping import Scope
 from org.models import Region
 from stats import history
@@ -48,7 +49,8 @@ def snapshot_regions(*, today: datetime.date, now: datetime.datetime, prefix: st
     area are then filled from the visit dates, once (backfill_months). Returns the number of
     regions written."""
     scope = system_scope(prefix)
-    by_level = _by_level(village_figures(scope, prefix, today, now))
+    with replica_reading():  # the figures as the replica has them: at most its lag behind
+        by_level = _by_level(village_figures(scope, prefix, today, now))
     regions = list(
         Region.objects.in_scope(scope)
         .filter(level__in=SNAPSHOT_LEVELS, code__range=prefix_range(prefix))

@@ -11,6 +11,7 @@ from django.shortcuts import render
 from children.choices import Category
 from core import clock
 from core.http import AuthenticatedRequest
+from core.replica import replica_reads
 from core.scoping import get_scope
 from matching.selectors import may_see_findings
 from org.models import Region, User
@@ -63,6 +64,7 @@ def render_dashboard(request: AuthenticatedRequest, area: Region) -> HttpRespons
     )
 
 
+@replica_reads
 def index(request: AuthenticatedRequest) -> HttpResponse:
     """The dashboard of the user's own area; a choice when they serve several."""
     areas = own_areas(request.user)
@@ -73,6 +75,7 @@ def index(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "stats/choose.html", {"areas": areas})
 
 
+@replica_reads
 def area(request: AuthenticatedRequest, code: str) -> HttpResponse:
     region = dashboard_area_or_none(request.user, code)
     if region is None:

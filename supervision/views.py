@@ -20,6 +20,7 @@ from children.models import AccessAction, Child
 from core import clock, permissions, scoping
 from core.forms import add_service_errors
 from core.http import AuthenticatedRequest
+from core.replica import replica_reads
 from core.roles import Role
 from org.models import Region, User
 from supervision import figures, selectors, services
@@ -38,6 +39,7 @@ def index(request: AuthenticatedRequest) -> HttpResponse:
 # --- Worker assessment -------------------------------------------------------------------------
 
 
+@replica_reads
 def assessment(request: AuthenticatedRequest) -> HttpResponse:
     """Figures per worker of the chosen area over the chosen period, and the written
     assessments the user may read. A director sees only their own written assessments."""
@@ -180,6 +182,7 @@ def assessment_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 # --- Spot-checks -------------------------------------------------------------------------------
 
 
+@replica_reads
 def spot_checks(request: AuthenticatedRequest) -> HttpResponse:
     if not selectors.sees_spot_checks(request.user):
         raise Http404

@@ -99,6 +99,18 @@ def clock(request):
 
 
 @pytest.fixture(autouse=True)
+def _replica_measured_anew():
+    """The read replica's lag is measured anew in each test (core/replica.py keeps the last
+    measurement per process): a test whose database set leaves the replica out finds it
+    "down" and reads the primary, whatever an earlier test measured."""
+    from core import replica
+
+    replica.forget()
+    yield
+    replica.forget()
+
+
+@pytest.fixture(autouse=True)
 def _site_language():
     """Every test starts in the site's language (zh-Hans), whatever an earlier test in random
     order left active: a request through the test client activates the language it negotiated

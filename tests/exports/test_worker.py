@@ -16,7 +16,7 @@ from tests.factories import JINGGUAN, ZHIDA, make_child
 
 
 @pytest.mark.celery_redis
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, databases=["default", "replica"])
 def test_a_real_worker_builds_the_workbook_through_redis(people, redis_celery):
     from celery.contrib.testing.worker import start_worker
 
