@@ -27,7 +27,7 @@ from django_otp.models import Device
 from carecase.passwords import password_expired
 from core import clock, permissions
 from org import sessions, two_factor
-from org.models import User
+from org.models import StaffStatus, User
 
 PENDING = "_carecase_two_factor_pending"
 
@@ -75,7 +75,7 @@ def _pending(request: HttpRequest) -> tuple[User, dict[str, Any]] | None:
     if clock.now() - started > datetime.timedelta(minutes=settings.TWO_FACTOR_STEP_MINUTES):
         del request.session[PENDING]
         return None
-    user = User.objects.filter(pk=state["user"], is_active=True, status="active").first()
+    user = User.objects.filter(pk=state["user"], is_active=True, status=StaffStatus.ACTIVE).first()
     return (user, state) if user is not None else None
 
 

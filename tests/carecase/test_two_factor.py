@@ -7,10 +7,11 @@ import datetime
 
 import django.test
 import pytest
+from django.contrib import admin
 from django.core.management import call_command
 from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
@@ -267,3 +268,9 @@ def test_an_optional_person_without_a_factor_needs_no_code(people):
 def test_who_must_have_a_second_factor(people):
     required = {name for name, user in people.items() if permissions.needs_two_factor(user)}
     assert required == {"civil", "other_civil", "centre", "sysadmin", "secadmin", "auditadmin"}
+
+
+def test_the_admin_site_shows_no_second_factor():
+    """django-otp's device pages would show a person's secret: not on the admin site."""
+    assert not admin.site.is_registered(TOTPDevice)
+    assert not admin.site.is_registered(StaticDevice)
