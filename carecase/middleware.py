@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib import auth, messages
 from django.contrib.auth.views import redirect_to_login
 from django.core import signals
 from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
@@ -15,9 +16,14 @@ from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import patch_cache_control
 from django.utils.log import log_response
+from django.utils.translation import gettext as _
+from django_otp import DEVICE_ID_SESSION_KEY
 
 from carecase import requestid, views
-from core import metrics
+from carecase.passwords import password_expired
+from core import clock, metrics, permissions
+from org import sessions
+from org.models import User
 
 # Paths reachable without signing in. The API answers 401/403 itself (token clients); the
 # field app's service worker, manifest and session check answer a signed-out phone too.
@@ -34,6 +40,7 @@ PUBLIC_PREFIXES = (
     "/metrics/",  # its bearer token (carecase.metrics_views)
 )
 PASSWORD_CHANGE_PATHS = ("/accounts/password/", "/accounts/logout/")
+_PASSWORD_CHECKED = "_carecase_password_checked"  # noqa: S105 - a session key
 
 
 class CompressTextMiddleware(GZipMiddleware):
@@ -99,20 +106,52 @@ KNOWN_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 class LoginRequiredMiddleware:
+    """A signed-in session of a person who must have a second factor
+    (core.permissions.needs_two_factor) and was not verified by one at sign-in (a session made
+    by another path, a role that now requires it) is signed out, on every path, the API's
+    session requests included: the sign-in's code step marks the session (django_otp.login),
+    and a reset of the factor ends the person's sessions. Every other path requires a
+    signed-in user, whose one-time or expired (administrators: PASSWORD_MAX_AGE_DAYS)
+    password is changed first."""
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         path = request.path_info
-        if not path.startswith(PUBLIC_PREFIXES):
-            user = request.user
-            if not user.is_authenticated:
-                return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
-            if getattr(user, "must_change_password", False) and not path.startswith(
-                PASSWORD_CHANGE_PATHS
+        if path.startswith("/static/"):
+            return self.get_response(request)
+        user = request.user
+        if user.is_authenticated:
+            if permissions.needs_two_factor(user) and not request.session.get(
+                DEVICE_ID_SESSION_KEY
             ):
+                auth.logout(request)
+                messages.warning(
+                    request, _("Your account signs in with a verification code: sign in again.")
+                )
+                user = request.user
+            else:
+                sessions.touch(request)
+        if not path.startswith(PUBLIC_PREFIXES):
+            if not isinstance(user, User):
+                return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+            if (
+                user.must_change_password or self._password_expired(request, user)
+            ) and not path.startswith(PASSWORD_CHANGE_PATHS):
                 return redirect(reverse("password_change"))
         return self.get_response(request)
+
+    @staticmethod
+    def _password_expired(request: HttpRequest, user: User) -> bool:
+        """carecase.passwords.password_expired, asked once a day per session while it holds."""
+        today = clock.today().isoformat()
+        if request.session.get(_PASSWORD_CHECKED) == today:
+            return False
+        if password_expired(user):
+            return True
+        request.session[_PASSWORD_CHECKED] = today
+        return False
 
 
 class PermissionsPolicyMiddleware:

@@ -1,6 +1,7 @@
-"""The security administrator's pages: accounts locked after failed sign-ins (django-axes) and
-every live API token (revocable); a person's own tokens; the audit administrator's reading of
-the administrators' log."""
+"""The security administrator's pages: accounts locked after failed sign-ins (django-axes),
+every live API token (revocable), every account's second factor (enrolment permits, resets)
+and sessions; a person's own tokens and sessions (我的登录); the audit administrator's reading
+of the administrators' log."""
 
 from __future__ import annotations
 
@@ -12,15 +13,18 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from carecase.selectors import lockout_attempts
 from core import permissions
 from core.http import AuthenticatedRequest
-from org import adminlog, tokens
+from org import adminlog, sessions, tokens, two_factor
 from org import selectors as org_selectors
-from org.models import AdminAction
+from org.models import AdminAction, User
+from org.models_security import UserSession
 
 
 def _require_security_admin(request: AuthenticatedRequest) -> None:
@@ -99,3 +103,99 @@ def admin_log(request: AuthenticatedRequest) -> HttpResponse:
     rows = org_selectors.admin_log_entries(account=account)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(request, "security/admin_log.html", {"page": page, "account": account})
+
+
+def my_sessions(request: AuthenticatedRequest) -> HttpResponse:
+    """我的登录: the person's last sign-in (when, from where) and the sessions they are signed
+    in with, each of which they can end."""
+    current = request.session.session_key
+    return render(
+        request,
+        "security/sessions.html",
+        {
+            "last": sessions.last_sign_in(request.user, current),
+            "rows": sessions.active_sessions(request.user),
+            "current": current,
+        },
+    )
+
+
+@require_POST
+def session_end(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    row = UserSession.objects.filter(pk=pk, user_id=request.user.pk, ended_at__isnull=True).first()
+    if row is None:
+        raise Http404
+    sessions.session_end(by=request.user, session=row, request=request)
+    messages.success(request, _("That session is ended: it must sign in again."))
+    return redirect("my_sessions")
+
+
+def _require_security_admin_of_accounts(request: AuthenticatedRequest) -> None:
+    if not permissions.is_security_admin(request.user):
+        raise PermissionDenied(_("Second factors are managed by the security administrator."))
+
+
+def two_factor_accounts(request: AuthenticatedRequest) -> HttpResponse:
+    """The security administrator's list of accounts with their second factor: enrolled or
+    not, a live enrolment permit, whether one is required; permit, reset, end sessions."""
+    _require_security_admin_of_accounts(request)
+    account = request.GET.get("q", "").strip()
+    rows = org_selectors.two_factor_accounts(account=account)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "security/two_factor.html",
+        {
+            "page": page,
+            "q": account,
+            "permit_hours": settings.TWO_FACTOR_PERMIT_HOURS,
+        },
+    )
+
+
+def _managed_account(request: AuthenticatedRequest, user_id: int) -> User:
+    _require_security_admin_of_accounts(request)
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        raise Http404
+    if user.pk == request.user.pk:
+        raise PermissionDenied(_("Nobody manages their own second factor or sessions."))
+    return user
+
+
+@require_POST
+def two_factor_permit(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
+    user = _managed_account(request, user_id)
+    permit = two_factor.permit_issue(by=request.user, user=user, request=request)
+    messages.success(
+        request,
+        _("%(name)s may set up a second factor at their next sign-in, until %(until)s.")
+        % {"name": user, "until": date_format(localtime(permit.expires_at), "DATETIME_FORMAT")},
+    )
+    return redirect("security_two_factor")
+
+
+@require_POST
+def two_factor_reset(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
+    user = _managed_account(request, user_id)
+    two_factor.two_factor_reset(by=request.user, user=user, request=request)
+    messages.success(
+        request,
+        _(
+            "%(name)s's authenticator and recovery codes are removed and their sessions ended. "
+            "Allow a new set-up when they have a phone."
+        )
+        % {"name": user},
+    )
+    return redirect("security_two_factor")
+
+
+@require_POST
+def sessions_end_all(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
+    user = _managed_account(request, user_id)
+    ended = sessions.sessions_end_all(by=request.user, user=user, request=request)
+    messages.success(
+        request,
+        _("%(count)d sessions of %(name)s ended.") % {"count": ended, "name": user},
+    )
+    return redirect("security_two_factor")

@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from carecase import metrics_views, security_views, task_views, views
-from carecase.auth_views import LoginView, PasswordChangeView
+from carecase.auth_views import LoginView, PasswordChangeView, login_code, login_enrol
 from casefile import urls as casefile_urls
 from children import audit_views
 from children import urls as children_urls
@@ -18,6 +18,8 @@ urlpatterns = [
     path("ready/", views.ready, name="ready"),
     path("metrics/", metrics_views.metrics_view, name="metrics"),
     path("accounts/login/", LoginView.as_view(), name="login"),
+    path("accounts/login/code/", login_code, name="login_code"),
+    path("accounts/login/enrol/", login_enrol, name="login_enrol"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", PasswordChangeView.as_view(), name="password_change"),
     path(
@@ -66,6 +68,24 @@ urlpatterns = [
         "accounts/tokens/<uuid:public_id>/revoke/",
         security_views.token_revoke,
         name="token_revoke",
+    ),
+    path("accounts/sessions/", security_views.my_sessions, name="my_sessions"),
+    path("accounts/sessions/<int:pk>/end/", security_views.session_end, name="session_end"),
+    path("security/two-factor/", security_views.two_factor_accounts, name="security_two_factor"),
+    path(
+        "security/two-factor/<int:user_id>/permit/",
+        security_views.two_factor_permit,
+        name="security_two_factor_permit",
+    ),
+    path(
+        "security/two-factor/<int:user_id>/reset/",
+        security_views.two_factor_reset,
+        name="security_two_factor_reset",
+    ),
+    path(
+        "security/sessions/<int:user_id>/end/",
+        security_views.sessions_end_all,
+        name="security_sessions_end",
     ),
     path("audit/admin-log/", security_views.admin_log, name="admin_log"),
     path("admin/", admin.site.urls),

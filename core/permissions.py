@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.utils.module_loading import import_string
 
-from core.roles import DATA_ROLES, Role
+from core.roles import ADMIN_ROLES, DATA_ROLES, TWO_FACTOR_ROLES, Role
 from core.scoping import Scope, get_scope, is_administrator, role_scope
 
 if TYPE_CHECKING:
@@ -91,6 +91,18 @@ def is_security_admin(user: User | AnonymousUser) -> bool:
 
 def is_audit_admin(user: User | AnonymousUser) -> bool:
     return get_scope(user).has_role(Role.AUDIT_ADMIN)
+
+
+def needs_two_factor(user: User | AnonymousUser) -> bool:
+    """Whether `user` must sign in with a second factor: the three administrators and district
+    staff (core.roles.TWO_FACTOR_ROLES). The break-glass superuser is not held to it (it is
+    for the day nobody else can act); it may still enrol one."""
+    return get_scope(user).has_role(*TWO_FACTOR_ROLES)
+
+
+def password_ages(user: User | AnonymousUser) -> bool:
+    """Whether `user`'s password has a maximum age (PASSWORD_MAX_AGE_DAYS): administrators."""
+    return get_scope(user).has_role(*ADMIN_ROLES)
 
 
 class SystemAdminBackend:

@@ -37,3 +37,6 @@ PROVIDER_ROLES = frozenset({Role.SERVICE_PROVIDER})
 CASE_ROLES = DATA_ROLES | PROVIDER_ROLES
 # The people the certification gate (R6/R7) applies to, when these are their only data roles.
 GATED_ROLES = frozenset({Role.CHILD_DIRECTOR, Role.SUPERVISOR})
+# The people who must sign in with a second factor (等保2.0 三级, issue 19 §3): the three
+# administrators and district staff (civil affairs, the protection centre); optional for others.
+TWO_FACTOR_ROLES = ADMIN_ROLES | frozenset({Role.CIVIL_AFFAIRS, Role.PROTECTION_CENTRE})

@@ -15,6 +15,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core import clock
 from core.http import signed_in
@@ -184,3 +186,10 @@ class AssignmentAdmin(LoggedAdmin[Assignment]):
             from org.tokens import revoke_all
 
             revoke_all(obj.user)
+
+
+# Second factors are the security administrator's (/security/two-factor/), never the admin
+# site's: django-otp's device pages would show a person's secret to the break-glass superuser.
+for _device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device_model):
+        admin.site.unregister(_device_model)

@@ -178,8 +178,9 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]  # knox is unt
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         """Saving a new password, or taking the account out of service, revokes every API
-        token of the person (org.tokens): one place that every path (password page, reset,
-        admin, command line) goes through."""
+        token of the person (org.tokens), and a new password is written to the person's
+        password history (its age, the ones not to reuse: org.passwords): one place that every
+        path (password page, reset, admin, command line) goes through."""
         update_fields = kwargs.get("update_fields")
         password_changed = getattr(self, "_password", None) is not None
         watched = {"is_active", "status", "password"}
@@ -187,6 +188,8 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]  # knox is unt
             update_fields is None or bool(watched & set(update_fields))
         )
         super().save(*args, **kwargs)
+        if password_changed and self.has_usable_password():
+            PasswordRecord.record(self)
         if password_changed or out_of_service:
             from org.tokens import revoke_all
 
@@ -358,6 +361,10 @@ class AdminAction(models.TextChoices):
     SUPERUSER = "superuser", _("Break-glass superuser request")
     REFUSED = "refused", _("Refused")
     RUN_TASK = "run_task", _("Scheduled task run now")
+    TWO_FACTOR_PERMIT = "permit_2fa", _("Two-factor enrolment permitted")
+    TWO_FACTOR_ENROL = "enrol_2fa", _("Two-factor enrolled")
+    TWO_FACTOR_RESET = "reset_2fa", _("Two-factor reset")
+    END_SESSIONS = "end_sessions", _("Sessions ended")
 
 
 class AdminLogQuerySet(models.QuerySet["AdminLogEntry"]):
@@ -416,3 +423,6 @@ class PurgePermit(models.Model):
 
     def __str__(self) -> str:
         return self.table_name
+
+
+from org.models_security import PasswordRecord, TwoFactorPermit, UserSession  # noqa: E402,F401

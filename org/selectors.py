@@ -11,11 +11,13 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core import clock
 from core.regions import Level, prefix_range
-from core.roles import Role
+from core.roles import TWO_FACTOR_ROLES, Role
 from org.models import AdminLogEntry, ApiToken, Assignment, AssignmentQuerySet, Region, User
+from org.models_security import TwoFactorPermit
 
 
 def _active_in(role: str, today: datetime.date) -> QuerySet[Assignment]:
@@ -216,4 +218,34 @@ def admin_log_entries(*, account: str = "") -> QuerySet[AdminLogEntry]:
     rows = AdminLogEntry.objects.select_related("by").order_by("-at", "-pk")
     if account:
         rows = rows.filter(by_username=account)
+    return rows
+
+
+def two_factor_accounts(*, account: str = "") -> QuerySet[User]:
+    """Every account with its second factor, for the security administrator: `enrolled` (a
+    confirmed authenticator), `permit_until` (a live enrolment permit's end), `required`
+    (holds a role that needs one today: core.roles.TWO_FACTOR_ROLES). Filtered by account
+    name or real name; fixed number of queries."""
+    now = clock.now()
+    today = clock.today()
+    rows = User.objects.annotate(
+        enrolled=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)),
+        permit_until=Subquery(
+            TwoFactorPermit.objects.filter(
+                user=OuterRef("pk"), used_at__isnull=True, expires_at__gt=now
+            )
+            .order_by("-expires_at")
+            .values("expires_at")[:1]
+        ),
+        required=Exists(
+            Assignment.objects.filter(
+                Q(end_date__isnull=True) | Q(end_date__gt=today),
+                user=OuterRef("pk"),
+                start_date__lte=today,
+                role__in=TWO_FACTOR_ROLES,
+            )
+        ),
+    ).order_by("-required", "username")
+    if account:
+        rows = rows.filter(Q(username__icontains=account) | Q(real_name__icontains=account))
     return rows

@@ -101,6 +101,8 @@ class TokenRequestSerializer(serializers.Serializer[Any]):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=128, trim_whitespace=False)
     device = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    # The authenticator's code (or a recovery code) of a person who signs in with two factors.
+    otp = serializers.CharField(max_length=32, required=False, allow_blank=True)
 
 
 class ApiTokenSerializer(serializers.ModelSerializer[ApiToken]):

@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 
 from core import permissions, throttles
 from core.http import AuthenticatedApiRequest
-from org import selectors, tokens
+from org import selectors, tokens, two_factor
 from org.models import ApiToken, StaffStatus
 from org.serializers import (
     ApiTokenSerializer,
@@ -56,6 +56,8 @@ class ObtainTokenView(APIView):
             raise serializers.ValidationError(
                 {"non_field_errors": [_("Wrong account name or password.")]}
             )
+        if permissions.needs_two_factor(user) or two_factor.has_factor(user):
+            self._check_second_factor(user, data.get("otp", ""))
         try:
             token, secret = tokens.token_create(user=user, name=data.get("device", ""))
         except tokens.TokenLimitReached:
@@ -65,6 +67,30 @@ class ObtainTokenView(APIView):
             )
         token.token = secret
         return Response(IssuedTokenSerializer(token).data)
+
+    @staticmethod
+    def _check_second_factor(user: Any, code: str) -> None:
+        """A person who signs in with two factors gives the code in `otp` (400 otherwise)."""
+        if not two_factor.has_factor(user):
+            message = _(
+                "Your account signs in with a verification code, and you have not set one up: "
+                "ask your security administrator."
+            )
+        elif not code.strip():
+            message = _("Enter the code of your authenticator app (or a recovery code).")
+        else:
+            result = two_factor.verify(user, code)
+            if result.device is not None:
+                return
+            message = (
+                _("Too many wrong codes: wait a minute, then try again.")
+                if result.throttled
+                else _(
+                    "This code is not right or has expired: enter the 6 digits your "
+                    "authenticator app shows now, or a recovery code you have not used."
+                )
+            )
+        raise serializers.ValidationError({"otp": [message]})
 
 
 class LogoutView(APIView):

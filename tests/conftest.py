@@ -203,6 +203,15 @@ def uncertified(people):
 
 
 @pytest.fixture
+def client():
+    """pytest-django's client, whose force_login also verifies the second factor of the
+    people who must have one (tests/signin.py)."""
+    from tests.signin import Client
+
+    return Client()
+
+
+@pytest.fixture
 def login(client):
     def _login(user):
         client.force_login(user)

@@ -7,11 +7,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from notifications.models import Notification, NotificationKind
 from org.tokens import token_create
+from tests.signin import Client
 
 pytestmark = pytest.mark.django_db
 

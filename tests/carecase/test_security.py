@@ -1,10 +1,10 @@
 import pytest
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.test import Client
 from django.urls import reverse
 
 from tests.factories import PASSWORD
+from tests.signin import Client
 
 
 @pytest.mark.parametrize(

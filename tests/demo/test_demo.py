@@ -14,6 +14,7 @@ from django.utils import timezone
 from children.choices import Status
 from children.models import Child
 from demo.management.commands import load_demo
+from org import two_factor
 from org.models import Assignment, Region, Role, User
 from org.selectors import coverage_gaps
 from stats.models import RegionSnapshot
@@ -152,3 +153,13 @@ def test_the_demo_district_works_with_a_few_gaps_on_purpose(db, clock, monkeypat
     assert status.certified_on is not None and status.rotation_on(today) == Rotation.CURRENT
     # They cannot sign in: only the demo accounts have passwords.
     assert not jingguan_director.user.has_usable_password()
+
+
+def test_demo_administrators_and_civil_affairs_may_set_up_their_second_factor(db, monkeypatch):
+    """They must sign in with one (issue 19 §3): the demo's new passwords come with a permit
+    to enrol at the first sign-in; directors need none."""
+    monkeypatch.setattr(load_demo, "DEMO_CHILDREN", 50)
+    _load()
+    for username in ("sys_admin", "sec_admin", "audit_admin", "bb_minzheng"):
+        assert two_factor.live_permit(User.objects.get(username=username)) is not None
+    assert two_factor.live_permit(User.objects.get(username="bb_zhuren")) is None

@@ -3,12 +3,19 @@ import datetime
 import pytest
 
 from children.models import Child
+from core import permissions
+from org.models import User
 from tests.factories import PASSWORD, make_id
+from tests.signin import authenticator, current_code
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def sign_in(page, url, username):
+    """Sign in through the page; a person who must have a second factor types the code of
+    their authenticator (enrolled for them here) on the step that follows."""
+    person = User.objects.get(username=username)
+    device = authenticator(person) if permissions.needs_two_factor(person) else None
     page.goto(f"{url}/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
@@ -17,6 +24,10 @@ def sign_in(page, url, username):
     # has arrived).
     with page.expect_navigation(wait_until="load"):
         page.click("button[type=submit]")
+    if device is not None:
+        page.fill("input[name=code]", current_code(device))
+        with page.expect_navigation(wait_until="load"):
+            page.click("button[type=submit]")
     page.wait_for_selector("[data-testid=current-user]", state="attached")
 
 

@@ -55,7 +55,7 @@ def test_out_of_scope_and_anonymous(people, world):
 
 
 def test_documented_in_schema(people):
-    from django.test import Client
+    from tests.signin import Client
 
     client = Client()
     client.force_login(people["civil"])

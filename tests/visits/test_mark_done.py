@@ -7,11 +7,11 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from core import clock as app_clock
 from tests.factories import CHENGUANG, XINGCHENG, ZHIDA, make_child, region
+from tests.signin import Client
 from tests.visits.conftest import registered
 from tests.visits.test_work_items import _inspection, _queries, _with_follow_ups, api_for
 from visits.models import FollowUp, Rectification

@@ -12,6 +12,7 @@ from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -19,11 +20,12 @@ from django.utils import timezone
 
 from children.choices import Status
 from children.models import Child
-from core import clock
+from core import clock, permissions
 from core.calendar import add_months, quarter_bounds, years_before
 from core.roles import Role
 from demo.staff import appoint_district_staff
 from demo.synthetic import generate
+from org import two_factor
 from org.importing import import_regions_file
 from org.models import Assignment, Region, User
 from org.services import generate_password
@@ -255,6 +257,10 @@ class Command(BaseCommand):
             self.stdout.write(self.style.WARNING("Demo accounts (passwords are shown only now):"))
             for username, role, region, password in printed:
                 self.stdout.write(f"  {username:<12} {password:<14} {role} · {region}")
+            self.stdout.write(
+                "The administrators and civil-affairs staff set up an authenticator app "
+                f"(TOTP) at their first sign-in, within {settings.TWO_FACTOR_PERMIT_HOURS} hours."
+            )
         else:
             self.stdout.write(
                 "Demo accounts already exist; run `manage.py load_demo --reset-passwords` "
@@ -490,4 +496,9 @@ class Command(BaseCommand):
                 role=role,
                 defaults={"start_date": appointed},
             )
+            # The administrators and district staff sign in with a second factor: with a new
+            # password they may set up their authenticator app at their next sign-in.
+            needs_permit = (created or reset) and permissions.needs_two_factor(user)
+            if needs_permit and not two_factor.has_factor(user):
+                two_factor.permit_issue(by=None, user=user)
         return printed
