@@ -5,6 +5,7 @@ import io
 
 import openpyxl
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
@@ -275,7 +276,8 @@ def test_training_file_export_and_print(people, client):
     values = [c for row in sheet.iter_rows(values_only=True) for c in row]
     assert trained_on().isoformat() in values and 90 in values
     body = client.get(reverse("training:file", args=[director.pk]), {"print": 1}).content.decode()
-    assert "@media print" in body
+    assert "training/file_print.css" in body and "carecase/print.js" in body
+    assert "@media print" in (settings.BASE_DIR / "static/training/file_print.css").read_text()
     client.force_login(people["other_civil"])
     assert client.get(reverse("training:file_export", args=[director.pk])).status_code == 404
 
