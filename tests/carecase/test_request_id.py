@@ -70,10 +70,14 @@ def records():
     handler = Keep()
     handler.addFilter(LogContext())
     logger.addHandler(handler)
+    # The logger's own level: the first test worker started in this process set the root
+    # logger to its level, ERROR (Celery's logging setup runs once per process).
+    logger.setLevel(logging.INFO)
     try:
         yield seen
     finally:
         logger.removeHandler(handler)
+        logger.setLevel(logging.NOTSET)
 
 
 def test_a_response_carries_a_new_id_or_the_sane_one_it_was_sent(client):
