@@ -40,6 +40,21 @@ def checked(client, ids) -> ListImport:
     return record
 
 
+@pytest.fixture
+def queued_list(people, archive, login, settings, django_capture_on_commit_callbacks):
+    """A checked two-row list confirmed by civil affairs with the inline limit at one row:
+    (her client, the list marked importing, the queued import not yet run)."""
+    settings.MATCHING_INLINE_ROWS = 1
+    _kids, ids = archive
+    client = login(people["civil"])
+    record = checked(client, ids)
+    with django_capture_on_commit_callbacks() as queued:
+        services.list_import_request(by=people["civil"], pk=record.pk)
+    assert len(queued) == 1
+    record.refresh_from_db()
+    return client, record, queued[0]
+
+
 def test_a_long_list_is_queued_and_its_page_follows_the_import(
     people, archive, login, settings, django_capture_on_commit_callbacks
 ):
@@ -73,46 +88,27 @@ def test_a_long_list_is_queued_and_its_page_follows_the_import(
     assert 'data-testid="importing"' not in client.get(detail).content.decode()
 
 
-def test_another_districts_staff_cannot_follow_the_import(
-    people, archive, login, settings, django_capture_on_commit_callbacks
-):
-    settings.MATCHING_INLINE_ROWS = 1
-    _kids, ids = archive
-    record = checked(login(people["civil"]), ids)
-    with django_capture_on_commit_callbacks():
-        services.list_import_request(by=people["civil"], pk=record.pk)
+def test_another_districts_staff_cannot_follow_the_import(people, login, queued_list):
+    _client, record, _run = queued_list
     other = login(people["other_civil"])
     assert other.get(reverse("matching:list_progress", args=[record.pk])).status_code == 404
     with pytest.raises(ListImport.DoesNotExist):
         services.list_import_request(by=people["other_civil"], pk=record.pk)
 
 
-def test_a_file_gone_before_the_worker_takes_it_fails_with_a_message(
-    people, archive, login, settings, django_capture_on_commit_callbacks
-):
-    settings.MATCHING_INLINE_ROWS = 1
-    _kids, ids = archive
-    client = login(people["civil"])
-    record = checked(client, ids)
-    with django_capture_on_commit_callbacks() as queued:
-        services.list_import_request(by=people["civil"], pk=record.pk)
+def test_a_file_gone_before_the_worker_takes_it_fails_with_a_message(queued_list):
+    client, record, run = queued_list
     record.file.storage.delete(record.file.name)
-    queued[0]()
+    run()
     record.refresh_from_db()
     assert record.status == ListImportStatus.FAILED
     assert not Finding.objects.exists()
     page = client.get(reverse("matching:list_detail", args=[record.pk])).content.decode()
-    assert "无法读取" in page or "can no longer be read" in page
+    assert gettext("The uploaded file can no longer be read.") in page
 
 
-def test_an_unforeseen_failure_leaves_the_list_failed_not_importing(
-    people, archive, login, settings, django_capture_on_commit_callbacks
-):
-    settings.MATCHING_INLINE_ROWS = 1
-    _kids, ids = archive
-    record = checked(login(people["civil"]), ids)
-    with django_capture_on_commit_callbacks():
-        services.list_import_request(by=people["civil"], pk=record.pk)
+def test_an_unforeseen_failure_leaves_the_list_failed_not_importing(queued_list):
+    _client, record, _run = queued_list
     missing = User.objects.order_by("-pk").first().pk + 1
     with pytest.raises(User.DoesNotExist):
         importing.list_import_queued(pk=record.pk, by_id=missing)

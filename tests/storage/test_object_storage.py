@@ -189,11 +189,11 @@ def test_two_uploads_never_share_an_object(bucket):
     assert bucket.read(name) != bucket.read(other)
 
 
-def test_an_export_is_built_into_the_bucket_and_downloaded_in_scope(
-    people, login, bucket, django_capture_on_commit_callbacks
-):
+def town_statistics_built(people, capture):
+    """The town's statistics workbook asked for by its supervisor and built (the job run on
+    commit, as a worker would)."""
     make_child(people["director"], ZHIDA)
-    with django_capture_on_commit_callbacks(execute=True):
+    with capture(execute=True):
         job = export_services.export_request(
             user=people["supervisor"],
             kind="statistics",
@@ -202,6 +202,13 @@ def test_an_export_is_built_into_the_bucket_and_downloaded_in_scope(
             today=TODAY,
         )
     job.refresh_from_db()
+    return job
+
+
+def test_an_export_is_built_into_the_bucket_and_downloaded_in_scope(
+    people, login, bucket, django_capture_on_commit_callbacks
+):
+    job = town_statistics_built(people, django_capture_on_commit_callbacks)
     assert job.status == ExportStatus.DONE
     assert bucket.keys() == [job.file.name]
     assert bucket.local_files() == []
@@ -345,16 +352,7 @@ def test_an_activity_with_photos_is_not_recorded_when_the_store_is_down(people, 
 def test_an_export_to_a_store_that_is_down_fails_with_a_clear_message(
     people, login, dead_storage, django_capture_on_commit_callbacks
 ):
-    make_child(people["director"], ZHIDA)
-    with django_capture_on_commit_callbacks(execute=True):
-        job = export_services.export_request(
-            user=people["supervisor"],
-            kind="statistics",
-            area_code=JINGGUAN,
-            params={"date": TODAY},
-            today=TODAY,
-        )
-    job.refresh_from_db()
+    job = town_statistics_built(people, django_capture_on_commit_callbacks)
     assert job.status == ExportStatus.FAILED
     assert EXPORT_REFUSED in job.message
     assert job.message == _(
