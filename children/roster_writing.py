@@ -115,6 +115,16 @@ PARENT_FIELDS = (
 RELATIONS = tuple(dict.fromkeys(c.relation for c in COLUMNS if c.relation))
 
 
+def value_at(name: str, relation: str = "") -> int:
+    """Where a row of export_values holds a child's field (of CHILD_FIELDS) or, for a
+    `relation`, that parent's "id" or field (of PARENT_FIELDS). 0 is the village code, 1
+    the category codes."""
+    if not relation:
+        return 2 + CHILD_FIELDS.index(name)
+    base = 2 + len(CHILD_FIELDS) + RELATIONS.index(relation) * (len(PARENT_FIELDS) + 1)
+    return base + ("id", *PARENT_FIELDS).index(name)
+
+
 class CategoryCodes(models.Aggregate):
     """The category codes of a child's tags as one comma-separated text."""
 
@@ -134,13 +144,14 @@ def _cell(
     """The expression of a column's cell from the row value at `at`, as Writer.columns
     converts it (`labels` names the column's choice labels in row_function's namespace);
     `for_csv`, a cell that may hold free text or a date as core.spreadsheets.csv_safe
-    writes it (ID numbers, masked phones and yes/no cannot start a formula); a `phone`
-    masked unless `full_ids`."""
+    writes it (ID numbers and yes/no cannot start a formula; a masked phone can, as
+    +86****1234); a `phone` masked unless `full_ids`."""
     value = f"r[{at}]"
     if kind == ID:
         return f"str(decrypt({value}))" if full_ids else f"str({value})"
     if phone and not full_ids:
-        return f'mask_phone({value} or "")'
+        cell = f'mask_phone({value} or "")'
+        return f"csv_safe({cell})" if for_csv else cell
     if kind == BOOL:
         return f"(YES if {value} else NO)"
     if kind == ETHNICITY:
@@ -162,8 +173,6 @@ def row_function(writer: Writer, for_csv: bool = False) -> Callable[[tuple[Any, 
     compiled once per export into one function returning one list display (no call per
     cell), as the standard library's dataclasses compile their methods. Its source holds
     only row indices and the names bound below, never data."""
-    child_at = {name: 2 + n for n, name in enumerate(CHILD_FIELDS)}
-    width = len(PARENT_FIELDS) + 1
     category_labels = writer.labels[Category]
     known: dict[str | None, str] = {}
 
@@ -204,14 +213,14 @@ def row_function(writer: Writer, for_csv: bool = False) -> Callable[[tuple[Any, 
             name = "id_cipher" if writer.full_ids else "id_masked"
         if not column.relation:
             cells.append(
-                _cell(child_at[name], column.kind, labels, writer.full_ids, for_csv, column.phone)
+                _cell(value_at(name), column.kind, labels, writer.full_ids, for_csv, column.phone)
             )
             continue
-        base = 2 + len(CHILD_FIELDS) + RELATIONS.index(column.relation) * width
-        at = base + 1 + PARENT_FIELDS.index(name)
+        base = value_at("id", column.relation)
+        at = value_at(name, column.relation)
         own = _cell(at, column.kind, labels, writer.full_ids, for_csv, column.phone)
         cells.append(f'("" if r[{base}] is None else {own})')
-    status, key, updated = (child_at[f] for f in ("status", "is_key", "updated_at"))
+    status, key, updated = (value_at(f) for f in ("status", "is_key", "updated_at"))
     cells += [
         f"status_labels.get(r[{status}], r[{status}])",
         f"(YES if r[{key}] else NO)",
@@ -222,6 +231,33 @@ def row_function(writer: Writer, for_csv: bool = False) -> Callable[[tuple[Any, 
     return namespace["row_cells"]  # type: ignore[no-any-return]
 
 
+def export_values(
+    queryset: QuerySet[Child], categories: models.Aggregate | None = None
+) -> QuerySet[Child, tuple[Any, ...]]:
+    """The values an export row is made of, in `queryset`'s order, from one query: the
+    village code, the category codes as one aggregated text (or the `categories` aggregate
+    over the child's tags), CHILD_FIELDS, then per relation the parent's id and
+    PARENT_FIELDS (each parent joined by relation: the database hashes the parents once); no
+    model instances. row_function (Python) and children.roster_copy (SQL) turn them into
+    cells."""
+    through = Child.categories.through
+    codes = (
+        through.objects.filter(child_id=OuterRef("pk"))
+        .order_by()
+        .values("child_id")
+        .annotate(codes=categories or CategoryCodes("categorytag_id"))
+        .values("codes")  # type: ignore[misc]
+    )
+    joined = {
+        f"p_{relation}": FilteredRelation("parents", condition=Q(parents__relation=relation))
+        for relation in RELATIONS
+    }
+    parent_columns = [f"p_{r}__{field}" for r in RELATIONS for field in ("id", *PARENT_FIELDS)]
+    return queryset.annotate(**joined, category_codes=Subquery(codes)).values_list(
+        "village__code", "category_codes", *CHILD_FIELDS, *parent_columns
+    )
+
+
 def export_rows(
     queryset: QuerySet[Child],
     full_ids: bool,
@@ -230,30 +266,11 @@ def export_rows(
     done: Callable[[int], None] | None = None,
     for_csv: bool = False,
 ) -> Iterator[list[Any]]:
-    """The export rows of `queryset`'s children, in its order, from one query read through a
-    server-side cursor on PostgreSQL (`chunk` rows at a time): the child's values, each
-    parent's joined by relation (the database hashes the parents once), the categories as
-    one aggregated text; no model instances. ID numbers are decrypted only for `full_ids`.
-    The same cells as Writer.columns over the instances (`for_csv`, as csv_lines writes
-    them). `done(n)` is told every `chunk`."""
-    through = Child.categories.through
-    codes = (
-        through.objects.filter(child_id=OuterRef("pk"))
-        .order_by()
-        .values("child_id")
-        .annotate(codes=CategoryCodes("categorytag_id"))
-        .values("codes")  # type: ignore[misc]
-    )
-    joined = {
-        f"p_{relation}": FilteredRelation("parents", condition=Q(parents__relation=relation))
-        for relation in RELATIONS
-    }
-    parent_columns = [f"p_{r}__{field}" for r in RELATIONS for field in ("id", *PARENT_FIELDS)]
-    rows = (
-        queryset.annotate(**joined, category_codes=Subquery(codes))
-        .values_list("village__code", "category_codes", *CHILD_FIELDS, *parent_columns)
-        .iterator(chunk_size=chunk)
-    )
+    """The export rows of `queryset`'s children, in its order, from export_values' one query
+    read through a server-side cursor on PostgreSQL (`chunk` rows at a time). ID numbers are
+    decrypted only for `full_ids`. The same cells as Writer.columns over the instances
+    (`for_csv`, as csv_lines writes them). `done(n)` is told every `chunk`."""
+    rows = export_values(queryset).iterator(chunk_size=chunk)
     row_cells = row_function(Writer(full_ids), for_csv)
     count = 0
     for row in rows:
