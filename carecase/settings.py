@@ -608,7 +608,7 @@ if REDIS_URL:
     # such messages. A task running longer than the visibility timeout is delivered a second
     # time while it runs: every task of the queues is idempotent (claims, dedupe keys), so the
     # second finds nothing to do. README, "Faults".
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
         "visibility_timeout": env_int("BROKER_VISIBILITY_SECONDS", 3600, minimum=1),
         "unacked_restore_interval": env_int("BROKER_RESTORE_SECONDS", 10, minimum=1),
         "unacked_restore_throttle": 1,
