@@ -214,6 +214,34 @@ class BreakGlassAuditMiddleware:
 
 
 # Exceptions Django answers itself under DEBUG too (403 through handler403, 400).
+class DatabaseUnavailableMiddleware:
+    """A view that fails because the database did not answer (restarted, its connection
+    ended) answers 503 with the reason, a page or the API's JSON (carecase.views.
+    database_unavailable), under DEBUG too. Last in MIDDLEWARE, so it sees the exception
+    first. Errors of the middleware itself reach handler500, which answers the same."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
+        if not isinstance(exc, views.DATABASE_DOWN):
+            return None
+        signals.got_request_exception.send(sender=None, request=request)
+        response = views.database_unavailable(request)
+        log_response(
+            "%s: %s",
+            response.reason_phrase,
+            request.path,
+            response=response,
+            request=request,
+            exception=exc,
+        )
+        return response
+
+
 DJANGO_ANSWERS = (PermissionDenied, BadRequest, SuspiciousOperation, MultiPartParserError)
 
 

@@ -120,8 +120,10 @@ MIDDLEWARE = [
     "carecase.middleware.NoStoreMiddleware",
     "carecase.middleware.BreakGlassAuditMiddleware",
     "carecase.middleware.FriendlyErrorsMiddleware",
-    # Axes last: it turns a lockout into the Chinese lockout page.
+    # Axes: it turns a lockout into the Chinese lockout page.
     "axes.middleware.AxesMiddleware",
+    # Last, so that it sees a view's exception first: the database not answering is a 503.
+    "carecase.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "carecase.urls"
@@ -153,6 +155,10 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60, minimum=0)
+# A kept connection is checked before a request (or task) reuses it: after a restart of
+# PostgreSQL, or a connection ended by it, the next request connects anew instead of failing
+# (README, "Faults").
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000;",
@@ -164,8 +170,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache (Redis when configured, else per-process memory) --------------------------------
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
+    # Redis stopped: every cache read answers "nothing there" and every write is dropped
+    # (core.cache), within CACHE_TIMEOUT_MS, so pages still render (README, "Faults").
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "core.cache.DegradingRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": env_int("CACHE_TIMEOUT_MS", 500, minimum=10) / 1000,
+                "socket_timeout": env_int("CACHE_TIMEOUT_MS", 500, minimum=10) / 1000,
+            },
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -192,6 +207,7 @@ if REPLICA_DATABASE_URL:
         **_env.db_url_config(REPLICA_DATABASE_URL),
         "ATOMIC_REQUESTS": False,
         "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
         "TEST": {"MIRROR": "default"},
     }
     if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
@@ -427,6 +443,9 @@ NOTIFICATIONS_RETRY_BASE_SECONDS = env_int("NOTIFICATIONS_RETRY_BASE_SECONDS", 3
 NOTIFICATIONS_INSPECTION_REMINDER_DAYS = env_int(
     "NOTIFICATIONS_INSPECTION_REMINDER_DAYS", 14, minimum=1
 )
+# A delivery or reminder claimed by a worker that has not finished it after this long is
+# taken to belong to a worker that died, and is claimed again (README, "Faults").
+NOTIFICATIONS_CLAIM_LEASE_SECONDS = env_int("NOTIFICATIONS_CLAIM_LEASE_SECONDS", 900, minimum=1)
 # Database connections the reminder sweep uses at once on PostgreSQL.
 NOTIFICATIONS_SWEEP_WORKERS = env_int("NOTIFICATIONS_SWEEP_WORKERS", 2, minimum=1)
 if env_str("EMAIL_URL", ""):
@@ -583,6 +602,17 @@ CELERY_TASK_ROUTES = {
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
+    # A worker killed with a task in hand (SIGKILL, a lost host) never acknowledges it
+    # (CELERY_TASK_ACKS_LATE): Redis gives the message to another worker once it has been
+    # unacknowledged BROKER_VISIBILITY_SECONDS, a sweep every BROKER_RESTORE_SECONDS looking for
+    # such messages. A task running longer than the visibility timeout is delivered a second
+    # time while it runs: every task of the queues is idempotent (claims, dedupe keys), so the
+    # second finds nothing to do. README, "Faults".
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+        "visibility_timeout": env_int("BROKER_VISIBILITY_SECONDS", 3600, minimum=1),
+        "unacked_restore_interval": env_int("BROKER_RESTORE_SECONDS", 10, minimum=1),
+        "unacked_restore_throttle": 1,
+    }
 else:
     # Embedded default: kombu's filesystem transport needs no server; worker and web share
     # these folders on one machine.
@@ -635,6 +665,10 @@ HEARTBEAT_SECONDS = env_int("HEARTBEAT_SECONDS", 60, minimum=5)
 # daily sweep's last success older than these hours, makes the process not ready.
 READY_HEARTBEAT_FACTOR = env_int("READY_HEARTBEAT_FACTOR", 3, minimum=2)
 READY_SWEEP_HOURS = env_int("READY_SWEEP_HOURS", 26, minimum=25)
+# Export jobs (exports.jobs.fail_stalled): one still running this long after it started lost
+# its worker and is marked failed; one still queued this long is queued again.
+EXPORT_RUNNING_TIMEOUT_SECONDS = env_int("EXPORT_RUNNING_TIMEOUT_SECONDS", 2 * 3600, minimum=1)
+EXPORT_REQUEUE_SECONDS = env_int("EXPORT_REQUEUE_SECONDS", 1800, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     "children-purge-roster-uploads": {
         "task": "children.tasks.purge_roster_uploads",
@@ -678,6 +712,12 @@ CELERY_BEAT_SCHEDULE = {
     "exports-purge-expired": {
         "task": "exports.tasks.purge_expired_exports",
         "schedule": crontab(hour=3, minute=30),
+    },
+    # Export jobs whose worker was lost fail with the reason; queued ones whose message was
+    # lost are queued again (exports.jobs.fail_stalled; README, "Faults").
+    "exports-requeue-stalled": {
+        "task": "exports.tasks.requeue_stalled_exports",
+        "schedule": env_int("EXPORT_STALL_CHECK_SECONDS", 600, minimum=10),
     },
     # Department lists (issue 16): findings reminded and escalated like overdue visits, and
     # the uploaded files purged after MATCHING_FILE_DAYS.

@@ -24,7 +24,11 @@ os.environ.setdefault(
 from carecase.settings import *
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+EMAIL_BACKEND = os.environ.get(
+    "CARECASE_TEST_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend"
+)
+# A worker subprocess of the fault tests writes its email into files the test reads back.
+EMAIL_FILE_PATH = os.environ.get("CARECASE_TEST_EMAIL_DIR", "")
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 # Tests that need a real worker start one; everything else runs tasks in-process.
@@ -66,3 +70,8 @@ def _flush_with_purge_permits() -> None:
 
 
 _flush_with_purge_permits()
+
+# The fault tests (tests/faults/, core/faults.py): a worker started with CARECASE_FAULT_PAUSE_AT
+# stops at that named point and writes its pid into CARECASE_FAULT_DIR, where the test kills it.
+FAULT_PAUSE_AT = os.environ.get("CARECASE_FAULT_PAUSE_AT", "")
+FAULT_MARKER_DIR = os.environ.get("CARECASE_FAULT_DIR", "")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 from typing import Any
 
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
@@ -136,7 +137,36 @@ def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpR
     return render(request, "404.html", status=404)
 
 
+# The database not answering: restarted, its connection ended (pg_terminate_backend), a
+# failover. The request's transaction is rolled back by the server; the answer says so.
+DATABASE_DOWN = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable(request: HttpRequest) -> HttpResponse:
+    """503: the database did not answer; nothing of the request was kept (README, "Faults").
+    The connection that failed is closed, so what follows in this request (the session's
+    save) and the next request connect anew."""
+    for alias in connections:
+        connections[alias].close_if_unusable_or_obsolete()
+    message = _(
+        "The database did not answer for a moment. Nothing of this request was saved: try "
+        "again in a moment."
+    )
+    response: HttpResponse
+    if _is_api(request):
+        response = JsonResponse({"detail": message}, status=503)
+    else:
+        response = HttpResponse(
+            loader.get_template("503.html").render({"message": message}), status=503
+        )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def error_500(request: HttpRequest) -> HttpResponse:
+    if isinstance(sys.exc_info()[1], DATABASE_DOWN):
+        return database_unavailable(request)
     if _is_api(request):
         return JsonResponse({"detail": _("Server error; it has been logged.")}, status=500)
     # No request context: the database or a context processor may be what failed.

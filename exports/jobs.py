@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from children import national
 from children.models import AccessAction, AccessLog
-from core import clock, permissions, scoping, storage
+from core import clock, faults, permissions, scoping, storage
 from core.replica import primary_reading, replica_reading
 from exports import roster
 from exports.models import (
@@ -40,7 +40,11 @@ logger = logging.getLogger(__name__)
 
 # Progress is written to the database at most this often (seconds), and only when it moved.
 PROGRESS_INTERVAL = 1.0
-# A job still queued or running after this long lost its worker: it is marked failed.
+# A job still queued after this long lost its message (or the broker never took it): it is
+# marked failed. A job running longer than EXPORT_RUNNING_TIMEOUT_SECONDS lost its worker
+# (killed, its host gone): marked failed with the reason, so its page never says "being
+# prepared" for ever; one queued longer than EXPORT_REQUEUE_SECONDS is queued again (the
+# claim makes a second message harmless). README, "Faults".
 STALE_AFTER = datetime.timedelta(hours=6)
 
 
@@ -211,6 +215,7 @@ def run_export(job_id: Any, *, now: datetime.datetime | None = None) -> ExportJo
     if not claimed:
         return None
     job = ExportJob.objects.select_related("area__parent", "requested_by").get(pk=job_id)
+    faults.pause_point("export.running")
     try:
         language = job.params.get("language") or settings.LANGUAGE_CODE
         with translation.override(language), tempfile.TemporaryFile() as out:
@@ -248,7 +253,8 @@ def run_export(job_id: Any, *, now: datetime.datetime | None = None) -> ExportJo
     else:
         finished = now or clock.now()
         with transaction.atomic():
-            ExportJob.objects.filter(pk=job.pk).update(
+            # Still ours: a job failed meanwhile as stalled (fail_stalled) stays failed.
+            done = ExportJob.objects.filter(pk=job.pk, status=ExportStatus.RUNNING).update(
                 status=ExportStatus.DONE,
                 progress=100,
                 message="",
@@ -258,6 +264,10 @@ def run_export(job_id: Any, *, now: datetime.datetime | None = None) -> ExportJo
                 finished_at=finished,
                 expires_at=finished + EXPORT_LIFETIME,
             )
+            if not done:
+                transaction.on_commit(lambda: storage.discard(job.file.storage, job.file.name))
+                job.refresh_from_db()
+                return job
             AccessLog.objects.create(
                 user=job.requested_by,
                 action=AccessAction.EXPORT,
@@ -271,14 +281,45 @@ def run_export(job_id: Any, *, now: datetime.datetime | None = None) -> ExportJo
     return job
 
 
+def fail_stalled(now: datetime.datetime) -> list[str]:
+    """Mark failed the jobs that lost their worker or their message (above); returns the ids
+    of the jobs queued long enough to be queued again."""
+    running_for = datetime.timedelta(seconds=settings.EXPORT_RUNNING_TIMEOUT_SECONDS)
+    for job in ExportJob.objects.filter(
+        status=ExportStatus.RUNNING, started_at__lt=now - running_for
+    ):
+        with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
+            message = _(
+                "The export stopped while it was being prepared (the server's background "
+                "worker was interrupted). Request it again."
+            )
+        _fail_if(job, ExportStatus.RUNNING, message)
+    for job in ExportJob.objects.filter(
+        status__in=[ExportStatus.QUEUED, ExportStatus.RUNNING], created_at__lt=now - STALE_AFTER
+    ):
+        with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
+            message = _("The export did not finish. Request it again.")
+        _fail_if(job, job.status, message)
+    waited = datetime.timedelta(seconds=settings.EXPORT_REQUEUE_SECONDS)
+    return [
+        str(pk)
+        for pk in ExportJob.objects.filter(
+            status=ExportStatus.QUEUED, created_at__lt=now - waited
+        ).values_list("pk", flat=True)
+    ]
+
+
+def _fail_if(job: ExportJob, status: str, message: str) -> None:
+    """Fail `job` if it is still in `status` (a worker may finish it meanwhile)."""
+    with transaction.atomic():
+        if ExportJob.objects.select_for_update().filter(pk=job.pk, status=status).exists():
+            _fail(job, message)
+
+
 def purge_expired(now: datetime.datetime) -> int:
     """Delete the files of jobs past their expiry and mark them expired; mark jobs that lost
-    their worker failed. Returns the number of jobs expired."""
-    stale = ExportJob.objects.filter(
-        status__in=[ExportStatus.QUEUED, ExportStatus.RUNNING], created_at__lt=now - STALE_AFTER
-    )
-    for job in stale:
-        _fail(job, _("The export did not finish. Request it again."))
+    their worker failed (fail_stalled). Returns the number of jobs expired."""
+    fail_stalled(now)
     expired = list(
         ExportJob.objects.filter(
             status__in=[ExportStatus.DONE, ExportStatus.FAILED], expires_at__lte=now

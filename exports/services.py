@@ -26,6 +26,7 @@ from children.models import AccessAction
 from children.selectors import ChildFilter
 from core import clock
 from core.http import signed_in
+from core.queueing import delay_on_commit
 from core.regions import Level
 from exports import tasks
 from exports.models import (
@@ -120,12 +121,7 @@ def export_request(
             area=region,
             requested_by=user,
         )
-        job_id = str(job.pk)
-
-        def enqueue() -> None:
-            tasks.run_export_job.delay(job_id)
-
-        transaction.on_commit(enqueue)
+        delay_on_commit(tasks.run_export_job, str(job.pk))
     return job
 
 
@@ -144,8 +140,7 @@ def roster_export_request(*, user: User, flt: ChildFilter, fmt: str) -> ExportJo
         job = ExportJob.objects.create(
             kind=ExportKind.ROSTER, params=params, area=roster_area(user, flt), requested_by=user
         )
-        job_id = str(job.pk)
-        transaction.on_commit(lambda: tasks.run_export_job.delay(job_id))
+        delay_on_commit(tasks.run_export_job, str(job.pk))
     return job
 
 

@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from core import clock, metrics
+from core import clock, faults, metrics
 from core.regions import district_code
 from notifications import channels, delivery_sql
 from notifications.models import (
@@ -239,6 +239,7 @@ def deliver_in_app(
     users = User.objects.in_bulk([recipient_id for recipient_id, _n in counts])
     for chunk in _chunks(counts, batch):
         while token := claim(Reminder.objects.filter(recipient_id__in=chunk), now, batch):
+            faults.pause_point("reminders.claimed")
             if connection.vendor == "postgresql":
                 written = _write_singles(token, threshold, rules, now)
                 result.notifications += written
@@ -257,14 +258,16 @@ def deliver_in_app(
                 limit = _threshold(threshold, rules, _district_of(mine))
                 groups.append((users[recipient_id], mine, limit))
             try:
-                result.notifications += _write(groups, now)
-                result.reminders += len(reminders)
+                written, covered = _write(groups, now, token)
+                result.notifications += written
+                result.reminders += covered
             except Exception:
                 logger.exception("Reminder delivery of a batch failed; retrying person by person")
                 for user, mine, limit in groups:
                     try:
-                        result.notifications += _write([(user, mine, limit)], now)
-                        result.reminders += len(mine)
+                        written, covered = _write([(user, mine, limit)], now, token)
+                        result.notifications += written
+                        result.reminders += covered
                     except Exception as exc:
                         logger.exception("Reminder delivery to user %s failed", user.pk)
                         failed = _record_failure(Reminder, [r.pk for r in mine], exc, now)
@@ -331,20 +334,36 @@ def _district_of(reminders: list[Reminder]) -> str:
     return district_code(min(codes))
 
 
-def _write(groups: Batch, now: datetime.datetime) -> int:
+def _write(groups: Batch, now: datetime.datetime, token: uuid.UUID) -> tuple[int, int]:
     """Write one batch's notifications and deliveries and mark its reminders sent, in one
-    transaction. Returns how many notifications were written."""
+    transaction, for the reminders still claimed with `token` (locked first: a claim whose
+    lease ran out may have been taken by another worker, which then writes them).
+    Returns how many notifications were written and how many reminders they cover."""
     today = timezone.localdate(now)
     links, titles = _Links(), _titles()
-    notifications: list[Notification] = []
-    owners: list[list[Reminder]] = []  # the reminders each notification covers
-    deliveries_by_user: list[tuple[User, list[Notification]]] = []
-    for user, reminders, threshold in groups:
-        mine = _notifications_for(user, reminders, threshold, today, links, titles)
-        notifications += mine
-        owners += [reminders] if len(mine) == 1 and len(reminders) > 1 else [[r] for r in reminders]
-        deliveries_by_user.append((user, mine))
     with transaction.atomic():
+        held = set(
+            Reminder.objects.select_for_update()
+            .filter(
+                pk__in=[r.pk for _user, reminders, _t in groups for r in reminders],
+                claim_token=token,
+                status=SendStatus.CLAIMED,
+            )
+            .values_list("pk", flat=True)
+        )
+        notifications: list[Notification] = []
+        owners: list[list[Reminder]] = []  # the reminders each notification covers
+        deliveries_by_user: list[tuple[User, list[Notification]]] = []
+        for user, claimed, threshold in groups:
+            reminders = [r for r in claimed if r.pk in held]
+            if not reminders:
+                continue
+            mine = _notifications_for(user, reminders, threshold, today, links, titles)
+            notifications += mine
+            owners += (
+                [reminders] if len(mine) == 1 and len(reminders) > 1 else [[r] for r in reminders]
+            )
+            deliveries_by_user.append((user, mine))
         Notification.objects.bulk_create(notifications, batch_size=2000)
         Delivery.objects.bulk_create(
             [
@@ -361,7 +380,7 @@ def _write(groups: Batch, now: datetime.datetime) -> int:
             for reminder in covered
         ]
         _mark_sent(pairs, now)
-    return len(notifications)
+    return len(notifications), len(held)
 
 
 def _mark_sent(pairs: list[tuple[int, int]], now: datetime.datetime) -> None:
@@ -415,13 +434,25 @@ def _record_failure(model: Any, ids: list[int], exc: Exception, now: datetime.da
 
 
 def deliver_external(now: datetime.datetime | None = None, *, batch: int = 500) -> DeliveryResult:
-    """Send every claimable email and SMS copy; failures retry with backoff."""
+    """Send every claimable email and SMS copy; failures retry with backoff.
+
+    Just before each send the row's claim is renewed, conditionally on still holding it: a
+    row whose lease ran out and was claimed by another worker (or already sent by it) is
+    left to that worker, so a row marked sent is never sent again. The provider is called at
+    least once per copy, not exactly once: a worker killed between the provider's answer and
+    the row's UPDATE leaves it claimed, and it is sent again after the lease (README,
+    "Faults")."""
     now = now or clock.now()
     result = DeliveryResult()
     while token := claim(Delivery.objects.all(), now, batch):
         for delivery in Delivery.objects.filter(
             claim_token=token, status=SendStatus.CLAIMED
         ).select_related("notification"):
+            held = Delivery.objects.filter(
+                pk=delivery.pk, claim_token=token, status=SendStatus.CLAIMED
+            ).update(claimed_at=clock.now())
+            if not held:
+                continue
             try:
                 channels.SENDERS[delivery.channel](delivery.notification, delivery.address)
             except Exception as exc:
@@ -435,4 +466,5 @@ def deliver_external(now: datetime.datetime | None = None, *, batch: int = 500) 
                 )
                 result.notifications += 1
                 metrics.delivered(delivery.channel, sent=1)
+                faults.pause_point("deliveries.sent")
     return result

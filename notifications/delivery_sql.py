@@ -68,6 +68,8 @@ WITH r AS (
     LEFT JOIN org_region iv ON iv.id = rem.village_id
     WHERE rem.claim_token = %(token)s AND rem.status = %(claimed)s
       AND NOT (rem.recipient_id = ANY(%(digest)s))
+    -- Locked and checked again once locked: a row another worker claimed since is not ours.
+    FOR UPDATE OF rem
 ),
 texts AS (
     SELECT r.*,

@@ -31,8 +31,9 @@ FIELDS = rule_fields(ReminderRule)
 # Delivery retries: attempt n (1-based) failing waits RETRY_BASE_SECONDS * 2**(n-1).
 MAX_ATTEMPTS: int = settings.NOTIFICATIONS_MAX_ATTEMPTS
 RETRY_BASE_SECONDS: int = settings.NOTIFICATIONS_RETRY_BASE_SECONDS
-# A claim older than this is taken to belong to a worker that died.
-STALE_CLAIM_SECONDS: int = 15 * 60
+# A claim older than this (the lease) is taken to belong to a worker that died: the rows are
+# claimed again (NOTIFICATIONS_CLAIM_LEASE_SECONDS, 15 minutes by default).
+STALE_CLAIM_SECONDS: int = settings.NOTIFICATIONS_CLAIM_LEASE_SECONDS
 
 
 def district_rules() -> dict[str, Rule]:

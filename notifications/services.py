@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from core.queueing import delay_on_commit
 from notifications.delivery import ALL_CHANNELS, deliveries_for
 from notifications.models import Delivery, Notification
 from notifications.tasks import send_deliveries
@@ -92,5 +93,5 @@ def notify_each(
         ]
         Delivery.objects.bulk_create(deliveries, batch_size=1000)
         if deliveries:
-            transaction.on_commit(send_deliveries.delay)
+            delay_on_commit(send_deliveries)
     return notifications

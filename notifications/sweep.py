@@ -42,7 +42,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
 from children.choices import Status
-from core import clock
+from core import clock, faults
 from core.calendar import quarter_bounds, quarter_of
 from core.regions import Level as RegionLevel
 from core.regions import district_prefix, prefix_range
@@ -300,6 +300,7 @@ def _insert_children(
             for sql, params in statements(today, part=part, parts=parts):
                 cursor.execute(template.format(select=sql), [SendStatus.PENDING, now, *params])
                 created += max(cursor.rowcount, 0)
+            faults.pause_point("sweep.inserted")  # before the commit
     except IntegrityError:
         if not postgres:
             raise

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core import clock
+from core.queueing import delay_on_commit
 from core.regions import (
     PREFIX_LENGTH,
     Level,
@@ -158,7 +159,7 @@ def _escalate_in_one_statement(now: datetime.datetime) -> int:
     with transaction.atomic():
         notes, copies = escalation_sql.escalate(now=now, later=later, staff=sorted(staff))
         if copies:
-            transaction.on_commit(send_deliveries.delay)
+            delay_on_commit(send_deliveries)
     return notes
 
 

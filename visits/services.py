@@ -18,7 +18,7 @@ from children import risk
 from children.choices import Status
 from children.models import Child
 from children.models_risk import RiskChange, RiskLevel, RiskRule, RiskSource
-from core import clock, permissions, scoping
+from core import clock, faults, permissions, scoping
 from core.district_rules import district_rule_save
 from core.regions import district_prefix, prefix_range
 from org.models import Region, User
@@ -249,6 +249,7 @@ def visit_record(
                     household_uuid,
                     today,
                 )
+            faults.pause_point("visit.saved")  # before the commit
     except IntegrityError:
         # The same client_uuid won a concurrent race, or belongs to a visit out of scope.
         if client_uuid is None:
