@@ -223,7 +223,7 @@ def report(stats: list[dict[str, str]]) -> list[str]:
           f"{'p50':>6} {'p95':>6} {'p99':>6}  (ms)")  # fmt: skip
     for row in stats:
         name = row["Name"]
-        p95 = float(row["95%"] or 0)
+        p95 = float(row["95%"]) if row["95%"] not in ("", "N/A") else 0.0
         print(f"{pad(name, 34)} {row['Request Count']:>7} {row['Failure Count']:>5} "
               f"{float(row['Requests/s']):>6.1f} {row['50%']:>6} {row['95%']:>6} "
               f"{row['99%']:>6}")  # fmt: skip

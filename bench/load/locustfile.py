@@ -27,19 +27,22 @@ seconds a user waits between two actions, "min,max" (default 10,30).
 from __future__ import annotations
 
 import datetime
-import hashlib
-import hmac
 import itertools
 import json
 import os
 import random
 import re
+import sys
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
 from locust import HttpUser, between, events, task
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from codes import id_number, totp
 
 USERS: dict[str, Any] = json.loads(Path(os.environ["BENCH_LOAD_USERS"]).read_text())
 OUT = Path(os.environ.get("BENCH_LOAD_OUT", "."))
@@ -48,8 +51,6 @@ TODAY = datetime.date.fromisoformat(USERS["today"])
 AREAS = ("safety", "guardianship", "schooling", "health", "mental", "living")
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 CSRF_HEADER = re.compile(r"hx-headers='([^']+)'")
-ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-ID_CHECK = "10X98765432"
 SURNAMES = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张"
 GIVEN = "基准测载荷压峰谷浪潮汐霁"
 
@@ -81,24 +82,6 @@ def _failure(
             FAILURES,
             {"t": time.time(), "name": name, "status": status, "error": str(exception)[:300]},
         )
-
-
-def totp(key_hex: str, at: float | None = None, step: int = 30, digits: int = 6) -> str:
-    """RFC 6238 (SHA-1, 30 s, 6 digits: django-otp's TOTPDevice and the phone's app)."""
-    counter = int((time.time() if at is None else at) // step)
-    mac = hmac.new(bytes.fromhex(key_hex), counter.to_bytes(8, "big"), hashlib.sha1).digest()
-    offset = mac[-1] & 0x0F
-    value = (int.from_bytes(mac[offset : offset + 4], "big") & 0x7FFFFFFF) % 10**digits
-    return f"{value:0{digits}d}"
-
-
-def id_number(rng: random.Random) -> str:
-    """A valid resident ID number registered in another district (秀山县), so it meets none
-    of the bench population's."""
-    birth = datetime.date(2010, 1, 1) + datetime.timedelta(days=rng.randrange(365 * 10))
-    first17 = f"500241{birth:%Y%m%d}{rng.randrange(1000):03d}"
-    total = sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS, strict=True))
-    return first17 + ID_CHECK[total % 11]
 
 
 class Signed(HttpUser):

@@ -3,7 +3,7 @@
     BENCH_DATABASE_URL=… python bench/load/setup.py --children 100000 --out users.json
 
 - the population (bench/population.py: a director per village, a supervisor per town, civil
-  affairs for the district), built or reused;
+  affairs for the district), built or reused (as built: see `fits`);
 - the load users are those real accounts, plus four more civil-affairs staff of the district
   (five district users, each signing in with a two-factor device of its own: django-otp refuses
   a code used once, so two load users cannot share one account's device);
@@ -149,9 +149,37 @@ def inspections(supervisor: Any, villages: list[Any], today: datetime.date) -> l
     return ids
 
 
+def fits(children: int, today: datetime.date) -> str | None:
+    """The district whose population was built for `children` within the week, if any.
+
+    The children a load run registers are active children beyond the population's count;
+    ensure_population would close them as a surplus and rebuild every visit. The load
+    reuses the population as built instead (a run adds a few dozen children)."""
+    from django.db import connection
+    from django.db.utils import ProgrammingError
+    from population import DEFAULT_DISTRICT
+
+    from core.regions import district_prefix
+
+    district = district_prefix(os.environ.get("BENCH_DISTRICT", DEFAULT_DISTRICT))
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT children, visits_per_child, built_on FROM bench_population "
+                "WHERE district = %s",
+                [district],
+            )
+            row = cursor.fetchone()
+    except ProgrammingError:  # no population yet
+        return None
+    if row is None or row[0] != children or row[1] != 12 or (today - row[2]).days > 7:
+        return None
+    return district
+
+
 def build(children: int) -> dict[str, Any]:
-    from bench_children import USERNAME
-    from population import ensure_population
+    from bench_children import USERNAME, prepare
+    from population import ensure_population, staff
 
     from children.models import Child, Status
     from core import clock
@@ -159,10 +187,17 @@ def build(children: int) -> dict[str, Any]:
     from org.models import Assignment, Region, Role
     from reports.models import MandatoryReport
 
-    info = ensure_population(children=children)
-    print(info.summary(), flush=True)
     today = clock.today()
-    district = Region.objects.get(code=district_code(info.district))
+    built = fits(children, today)
+    if built:
+        prepare(built, 0)  # migrations, regions
+        staff(built)
+        district = Region.objects.get(code=district_code(built))
+        print(f"population of {built}: reused as built for {children:,} children", flush=True)
+    else:
+        info = ensure_population(children=children)
+        print(info.summary(), flush=True)
+        district = Region.objects.get(code=district_code(info.district))
     civil = district_staff(district)
     passwords_and_addresses(skip=USERNAME)
     assignments = Assignment.objects.filter(
