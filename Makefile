@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run install test test-calendar test-real-clock lint imports typecheck migrations-check compose-check deploy-check check messages compilemessages clean bench bench-web vendor
+.PHONY: run install test test-calendar test-real-clock lint imports typecheck migrations-check compose-check deploy-check check messages compilemessages clean bench bench-web bench-load bench-deps vendor
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -90,8 +90,22 @@ clean:
 ## database (BENCH_DATABASE_URL for the largest, <name>_<size> for the others; SQLite in
 ## var/bench at 10,000 / 30,000 / 100,000 without it), then one table of the headline figures
 ## at each size with their growth (bench/growth.py). BENCH_ONLY=sweep,stats runs some only.
-bench: $(STAMP)
+bench: $(STAMP) bench-deps
 	$(PY) bench/growth.py
+	$(PY) bench/bench_load.py
+
+## The `bench` extra of pyproject.toml (Locust), into the venv.
+bench-deps: $(STAMP)
+	$(BIN)/pip install --quiet $$($(PY) -c "import tomllib; print(' '.join(repr(d) for d in tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['bench']))")
+
+## A district's working day under load (bench/bench_load.py): a private PostgreSQL cluster and
+## redis-server, the population (BENCH_LOAD_CHILDREN, 1,000,000), gunicorn in the production
+## configuration, Celery workers and beat, Locust headless for BENCH_LOAD_MINUTES (10) with
+## 335 users; requests/s and p50/p95/p99 per page, then the checks (no visit lost or doubled,
+## due dates as the rule computes them, backlog drained). BENCH_LOAD_FAULTS=1: PostgreSQL
+## restarted and Redis stopped for 20 s during the run. Non-zero exit on a missed target.
+bench-load: $(STAMP) bench-deps
+	$(PY) bench/bench_load.py
 
 ## A director's pages on a weak network (400 kbps, 400 ms round trip) in the production
 ## configuration: the demo in var/bench/web, collectstatic, gunicorn with DEBUG=0, Debian's

@@ -99,11 +99,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def gunicorn(env: Mapping[str, str], *, log: Path | None = None) -> Iterator[str]:
-    """gunicorn with the project's gunicorn.conf.py on a free port; yields the base URL."""
+def gunicorn(env: Mapping[str, str], *, log: Path | None = None, workers: int = 2) -> Iterator[str]:
+    """gunicorn with the project's gunicorn.conf.py on a free port, `workers` processes (of
+    gunicorn.conf.py's threads each); yields the base URL."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    server_env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2"}
+    server_env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers)}
     out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
     process = subprocess.Popen(  # noqa: S603 - the venv's gunicorn
         [str(GUNICORN), "carecase.wsgi", "--config", str(ROOT / "gunicorn.conf.py")],
