@@ -1,6 +1,8 @@
 """Log filters and the JSON formatter. `MaskIdentifiers` masks resident ID numbers (18
 characters: 17 digits and a digit or X, GB 11643) in every record, as the pages mask them: an
-exact-ID search (GET ?q=<ID>) must not leave the full number in the server's request log.
+exact-ID search (GET ?q=<ID>) must not leave the full number in the server's request log; and
+phone numbers and e-mail addresses (core.text.mask_contacts: 138****5678, z***@example.cn),
+whatever line names them (a failed SMS or e-mail copy, a search by a carer's phone).
 `LogContext` adds the request id and the user's id (carecase.requestid), and in a worker the
 task's name and id, to every record; `JsonFormatter` writes a record as one JSON object a
 line (LOG_FORMAT=json)."""
@@ -14,12 +16,13 @@ import re
 from typing import Any
 
 from carecase import requestid
+from core.text import mask_contacts
 
 ID_NUMBER = re.compile(r"(?<![0-9])([1-9][0-9]{5})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9A-Za-z])")
 
 
 def mask(text: str) -> str:
-    return ID_NUMBER.sub(r"\1********\2", text)
+    return mask_contacts(ID_NUMBER.sub(r"\1********\2", text))
 
 
 class MaskIdentifiers(logging.Filter):

@@ -1,12 +1,13 @@
 """The security administrator's pages: accounts locked after failed sign-ins (django-axes),
 every live API token (revocable), every account's second factor (enrolment permits, resets)
-and sessions; a person's own tokens and sessions (我的登录); the audit administrator's reading
-of the administrators' log."""
+and sessions; a person's own tokens, sessions (我的登录) and recovery codes; the audit
+administrator's reading of the administrators' log."""
 
 from __future__ import annotations
 
 from axes.models import AccessAttempt
 from axes.utils import reset
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -16,7 +17,8 @@ from django.shortcuts import redirect, render
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
 
 from carecase.selectors import lockout_attempts
 from core import permissions
@@ -116,7 +118,58 @@ def my_sessions(request: AuthenticatedRequest) -> HttpResponse:
             "last": sessions.last_sign_in(request.user, current),
             "rows": sessions.active_sessions(request.user),
             "current": current,
+            "has_factor": two_factor.has_factor(request.user),
         },
+    )
+
+
+class RenewCodesForm(forms.Form):
+    code = forms.RegexField(
+        label=gettext_lazy("Code of your authenticator app"),
+        regex=r"^\s*\d{6}\s*$",
+        help_text=gettext_lazy(
+            "The 6 digits your authenticator app shows now. A recovery code does not renew "
+            "the codes."
+        ),
+        error_messages={
+            "invalid": gettext_lazy(
+                "Enter the 6 digits your authenticator app shows now, not a recovery code."
+            )
+        },
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def recovery_codes(request: AuthenticatedRequest) -> HttpResponse:
+    """New recovery codes for a person who signs in with two factors, on the current code of
+    their authenticator app: shown once, on the answer to the form; the old ones stop
+    working. Nobody without an authenticator app has codes to renew (404)."""
+    if not two_factor.has_factor(request.user):
+        raise Http404
+    form = RenewCodesForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        renewal = two_factor.recovery_codes_replace(
+            user=request.user, code=form.cleaned_data["code"], request=request
+        )
+        if renewal.codes:
+            return render(request, "security/recovery_codes_new.html", {"codes": renewal.codes})
+        form.add_error(
+            "code",
+            _("Too many wrong codes: wait a minute, then try again.")
+            if renewal.throttled
+            else _(
+                "This code is not right or has expired: enter the 6 digits your authenticator "
+                "app shows now."
+            ),
+        )
+    return render(
+        request,
+        "security/recovery_codes.html",
+        {"form": form},
+        status=400 if form.errors else 200,
     )
 
 

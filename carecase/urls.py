@@ -71,6 +71,7 @@ urlpatterns = [
     ),
     path("accounts/sessions/", security_views.my_sessions, name="my_sessions"),
     path("accounts/sessions/<int:pk>/end/", security_views.session_end, name="session_end"),
+    path("accounts/recovery-codes/", security_views.recovery_codes, name="my_recovery_codes"),
     path("security/two-factor/", security_views.two_factor_accounts, name="security_two_factor"),
     path(
         "security/two-factor/<int:user_id>/permit/",

@@ -19,7 +19,9 @@ from activities.models import Attendance
 from caseplans.models import CasePlan, PlanDecision, PlanReview
 from children.choices import Category, ParentRelation
 from children.models import Assistance, Attachment, Child, Parent, Problem, Referral, WorkNote
+from core import permissions
 from core.scoping import get_scope, visible_q
+from core.text import mask_phone
 from duplicates.models import ChildMerge
 from org.models import User
 from providers.models import ReferralStatus, ServiceReferral
@@ -30,6 +32,9 @@ from visits.models import Visit
 
 HIDDEN_IN_DIFF = {"id_cipher", "carer_id_cipher", "id_hash", "client_token", "key_reasons"}
 IDENTIFIER_FIELDS = {"id_masked", "carer_id_cipher", "id_cipher"}
+# The family's phone numbers (the carer's on the child, a parent's): shown as the viewer may
+# read them (core.permissions.can_view_phone), old and new alike.
+PHONE_FIELDS = {"carer_phone", "phone"}
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,8 @@ def _history_entries(
     first_title: str,
     later_title: str,
     categories: dict[int, list[str]] | None = None,
+    *,
+    full_phones: bool = False,
 ) -> list[TimelineEntry]:
     """Entries for a run of historical records of one object, oldest first. `categories`
     maps a historical record to its categories (read in one query by the caller)."""
@@ -110,6 +117,15 @@ def _history_entries(
                 if change.field in IDENTIFIER_FIELDS:
                     changes.append(Change(field_label, "", str(_("changed"))))
                     continue
+                if change.field in PHONE_FIELDS and not full_phones:
+                    changes.append(
+                        Change(
+                            field_label,
+                            mask_phone(change.old or "") or "—",
+                            mask_phone(change.new or "") or "—",
+                        )
+                    )
+                    continue
                 changes.append(
                     Change(
                         field_label,
@@ -141,7 +157,9 @@ def timeline(
     """Everything that happened to the archive, newest first, in a fixed number of queries.
     With a `viewer`, the mandatory reports about the child that the viewer may see join it
     (one more query: each report filed and each later step, kind "report"). `transfers`, the
-    child's transfers when the caller has read them (`child_transfers`)."""
+    child's transfers when the caller has read them (`child_transfers`). Phone numbers in the
+    archive's changes are masked unless the viewer may read them in full."""
+    full_phones = viewer is not None and permissions.can_view_phone(viewer, child.region_code)
 
     entries: list[TimelineEntry] = []
     history = list(
@@ -156,7 +174,12 @@ def timeline(
     ):
         categories.setdefault(history_id, []).append(code)
     entries += _history_entries(
-        history, Child, str(_("Archive registered")), str(_("Archive changed")), categories
+        history,
+        Child,
+        str(_("Archive registered")),
+        str(_("Archive changed")),
+        categories,
+        full_phones=full_phones,
     )
     parent_history = list(
         Parent.history.filter(child_id=child.pk)
@@ -173,6 +196,7 @@ def timeline(
             Parent,
             str(_("%(parent)s recorded") % {"parent": label}),
             str(_("%(parent)s changed") % {"parent": label}),
+            full_phones=full_phones,
         ):
             entries.append(entry if entry.kind == "changed" else replace(entry, kind="parent"))
         if records[-1].history_type == "-":

@@ -312,6 +312,9 @@ class ChildViewSet(
                     if instance is not None
                     else values.get("id_number") or ""
                 )
+                if instance is not None and "phone" in values:
+                    kept = before.phone if before else ""
+                    values["phone"] = identifier_value(values["phone"], kept)
                 parents[item["relation"]] = values
         return registration.ChildInput(
             village=village,
@@ -321,6 +324,12 @@ class ChildViewSet(
             fields={
                 **({k: getattr(instance, k) for k in CHILD_FIELDS} if instance else {}),
                 **{k: v for k, v in data.items() if k in CHILD_FIELDS},
+                # The carer's phone as the caller read it, masked, sent back: kept.
+                **(
+                    {"carer_phone": instance.carer_phone}
+                    if instance is not None and is_masked(data.get("carer_phone") or "")
+                    else {}
+                ),
             },
             id_number=identifier("id_number", instance.id_number if instance else ""),
             carer_id_number=identifier("carer_id_number", instance.carer_id if instance else ""),

@@ -44,6 +44,7 @@ from children.models import (
     WorkNote,
 )
 from core import clock, permissions
+from core.text import mask_phone
 from org.models import User
 
 if TYPE_CHECKING:
@@ -71,6 +72,8 @@ HISTORY_FIELDS = (
 # clear: a change of ID number shows the masked numbers, a change of the carer's ID only that
 # it changed.
 HISTORY_SECRET_FIELDS = ("id_hash", "carer_id_cipher")
+# Shown as the reader may read them (core.permissions.can_view_phone), old and new alike.
+PHONE_FIELDS = frozenset({"carer_phone"})
 
 
 @dataclass(frozen=True)
@@ -145,9 +148,9 @@ def _people(user: User) -> str:
     return str(getattr(user, "real_name", "") or user.get_username())
 
 
-def history(child: Child) -> list[HistoryEntry]:
+def history(child: Child, *, full_phones: bool = False) -> list[HistoryEntry]:
     """The archive's change history, oldest first: who changed it, when, and what changed
-    (three queries whatever its length)."""
+    (three queries whatever its length); the carer's phone masked unless `full_phones`."""
     records = list(
         Child.history.filter(id=child.pk)
         .select_related("history_user", "village")
@@ -178,7 +181,9 @@ def history(child: Child) -> list[HistoryEntry]:
             )
             order = (*HISTORY_SECRET_FIELDS[:1], *HISTORY_FIELDS, *HISTORY_SECRET_FIELDS[1:])
             entry.changes.extend(
-                _history_change(name, previous, record) for name in order if name in changed
+                _history_change(name, previous, record, full_phones)
+                for name in order
+                if name in changed
             )
             old_codes = _category_codes(previous)
             new_codes = _category_codes(record)
@@ -204,7 +209,13 @@ def _category_labels(codes: list[str]) -> str:
     return "、".join(str(labels.get(code, code)) for code in codes) or EMPTY
 
 
-def _history_change(name: str, old: Any, new: Any) -> Change:
+def _history_change(name: str, old: Any, new: Any, full_phones: bool) -> Change:
+    if name in PHONE_FIELDS and not full_phones:
+        return Change(
+            _label(name),
+            mask_phone(getattr(old, name)) or EMPTY,
+            mask_phone(getattr(new, name)) or EMPTY,
+        )
     if name == "id_hash":
         return Change(_label(name), old.id_masked or EMPTY, new.id_masked or EMPTY)
     if name == "carer_id_cipher":
@@ -263,6 +274,22 @@ def identifiers(child: Child, user: User) -> dict[str, Any]:
     }
 
 
+def phones(child: Child, user: User) -> dict[str, Any]:
+    """The family's phone numbers as `user` may read them (core.permissions.can_view_phone):
+    in full for the child director of the child's village and holders of view_identifier,
+    masked otherwise."""
+    full = permissions.can_view_phone(user, child.region_code)
+
+    def shown(number: str) -> str:
+        return (number if full else mask_phone(number)) or EMPTY
+
+    return {
+        "full": full,
+        "carer": shown(child.carer_phone),
+        "parents": {parent.pk: shown(parent.phone) for parent in child.parents.all()},
+    }
+
+
 def region_path(child: Child) -> str:
     """District, town and village (selected with the child, no further query)."""
     names: list[str] = []
@@ -277,11 +304,16 @@ def region_path(child: Child) -> str:
 
 def context(child: Child, user: User, now: datetime.datetime) -> dict[str, Any]:
     ids = identifiers(child, user)
-    parents = [(parent, ids["parents"][parent.pk]) for parent in child.parents.all()]
+    numbers = phones(child, user)
+    parents = [
+        (parent, ids["parents"][parent.pk], numbers["parents"][parent.pk])
+        for parent in child.parents.all()
+    ]
     # The identity and guardianship sections of children.fields, with the identity numbers.
     identity = _rows(child, IDENTITY)
     identity.insert(4, (_label("id_hash"), ids["child"]))
     guardianship = _rows(child, GUARDIANSHIP)
+    guardianship[GUARDIANSHIP.index("carer_phone")] = (_label("carer_phone"), numbers["carer"])
     guardianship.insert(4, (_label("carer_id_cipher"), ids["carer"]))
     return {
         "child": child,
@@ -303,7 +335,7 @@ def context(child: Child, user: User, now: datetime.datetime) -> dict[str, Any]:
         "notes": list(child.worknotes.all()),
         "problems": list(child.problems.all()),
         "attachments": list(child.attachments.all()),
-        "history": history(child),
+        "history": history(child, full_phones=numbers["full"]),
         "empty": EMPTY,
     }
 

@@ -99,6 +99,8 @@ class HouseholdViewSet(
         carer_id = data.pop("carer_id_number", None)
         if carer_id is not None and is_masked(carer_id):
             carer_id = None
+        if is_masked(data.get("carer_phone") or ""):
+            del data["carer_phone"]  # the masked number read back: kept
         parents = None
         if "parents" in data:
             before = household.household_parents(home)
@@ -108,6 +110,8 @@ class HouseholdViewSet(
                 number = values.get("id_number")
                 if number is None or is_masked(number):
                     values["id_number"] = before.get(item["relation"], {}).get("id_number", "")
+                if is_masked(values.get("phone") or ""):
+                    values["phone"] = before.get(item["relation"], {}).get("phone", "")
                 parents[item["relation"]] = values
         try:
             household.household_save(

@@ -22,6 +22,8 @@ from children.models_household import (
     GuardianshipAssessment,
     Household,
 )
+from core import permissions
+from core.text import mask_phone
 
 
 class HouseholdParentSerializer(serializers.Serializer[Any]):
@@ -44,7 +46,8 @@ class HouseholdMemberSerializer(serializers.Serializer[Any]):
 
 class HouseholdSerializer(serializers.ModelSerializer[Household]):
     """A household: its shared facts, the latest capacity assessment and its members. ID
-    numbers in full only for those who may see them (`show_ids`), masked otherwise."""
+    numbers in full only for those who may see them (`show_ids`), masked otherwise; the
+    phones by core.permissions.can_view_phone."""
 
     village = serializers.IntegerField(source="village_id", read_only=True)
     parents = serializers.SerializerMethodField()
@@ -64,6 +67,18 @@ class HouseholdSerializer(serializers.ModelSerializer[Household]):
             "members",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance: Household) -> dict[str, Any]:
+        """The family's phone numbers as the caller may read them
+        (core.permissions.can_view_phone), masked otherwise (138****5678)."""
+        data: dict[str, Any] = super().to_representation(instance)
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is None or not permissions.can_view_phone(user, instance.region_code):
+            data["carer_phone"] = mask_phone(data.get("carer_phone") or "")
+            for parent in data.get("parents") or []:
+                parent["phone"] = mask_phone(parent.get("phone") or "")
+        return data
 
     @extend_schema_field(HouseholdParentSerializer(many=True))
     def get_parents(self, household: Household) -> list[dict[str, Any]]:

@@ -1,8 +1,10 @@
 """API representations of the child archive.
 
 Identity numbers are shown in full only to users with `children.view_identifier`
-(`context["show_ids"]`), masked otherwise. Writes are validated here for shape (types, choices,
-lengths) and then go through `children.registration`, which holds every rule.
+(`context["show_ids"]`), masked otherwise; the family's phone numbers by
+`core.permissions.can_view_phone` (a masked number sent back keeps the one on record).
+Writes are validated here for shape (types, choices, lengths) and then go through
+`children.registration`, which holds every rule.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from children.fields import (
 from children.models import Assistance, Child, Parent, Problem, Referral, WorkNote
 from children.models_risk import RiskChange, RiskLevel, RiskSource
 from children.risk import LEVEL_KEY_CHOICES, LEVEL_KEYS, change_reasons, reason_label
+from core import permissions
+from core.text import mask_phone
 from org.models import Region
 
 # The order categories are listed in (the order of R10), whatever order the database returns.
@@ -38,7 +42,8 @@ _CATEGORY_ORDER = {code: i for i, code in enumerate(Category.values)}
 
 
 def is_masked(value: str) -> bool:
-    """A masked number echoed back by a client that never saw the full one."""
+    """A masked number (an ID number, a phone) echoed back by a client that never saw the
+    full one."""
     return "*" in value
 
 
@@ -255,6 +260,18 @@ class ChildSerializer(serializers.ModelSerializer[Child]):
             "gender": {"required": False},
             "birth_date": {"required": False},
         }
+
+    def to_representation(self, instance: Child) -> dict[str, Any]:
+        """The family's phone numbers as the caller may read them
+        (core.permissions.can_view_phone), masked otherwise (138****5678)."""
+        data: dict[str, Any] = super().to_representation(instance)
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is None or not permissions.can_view_phone(user, instance.region_code):
+            data["carer_phone"] = mask_phone(data.get("carer_phone") or "")
+            for parent in data.get("parents") or []:
+                parent["phone"] = mask_phone(parent.get("phone") or "")
+        return data
 
     @extend_schema_field(serializers.ChoiceField(choices=LEVEL_KEY_CHOICES))
     def get_risk_level(self, child: Child) -> str:

@@ -18,6 +18,7 @@ from django.utils.module_loading import import_string
 
 from core.roles import ADMIN_ROLES, DATA_ROLES, TWO_FACTOR_ROLES, Role
 from core.scoping import Scope, get_scope, is_administrator, role_scope
+from core.text import mask_phone
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -205,6 +206,32 @@ def can_view_identifier(user: User) -> bool:
 
 def can_export_identifier(user: User) -> bool:
     return not is_administrator(user) and bool(user.has_perm("children.export_identifier"))
+
+
+# --- Family members' phone numbers (issue 19, personal data) --------------------------------
+
+
+def can_view_phone(user: User, region_code: str) -> bool:
+    """Whether `user` reads the phone numbers of a child's family (the parents', the
+    guardian's, the entrusted carer's) in full, on pages, the dossier and the API: the child
+    director of the child's village (`region_code`), who phones the carer (that is the job),
+    and whoever may see full ID numbers (`children.view_identifier`). Supervisors, district
+    staff and service providers read them masked (138****5678) unless they hold that
+    permission; the administrators never reach them (三员分立). Exports follow the ID
+    numbers' export permission (`can_export_identifier`) for phones too
+    (children.roster_writing), whoever exports."""
+    if is_administrator(user):
+        return False
+    # The director's own village first: no query (the scope is cached for the request).
+    return role_scope(user, Role.CHILD_DIRECTOR).covers(region_code) or can_view_identifier(user)
+
+
+def phone_as_seen(user: User, region_code: str, number: str) -> str:
+    """`number`, a phone of the family of a child of `region_code`, as `user` may read it:
+    in full or masked (core.text.mask_phone), by `can_view_phone`."""
+    if not number or can_view_phone(user, region_code):
+        return number or ""
+    return mask_phone(number)
 
 
 def archive_scope(user: User) -> Scope:

@@ -2,7 +2,9 @@
 children appear by id only, and the in-app messages (which name children) are not listed."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
+from core.text import mask_address
 from notifications.models import Delivery, Reminder, ReminderRule
 
 
@@ -19,11 +21,18 @@ class ReminderAdmin(admin.ModelAdmin[Reminder]):
 
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin[Delivery]):
-    list_display = ["channel", "address", "status", "attempts", "next_attempt_at", "sent_at"]
-    exclude = ["notification"]
+    """The delivery log: the address masked (138****5678, z***@example.cn), in the list and
+    on the row's page; found by the full address typed into the search."""
+
+    list_display = ["channel", "masked_address", "status", "attempts", "next_attempt_at", "sent_at"]
+    exclude = ["notification", "address"]
     list_filter = ["status", "channel"]
-    readonly_fields = ["claim_token", "claimed_at", "sent_at"]
+    readonly_fields = ["masked_address", "claim_token", "claimed_at", "sent_at"]
     search_fields = ["address", "last_error"]
+
+    @admin.display(description=_("address"))
+    def masked_address(self, delivery: Delivery) -> str:
+        return mask_address(delivery.channel, delivery.address)
 
 
 @admin.register(ReminderRule)

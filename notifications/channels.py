@@ -13,6 +13,8 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.utils.module_loading import import_string
 
+from core.text import mask_phone
+
 if TYPE_CHECKING:
     from notifications.models import Notification
 
@@ -32,7 +34,7 @@ class ConsoleSmsProvider(SmsProvider):
     """Development default: the message goes to the log, nowhere else."""
 
     def send(self, phone: str, text: str) -> None:
-        logger.info("SMS to %s: %s", phone, text)
+        logger.info("SMS to %s: %s", mask_phone(phone), text)
 
 
 class RecordingSmsProvider(SmsProvider):

@@ -30,6 +30,7 @@ from django.utils.translation import ngettext
 
 from core import clock, faults, metrics
 from core.regions import district_code
+from core.text import mask_address, mask_contacts
 from notifications import channels, delivery_sql
 from notifications.models import (
     Channel,
@@ -410,7 +411,8 @@ def _record_failure(model: Any, ids: list[int], exc: Exception, now: datetime.da
     """attempts + 1; back to pending after a backoff, or failed after MAX_ATTEMPTS. Returns
     how many became failed."""
     failed = 0
-    error = f"{type(exc).__name__}: {exc}"[:2000]
+    # A gateway's message may name the address: kept masked, as the logs (core.text).
+    error = mask_contacts(f"{type(exc).__name__}: {exc}")[:2000]
     by_attempts: dict[int, list[int]] = defaultdict(list)
     for pk, attempts in model.objects.filter(pk__in=ids).values_list("pk", "attempts"):
         by_attempts[attempts + 1].append(pk)
@@ -456,7 +458,12 @@ def deliver_external(now: datetime.datetime | None = None, *, batch: int = 500) 
             try:
                 channels.SENDERS[delivery.channel](delivery.notification, delivery.address)
             except Exception as exc:
-                logger.warning("%s to %s failed: %s", delivery.channel, delivery.address, exc)
+                logger.warning(
+                    "%s to %s failed: %s",
+                    delivery.channel,
+                    mask_address(delivery.channel, delivery.address),
+                    mask_contacts(str(exc)),
+                )
                 failed = _record_failure(Delivery, [delivery.pk], exc, now)
                 result.failed += failed
                 metrics.delivered(delivery.channel, retry=1 - failed, failed=failed)

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.district_rules import DistrictRule
+from core.text import mask_address
 
 
 class NotificationKind(models.TextChoices):
@@ -229,7 +230,7 @@ class Delivery(models.Model):
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="delivery_due_idx")]
 
     def __str__(self) -> str:
-        return f"{self.get_channel_display()} → {self.address}"
+        return f"{self.get_channel_display()} → {mask_address(self.channel, self.address)}"
 
 
 # A district's inspection reminder starts 1 to this many days before the quarter's last day.

@@ -364,6 +364,7 @@ class AdminAction(models.TextChoices):
     TWO_FACTOR_PERMIT = "permit_2fa", _("Two-factor enrolment permitted")
     TWO_FACTOR_ENROL = "enrol_2fa", _("Two-factor enrolled")
     TWO_FACTOR_RESET = "reset_2fa", _("Two-factor reset")
+    RECOVERY_RENEW = "recovery_2fa", _("Recovery codes renewed")
     END_SESSIONS = "end_sessions", _("Sessions ended")
 
 

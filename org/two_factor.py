@@ -138,6 +138,45 @@ def recovery_codes_renew(user: User) -> list[str]:
 
 
 @dataclass(frozen=True)
+class Renewal:
+    """New recovery codes (shown once), or why not: a wrong code, or too many of them."""
+
+    codes: list[str]
+    throttled: bool = False
+
+
+@transaction.atomic
+def recovery_codes_replace(*, user: User, code: str, request: HttpRequest | None = None) -> Renewal:
+    """A signed-in person's new recovery codes, on the code their authenticator app shows now
+    (a recovery code does not renew them: whoever holds one old code must not get ten new
+    ones). The old codes stop working in the same transaction; the renewal is written to the
+    administrators' log without the codes. A code is accepted once (django-otp keeps the last
+    time step), so a retried form renews once; django-otp throttles after wrong codes."""
+    code = "".join(code.split())
+    device: TOTPDevice | None = (
+        TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
+    )
+    if device is None or len(code) != 6 or not code.isdigit():
+        return Renewal([])
+    allowed, _why = device.verify_is_allowed()
+    if not allowed:
+        return Renewal([], throttled=True)
+    if not device.verify_token(code):
+        return Renewal([])
+    before = StaticToken.objects.filter(device__user=user).count()
+    codes = recovery_codes_renew(user)
+    adminlog.record(
+        by=user,
+        action=AdminAction.RECOVERY_RENEW,
+        target=user,
+        before={"unused_codes": before},
+        after={"codes": len(codes)},
+        request=request,
+    )
+    return Renewal(codes)
+
+
+@dataclass(frozen=True)
 class Verification:
     device: Device | None
     throttled: bool = False

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import Prefetch, Q
 
-from core import clock
+from core import clock, permissions
 from org.models import User
 from providers.models import (
     OPEN_STATUSES,
@@ -110,7 +110,11 @@ class ReferredChild:
     carer_phone: str
 
 
-def referred_child(referral: ServiceReferral, today: datetime.date | None = None) -> ReferredChild:
+def referred_child(
+    referral: ServiceReferral, viewer: User, today: datetime.date | None = None
+) -> ReferredChild:
+    """The child as `viewer` reads it on the referral: the carer's phone in full only when
+    they may read it (core.permissions.can_view_phone: a provider's staff read it masked)."""
     today = today or clock.today()
     child = referral.child
     born = child.birth_date
@@ -124,5 +128,5 @@ def referred_child(referral: ServiceReferral, today: datetime.date | None = None
         address=child.address,
         school=child.school_name,
         carer=carer,
-        carer_phone=child.carer_phone,
+        carer_phone=permissions.phone_as_seen(viewer, child.region_code, child.carer_phone),
     )

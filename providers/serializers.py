@@ -145,7 +145,8 @@ class ServiceReferralSerializer(WorkItemSerializer[ServiceReferral]):
 
     @extend_schema_field(ReferredChildSerializer)
     def get_child_fields(self, referral: ServiceReferral) -> dict[str, Any]:
-        return dict(ReferredChildSerializer(referred_child(referral)).data)
+        viewer = self.context["request"].user
+        return dict(ReferredChildSerializer(referred_child(referral, viewer)).data)
 
     def get_overdue(self, referral: ServiceReferral) -> bool:
         return referral.overdue_today

@@ -258,7 +258,7 @@ def _referral_page(
     may_outcome = referral.status == ReferralStatus.ACCEPTED and (staff or referrer)
     context = {
         "referral": referral,
-        "child": selectors.referred_child(referral),
+        "child": selectors.referred_child(referral, request.user),
         "is_staff": staff,
         "is_referrer": referrer,
         "today": clock.today(),

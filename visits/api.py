@@ -214,7 +214,7 @@ def offline_copy(request: Request) -> Response:
         "rectifications": copy.rectifications,
         "tasks": copy.tasks,
     }
-    context = {"today": today, "follow_ups": copy.follow_ups}
+    context = {"today": today, "follow_ups": copy.follow_ups, "user": user}
     return Response(OfflineCopySerializer(body, context=context).data)
 
 

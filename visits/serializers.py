@@ -11,8 +11,9 @@ from rest_framework import serializers
 
 from children.choices import Category
 from children.models import Child
-from core import clock, workitems
+from core import clock, permissions, workitems
 from core.api import WORK_ITEM_DONE_FIELDS, WorkItemSerializer
+from core.text import mask_phone
 from org.models import Region
 from visits import inspections, services
 from visits.models import FINDING_AREAS, FollowUp, Inspection, Rectification, Visit, VisitKind
@@ -247,7 +248,8 @@ class OfflineTaskSerializer(serializers.Serializer[Any]):
 
 
 class OfflineChildSerializer(serializers.Serializer[Child]):
-    """The fields of a child a phone keeps (issue 14): nothing else, the ID number masked."""
+    """The fields of a child a phone keeps (issue 14): nothing else, the ID number masked, the
+    carer's phone as the director may read it."""
 
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -285,6 +287,15 @@ class OfflineChildSerializer(serializers.Serializer[Child]):
         order = {code: i for i, code in enumerate(Category.values)}
         codes = sorted(child.category_codes(), key=lambda c: order.get(c, len(order)))
         return [str(labels.get(code, code)) for code in codes]
+
+    def to_representation(self, instance: Child) -> dict[str, Any]:
+        """The carer's phone in full for whom core.permissions.can_view_phone allows (the
+        director of the child's village: she phones the carer), masked otherwise."""
+        data: dict[str, Any] = super().to_representation(instance)
+        user = self.context.get("user")
+        if user is None or not permissions.can_view_phone(user, instance.region_code):
+            data["carer_phone"] = mask_phone(data.get("carer_phone") or "")
+        return data
 
     @extend_schema_field(OfflineFollowUpSerializer(many=True))
     def get_follow_ups(self, child: Child) -> Any:

@@ -135,7 +135,7 @@
         (c.is_key ? '<span class="badge bg-danger">' + esc(S.key_child) + "</span> " : "") +
         '<span class="small text-muted">' + esc(c.age) + esc(S.years) + " · " + esc(c.village.name) + " · " + esc((c.categories || []).join("、")) + "</span>" +
         '<div class="small">' + esc(c.guardian_label || "") + " " + esc(c.carer_name || "") +
-        (c.carer_phone ? ' <a href="tel:' + esc(c.carer_phone) + '">' + esc(c.carer_phone) + "</a>" : "") + "</div>" +
+        (c.carer_phone ? " " + phoneLink(c.carer_phone) : "") + "</div>" +
         '<div data-testid="contact-due" data-date="' + esc(c.next_contact_due || "") + '">' + dueBadge(c.next_contact_due, S.next_contact) + "</div>" +
         '<div data-testid="home-due" data-date="' + esc(c.next_home_visit_due || "") + '">' + dueBadge(c.next_home_visit_due, S.next_home_visit) + "</div>" +
         ((c.follow_ups || []).length ? '<div class="small text-warning-emphasis">' + esc(fmt(S.open_items, { n: c.follow_ups.length })) + "</div>" : "") +
@@ -172,7 +172,7 @@
       row(S.village, c.village.name) +
       row(S.categories, (c.categories || []).join("、")) +
       row(S.guardian, (c.guardian_label || "") + " " + (c.carer_name || "") + " " + (c.carer_relation || "")) +
-      row(S.phone, c.carer_phone) +
+      '<dt class="col-4">' + esc(S.phone) + '</dt><dd class="col-8" data-testid="field-carer-phone">' + (c.carer_phone ? phoneLink(c.carer_phone) : "—") + "</dd>" +
       row(S.school, c.school_name) +
       row(S.next_contact, c.next_contact_due) +
       row(S.next_home_visit, c.next_home_visit_due) +
@@ -193,6 +193,14 @@
       html += "</ul>";
     }
     main.innerHTML = html;
+  }
+
+  /* A phone to tap and call; a masked one (138****5678, the server's rule) as plain text. */
+  function phoneLink(number) {
+    if (String(number).indexOf("*") >= 0) {
+      return esc(number);
+    }
+    return '<a href="tel:' + esc(number) + '">' + esc(number) + "</a>";
   }
 
   function row(label, value) {

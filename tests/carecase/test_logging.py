@@ -12,7 +12,8 @@ def test_mask_keeps_the_ends_only():
         "GET /children/?q=110105********002X HTTP/1.1"
     )
     assert mask("q=500109201501010018&page=2") == "q=500109********0018&page=2"
-    assert mask("phone 13900000000, id 12") == "phone 13900000000, id 12"
+    # A phone is no ID number: masked as a phone (core.text.mask_contacts), the id kept.
+    assert mask("phone 13900000000, id 12") == "phone 139****0000, id 12"
 
 
 def test_the_filter_masks_messages_and_arguments():
@@ -46,3 +47,28 @@ def test_a_search_by_id_leaves_no_full_id_in_the_request_log(people, client, cap
         logger.removeFilter(handler_filter)
     assert caplog.records
     assert all("500109201501010018" not in r.getMessage() for r in caplog.records)
+
+
+def test_phones_and_email_addresses_are_masked_in_every_line():
+    line = "sms to 13812345678 and +86 13912345678, email to zhang.san@example.cn, 023-68881234"
+    masked = mask(line)
+    for full in ("13812345678", "13912345678", "zhang.san@example.cn", "68881234"):
+        assert full not in masked
+    assert "138****5678" in masked
+    assert "z***@example.cn" in masked
+    assert "023-****1234" in masked
+
+
+def test_longer_numbers_are_not_taken_for_phones():
+    # A village code (12 digits), a millisecond timestamp and a masked ID number stay.
+    line = "region 500109001001 at 1764830000123, id 500109********0018"
+    assert mask(line) == line
+
+
+def test_the_filter_masks_a_phone_in_the_arguments():
+    record = logging.LogRecord(
+        "notifications.delivery", logging.WARNING, __file__, 1, "%s to %s failed: %s",
+        ("sms", "13812345678", "refused"), None,
+    )  # fmt: skip
+    assert MaskIdentifiers().filter(record)
+    assert record.getMessage() == "sms to 138****5678 failed: refused"

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from children.models import Child
 from core import scoping
+from core.text import mask_phone
 from org.models import Region
 from providers import services
 from providers.models import ServiceProvider, ServiceReferral
@@ -119,11 +120,14 @@ def test_the_provider_reads_only_the_fields_the_referral_needs(everyone, referra
     client.force_login(everyone["agency_staff"])
     body = client.get(reverse("providers:referral", args=[referral.pk])).content.decode()
     child = referral.child
-    assert child.name in body and child.carer_phone in body
+    assert child.name in body
+    # The carer's phone masked: the provider's staff do not hold view_identifier (issue 19).
+    assert child.carer_phone not in body and mask_phone(child.carer_phone) in body
     assert child.id_masked not in body  # no ID number
     assert "张建国" not in body  # no parents
     assert reverse("children:detail", args=[child.pk]) not in body
     data = client.get(f"/api/v1/referrals/{referral.pk}/").json()
+    assert data["child_fields"]["carer_phone"] == mask_phone(child.carer_phone)
     assert set(data["child_fields"]) == {
         "name", "gender", "age", "village", "address", "school", "carer", "carer_phone"
     }  # fmt: skip
