@@ -7,7 +7,7 @@ class CareCaseConfig(AppConfig):
     verbose_name = "CareCase"
 
     def ready(self) -> None:
-        from carecase import api_fields
+        from carecase import api_fields, checks  # noqa: F401 - registers the system checks
 
         api_fields.install()
 

@@ -45,3 +45,38 @@ class TaskRun(models.Model):
         """It failed, and has not succeeded since."""
         failed, succeeded = self.failed_at, self.succeeded_at
         return bool(failed and (not succeeded or failed > succeeded))
+
+
+class LogKind(models.TextChoices):
+    ACCESS = "access", _("Access log")
+    ADMIN = "admin", _("Administrators' log")
+
+
+def log_archive_path(archive: LogArchive, filename: str) -> str:
+    return f"log-archives/{archive.kind}/{filename}"
+
+
+class LogArchive(models.Model):
+    """A month of one log written to the file storage before its rows were purged
+    (carecase.log_archive): a gzipped JSON-lines file (a header line naming the columns, then
+    one row a line), its row count and SHA-256, read back and verified before the purge."""
+
+    kind = models.CharField(_("log"), max_length=10, choices=LogKind.choices)
+    month = models.DateField(_("month"), help_text="The month's first day (TIME_ZONE).")
+    rows = models.PositiveIntegerField(_("rows"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    file = models.FileField(_("file"), upload_to=log_archive_path, max_length=200)
+    created_at = models.DateTimeField(_("archived"))
+    purged_at = models.DateTimeField(_("purged"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("log archive")
+        verbose_name_plural = _("log archives")
+        ordering = ["-month", "kind"]
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "month"], name="logarchive_one_per_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.month:%Y-%m}"

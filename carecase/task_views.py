@@ -45,6 +45,8 @@ LABELS = {
     "activities.tasks.remind_safety_education": gettext_lazy("Safety-education reminders"),
     "caseplans.tasks.remind_actions": gettext_lazy("Reminders of case plan actions"),
     "caseplans.tasks.remind_reviews": gettext_lazy("Reminders of case plan reviews"),
+    "carecase.tasks.create_log_partitions": gettext_lazy("Log partitions of the coming months"),
+    "carecase.tasks.archive_logs": gettext_lazy("Archive and purge of old log months"),
 }
 
 

@@ -502,6 +502,13 @@ class AccessLog(models.Model):
         verbose_name_plural = _("access log")
         ordering = ["-at", "-pk"]
         default_permissions = ("view",)
+        # The audit administrator's searches: a date range (the partition key, org.
+        # log_partitions) with an account, an action or a child.
+        indexes = [
+            models.Index(fields=["user", "at"], name="accesslog_user_at_idx"),
+            models.Index(fields=["action", "at"], name="accesslog_action_at_idx"),
+            models.Index(fields=["child", "at"], name="accesslog_child_at_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.action} {self.at:%Y-%m-%d %H:%M}"

@@ -8,6 +8,8 @@ survives the transaction). Migrations call `install`/`uninstall`.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 # The append-only tables, by the migration that protects them.
@@ -19,12 +21,17 @@ PERMIT_TABLE = "org_purgepermit"
 
 _PG_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION carecase_append_only() RETURNS trigger AS $$
+DECLARE
+    logical text;
 BEGIN
+    -- A partitioned log's trigger is cloned onto each partition, where TG_TABLE_NAME is the
+    -- partition's name: the trigger's argument names the log (org.log_partitions).
+    logical := CASE WHEN TG_NARGS > 0 THEN TG_ARGV[0] ELSE TG_TABLE_NAME END;
     IF TG_OP = 'DELETE'
-       AND EXISTS (SELECT 1 FROM {PERMIT_TABLE} WHERE table_name = TG_TABLE_NAME) THEN
+       AND EXISTS (SELECT 1 FROM {PERMIT_TABLE} WHERE table_name = logical) THEN
         RETURN OLD;
     END IF;
-    RAISE EXCEPTION USING MESSAGE = TG_TABLE_NAME || ' is append-only';
+    RAISE EXCEPTION USING MESSAGE = logical || ' is append-only';
 END;
 $$ LANGUAGE plpgsql;
 """
@@ -35,7 +42,7 @@ def _pg_statements(table: str) -> list[str]:
         _PG_FUNCTION,
         f"DROP TRIGGER IF EXISTS {table}_no_change ON {table};",
         f"CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} "
-        f"FOR EACH ROW EXECUTE FUNCTION carecase_append_only();",
+        f"FOR EACH ROW EXECUTE FUNCTION carecase_append_only('{table}');",
     ]
 
 
@@ -49,6 +56,15 @@ def _sqlite_statements(table: str) -> list[str]:
         f"WHEN NOT EXISTS (SELECT 1 FROM {PERMIT_TABLE} WHERE table_name = '{table}') "
         f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END;",
     ]
+
+
+@contextlib.contextmanager
+def purge_permit(cursor: Any, table: str) -> Iterator[None]:
+    """DELETE let through on `table` for the statements run inside (call it in a transaction:
+    the permit is inserted and removed in it, never visible outside)."""
+    cursor.execute(f"INSERT INTO {PERMIT_TABLE} (table_name) VALUES (%s)", [table])
+    yield
+    cursor.execute(f"DELETE FROM {PERMIT_TABLE} WHERE table_name = %s", [table])
 
 
 def install(schema_editor: Any, table: str) -> None:

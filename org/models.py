@@ -366,6 +366,10 @@ class AdminAction(models.TextChoices):
     TWO_FACTOR_RESET = "reset_2fa", _("Two-factor reset")
     RECOVERY_RENEW = "recovery_2fa", _("Recovery codes renewed")
     END_SESSIONS = "end_sessions", _("Sessions ended")
+    # Log retention (carecase.log_archive, carecase.log_views).
+    ARCHIVE_LOG = "archive_log", _("Log month archived")
+    EXPORT_LOG = "export_log", _("Log search exported")
+    DOWNLOAD_ARCHIVE = "download_archive", _("Log archive downloaded")
 
 
 class AdminLogQuerySet(models.QuerySet["AdminLogEntry"]):
@@ -400,6 +404,12 @@ class AdminLogEntry(models.Model):
         verbose_name_plural = _("administrators' log")
         ordering = ["-at", "-pk"]
         default_permissions = ("view",)
+        # The audit administrator's searches: a date range (the partition key, org.
+        # log_partitions) with an account or an object.
+        indexes = [
+            models.Index(fields=["by_username", "at"], name="adminlog_account_at_idx"),
+            models.Index(fields=["target_type", "target_id", "at"], name="adminlog_object_at_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.by_username} {self.action} {self.target_type}:{self.target_id}"

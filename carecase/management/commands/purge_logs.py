@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -27,8 +28,6 @@ LOGS = {
     "access": (AccessLog, append_only.ACCESS_LOG, "at"),
     "admin": (AdminLogEntry, append_only.ADMIN_LOG, "at"),
 }
-# The shortest retention: nothing younger than this is ever purged.
-MIN_AGE_DAYS = 180
 
 
 def purge(*, by: User, log: str, before: datetime.date, dry_run: bool = False) -> int:
@@ -36,8 +35,10 @@ def purge(*, by: User, log: str, before: datetime.date, dry_run: bool = False) -
         raise PermissionError("Only a security or audit administrator purges logs.")
     model, table, field = LOGS[log]
     today = clock.today()
-    if (today - before).days < MIN_AGE_DAYS:
-        raise ValueError(f"Rows younger than {MIN_AGE_DAYS} days are kept.")
+    # The retention (LOG_RETENTION_DAYS, never below 180: carecase.checks): nothing younger
+    # is ever purged. The nightly task archives before it purges (carecase.log_archive).
+    if (today - before).days < settings.LOG_RETENTION_DAYS:
+        raise ValueError(f"Rows younger than {settings.LOG_RETENTION_DAYS} days are kept.")
     cutoff = timezone.make_aware(datetime.datetime.combine(before, datetime.time.min))
     with transaction.atomic():
         old = model._base_manager.filter(**{f"{field}__lt": cutoff})
