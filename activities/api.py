@@ -28,7 +28,7 @@ from activities.serializers import (
 )
 from children.models import Child
 from core import clock, permissions
-from core.api import as_drf_error
+from core.api import ReplicaListMixin, as_drf_error
 from core.http import AuthenticatedApiRequest
 from providers.models import ServiceProvider
 
@@ -43,7 +43,10 @@ from providers.models import ServiceProvider
     )
 )
 class ActivityViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Activity]
+    ReplicaListMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet[Activity],
 ):
     """Care activities in the caller's scope, newest first. Each lists only the children the
     caller may see (`children`); `children_count` counts everyone who took part."""

@@ -28,6 +28,7 @@ from core import clock, permissions
 from core.district_rules import DistrictRuleView
 from core.forms import add_service_errors
 from core.http import AuthenticatedRequest
+from core.storage import open_for_download, serves_stored_files
 from org.models import Region
 
 PAGE_SIZE = 30
@@ -132,16 +133,14 @@ def activity_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
+@serves_stored_files
 def activity_photo(request: AuthenticatedRequest, pk: int) -> FileResponse:
     photo = ActivityPhoto.objects.filter(
         pk=pk, activity__in=Activity.objects.visible_to(request.user)
     ).first()
     if photo is None:
         raise Http404
-    try:
-        stream = photo.file.storage.open(photo.file.name, "rb")
-    except OSError as exc:
-        raise Http404 from exc
+    stream = open_for_download(photo.file.storage, photo.file.name)
     response = FileResponse(
         stream,
         content_type=photo.content_type,

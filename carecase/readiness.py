@@ -12,7 +12,12 @@ balancers, docker-compose healthchecks), so it names no host, error or figure.
   its last success (never run yet, as on a new installation, is not a failure);
 - replica (only when one is configured): "ok", "lagging" (more than REPLICA_MAX_LAG_SECONDS
   behind) or "down". Advisory: reads then fall back to the primary (core/replica.py), so the
-  process stays ready."""
+  process stays ready;
+- storage: the file storage answers a lookup of one name within READY_STORAGE_SECONDS
+  ("ok"), else "down" (refused, failing or hanging: core.storage.answers). Advisory: the
+  store is shared by every process, so taking them all out of service would turn lost
+  downloads and uploads into a lost site; downloads answer a 503 page and uploads fail on
+  their forms, and the rest (visits, reports, the archive) goes on."""
 
 from __future__ import annotations
 
@@ -29,6 +34,7 @@ from carecase.models import TaskRun
 from carecase.selectors import queue_workers
 from core import clock
 from core import replica as read_replica
+from core import storage as file_storage
 
 SWEEP_TASK = "notifications.tasks.send_reminders"
 OK = "ok"
@@ -84,6 +90,10 @@ def replica() -> str:
     return read_replica.state(read_replica.measure())
 
 
+def storage() -> str:
+    return OK if file_storage.answers(settings.READY_STORAGE_SECONDS) else "down"
+
+
 CHECKS: dict[str, Callable[[], str]] = {
     "database": database,
     "migrations": migrations,
@@ -91,12 +101,13 @@ CHECKS: dict[str, Callable[[], str]] = {
     "broker": broker,
     "queues": queues,
     "sweep": sweep,
+    "storage": storage,
 }
 if read_replica.configured():
     CHECKS["replica"] = replica
 NEEDS_DATABASE = ("migrations", "queues", "sweep")
 # Reported, but not a reason to take the process out of service.
-ADVISORY = ("replica",)
+ADVISORY = ("replica", "storage")
 
 
 def is_ready(answers: dict[str, str]) -> bool:

@@ -664,6 +664,11 @@ MATCHING_REVIEW_CONFIDENCE = env_int("MATCHING_REVIEW_CONFIDENCE", 45, minimum=1
 # A confirmed list of more rows than this is imported by a worker on the "imports" queue, its
 # page following the import; a shorter one within the request.
 MATCHING_INLINE_ROWS = env_int("MATCHING_INLINE_ROWS", 5000, minimum=0)
+# A list still importing this many minutes after it was queued, no worker holding it, is
+# marked failed (its worker died) by matching.tasks.fail_stuck_imports, run every
+# MATCHING_STUCK_CHECK_MINUTES. Far above the longest import (about a minute at 200,000 rows).
+MATCHING_STUCK_MINUTES = env_int("MATCHING_STUCK_MINUTES", 30, minimum=5)
+MATCHING_STUCK_CHECK_MINUTES = env_int("MATCHING_STUCK_CHECK_MINUTES", 10, minimum=1, maximum=60)
 HEARTBEAT_SECONDS = env_int("HEARTBEAT_SECONDS", 60, minimum=5)
 # /ready/ (carecase.readiness): a queue's heartbeat older than this many intervals, or a
 # daily sweep's last success older than these hours, makes the process not ready.
@@ -679,6 +684,9 @@ EXPORT_REQUEUE_SECONDS = env_int("EXPORT_REQUEUE_SECONDS", 1800, minimum=1)
 # a whole month older than that is archived to the file storage, read back and verified, then
 # purged (carecase.log_archive). On PostgreSQL the logs are monthly partitions, created ahead.
 LOG_RETENTION_DAYS = env_int("LOG_RETENTION_DAYS", 180)
+
+# /ready/'s storage check gives the file storage this many seconds to answer a lookup.
+READY_STORAGE_SECONDS = env_int("READY_STORAGE_SECONDS", 3, minimum=1, maximum=30)
 CELERY_BEAT_SCHEDULE = {
     "carecase-create-log-partitions": {
         "task": "carecase.tasks.create_log_partitions",
@@ -753,6 +761,12 @@ CELERY_BEAT_SCHEDULE = {
     "providers-remind-referrals": {
         "task": "providers.tasks.remind_referrals",
         "schedule": crontab(hour=8, minute=15),
+    },
+    # Department lists left importing by a worker that died: failed, with a message on the
+    # list's page, so the uploader uploads them again (matching.importing.lists_stuck_fail).
+    "matching-fail-stuck-imports": {
+        "task": "matching.tasks.fail_stuck_imports",
+        "schedule": crontab(minute=f"*/{MATCHING_STUCK_CHECK_MINUTES}"),
     },
     "matching-purge-list-files": {
         "task": "matching.tasks.purge_list_files",

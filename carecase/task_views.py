@@ -41,6 +41,7 @@ LABELS = {
     "matching.tasks.remind_findings": gettext_lazy("Reminders of list findings"),
     "matching.tasks.raise_missing_parents": gettext_lazy("Parents missing six months"),
     "matching.tasks.purge_list_files": gettext_lazy("Purge of department lists"),
+    "matching.tasks.fail_stuck_imports": gettext_lazy("Department lists stuck importing"),
     "providers.tasks.remind_referrals": gettext_lazy("Reminders of referrals"),
     "activities.tasks.remind_safety_education": gettext_lazy("Safety-education reminders"),
     "caseplans.tasks.remind_actions": gettext_lazy("Reminders of case plan actions"),
@@ -72,6 +73,8 @@ def _schedule(value: Any) -> str:
         seconds = value.total_seconds() if isinstance(value, datetime.timedelta) else value
         return _("every %(n)d s") % {"n": seconds}
     minute, hour = (getattr(value, "_orig_minute", "*"), getattr(value, "_orig_hour", "*"))
+    if hour == "*" and str(minute).startswith("*/"):
+        return _("every %(n)s min") % {"n": str(minute)[2:]}
     if hour == "*":
         return _("hourly at :%(minute)s") % {"minute": str(minute).zfill(2)}
     return _("daily at %(hour)s:%(minute)s") % {

@@ -32,7 +32,7 @@ from caseplans.serializers import (
 )
 from children.models import Child
 from core import scoping
-from core.api import as_drf_error
+from core.api import ReplicaListMixin, as_drf_error
 from core.http import AuthenticatedApiRequest
 
 
@@ -72,7 +72,10 @@ def _inputs(data: dict[str, Any]) -> dict[str, Any]:
     update=extend_schema(request=CasePlanWriteSerializer, responses={200: CasePlanSerializer}),
 )
 class CasePlanViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[CasePlan]
+    ReplicaListMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet[CasePlan],
 ):
     """Case plans in the caller's scope, newest first."""
 
@@ -206,7 +209,10 @@ class CasePlanViewSet(
     )
 )
 class PlanActionViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[PlanAction]
+    ReplicaListMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet[PlanAction],
 ):
     """Case plan actions in the caller's scope, open first, then by due date."""
 

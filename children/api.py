@@ -49,7 +49,7 @@ from children.serializers import (
     is_masked,
 )
 from core import permissions, scoping
-from core.api import as_drf_error
+from core.api import ReplicaListMixin, as_drf_error
 from core.http import AuthenticatedApiRequest
 from org.models import Region
 
@@ -104,6 +104,7 @@ def _token_error() -> serializers.ValidationError:
     ),
 )
 class ChildViewSet(
+    ReplicaListMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -353,6 +354,7 @@ _R = TypeVar("_R", bound=Model)
 
 
 class ChildRecordViewSet(
+    ReplicaListMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

@@ -28,6 +28,7 @@ from children.models import AccessAction, Attachment, Child
 from core import permissions, scoping
 from core.forms import add_service_errors
 from core.http import AuthenticatedRequest
+from core.storage import open_for_download, serves_stored_files
 
 logger = logging.getLogger(__name__)
 
@@ -101,16 +102,14 @@ def attachment_new(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
+@serves_stored_files
 def attachment(request: AuthenticatedRequest, pk: int, attachment_pk: int) -> FileResponse:
     child = _visible_child(request, pk)
     item = Attachment.objects.filter(child=child, pk=attachment_pk).first()
     if item is None:
         raise Http404
-    try:
-        stream = item.file.storage.open(item.file.name, "rb")
-    except OSError as exc:
-        logger.error("Attachment %s of child %s is missing from storage", item.pk, child.pk)
-        raise Http404 from exc
+    # Opened before the access log: a download that fails is not logged as made.
+    stream = open_for_download(item.file.storage, item.file.name)
     log_access(request, AccessAction.ATTACHMENT, child=child, scope=f"attachment {item.pk}")
     response = FileResponse(
         stream,

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from core.replica import replica_reading
 
 _W = TypeVar("_W", bound=models.Model)
 
@@ -35,3 +41,29 @@ def as_drf_error(
             {names.get(field, field): messages for field, messages in exc.message_dict.items()}
         )
     return serializers.ValidationError({"non_field_errors": exc.messages})
+
+
+# --- Reads from the replica ----------------------------------------------------------------
+
+
+def replica_list(method: Callable[..., Response]) -> Callable[..., Response]:
+    """Mark a viewset's list method: its reads may come from the replica, like a list page
+    marked `@replica_reads` (core/replica.py: not for a user who wrote within
+    READ_YOUR_WRITES_SECONDS, nor inside a transaction, nor when the replica lags). DRF calls
+    it after authenticating, so the user is known; a list is a GET, never a write."""
+
+    @wraps(method)
+    def wrapped(self: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
+        with replica_reading(user=request.user):
+            return method(self, request, *args, **kwargs)
+
+    return wrapped
+
+
+class ReplicaListMixin:
+    """A viewset whose list action may read from the replica (placed before ListModelMixin);
+    its other actions, and every write, read the primary."""
+
+    @replica_list
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return cast(Any, super()).list(request, *args, **kwargs)  # type: ignore[no-any-return]

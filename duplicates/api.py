@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from children.audit import client_ip
-from core.api import as_drf_error
+from core.api import ReplicaListMixin, as_drf_error
 from core.http import AuthenticatedApiRequest, signed_in
 from duplicates import merging, services
 from duplicates.models import DuplicateList
@@ -56,7 +56,7 @@ def merge_create(request: Request) -> Response:
     return Response(ChildMergeSerializer(record).data, status=status.HTTP_201_CREATED)
 
 
-class DuplicateListViewSet(viewsets.ReadOnlyModelViewSet[DuplicateList]):
+class DuplicateListViewSet(ReplicaListMixin, viewsets.ReadOnlyModelViewSet[DuplicateList]):
     """The caller's districts' lists of likely duplicates: POST asks for one (a background
     job: poll `progress`), `pairs` reads its pairs."""
 

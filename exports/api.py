@@ -18,7 +18,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core import clock
-from core.api import as_drf_error
+from core.api import ReplicaListMixin, as_drf_error
 from core.http import AuthenticatedApiRequest
 from exports import selectors, services
 from exports.models import ExportJob, NationalExport
@@ -30,7 +30,10 @@ from exports.serializers import (
 
 
 class ExportJobViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[ExportJob]
+    ReplicaListMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet[ExportJob],
 ):
     """The caller's export jobs (in regions still in their scope)."""
 
@@ -75,8 +78,9 @@ class ExportJobViewSet(
     )
     @action(detail=True, methods=["get"])
     def download(self, request: AuthenticatedApiRequest, pk: Any = None) -> FileResponse:
-        job = services.export_download(request=request._request, job_id=pk, now=clock.now())
-        return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.download_name())
+        # A storage that fails: core.storage.StorageDown, a 503 {"detail": ...}.
+        job, stream = services.export_download(request=request._request, job_id=pk, now=clock.now())
+        return FileResponse(stream, as_attachment=True, filename=job.download_name())
 
 
 @extend_schema(
@@ -88,7 +92,7 @@ class ExportJobViewSet(
         )
     ]
 )
-class NationalExportViewSet(viewsets.ReadOnlyModelViewSet[NationalExport]):
+class NationalExportViewSet(ReplicaListMixin, viewsets.ReadOnlyModelViewSet[NationalExport]):
     """The ledger of exports for the national children's welfare information system: what
     was exported when and by whom, for the regions in the caller's scope (district staff and
     town supervisors)."""

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.db import transaction
 from django.http import Http404, HttpRequest
 from django.utils import translation
@@ -28,6 +29,7 @@ from core import clock
 from core.http import signed_in
 from core.queueing import delay_on_commit
 from core.regions import Level
+from core.storage import open_for_download
 from exports import tasks
 from exports.models import (
     AREA_KINDS,
@@ -144,16 +146,20 @@ def roster_export_request(*, user: User, flt: ChildFilter, fmt: str) -> ExportJo
     return job
 
 
-def export_download(*, request: HttpRequest, job_id: Any, now: datetime.datetime) -> ExportJob:
-    """The job whose file the requester downloads, access-logged; 404 when it is not theirs,
-    out of scope, not ready or expired."""
+def export_download(
+    *, request: HttpRequest, job_id: Any, now: datetime.datetime
+) -> tuple[ExportJob, File[Any]]:
+    """The job whose file the requester downloads and the file, opened; access-logged once
+    the file opened (core.storage.StorageDown when the storage fails: no log then). 404 when
+    it is not theirs, out of scope, not ready or expired."""
     job = job_or_404(signed_in(request), job_id)
     if not job.downloadable(now):
         raise Http404
+    stream = open_for_download(job.file.storage, job.file.name)
     log_access(
         request, AccessAction.EXPORT, scope=log_scope(job, "download"), row_count=job.row_count
     )
-    return job
+    return job, stream
 
 
 # --- Expiry --------------------------------------------------------------------------------

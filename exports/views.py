@@ -17,6 +17,7 @@ from core import clock
 from core.forms import add_service_errors
 from core.http import AuthenticatedRequest
 from core.replica import replica_reads
+from core.storage import serves_stored_files
 from exports import selectors, services
 from exports.forms import NationalExportForm, StatisticsExportForm
 from exports.models import ExportKind
@@ -133,6 +134,7 @@ def job_progress(request: AuthenticatedRequest, pk: Any) -> HttpResponse:
 
 @require_GET
 @replica_reads
+@serves_stored_files
 def job_download(request: AuthenticatedRequest, pk: Any) -> FileResponse:
-    job = services.export_download(request=request, job_id=pk, now=clock.now())
-    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.download_name())
+    job, stream = services.export_download(request=request, job_id=pk, now=clock.now())
+    return FileResponse(stream, as_attachment=True, filename=job.download_name())

@@ -12,7 +12,7 @@ from rest_framework import exceptions, mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api import as_drf_error
+from core.api import ReplicaListMixin, as_drf_error
 from core.http import AuthenticatedApiRequest
 from matching import selectors, services
 from matching.models import Finding
@@ -36,7 +36,10 @@ from matching.serializers import (
     )
 )
 class FindingViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Finding]
+    ReplicaListMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet[Finding],
 ):
     """Findings of department lists in the caller's scope, open first, then by due date."""
 

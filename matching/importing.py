@@ -9,9 +9,10 @@ import datetime
 from collections import Counter
 from typing import IO
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -34,6 +35,13 @@ from org.selectors import staff_serving
 IMPORT_FAILED = gettext_noop(
     "The import stopped before it finished and nothing was saved. Upload the list again; if "
     "it fails again, tell the system administrator."
+)
+
+
+# A list left importing past MATCHING_STUCK_MINUTES, no worker holding it.
+IMPORT_STUCK = gettext_noop(
+    "The import was interrupted (the worker importing it stopped) and nothing was saved. "
+    "Upload the list again to import it."
 )
 
 
@@ -151,3 +159,36 @@ def list_import_queued(*, pk: int, by_id: int) -> ListImport:
         )
         raise
     return record
+
+
+def lists_stuck_fail(*, now: datetime.datetime | None = None) -> int:
+    """Mark failed, with a message on the list's page, every list importing for more than
+    MATCHING_STUCK_MINUTES that no worker is importing: its worker died (killed, out of
+    memory, the host lost) and the broker's redelivery did not import it either. Returns how
+    many. Idempotent.
+
+    Failed rather than queued again: the import is one transaction, so a dead worker saved
+    nothing and there is nothing to resume; a list that killed its worker would kill the
+    next; and the uploader, told, uploads it again (a new check, then an import). A list a
+    worker is still importing holds its row lock for the whole import (`list_import`) and is
+    skipped (SKIP LOCKED); a redelivered message that comes after finds the list failed and
+    imports nothing, so no row is ever imported twice."""
+    now = now or clock.now()
+    cutoff = now - datetime.timedelta(minutes=settings.MATCHING_STUCK_MINUTES)
+    with transaction.atomic():
+        stuck = list(
+            ListImport.objects.select_for_update(skip_locked=True)
+            .filter(status=ListImportStatus.IMPORTING)
+            .filter(
+                Q(importing_since__lt=cutoff)
+                # Queued before importing_since was kept: its upload is older still.
+                | Q(importing_since__isnull=True, created_at__lt=cutoff)
+            )
+            .values_list("pk", flat=True)
+        )
+        if not stuck:
+            return 0
+        return ListImport.objects.filter(pk__in=stuck, status=ListImportStatus.IMPORTING).update(
+            status=ListImportStatus.FAILED,
+            errors=[RowError(0, "", _(IMPORT_STUCK)).as_dict()],
+        )

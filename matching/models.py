@@ -73,6 +73,9 @@ class ListImport(ImportRecord):
     review_count = models.PositiveIntegerField(_("to review"), default=0)
     finding_count = models.PositiveIntegerField(_("findings"), default=0)
     purged_at = models.DateTimeField(null=True, blank=True)
+    # When it was confirmed and queued (status IMPORTING): the sweep of lists whose worker
+    # died reads it (matching.importing.lists_stuck_fail).
+    importing_since = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = ListImportQuerySet.as_manager()
 

@@ -151,7 +151,8 @@ def list_import_request(*, by: User, pk: int) -> tuple[ListImport, bool]:
         else:
             inline = False
             record.status = ListImportStatus.IMPORTING
-            record.save(update_fields=["status"])
+            record.importing_since = clock.now()
+            record.save(update_fields=["status", "importing_since"])
             transaction.on_commit(lambda: tasks.import_list.delay(record.pk, by.pk))
     if inline:
         return list_import(by=by, pk=pk)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from matching.clocks import findings_raise_missing_parents
-from matching.importing import list_import_queued
+from matching.importing import list_import_queued, lists_stuck_fail
 from matching.reminders import findings_remind, list_files_purge
 
 
@@ -22,6 +22,12 @@ def purge_list_files() -> int:
 @shared_task(name="matching.tasks.raise_missing_parents")
 def raise_missing_parents() -> int:
     return findings_raise_missing_parents()
+
+
+@shared_task(name="matching.tasks.fail_stuck_imports")
+def fail_stuck_imports() -> int:
+    """Lists left importing by a worker that died (the "sweeps" queue)."""
+    return lists_stuck_fail()
 
 
 @shared_task(name="matching.tasks.import_list")

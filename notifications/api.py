@@ -10,6 +10,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.api import ReplicaListMixin
 from core.http import AuthenticatedApiRequest
 from notifications.inbox import inbox_for, notification_mark_read, notifications_mark_all_read
 from notifications.models import Notification
@@ -19,7 +20,10 @@ from notifications.serializers import (
 
 
 class NotificationViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Notification]
+    ReplicaListMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet[Notification],
 ):
     request: AuthenticatedApiRequest
 

@@ -20,7 +20,7 @@ from rest_framework.response import Response
 
 from children.models import Child
 from core import permissions
-from core.api import as_drf_error
+from core.api import ReplicaListMixin, as_drf_error
 from core.http import AuthenticatedApiRequest
 from providers import selectors, services
 from providers.models import ServiceProvider, ServiceReferral
@@ -57,6 +57,7 @@ def _service_call(call: Any, **kwargs: Any) -> Any:
     ),
 )
 class ServiceProviderViewSet(
+    ReplicaListMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -125,6 +126,7 @@ class ServiceProviderViewSet(
 
 @extend_schema_view(list=extend_schema(parameters=[ReferralFilterSerializer]))
 class ReferralViewSet(
+    ReplicaListMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

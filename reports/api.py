@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core import permissions
-from core.api import as_drf_error
+from core.api import ReplicaListMixin, as_drf_error
 from core.http import AuthenticatedApiRequest
 from org.models import User
 from reports import filing, selectors, sharing, workflow
@@ -32,6 +32,7 @@ from reports.serializers import (
 
 @extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("stage", str)]))
 class ReportViewSet(
+    ReplicaListMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

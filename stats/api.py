@@ -12,6 +12,7 @@ from rest_framework import viewsets
 from rest_framework.response import Response
 
 from core import clock
+from core.api import replica_list
 from core.http import AuthenticatedApiRequest
 from core.scoping import get_scope
 from org.models import Region
@@ -34,6 +35,7 @@ class StatsViewSet(viewsets.ViewSet):
     lookup_value_regex = r"\d{12}"
 
     @extend_schema(responses={200: AreaSerializer(many=True)})
+    @replica_list
     def list(self, request: AuthenticatedApiRequest) -> Response:
         """The caller's own areas (a director's villages, a supervisor's towns, a district),
         each with the figures of the areas one level below."""

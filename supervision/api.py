@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from children.audit import log_access
 from children.models import AccessAction, Child
 from core import clock, permissions, scoping
-from core.api import as_drf_error
+from core.api import ReplicaListMixin, as_drf_error
 from core.http import AuthenticatedApiRequest, signed_in
 from supervision import figures, selectors, services
 from supervision.models import (
@@ -71,6 +71,7 @@ def _figures_row(row: figures.WorkerFigures) -> dict[str, Any]:
 
 
 class AssessmentViewSet(
+    ReplicaListMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -164,6 +165,7 @@ class AssessmentViewSet(
 
 
 class SpotCheckViewSet(
+    ReplicaListMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core import permissions
-from core.api import as_drf_error
+from core.api import ReplicaListMixin, as_drf_error
 from core.http import AuthenticatedApiRequest, signed_in
 from training import selectors, services
 from training.models import Attendance, Course, Result, Session
@@ -38,6 +38,7 @@ def _visible_session(request: AuthenticatedApiRequest, session: Session) -> Sess
 
 
 class CourseViewSet(
+    ReplicaListMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -73,6 +74,7 @@ class CourseViewSet(
 
 
 class SessionViewSet(
+    ReplicaListMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -114,7 +116,10 @@ class SessionViewSet(
 
 
 class AttendanceViewSet(
-    mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet[Attendance]
+    ReplicaListMixin,
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet[Attendance],
 ):
     """Attendance in visible sessions; `?session=<id>` filters. POST records or corrects."""
 
@@ -148,7 +153,10 @@ class AttendanceViewSet(
 
 
 class ResultViewSet(
-    mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet[Result]
+    ReplicaListMixin,
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet[Result],
 ):
     """Assessment results in visible sessions; `?session=<id>` filters. POST records or
     corrects one (certification is recomputed in the same transaction)."""

@@ -26,6 +26,7 @@ from core.forms import add_service_errors
 from core.http import AuthenticatedRequest
 from core.roles import Role
 from core.spreadsheets import XLSX_TYPE
+from core.storage import open_for_download, serves_stored_files
 from org.models import Region, User
 from training import importing, selectors, services
 from training.file_workbook import training_file_write
@@ -145,15 +146,13 @@ def course_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
 
 
+@serves_stored_files
 def material_download(request: AuthenticatedRequest, pk: int) -> FileResponse:
     """A course material, only to users who may see the course."""
     material = get_object_or_404(Material.objects.select_related("course"), pk=pk)
     if not Course.objects.visible_to(request.user).filter(pk=material.course_id).exists():
         raise Http404
-    try:
-        stream = material.file.open("rb")
-    except OSError as exc:
-        raise Http404 from exc
+    stream = open_for_download(material.file.storage, material.file.name)
     response = FileResponse(stream, content_type=material.content_type)
     response["Content-Disposition"] = (
         content_disposition_header(as_attachment=True, filename=material.original_name) or ""

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from children.models import Child
 from core import scoping
-from core.api import as_drf_error
+from core.api import ReplicaListMixin, as_drf_error
 from core.http import AuthenticatedApiRequest
 from matching.models import Finding
 from org.models import Region
@@ -39,7 +39,10 @@ from transfers.serializers import (
     )
 )
 class TransferViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Transfer]
+    ReplicaListMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet[Transfer],
 ):
     """Transfers of children between villages that the caller's villages send or receive."""
 

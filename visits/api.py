@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from children.audit import log_access_each
 from children.models import AccessAction, Child
 from core import clock, permissions, scoping
-from core.api import as_drf_error
+from core.api import ReplicaListMixin, as_drf_error, replica_list
 from core.http import AuthenticatedApiRequest, signed_in
 from visits import followups, inspections, offline, selectors, services
 from visits.models import FollowUp, Inspection, Rectification, Visit
@@ -67,6 +67,7 @@ class VisitViewSet(
             params = dict(flt.validated_data)
         return selectors.visits_for(self.request.user, params).prefetch_related("follow_ups")
 
+    @replica_list
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
@@ -245,6 +246,7 @@ def child_schedule(request: Request, child_pk: int) -> Response:
 
 
 class InspectionViewSet(
+    ReplicaListMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -305,7 +307,10 @@ class InspectionViewSet(
     )
 )
 class RectificationViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Rectification]
+    ReplicaListMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet[Rectification],
 ):
     """Rectification items of village inspections (R16) in the caller's scope: open ones
     first, then by due date. The town's supervisor or the village's director marks one done."""

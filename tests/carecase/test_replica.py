@@ -18,6 +18,8 @@ from core import clock as app_clock
 from core import replica
 from exports import jobs
 from exports.models import ExportJob, ExportKind, ExportStatus, NationalMode
+from notifications.models import NotificationKind
+from notifications.services import notify
 from stats.services import snapshot_regions
 from tests.factories import BEIBEI, JINGGUAN, ZHIDA, make_child, region
 
@@ -181,3 +183,71 @@ def test_readiness_reports_the_replica():
     assert replica.state(replica.Measurement(lag=limit + 1, at=now, monotonic=0)) == "lagging"
     assert replica.state(replica.Measurement(lag=limit, at=now, monotonic=0)) == "ok"
     assert replica.state(replica.Measurement(lag=None, at=now, monotonic=0)) == "down"
+
+
+# --- The API's list endpoints (core.api.ReplicaListMixin, replica_list) ---------------------
+
+API_LISTS = {
+    "/api/v1/children/": "children_child",
+    "/api/v1/visits/": "visits_visit",
+    "/api/v1/reports/": "reports_mandatoryreport",
+    "/api/v1/notifications/": "notifications_notification",
+    "/api/v1/findings/": "matching_finding",
+    "/api/v1/transfers/": "transfers_transfer",
+    "/api/v1/case-plans/": "caseplans_caseplan",
+    "/api/v1/activities/": "activities_activity",
+}
+
+
+def test_api_lists_read_from_the_replica_and_their_writes_from_the_primary(people, login):
+    child = make_child(people["director"], ZHIDA, name="王小明")
+    client = login(people["director"])
+    for url, table in API_LISTS.items():
+        with (
+            CaptureQueriesContext(connections["default"]) as primary,
+            CaptureQueriesContext(connections["replica"]) as mirror,
+        ):
+            response = client.get(url)
+        assert response.status_code == 200, url
+        assert queries(mirror, table), f"{url} lists from the replica"
+        assert not queries(primary, f'FROM "{table}"'), url
+    listed = client.get("/api/v1/children/").json()["results"]
+    assert [row["name"] for row in listed] == ["王小明"]
+    # Another village's director lists from the replica too: her own scope, not the child.
+    other = login(people["neighbour"]).get("/api/v1/children/").json()
+    assert other["count"] == 0
+    # One child (retrieve) is not a list: the primary.
+    client = login(people["director"])
+    with CaptureQueriesContext(connections["replica"]) as mirror:
+        assert client.get(f"/api/v1/children/{child.pk}/").status_code == 200
+    assert not queries(mirror, "children_child")
+
+
+def test_an_api_write_keeps_the_writers_lists_on_the_primary(people, login):
+    director = people["director"]
+    (note,) = notify(recipients=[director], kind=NotificationKind.OTHER, title="新的发现")
+    client = login(director)
+    assert client.get("/api/v1/notifications/").json()["results"][0]["read_at"] is None
+    # The write through the API (a POST: ReadYourWritesMiddleware notes it in the cache).
+    assert client.post(f"/api/v1/notifications/{note.pk}/read/").status_code == 200
+    with (
+        CaptureQueriesContext(connections["default"]) as primary,
+        CaptureQueriesContext(connections["replica"]) as mirror,
+    ):
+        listed = client.get("/api/v1/notifications/").json()["results"]
+    assert mirror.captured_queries == []
+    assert queries(primary, "notifications_notification")
+    assert listed[0]["read_at"] is not None  # the writer reads what she wrote
+    # Someone else, who wrote nothing, still lists from the replica.
+    with CaptureQueriesContext(connections["replica"]) as mirror:
+        assert login(people["supervisor"]).get("/api/v1/children/").status_code == 200
+    assert queries(mirror, "children_child")
+
+
+def test_api_lists_answer_from_the_primary_when_the_replica_is_down(
+    people, login, unreachable_replica
+):
+    make_child(people["director"], ZHIDA, name="王小明")
+    response = login(people["supervisor"]).get("/api/v1/children/")
+    assert response.status_code == 200
+    assert [row["name"] for row in response.json()["results"]] == ["王小明"]

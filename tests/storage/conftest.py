@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import logging
 import socket
+import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -119,3 +121,34 @@ def dead_storage(settings: Any, tmp_path: Path) -> Iterator[Path]:
     }
     with override_settings(STORAGES=storages):
         yield tmp_path / "media"
+
+
+@contextmanager
+def hanging_endpoint() -> Iterator[str]:
+    """A loopback port that takes connections (the kernel's backlog) but never answers them:
+    an object store that hangs."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        listener.close()
+
+
+@pytest.fixture
+def hanging_storage(settings: Any, tmp_path: Path) -> Iterator[None]:
+    """The default storage pointed at a store that hangs, with a read timeout far longer than
+    /ready/'s bound. Afterwards the probe's thread is waited for (the closed port resets its
+    connection), so that no later test finds a probe still running."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    with hanging_endpoint() as endpoint:
+        options = s3_storage(endpoint, "carecase-hangs")
+        options["OPTIONS"]["client_config"] = options["OPTIONS"]["client_config"].merge(
+            Config(connect_timeout=2, read_timeout=20)
+        )
+        with override_settings(STORAGES={**settings.STORAGES, "default": options}):
+            yield
+    for thread in threading.enumerate():
+        if thread.name == "storage-probe":
+            thread.join(30)
